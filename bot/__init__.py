@@ -1,0 +1,1 @@
+"""Respite: anonymous pulses, break prompts, recognition and team digests for clinical teams."""

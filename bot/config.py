@@ -1,0 +1,261 @@
+"""Settings from the environment and the roster file, validated before anything starts.
+
+Roster errors name the team and the field, because the person fixing them is an admin editing a
+YAML file, not a developer reading a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.domain.instrument import Instrument
+from bot.domain.messages import Platform
+from bot.domain.team import (
+    DEFAULT_MIN_GROUP_SIZE,
+    MIN_GROUP_SIZE_FLOOR,
+    MemberSource,
+    PulseSchedule,
+    SupportResource,
+    Team,
+)
+
+DEFAULT_INSTRUMENT = Path(__file__).with_name("data") / "respite-pulse.yaml"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    database_url: str = "sqlite:///respite.db"
+    respite_config: Path = Path("respite.yaml")
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_api_url: str | None = None
+    host: str = "0.0.0.0"  # noqa: S104 - a server is meant to listen beyond loopback
+    port: int = 3000
+    log_level: str = "INFO"
+    outbox_interval_seconds: float = 5.0
+    tick_interval_seconds: float = 60.0
+
+
+class ConfigError(Exception):
+    """The roster or instrument cannot be used; `errors` are lines fit for an admin."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PulseConfig(_Strict):
+    cron: str = "0 10 * * mon"
+    open_hours: int = Field(72, ge=1, le=24 * 14)
+    remind_after_hours: int = Field(48, ge=0)
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        try:
+            CronTrigger.from_crontab(value, timezone="UTC")
+        except ValueError as exc:
+            raise ValueError(
+                f"not a valid cron expression ({exc}); use five fields, e.g. '0 10 * * mon'"
+            ) from exc
+        return value
+
+    @model_validator(mode="after")
+    def _remind_inside(self) -> PulseConfig:
+        if self.remind_after_hours >= self.open_hours:
+            raise ValueError("remind_after_hours must be less than open_hours")
+        return self
+
+
+class ResourceConfig(_Strict):
+    label: str = Field(min_length=1)
+    url: str | None = None
+    text: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> ResourceConfig:
+        if not (self.url or self.text):
+            raise ValueError("give a url or a text for each resource")
+        return self
+
+
+class MembersFrom(_Strict):
+    channel: str | None = None
+    usergroup: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> MembersFrom:
+        if (self.channel is None) == (self.usergroup is None):
+            raise ValueError("members_from takes exactly one of channel or usergroup")
+        return self
+
+    def to_source(self) -> MemberSource:
+        if self.channel is not None:
+            return MemberSource("channel", self.channel)
+        assert self.usergroup is not None
+        return MemberSource("usergroup", self.usergroup)
+
+
+class TeamConfig(_Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    name: str = Field(min_length=1)
+    platform: Literal["slack", "teams", "console"] = "slack"
+    timezone: str = "UTC"
+    members: list[str] = Field(default_factory=list)
+    members_from: MembersFrom | None = None
+    leads: list[str] = Field(default_factory=list)
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
+    pulse: PulseConfig = PulseConfig()
+    resources: list[ResourceConfig] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as 'Europe/London'"
+            ) from exc
+        return value
+
+    @field_validator("min_group_size")
+    @classmethod
+    def _k(cls, value: int) -> int:
+        if value < MIN_GROUP_SIZE_FLOOR:
+            raise ValueError(
+                f"must be at least {MIN_GROUP_SIZE_FLOOR}: smaller groups expose individuals"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _someone(self) -> TeamConfig:
+        if not self.members and self.members_from is None:
+            raise ValueError("give members, members_from, or both")
+        return self
+
+    def to_team(self) -> Team:
+        return Team(
+            id=self.id,
+            name=self.name,
+            platform=Platform(self.platform),
+            timezone=self.timezone,
+            members=frozenset(self.members),
+            leads=frozenset(self.leads),
+            min_group_size=self.min_group_size,
+            pulse=PulseSchedule(
+                self.pulse.cron, self.pulse.open_hours, self.pulse.remind_after_hours
+            ),
+            resources=tuple(SupportResource(r.label, r.url, r.text) for r in self.resources),
+            members_from=self.members_from.to_source() if self.members_from else None,
+        )
+
+
+class RosterConfig(_Strict):
+    instrument: Path | None = None
+    teams: list[TeamConfig] = Field(min_length=1)
+
+    @cached_property
+    def team_list(self) -> list[Team]:
+        return [t.to_team() for t in self.teams]
+
+
+def _where(loc: tuple[int | str, ...], raw: dict[str, Any]) -> str:
+    """Name the team (by id) and the field of a validation error."""
+    if len(loc) >= 2 and loc[0] == "teams" and isinstance(loc[1], int):
+        teams = raw.get("teams") or []
+        index = loc[1]
+        team_id = None
+        if index < len(teams) and isinstance(teams[index], dict):
+            team_id = teams[index].get("id")
+        label = f"team {team_id!r}" if team_id else f"team #{index + 1}"
+        field = ".".join(str(p) for p in loc[2:]) or "(team)"
+        return f"{label}: {field}"
+    return ".".join(str(p) for p in loc) or "(roster)"
+
+
+def parse_roster(raw: Any, source: str = "roster") -> RosterConfig:
+    if not isinstance(raw, dict):
+        raise ConfigError([f"{source}: expected a mapping with a 'teams:' list"])
+    try:
+        roster = RosterConfig.model_validate(raw)
+    except ValidationError as exc:
+        errors = []
+        for err in exc.errors():
+            msg = re.sub(r"^(Value error|Assertion failed), ", "", err["msg"])
+            errors.append(f"{_where(tuple(err['loc']), raw)}: {msg}")
+        raise ConfigError(errors) from None
+    errors = _cross_team_errors(roster)
+    if errors:
+        raise ConfigError(errors)
+    return roster
+
+
+def _cross_team_errors(roster: RosterConfig) -> list[str]:
+    errors: list[str] = []
+    seen_ids: set[str] = set()
+    owner: dict[tuple[str, str], str] = {}
+    for team in roster.teams:
+        if team.id in seen_ids:
+            errors.append(f"team {team.id!r}: id: used by more than one team")
+        seen_ids.add(team.id)
+        for member in team.members:
+            key = (team.platform, member)
+            if key in owner and owner[key] != team.id:
+                errors.append(
+                    f"team {team.id!r}: members: {member} is already a member of team "
+                    f"{owner[key]!r}; each person belongs to one team"
+                )
+            owner.setdefault(key, team.id)
+    return errors
+
+
+def load_roster(path: Path) -> RosterConfig:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            [
+                f"{path}: roster file not found (set RESPITE_CONFIG or create it; "
+                "see respite.example.yaml)"
+            ]
+        ) from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"{path}: not valid YAML: {exc}"]) from None
+    return parse_roster(raw, str(path))
+
+
+def load_instrument(path: Path | None = None) -> Instrument:
+    target = path or DEFAULT_INSTRUMENT
+    try:
+        raw = yaml.safe_load(target.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError([f"instrument: cannot read {target}: {exc}"]) from None
+    try:
+        return Instrument.from_mapping(raw)
+    except ValueError as exc:
+        raise ConfigError([f"instrument {target}: {exc}"]) from None

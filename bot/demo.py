@@ -1,0 +1,211 @@
+"""`respite demo`: six weekly rounds of a demo team, through the production code paths.
+
+Everything here goes through the same handlers, scheduler jobs, outbox and SQL storage as
+`respite serve`; only the platform (console) and the clock (fixed, moved by the script) differ.
+Answers are simulated with a seeded generator so every run prints the same story.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.clock import FixedClock
+from bot.config import Settings, parse_roster
+from bot.domain.events import Actor, ButtonPress, FormSubmission, Reply, ShowForm
+from bot.domain.messages import Platform
+from bot.domain.pulse import START_CHECKIN
+from bot.main import Respite, build
+from bot.platforms.console.render import card_text
+from bot.platforms.console.sender import ConsoleSender
+from bot.storage.migrate import upgrade
+from handlers import router
+from scheduler import pulse_jobs
+from scheduler.delivery import deliver_due
+
+TZ = "Europe/London"
+START = datetime(2027, 1, 4, 9, 0, tzinfo=ZoneInfo(TZ))  # a Monday
+
+
+@dataclass(frozen=True)
+class Clinician:
+    user_id: str
+    name: str
+    strain: float  # 1 (thriving) to 5 (overwhelmed): the persona's starting point
+
+
+CLINICIANS = (
+    Clinician("u-ana", "Ana (psychotherapist)", 2.2),
+    Clinician("u-ben", "Ben (counsellor)", 2.8),
+    Clinician("u-chloe", "Chloe (clinical psychologist)", 3.4),
+    Clinician("u-dev", "Dev (CBT therapist)", 2.5),
+    Clinician("u-eli", "Eli (family therapist)", 3.0),
+    Clinician("u-fatima", "Fatima (trauma specialist)", 3.9),
+    Clinician("u-george", "George (psychotherapist)", 2.0),
+    Clinician("u-hana", "Hana (counsellor)", 2.7),
+)
+LEAD = ("u-lee", "Dr Lee (team lead)")
+
+# How many clinicians answer each week; week 4 falls below the minimum group size of 5.
+RESPONDERS_BY_WEEK = (7, 6, 8, 3, 6, 7)
+# Caseload pressure added to everyone's strain, week by week (a colleague leaves in week 3).
+PRESSURE_BY_WEEK = (0.0, 0.1, 0.5, 0.8, 1.0, 0.6)
+
+ROSTER = {
+    "teams": [
+        {
+            "id": "demo",
+            "name": "Riverside Therapy",
+            "platform": "console",
+            "timezone": TZ,
+            "members": [c.user_id for c in CLINICIANS],
+            "leads": [LEAD[0]],
+            "min_group_size": 5,
+            "pulse": {"cron": "0 10 * * mon", "open_hours": 72, "remind_after_hours": 48},
+            "resources": [
+                {"label": "Employee Assistance Programme", "text": "0800 123 4567, 24/7"},
+                {"label": "Peer consultation", "text": "Thursdays 12:30, room 2"},
+                {"label": "Crisis line", "text": "Samaritans, 116 123"},
+            ],
+        }
+    ]
+}
+
+
+def _answers(
+    rng: random.Random, persona: Clinician, week: int, items: Sequence[tuple[str, str, bool]]
+) -> dict[str, str]:
+    """A persona's answers: strain for 'worse' dimensions, its mirror for 'better' ones."""
+    strain = persona.strain + PRESSURE_BY_WEEK[week]
+    result: dict[str, str] = {}
+    for item_id, higher_is, reverse in items:
+        value = strain + rng.uniform(-0.7, 0.7)
+        if item_id == "supported":
+            value -= PRESSURE_BY_WEEK[week] * 0.8  # supervision thins out as caseloads grow
+        wanted = value if higher_is == "worse" else 6 - value
+        if reverse:
+            wanted = 6 - wanted
+        result[item_id] = str(min(5, max(1, round(wanted))))
+    return result
+
+
+async def run_demo(db_path: str | None, write: Callable[[str], None] = print) -> int:
+    tmp = None
+    if db_path is None:
+        tmp = tempfile.mkdtemp(prefix="respite-demo-")
+        path = Path(tmp) / "demo.db"
+    else:
+        path = Path(db_path)
+    url = f"sqlite:///{path}"
+    try:
+        await asyncio.to_thread(upgrade, url)
+        clock = FixedClock(START)
+        names = {c.user_id: c.name for c in CLINICIANS} | {LEAD[0]: LEAD[1]}
+        console = ConsoleSender(write, names)
+        respite = await build(
+            Settings(database_url=url),
+            clock=clock,
+            roster=parse_roster(ROSTER),
+            senders={Platform.CONSOLE: console},
+        )
+        try:
+            await _simulate(respite, clock, console, write)
+        finally:
+            await respite.close()
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    if db_path:
+        write(f"\nThe demo database is kept at {db_path}.")
+    return 0
+
+
+async def _deliver(respite: Respite) -> None:
+    while await deliver_due(respite.runtime.queue, respite.senders, respite.deps.clock):
+        pass
+
+
+async def _simulate(
+    respite: Respite, clock: FixedClock, console: ConsoleSender, write: Callable[[str], None]
+) -> None:
+    deps = respite.deps
+    team = deps.directory.team("demo")
+    assert team is not None
+    items = [
+        (it.id, deps.instrument.dimensions[it.dimension].higher_is, it.reverse)
+        for it in deps.instrument.items
+    ]
+    rng = random.Random(20270104)
+    write(
+        f"Respite demo: {team.name}, {len(team.members)} clinicians and 1 lead, weekly check-ins "
+        f"(Mondays 10:00 {TZ}, open 72 h, reminder after 48 h), minimum group size "
+        f"{team.min_group_size}.\n"
+    )
+    for week in range(len(RESPONDERS_BY_WEEK)):
+        monday = START + timedelta(weeks=week)
+        clock.set(monday.replace(hour=10, minute=0))
+        write(f"\n══ Week {week + 1}: {clock.now().astimezone(ZoneInfo(TZ)):%A %d %B %Y, %H:%M} ══")
+        await pulse_jobs.tick(deps)
+        if week == 0:
+            await _deliver(respite)
+        else:
+            before = len(console.sent)
+            await _quiet_deliver(respite, console)
+            write(f"  (invitations delivered to {len(console.sent) - before} clinicians)")
+
+        responders = rng.sample(CLINICIANS, RESPONDERS_BY_WEEK[week])
+        clock.advance(timedelta(hours=2))
+        for i, persona in enumerate(responders):
+            actor = Actor(Platform.CONSOLE, persona.user_id)
+            outcome = await router.on_button(deps, ButtonPress(actor, START_CHECKIN, team.id))
+            assert isinstance(outcome, ShowForm), outcome
+            if week == 0 and i == 0:
+                write(f"\n  {persona.name} presses Start check-in and sees:")
+                write(card_text(outcome.card))
+            values = _answers(rng, persona, week, items)
+            shown = ", ".join(f"{k}={v}" for k, v in values.items())
+            write(f"  {persona.name} answers: {shown}")
+            reply = await router.on_form(deps, FormSubmission(actor, "pulse", values, team.id))
+            assert isinstance(reply, Reply)
+            if len(reply.card.blocks) > 1:
+                write(f"  Only {persona.name} sees:")
+                write(card_text(reply.card, indent="      "))
+            if week == 0 and i == 0:
+                again = await router.on_button(deps, ButtonPress(actor, START_CHECKIN, team.id))
+                write(f"  {persona.name} tries a second check-in and is told:")
+                write(
+                    card_text(
+                        again.card if isinstance(again, Reply | ShowForm) else reply.card,
+                        indent="      ",
+                    )
+                )
+
+        clock.set(monday.replace(hour=10) + timedelta(hours=48))
+        await pulse_jobs.tick(deps)
+        before = len(console.sent)
+        await _quiet_deliver(respite, console)
+        write(
+            f"  Wednesday 10:00: a reminder goes to the "
+            f"{len(console.sent) - before} who have not answered."
+        )
+
+        clock.set(monday.replace(hour=10) + timedelta(hours=72))
+        write("  Thursday 10:00: the round closes; its answers are re-written in random order.")
+        await pulse_jobs.tick(deps)
+        await _deliver(respite)
+
+
+async def _quiet_deliver(respite: Respite, console: ConsoleSender) -> None:
+    """Deliver without printing every invitation again after the first week."""
+    quiet = ConsoleSender(lambda _text: None)
+    senders = {Platform.CONSOLE: quiet}
+    while await deliver_due(respite.runtime.queue, senders, respite.deps.clock):
+        pass
+    console.sent.extend(quiet.sent)

@@ -1,0 +1,172 @@
+"""One neutral message model for every platform.
+
+Handlers describe *what* to say as a `Card`; each platform adapter decides *how* (Block Kit,
+Adaptive Card, console text). Keeping the model small is deliberate: anything a handler cannot
+express here is a sign the model needs a field, not that the handler needs platform JSON.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any, Literal
+
+
+class Platform(StrEnum):
+    SLACK = "slack"
+    TEAMS = "teams"
+    CONSOLE = "console"
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Where a message goes: a person (direct message) or a channel."""
+
+    platform: Platform
+    user_id: str | None = None
+    channel_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.user_id is None) == (self.channel_id is None):
+            raise ValueError("a recipient is either a user or a channel")
+
+    @property
+    def key(self) -> str:
+        """A stable text key, used to make outbox rows unique per recipient."""
+        target = f"u:{self.user_id}" if self.user_id else f"c:{self.channel_id}"
+        return f"{self.platform.value}:{target}"
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """A single-choice question; rendered as radio buttons (Slack) or a ChoiceSet (Teams)."""
+
+    id: str
+    prompt: str
+    choices: tuple[Choice, ...]
+    required: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class TextInput:
+    """A free-text input (kudos message, settings)."""
+
+    id: str
+    label: str
+    placeholder: str = ""
+    max_length: int = 500
+    multiline: bool = False
+    required: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button with a stable action id that handlers route on."""
+
+    action_id: str
+    label: str
+    value: str = ""
+    style: Literal["primary", "danger"] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """An image carried inline (PNG bytes) with the alt text every platform must show."""
+
+    png: bytes
+    alt_text: str
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """Makes a card submittable: `form_id` routes the submission, `context` travels with it."""
+
+    form_id: str
+    submit_label: str
+    context: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    title: str
+    blocks: tuple[str, ...] = ()
+    fields: tuple[Field, ...] = ()
+    questions: tuple[Question, ...] = ()
+    inputs: tuple[TextInput, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    form: Form | None = None
+    note: str | None = None
+    image: Image | None = None
+
+    @property
+    def fallback(self) -> str:
+        """Plain text for notifications, screen readers and the console."""
+        lines = [self.title]
+        lines.extend(self.blocks)
+        lines.extend(f"{f.label}: {f.value}" for f in self.fields)
+        for q in self.questions:
+            lines.append(q.prompt)
+        if self.image is not None:
+            lines.append(f"[chart: {self.image.alt_text}]")
+        if self.note:
+            lines.append(self.note)
+        return "\n".join(line for line in lines if line)
+
+
+def text_card(title: str, *blocks: str, note: str | None = None) -> Card:
+    return Card(title=title, blocks=tuple(blocks), note=note)
+
+
+def card_to_dict(card: Card) -> dict[str, Any]:
+    """A JSON-safe form of a card, for the outbox."""
+    data = asdict(card)
+    if card.image is not None:
+        data["image"]["png"] = base64.b64encode(card.image.png).decode("ascii")
+    return data
+
+
+def card_from_dict(data: Mapping[str, Any]) -> Card:
+    image = data.get("image")
+    form = data.get("form")
+    return Card(
+        title=data["title"],
+        blocks=tuple(data.get("blocks", ())),
+        fields=tuple(Field(**f) for f in data.get("fields", ())),
+        questions=tuple(
+            Question(
+                id=q["id"],
+                prompt=q["prompt"],
+                choices=tuple(Choice(**c) for c in q["choices"]),
+                required=q.get("required", True),
+            )
+            for q in data.get("questions", ())
+        ),
+        inputs=tuple(TextInput(**i) for i in data.get("inputs", ())),
+        buttons=tuple(Button(**b) for b in data.get("buttons", ())),
+        form=Form(**form) if form else None,
+        note=data.get("note"),
+        image=(
+            Image(
+                png=base64.b64decode(image["png"]),
+                alt_text=image["alt_text"],
+                title=image.get("title", ""),
+            )
+            if image
+            else None
+        ),
+    )

@@ -1,0 +1,211 @@
+"""The small protocols (ports) that handlers and scheduler jobs depend on.
+
+Storage, platforms and the clock implement these at the edge; the composition root wires them
+in. Keeping them here, beside the domain, lets handlers and jobs be tested against fakes and keeps
+SQL and SDKs out of the conversation logic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.domain.messages import Card, Platform, Recipient
+from bot.domain.scoring import Tally
+from bot.domain.team import MemberSource, Team
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware (UTC)."""
+        ...
+
+
+class Directory(Protocol):
+    """Who is in which team, from the roster and any synced channel or group membership."""
+
+    def teams(self) -> Sequence[Team]: ...
+
+    def team(self, team_id: str) -> Team | None: ...
+
+    def team_of(self, platform: Platform, user_id: str) -> Team | None: ...
+
+    def teams_led_by(self, platform: Platform, user_id: str) -> Sequence[Team]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """One scheduled pulse window of a team: keyed by its scheduled start."""
+
+    key: str
+    opens_at: datetime
+    remind_at: datetime
+    closes_at: datetime
+
+
+class PeriodCalendar(Protocol):
+    """Turns a team's cron schedule into pulse windows, in the team's time zone."""
+
+    def current(self, team: Team, now: datetime) -> Period:
+        """The window an answer given now belongs to: the open one, else the next."""
+        ...
+
+    def latest_start(self, team: Team, now: datetime) -> Period | None:
+        """The window whose scheduled start is the latest at or before now."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    id: str
+    team_id: str
+    period_key: str
+    opens_at: datetime
+    remind_at: datetime
+    closes_at: datetime
+    invited_at: datetime | None = None
+    reminded_at: datetime | None = None
+    closed_at: datetime | None = None
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class RoundFigures:
+    """A closed round's frozen figures for one reporting unit (a team)."""
+
+    round_id: str
+    team_id: str
+    period_key: str
+    closed_at: datetime
+    members: int
+    tally: Tally
+
+
+class RoundStore(Protocol):
+    async def get(self, round_id: str) -> Round | None: ...
+
+    async def find(self, team_id: str, period_key: str) -> Round | None: ...
+
+    async def ensure(self, team_id: str, period: Period) -> Round:
+        """Get or create the round of this (team, period); safe under concurrent callers."""
+        ...
+
+    async def record_response(
+        self,
+        round_id: str,
+        unit_id: str,
+        platform: Platform,
+        user_id: str,
+        answers: Mapping[str, int],
+    ) -> bool:
+        """Store an anonymous answer and, apart from it, that this person took part.
+
+        Returns False, storing nothing, when this person already answered this round.
+        """
+        ...
+
+    async def has_answered(self, round_id: str, platform: Platform, user_id: str) -> bool: ...
+
+    async def participants(self, round_id: str) -> set[tuple[Platform, str]]: ...
+
+    async def mark_invited(self, round_id: str, when: datetime) -> bool:
+        """Returns True for the one caller that marked it first."""
+        ...
+
+    async def mark_reminded(self, round_id: str, when: datetime) -> bool: ...
+
+    async def close(self, round_id: str, members: int, when: datetime) -> bool:
+        """Freeze per-unit figures and re-write answers in random order, in one transaction.
+
+        True for the one caller that closed it; later calls change nothing.
+        """
+        ...
+
+    async def answers(self, round_id: str) -> list[tuple[str, dict[str, int]]]:
+        """(unit id, answers) of every response of a round, in storage order."""
+        ...
+
+    async def open_rounds(self) -> list[Round]: ...
+
+    async def released(self, team_id: str, limit: int) -> list[RoundFigures]:
+        """The team's closed rounds, newest first."""
+        ...
+
+
+class Outbox(Protocol):
+    async def enqueue(
+        self, key: str, recipient: Recipient, card: Card, not_before: datetime
+    ) -> bool:
+        """Queue one intended message; False when that key was already queued."""
+        ...
+
+
+class DeliveryDeferred(Exception):
+    """The platform asked us to slow down or is briefly unavailable; try again later."""
+
+    def __init__(self, retry_after: float, reason: str = "") -> None:
+        super().__init__(reason or f"retry after {retry_after}s")
+        self.retry_after = retry_after
+
+
+class DeliveryFailed(Exception):
+    """The message cannot be delivered (unknown user, bot removed); retrying will not help."""
+
+
+class Sender(Protocol):
+    """Delivers one card to one recipient on one platform."""
+
+    async def send(self, recipient: Recipient, card: Card) -> None: ...
+
+
+SenderMap = Mapping[Platform, Sender]
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    id: int
+    key: str
+    recipient: Recipient
+    card: Card
+    attempts: int
+
+
+class OutboxQueue(Protocol):
+    """The delivery side of the outbox: claim due rows, then settle each one."""
+
+    async def claim(self, now: datetime, limit: int, lease_seconds: float) -> list[OutboxItem]: ...
+
+    async def mark_sent(self, item_id: int, now: datetime) -> None: ...
+
+    async def defer(self, item_id: int, until: datetime, error: str) -> None: ...
+
+    async def fail(self, item_id: int, error: str) -> None: ...
+
+    async def pending_count(self) -> int: ...
+
+
+class Lease(Protocol):
+    """Leader election among replicas, so one process schedules at a time."""
+
+    async def acquire(self, now: datetime, ttl_seconds: float) -> bool: ...
+
+    async def release(self) -> None: ...
+
+
+class MemberLookup(Protocol):
+    """Reads a channel's or user group's members from the platform."""
+
+    async def members(self, source: MemberSource) -> set[str]: ...
+
+
+class MemberStore(Protocol):
+    async def replace(
+        self, team_id: str, platform: Platform, user_ids: Iterable[str], when: datetime
+    ) -> None: ...
+
+    async def load(self) -> dict[str, set[str]]: ...

@@ -1,0 +1,59 @@
+"""Teams as the rest of the domain sees them, after the roster has been validated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.domain.messages import Platform
+
+MIN_GROUP_SIZE_FLOOR = 3
+DEFAULT_MIN_GROUP_SIZE = 5
+
+
+@dataclass(frozen=True, slots=True)
+class PulseSchedule:
+    cron: str = "0 10 * * mon"
+    open_hours: int = 72
+    remind_after_hours: int = 48
+
+
+@dataclass(frozen=True, slots=True)
+class SupportResource:
+    label: str
+    url: str | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberSource:
+    """Where extra members are synced from: a channel's members or a user group."""
+
+    kind: Literal["channel", "usergroup"]
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    id: str
+    name: str
+    platform: Platform
+    timezone: str
+    members: frozenset[str]
+    leads: frozenset[str]
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
+    pulse: PulseSchedule = PulseSchedule()
+    resources: tuple[SupportResource, ...] = ()
+    members_from: MemberSource | None = None
+
+    def __post_init__(self) -> None:
+        if self.min_group_size < MIN_GROUP_SIZE_FLOOR:
+            raise ValueError(
+                f"min_group_size may not be below {MIN_GROUP_SIZE_FLOOR} (team {self.id})"
+            )
+
+    def is_member(self, platform: Platform, user_id: str) -> bool:
+        return platform == self.platform and user_id in self.members
+
+    def is_lead(self, platform: Platform, user_id: str) -> bool:
+        return platform == self.platform and user_id in self.leads

@@ -1,0 +1,1 @@
+"""A local platform for `respite demo` and trials: cards become text on a stream."""

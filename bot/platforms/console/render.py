@@ -1,0 +1,33 @@
+"""Cards as plain text, indented under the person who sees them."""
+
+from __future__ import annotations
+
+import textwrap
+
+from bot.domain.messages import Card
+
+WIDTH = 96
+
+
+def card_text(card: Card, indent: str = "    ") -> str:
+    lines = [f"┌ {card.title}"]
+    for text in card.blocks:
+        lines.extend(textwrap.wrap(text, WIDTH, initial_indent="│ ", subsequent_indent="│   "))
+    for f in card.fields:
+        lines.append(f"│ {f.label}: {f.value}")
+    for i, q in enumerate(card.questions, 1):
+        lines.append(f"│ {i}. {q.prompt}")
+    if card.questions:
+        scale = " / ".join(f"{c.value} {c.label}" for c in card.questions[0].choices)
+        lines.append(f"│    ({scale})")
+    for t in card.inputs:
+        lines.append(f"│ [{t.label}]")
+    if card.buttons:
+        lines.append("│ " + "  ".join(f"[{b.label}]" for b in card.buttons))
+    if card.image is not None:
+        lines.append(f"│ [chart: {card.image.alt_text}]")
+    if card.note:
+        lines.extend(textwrap.wrap(card.note, WIDTH, initial_indent="└ ", subsequent_indent="  "))
+    else:
+        lines.append("└")
+    return textwrap.indent("\n".join(lines), indent)

@@ -1,0 +1,23 @@
+"""The console Sender: prints each delivered card under its recipient's name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from bot.domain.messages import Card, Recipient
+from bot.platforms.console.render import card_text
+
+
+class ConsoleSender:
+    def __init__(self, write: Callable[[str], None], names: Mapping[str, str] | None = None):
+        self._write = write
+        self._names = dict(names or {})
+        self.sent: list[tuple[Recipient, Card]] = []
+
+    def name(self, recipient: Recipient) -> str:
+        key = recipient.user_id or recipient.channel_id or "?"
+        return self._names.get(key, key)
+
+    async def send(self, recipient: Recipient, card: Card) -> None:
+        self.sent.append((recipient, card))
+        self._write(f"  → {self.name(recipient)} receives:\n{card_text(card)}")

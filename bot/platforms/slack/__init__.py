@@ -1,0 +1,1 @@
+"""Slack: slack-bolt AsyncApp in, Block Kit out."""

@@ -1,0 +1,128 @@
+"""The Slack side of the web app: a slack-bolt AsyncApp whose listeners call neutral handlers.
+
+Bolt verifies every request (signature and timestamp) before a listener runs; a forged or stale
+request gets 401 and reaches no handler. Listeners ack first, well inside Slack's 3 seconds, then
+do the work, except for view submissions whose ack carries the answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.domain.events import FormErrors, Outcome, Reply, ShowForm
+from bot.domain.messages import Card
+from bot.platforms.slack import inbound
+from bot.platforms.slack.render import form_errors, message_blocks, modal_view
+from handlers import router
+from handlers.deps import Deps
+
+log = logging.getLogger(__name__)
+
+SLASH_COMMANDS = ("/checkin", "/respite")
+
+SORRY = Card(
+    title="Something went wrong on our side",
+    blocks=("Nothing you sent was lost or half-saved. Please try again in a minute.",),
+)
+
+
+def build_slack_app(deps: Deps, client: AsyncWebClient, signing_secret: str) -> AsyncApp:
+    app = AsyncApp(
+        client=client,
+        signing_secret=signing_secret,
+        request_verification_enabled=True,
+        raise_error_for_unhandled_request=False,
+    )
+
+    async def show(outcome: Outcome, trigger_id: str | None, respond: AsyncRespond) -> None:
+        if isinstance(outcome, ShowForm) and trigger_id:
+            form = outcome.card.form
+            await client.views_open(
+                trigger_id=trigger_id,
+                view=modal_view(
+                    outcome.card, form.form_id if form else "info", form.context if form else ""
+                ),
+            )
+        elif isinstance(outcome, Reply):
+            for card in outcome.cards:
+                await respond(
+                    text=card.fallback,
+                    blocks=message_blocks(card),
+                    response_type="ephemeral",
+                    replace_original=False,
+                )
+
+    async def guarded(work: Callable[[], Awaitable[None]], respond: AsyncRespond) -> None:
+        try:
+            await work()
+        except Exception:
+            log.exception("slack listener failed")
+            await respond(
+                text=SORRY.fallback,
+                blocks=message_blocks(SORRY),
+                response_type="ephemeral",
+                replace_original=False,
+            )
+
+    for name in SLASH_COMMANDS:
+
+        @app.command(name)
+        async def _command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+            await ack()
+            command = inbound.slash_command(body)
+
+            async def work() -> None:
+                await show(await router.on_command(deps, command), body.get("trigger_id"), respond)
+
+            await guarded(work, respond)
+
+    @app.action({"type": "block_actions"})
+    async def _button(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        press = inbound.button_press(body)
+
+        async def work() -> None:
+            await show(await router.on_button(deps, press), body.get("trigger_id"), respond)
+
+        await guarded(work, respond)
+
+    @app.view({"type": "view_submission"})
+    async def _submit(ack: AsyncAck, body: dict[str, Any]) -> None:
+        submission = inbound.view_submission(body)
+        try:
+            outcome = await router.on_form(deps, submission)
+        except Exception:
+            log.exception("slack view submission failed")
+            await ack(response_action="update", view=modal_view(SORRY, "info"))
+            return
+        if isinstance(outcome, FormErrors):
+            await ack(response_action="errors", errors=form_errors(outcome.errors))
+        elif isinstance(outcome, Reply):
+            await ack(response_action="update", view=modal_view(outcome.card, "info"))
+        elif isinstance(outcome, ShowForm):
+            form = outcome.card.form
+            await ack(
+                response_action="update",
+                view=modal_view(
+                    outcome.card, form.form_id if form else "info", form.context if form else ""
+                ),
+            )
+        else:
+            await ack()
+
+    return app
+
+
+def slack_route(app: AsyncApp) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        bolt_response = await app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    return handle

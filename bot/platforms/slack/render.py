@@ -1,0 +1,150 @@
+"""Neutral cards to Block Kit, through slack_sdk's block and view models.
+
+All text is escaped for mrkdwn (`&`, `<`, `>`), so nothing a card carries can become a mention,
+a broadcast (`<!channel>`) or a disguised link; the only mentions are those built from user ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    HeaderBlock,
+    ImageBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    RadioButtonsElement,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.domain.messages import Card
+
+MODAL_TITLE_MAX = 24
+SECTION_TEXT_MAX = 3000
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters, escaped as Slack documents."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _mrkdwn(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=_clip(escape(text), SECTION_TEXT_MAX), verbatim=True)
+
+
+def _body(card: Card, with_header: bool) -> list[Block]:
+    blocks: list[Block] = []
+    if with_header:
+        blocks.append(HeaderBlock(text=PlainTextObject(text=_clip(card.title, 150))))
+    for text in card.blocks:
+        blocks.append(SectionBlock(text=_mrkdwn(text)))
+    if card.fields:
+        pairs = [_mrkdwn(f"*{escape(f.label)}*\n{escape(f.value)}") for f in card.fields]
+        for start in range(0, len(pairs), 10):
+            blocks.append(SectionBlock(fields=pairs[start : start + 10]))
+    return blocks
+
+
+def _inputs(card: Card) -> list[Block]:
+    blocks: list[Block] = []
+    for q in card.questions:
+        blocks.append(
+            InputBlock(
+                block_id=q.id,
+                label=PlainTextObject(text=_clip(q.prompt, 2000)),
+                element=RadioButtonsElement(
+                    action_id=q.id,
+                    options=[
+                        Option(value=c.value, text=PlainTextObject(text=_clip(c.label, 75)))
+                        for c in q.choices
+                    ],
+                ),
+                optional=not q.required,
+            )
+        )
+    for t in card.inputs:
+        blocks.append(
+            InputBlock(
+                block_id=t.id,
+                label=PlainTextObject(text=_clip(t.label, 2000)),
+                element=PlainTextInputElement(
+                    action_id=t.id,
+                    placeholder=PlainTextObject(text=t.placeholder) if t.placeholder else None,
+                    max_length=t.max_length,
+                    multiline=t.multiline,
+                ),
+                optional=not t.required,
+            )
+        )
+    return blocks
+
+
+def _tail(card: Card) -> list[Block]:
+    blocks: list[Block] = []
+    if card.buttons:
+        blocks.append(
+            ActionsBlock(
+                elements=[
+                    ButtonElement(
+                        action_id=b.action_id,
+                        text=PlainTextObject(text=_clip(b.label, 75)),
+                        value=b.value or None,
+                        style=b.style,
+                    )
+                    for b in card.buttons
+                ]
+            )
+        )
+    if card.note:
+        blocks.append(ContextBlock(elements=[_mrkdwn(card.note)]))
+    return blocks
+
+
+def message_blocks(card: Card) -> list[dict[str, Any]]:
+    """Blocks for a chat message (DM, channel post, ephemeral reply)."""
+    blocks = _body(card, with_header=True) + _tail(card)
+    if card.image is not None and card.image.title:
+        # Images travel as a file upload next to the message; this keeps the alt text in place.
+        blocks.append(ContextBlock(elements=[_mrkdwn(f"Chart: {card.image.alt_text}")]))
+    return [b.to_dict() for b in blocks]
+
+
+def modal_view(card: Card, callback_id: str, private_metadata: str = "") -> dict[str, Any]:
+    """A modal for a form card; a card without a form becomes a read-only modal."""
+    blocks = _body(card, with_header=False) + _inputs(card) + _tail(card)
+    view = View(
+        type="modal",
+        callback_id=callback_id,
+        title=PlainTextObject(text=_clip(card.title, MODAL_TITLE_MAX)),
+        submit=(
+            PlainTextObject(text=_clip(card.form.submit_label, MODAL_TITLE_MAX))
+            if card.form and (card.questions or card.inputs)
+            else None
+        ),
+        close=PlainTextObject(text="Close" if card.form is None else "Cancel"),
+        private_metadata=private_metadata,
+        blocks=blocks,
+    )
+    return view.to_dict()
+
+
+def form_errors(errors: Mapping[str, str]) -> dict[str, str]:
+    """Field errors keyed by block id, as `response_action: errors` wants them."""
+    return {block_id: _clip(message, 150) for block_id, message in errors.items()}
+
+
+def image_block(url: str, alt_text: str) -> dict[str, Any]:
+    return ImageBlock(image_url=url, alt_text=_clip(alt_text, 2000)).to_dict()

@@ -1,0 +1,90 @@
+"""Sending cards to Slack users and channels, and reading channel or group members."""
+
+from __future__ import annotations
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.domain.messages import Card, Recipient
+from bot.domain.ports import DeliveryDeferred, DeliveryFailed
+from bot.domain.team import MemberSource
+from bot.platforms.slack.render import message_blocks
+
+# Errors for which another attempt cannot succeed.
+PERMANENT = frozenset(
+    {
+        "user_not_found",
+        "channel_not_found",
+        "account_inactive",
+        "is_archived",
+        "not_in_channel",
+        "invalid_auth",
+        "not_authed",
+        "user_disabled",
+        "cannot_dm_bot",
+        "messages_tab_disabled",
+        "restricted_action",
+        "missing_scope",
+    }
+)
+
+
+class SlackSender:
+    def __init__(self, client: AsyncWebClient) -> None:
+        self._client = client
+
+    async def send(self, recipient: Recipient, card: Card) -> None:
+        channel = recipient.user_id or recipient.channel_id
+        assert channel is not None
+        try:
+            await self._client.chat_postMessage(
+                channel=channel,
+                text=card.fallback,
+                blocks=message_blocks(card),
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except SlackApiError as exc:
+            raise _translate(exc) from exc
+
+
+def _translate(exc: SlackApiError) -> Exception:
+    response = exc.response
+    if response.status_code == 429:
+        retry_after = float(
+            response.headers.get("Retry-After", response.headers.get("retry-after", 30))
+        )
+        return DeliveryDeferred(retry_after, "rate limited by Slack")
+    error = str(response.get("error", "")) if response.data else ""
+    if error in PERMANENT:
+        return DeliveryFailed(f"Slack: {error}")
+    if response.status_code >= 500 or error in (
+        "ratelimited",
+        "service_unavailable",
+        "request_timeout",
+        "fatal_error",
+    ):
+        return DeliveryDeferred(30.0, f"Slack: {error or response.status_code}")
+    return DeliveryFailed(f"Slack: {error or response.status_code}")
+
+
+class SlackMemberLookup:
+    def __init__(self, client: AsyncWebClient) -> None:
+        self._client = client
+
+    async def members(self, source: MemberSource) -> set[str]:
+        if source.kind == "usergroup":
+            resp = await self._client.usergroups_users_list(usergroup=source.id)
+            group: list[str] = resp.get("users", [])
+            return {str(u) for u in group}
+        users: set[str] = set()
+        cursor: str | None = None
+        while True:
+            resp = await self._client.conversations_members(
+                channel=source.id, limit=500, cursor=cursor
+            )
+            page: list[str] = resp.get("members", [])
+            users.update(str(u) for u in page)
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return users

@@ -1,0 +1,58 @@
+"""`respite serve`: one process serving HTTP and running the scheduler until told to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from aiohttp import web
+
+from bot.config import Settings
+from bot.main import build
+from bot.storage.migrate import upgrade
+from bot.web import build_web_app
+from scheduler.member_sync import sync_members
+from scheduler.runner import SchedulerRunner
+
+log = logging.getLogger(__name__)
+
+
+async def serve(settings: Settings, host: str, port: int) -> None:
+    await asyncio.to_thread(upgrade, settings.database_url)
+    respite = await build(settings)
+    if not respite.routes:
+        log.warning(
+            "no chat platform is configured (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET); "
+            "serving /healthz only"
+        )
+    rt = respite.runtime
+    runner = SchedulerRunner(
+        rt,
+        tick_seconds=settings.tick_interval_seconds,
+        outbox_seconds=settings.outbox_interval_seconds,
+    )
+    web_runner = web.AppRunner(build_web_app(respite), access_log=None)
+    await web_runner.setup()
+    site = web.TCPSite(web_runner, host, port)
+    await site.start()
+    log.info("Respite is listening on http://%s:%s", host, port)
+    sync = asyncio.create_task(
+        sync_members(rt.directory, rt.member_lookups, rt.member_store, rt.deps.clock)
+    )
+    runner.start()
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        log.info("Respite is stopping")
+        sync.cancel()
+        await runner.stop()
+        await web_runner.cleanup()
+        await respite.close()

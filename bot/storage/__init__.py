@@ -1,0 +1,1 @@
+"""SQLAlchemy tables, repositories that implement the domain's ports, and Alembic migrations."""

@@ -1,0 +1,133 @@
+"""The delivery outbox on SQL: one row per intended message, unique by key.
+
+Claiming uses `FOR UPDATE SKIP LOCKED` on PostgreSQL so several workers share the queue without
+sending a row twice; on SQLite the IMMEDIATE transaction already serialises claimers. A claim is a
+lease: a worker that dies mid-send leaves a row that becomes claimable again when the lease ends.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.domain.messages import Card, Platform, Recipient, card_from_dict, card_to_dict
+from bot.domain.ports import OutboxItem
+from bot.storage.tables import outbox
+
+MAX_ATTEMPTS = 8
+
+
+def recipient_to_dict(recipient: Recipient) -> dict[str, Any]:
+    return {
+        "platform": recipient.platform.value,
+        "user_id": recipient.user_id,
+        "channel_id": recipient.channel_id,
+    }
+
+
+def recipient_from_dict(data: dict[str, Any]) -> Recipient:
+    return Recipient(Platform(data["platform"]), data.get("user_id"), data.get("channel_id"))
+
+
+class SqlOutbox:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock_now: Any) -> None:
+        self._sessions = sessions
+        self._now = clock_now
+
+    async def enqueue(
+        self, key: str, recipient: Recipient, card: Card, not_before: datetime
+    ) -> bool:
+        try:
+            async with self._sessions.begin() as s:
+                await s.execute(
+                    insert(outbox).values(
+                        key=key,
+                        platform=recipient.platform.value,
+                        recipient=recipient_to_dict(recipient),
+                        card=card_to_dict(card),
+                        status="pending",
+                        attempts=0,
+                        not_before=not_before,
+                        created_at=self._now(),
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    async def claim(self, now: datetime, limit: int, lease_seconds: float) -> list[OutboxItem]:
+        async with self._sessions.begin() as s:
+            due = or_(
+                (outbox.c.status == "pending") & (outbox.c.not_before <= now),
+                (outbox.c.status == "sending") & (outbox.c.claimed_until <= now),
+            )
+            rows = (
+                await s.execute(
+                    select(outbox)
+                    .where(due)
+                    .order_by(outbox.c.not_before, outbox.c.id)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                return []
+            await s.execute(
+                update(outbox)
+                .where(outbox.c.id.in_([r.id for r in rows]))
+                .values(
+                    status="sending",
+                    claimed_until=now + timedelta(seconds=lease_seconds),
+                    attempts=outbox.c.attempts + 1,
+                )
+            )
+            return [
+                OutboxItem(
+                    id=r.id,
+                    key=r.key,
+                    recipient=recipient_from_dict(r.recipient),
+                    card=card_from_dict(r.card),
+                    attempts=r.attempts + 1,
+                )
+                for r in rows
+            ]
+
+    async def mark_sent(self, item_id: int, now: datetime) -> None:
+        async with self._sessions.begin() as s:
+            await s.execute(
+                update(outbox)
+                .where(outbox.c.id == item_id)
+                .values(status="sent", sent_at=now, claimed_until=None, last_error=None)
+            )
+
+    async def defer(self, item_id: int, until: datetime, error: str) -> None:
+        async with self._sessions.begin() as s:
+            await s.execute(
+                update(outbox)
+                .where(outbox.c.id == item_id)
+                .values(
+                    status="pending", not_before=until, claimed_until=None, last_error=error[:500]
+                )
+            )
+
+    async def fail(self, item_id: int, error: str) -> None:
+        async with self._sessions.begin() as s:
+            await s.execute(
+                update(outbox)
+                .where(outbox.c.id == item_id)
+                .values(status="failed", claimed_until=None, last_error=error[:500])
+            )
+
+    async def pending_count(self) -> int:
+        async with self._sessions() as s:
+            count = await s.scalar(
+                select(func.count())
+                .select_from(outbox)
+                .where(outbox.c.status != "sent")
+                .where(outbox.c.status != "failed")
+            )
+            return int(count or 0)

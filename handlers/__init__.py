@@ -1,0 +1,1 @@
+"""What Respite does when someone talks to it: one module per conversation."""

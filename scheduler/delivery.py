@@ -1,0 +1,57 @@
+"""The outbox worker: claim due messages, send each once, and settle it.
+
+A platform's "slow down" (Slack 429 with Retry-After, Teams 429/412/502/504) defers the row; an
+unreachable recipient fails it; anything unexpected is retried with exponential backoff and
+jitter until MAX_ATTEMPTS. A row is never dropped silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import timedelta
+
+from bot.domain.ports import Clock, DeliveryDeferred, DeliveryFailed, OutboxQueue, SenderMap
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+LEASE_SECONDS = 120.0
+
+
+def backoff_seconds(attempts: int, base: float = 2.0, cap: float = 900.0) -> float:
+    """Exponential backoff with full jitter."""
+    return random.uniform(0, min(cap, base * 2 ** max(0, attempts - 1)))
+
+
+async def deliver_due(queue: OutboxQueue, senders: SenderMap, clock: Clock, limit: int = 50) -> int:
+    """Send what is due; returns how many were sent."""
+    sent = 0
+    items = await queue.claim(clock.now(), limit, LEASE_SECONDS)
+    for item in items:
+        sender = senders.get(item.recipient.platform)
+        if sender is None:
+            await queue.fail(item.id, f"no sender configured for {item.recipient.platform}")
+            log.error("outbox %s: no sender for platform %s", item.id, item.recipient.platform)
+            continue
+        try:
+            await sender.send(item.recipient, item.card)
+        except DeliveryDeferred as exc:
+            until = clock.now() + timedelta(seconds=max(exc.retry_after, 0.0))
+            await queue.defer(item.id, until, str(exc))
+            log.warning("outbox %s deferred %.1fs: %s", item.id, exc.retry_after, exc)
+        except DeliveryFailed as exc:
+            await queue.fail(item.id, str(exc))
+            log.error("outbox %s failed: %s", item.id, exc)
+        except Exception as exc:  # an unexpected error must not lose the row
+            if item.attempts >= MAX_ATTEMPTS:
+                await queue.fail(item.id, repr(exc))
+                log.exception("outbox %s failed after %d attempts", item.id, item.attempts)
+            else:
+                delay = backoff_seconds(item.attempts)
+                await queue.defer(item.id, clock.now() + timedelta(seconds=delay), repr(exc))
+                log.warning("outbox %s retry in %.1fs: %r", item.id, delay, exc)
+        else:
+            await queue.mark_sent(item.id, clock.now())
+            sent += 1
+    return sent

@@ -1,0 +1,36 @@
+"""Daily (and at start) sync of members listed by a channel or user group."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from bot.domain.directory import RosterDirectory
+from bot.domain.messages import Platform
+from bot.domain.ports import Clock, MemberLookup, MemberStore
+
+log = logging.getLogger(__name__)
+
+
+async def sync_members(
+    directory: RosterDirectory,
+    lookups: Mapping[Platform, MemberLookup],
+    store: MemberStore,
+    clock: Clock,
+) -> dict[str, int]:
+    """Refresh synced members; a team whose lookup fails keeps its last synced list."""
+    counts: dict[str, int] = {}
+    for team in directory.teams():
+        source = team.members_from
+        lookup = lookups.get(team.platform)
+        if source is None or lookup is None:
+            continue
+        try:
+            users = await lookup.members(source)
+        except Exception:
+            log.exception("member sync failed for team %s (%s %s)", team.id, source.kind, source.id)
+            continue
+        await store.replace(team.id, team.platform, users, clock.now())
+        counts[team.id] = len(users)
+    directory.apply_synced(await store.load())
+    return counts

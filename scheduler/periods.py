@@ -1,0 +1,73 @@
+"""Pulse windows from a team's cron schedule, computed in the team's own time zone.
+
+APScheduler's CronTrigger does the calendar arithmetic (including daylight-saving changes); this
+module only asks it which scheduled starts fall around a given moment, so every job can work out
+what is due now instead of trusting that the previous fire happened.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.domain.ports import Period
+from bot.domain.team import Team
+
+_LOOKBACK = timedelta(days=35)
+
+
+@lru_cache(maxsize=256)
+def _trigger(cron: str, timezone: str) -> CronTrigger:
+    return CronTrigger.from_crontab(cron, timezone=ZoneInfo(timezone))
+
+
+def _starts(team: Team, since: datetime, until: datetime) -> list[datetime]:
+    """Scheduled starts s with since < s <= until."""
+    trigger = _trigger(team.pulse.cron, team.timezone)
+    fires: list[datetime] = []
+    previous: datetime | None = None
+    cursor = since + timedelta(microseconds=1)
+    while True:
+        fire = trigger.get_next_fire_time(previous, cursor)
+        if fire is None or fire > until:
+            return fires
+        fires.append(fire)
+        previous = fire
+        cursor = fire + timedelta(microseconds=1)
+
+
+def _next_start(team: Team, after: datetime) -> datetime:
+    trigger = _trigger(team.pulse.cron, team.timezone)
+    fire = trigger.get_next_fire_time(None, after + timedelta(microseconds=1))
+    if fire is None:  # a five-field cron always fires again
+        raise ValueError(f"team {team.id}: the pulse schedule never fires again")
+    result: datetime = fire
+    return result
+
+
+def period_for(team: Team, start: datetime) -> Period:
+    local = start.astimezone(ZoneInfo(team.timezone))
+    return Period(
+        key=local.isoformat(timespec="minutes"),
+        opens_at=start,
+        remind_at=start + timedelta(hours=team.pulse.remind_after_hours),
+        closes_at=start + timedelta(hours=team.pulse.open_hours),
+    )
+
+
+class CronCalendar:
+    """The PeriodCalendar port, backed by APScheduler's cron arithmetic."""
+
+    def current(self, team: Team, now: datetime) -> Period:
+        window = timedelta(hours=team.pulse.open_hours)
+        open_starts = _starts(team, now - window, now)
+        if open_starts:
+            return period_for(team, open_starts[-1])
+        return period_for(team, _next_start(team, now))
+
+    def latest_start(self, team: Team, now: datetime) -> Period | None:
+        starts = _starts(team, now - _LOOKBACK, now)
+        return period_for(team, starts[-1]) if starts else None

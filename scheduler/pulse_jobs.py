@@ -1,0 +1,156 @@
+"""Opening, reminding and closing pulse rounds.
+
+Every job is idempotent and keyed by (team, period): it looks at what is due now, so it is safe to
+run twice, from two processes, or late after downtime. Messages go through the outbox with one
+key per intended message, which is what makes a second run send nothing new.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.domain.digest import digest_card
+from bot.domain.messages import Recipient
+from bot.domain.ports import Round
+from bot.domain.pulse import invitation_card, reminder_card
+from bot.domain.team import Team
+from handlers.deps import Deps
+from handlers.digests import latest_digest
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class JobReport:
+    """What a job did, for the CLI and the admin's log."""
+
+    lines: list[str] = field(default_factory=list)
+
+    def say(self, line: str) -> None:
+        self.lines.append(line)
+        log.info(line)
+
+
+def _local(team: Team, when: datetime) -> str:
+    return when.astimezone(ZoneInfo(team.timezone)).strftime("%A %d %b, %H:%M")
+
+
+def _require_team(deps: Deps, team_id: str) -> Team:
+    team = deps.directory.team(team_id)
+    if team is None:
+        raise LookupError(f"no team with id {team_id!r} in the roster")
+    return team
+
+
+async def open_round(deps: Deps, team_id: str, report: JobReport | None = None) -> Round:
+    """Open the team's current round (creating it if needed) and invite who has not answered."""
+    report = report or JobReport()
+    team = _require_team(deps, team_id)
+    now = deps.clock.now()
+    rnd = await deps.rounds.ensure(team.id, deps.calendar.current(team, now))
+    if rnd.is_closed:
+        report.say(f"{team.id}: round {rnd.period_key} is already closed; nothing to open")
+        return rnd
+    answered = await deps.rounds.participants(rnd.id)
+    card = invitation_card(team, _local(team, rnd.closes_at))
+    queued = 0
+    for user in sorted(team.members):
+        if (team.platform, user) in answered:
+            continue
+        recipient = Recipient(team.platform, user_id=user)
+        if await deps.outbox.enqueue(
+            f"pulse-invite:{rnd.id}:{recipient.key}", recipient, card, now
+        ):
+            queued += 1
+    await deps.rounds.mark_invited(rnd.id, now)
+    report.say(
+        f"{team.id}: round {rnd.period_key} open until {_local(team, rnd.closes_at)}; "
+        f"{queued} invitation(s) queued"
+    )
+    return rnd
+
+
+async def send_reminders(deps: Deps, rnd: Round, report: JobReport | None = None) -> int:
+    report = report or JobReport()
+    team = _require_team(deps, rnd.team_id)
+    now = deps.clock.now()
+    if rnd.is_closed or now >= rnd.closes_at:
+        return 0
+    answered = await deps.rounds.participants(rnd.id)
+    card = reminder_card(team, _local(team, rnd.closes_at))
+    queued = 0
+    for user in sorted(team.members):
+        if (team.platform, user) in answered:
+            continue
+        recipient = Recipient(team.platform, user_id=user)
+        if await deps.outbox.enqueue(
+            f"pulse-remind:{rnd.id}:{recipient.key}", recipient, card, now
+        ):
+            queued += 1
+    await deps.rounds.mark_reminded(rnd.id, now)
+    report.say(f"{team.id}: round {rnd.period_key}: {queued} reminder(s) queued")
+    return queued
+
+
+async def close_round(deps: Deps, rnd: Round, report: JobReport | None = None) -> bool:
+    """Close a round: freeze its figures, shuffle its answers, and queue the leads' digest."""
+    report = report or JobReport()
+    team = _require_team(deps, rnd.team_id)
+    now = deps.clock.now()
+    closed = await deps.rounds.close(rnd.id, len(team.members), now)
+    if not closed:
+        report.say(f"{team.id}: round {rnd.period_key} was already closed")
+    else:
+        report.say(f"{team.id}: round {rnd.period_key} closed; answers re-written in random order")
+    await queue_digest(deps, team, rnd.id, report)
+    return closed
+
+
+async def queue_digest(deps: Deps, team: Team, round_id: str, report: JobReport) -> None:
+    digest = await latest_digest(deps, team)
+    if digest is None or digest.round_id != round_id:
+        return
+    card = digest_card(digest)
+    now = deps.clock.now()
+    queued = 0
+    for lead in sorted(team.leads):
+        recipient = Recipient(team.platform, user_id=lead)
+        if await deps.outbox.enqueue(f"digest:{round_id}:{recipient.key}", recipient, card, now):
+            queued += 1
+    state = "suppressed (too few responses)" if digest.suppressed else "released"
+    report.say(f"{team.id}: digest {state}; {queued} lead message(s) queued")
+
+
+async def close_team_round(deps: Deps, team_id: str, report: JobReport | None = None) -> bool:
+    """Close the team's oldest open round now, whatever its scheduled close (admin command)."""
+    report = report or JobReport()
+    team = _require_team(deps, team_id)
+    candidates = [r for r in await deps.rounds.open_rounds() if r.team_id == team.id]
+    if not candidates:
+        report.say(f"{team.id}: no open round to close")
+        return False
+    return await close_round(deps, candidates[0], report)
+
+
+async def tick(deps: Deps, report: JobReport | None = None) -> JobReport:
+    """Do whatever is due now: open, remind, close. Catches up after downtime."""
+    report = report or JobReport()
+    now = deps.clock.now()
+    for team in deps.directory.teams():
+        period = deps.calendar.latest_start(team, now)
+        if period is None or now >= period.closes_at:
+            continue
+        existing = await deps.rounds.find(team.id, period.key)
+        if existing is None or (existing.invited_at is None and not existing.is_closed):
+            await open_round(deps, team.id, report)
+    for rnd in await deps.rounds.open_rounds():
+        if deps.directory.team(rnd.team_id) is None:
+            continue  # team removed from the roster; its round stays open and unreported
+        if now >= rnd.closes_at:
+            await close_round(deps, rnd, report)
+        elif now >= rnd.remind_at and rnd.reminded_at is None:
+            await send_reminders(deps, rnd, report)
+    return report

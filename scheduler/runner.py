@@ -1,0 +1,155 @@
+"""APScheduler wiring: which jobs run, how often, and on which replica.
+
+Jobs are module-level functions called with plain ids (a runner id, a team id), which keeps them
+picklable and lets several runners live in one test process. Pulse jobs run only on the replica
+holding the lease; outbox delivery runs everywhere, since claiming is safe to share.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.domain.directory import RosterDirectory
+from bot.domain.messages import Platform
+from bot.domain.ports import Lease, MemberLookup, MemberStore, OutboxQueue, SenderMap
+from handlers.deps import Deps
+from scheduler import pulse_jobs
+from scheduler.delivery import deliver_due
+from scheduler.member_sync import sync_members
+
+log = logging.getLogger(__name__)
+
+LEASE_TTL_SECONDS = 30.0
+
+AfterTick = Callable[[Deps], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class Runtime:
+    deps: Deps
+    queue: OutboxQueue
+    senders: SenderMap
+    lease: Lease
+    directory: RosterDirectory
+    member_lookups: Mapping[Platform, MemberLookup]
+    member_store: MemberStore
+    extra_ticks: list[AfterTick] = field(default_factory=list)
+    is_leader: bool = False
+
+
+_RUNTIMES: dict[str, Runtime] = {}
+
+
+async def run_lease(runtime_id: str) -> None:
+    rt = _RUNTIMES[runtime_id]
+    was = rt.is_leader
+    try:
+        rt.is_leader = await rt.lease.acquire(rt.deps.clock.now(), LEASE_TTL_SECONDS)
+    except Exception:
+        log.exception("scheduler lease check failed; standing by")
+        rt.is_leader = False
+    if rt.is_leader != was:
+        log.info("scheduler %s", "leading" if rt.is_leader else "standing by")
+        if rt.is_leader:
+            await run_tick(runtime_id)
+
+
+async def run_tick(runtime_id: str) -> None:
+    rt = _RUNTIMES[runtime_id]
+    if not rt.is_leader:
+        return
+    await pulse_jobs.tick(rt.deps)
+    for extra in rt.extra_ticks:
+        await extra(rt.deps)
+
+
+async def run_open(runtime_id: str, team_id: str) -> None:
+    rt = _RUNTIMES[runtime_id]
+    if rt.is_leader:
+        await pulse_jobs.open_round(rt.deps, team_id)
+
+
+async def run_delivery(runtime_id: str) -> None:
+    rt = _RUNTIMES[runtime_id]
+    while await deliver_due(rt.queue, rt.senders, rt.deps.clock):
+        pass
+
+
+async def run_member_sync(runtime_id: str) -> None:
+    rt = _RUNTIMES[runtime_id]
+    await sync_members(rt.directory, rt.member_lookups, rt.member_store, rt.deps.clock)
+
+
+class SchedulerRunner:
+    def __init__(
+        self, runtime: Runtime, tick_seconds: float = 60.0, outbox_seconds: float = 5.0
+    ) -> None:
+        self.id = uuid.uuid4().hex
+        self.runtime = runtime
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
+        self._tick_seconds = tick_seconds
+        self._outbox_seconds = outbox_seconds
+
+    def start(self) -> None:
+        _RUNTIMES[self.id] = self.runtime
+        add = self._scheduler.add_job
+        common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
+        add(
+            run_lease,
+            IntervalTrigger(seconds=LEASE_TTL_SECONDS / 3),
+            args=[self.id],
+            id="lease",
+            next_run_time=_soon(),
+            **common,
+        )
+        add(
+            run_tick,
+            IntervalTrigger(seconds=self._tick_seconds),
+            args=[self.id],
+            id="tick",
+            **common,
+        )
+        add(
+            run_delivery,
+            IntervalTrigger(seconds=self._outbox_seconds),
+            args=[self.id],
+            id="outbox",
+            **common,
+        )
+        add(
+            run_member_sync,
+            CronTrigger(hour=3, minute=17, timezone=UTC),
+            args=[self.id],
+            id="member-sync",
+            **common,
+        )
+        for team in self.runtime.directory.teams():
+            add(
+                run_open,
+                CronTrigger.from_crontab(team.pulse.cron, timezone=team.timezone),
+                args=[self.id, team.id],
+                id=f"open:{team.id}",
+                **common,
+            )
+        self._scheduler.start()
+
+    async def stop(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        if self.runtime.is_leader:
+            await self.runtime.lease.release()
+        _RUNTIMES.pop(self.id, None)
+
+
+def _soon() -> object:
+    from datetime import datetime
+
+    return datetime.now(UTC)
