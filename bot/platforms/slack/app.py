@@ -8,6 +8,7 @@ do the work, except for view submissions whose ack carries the answer.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -83,7 +84,7 @@ def build_slack_app(deps: Deps, client: AsyncWebClient, signing_secret: str) -> 
 
             await guarded(work, respond)
 
-    @app.action({"type": "block_actions"})
+    @app.action(re.compile(".*"))
     async def _button(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         press = inbound.button_press(body)
@@ -93,7 +94,7 @@ def build_slack_app(deps: Deps, client: AsyncWebClient, signing_secret: str) -> 
 
         await guarded(work, respond)
 
-    @app.view({"type": "view_submission"})
+    @app.view(re.compile(".*"))
     async def _submit(ack: AsyncAck, body: dict[str, Any]) -> None:
         submission = inbound.view_submission(body)
         try:

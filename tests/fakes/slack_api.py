@@ -1,0 +1,144 @@
+"""A fake Slack Web API: a real HTTP server on 127.0.0.1 that records every call.
+
+The bot's AsyncWebClient is pointed at it through SLACK_API_URL, so requests go through
+slack_sdk's real serialisation, retry handlers and error handling.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+Responder = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+
+
+@dataclass
+class Scripted:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FakeSlackApi:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.responders: dict[str, Responder] = {}
+        self._scripted: dict[str, list[Scripted]] = {}
+        self._ts = itertools.count(1)
+        self.users: dict[str, dict[str, Any]] = {}
+        self.channel_members: dict[str, list[str]] = {}
+        self.usergroups: dict[str, list[str]] = {}
+        self.dnd: dict[str, bool] = {}
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._handle)
+        app.router.add_post("/response/{token}", self._response_url)
+        self.responses: list[dict[str, Any]] = []
+        self._server = TestServer(app, host="127.0.0.1")
+
+    async def start(self) -> None:
+        await self._server.start_server()
+
+    async def close(self) -> None:
+        await self._server.close()
+
+    @property
+    def url(self) -> str:
+        return str(self._server.make_url("/api/"))
+
+    def response_url(self, token: str = "r1") -> str:
+        """A response_url for a payload; posts to it land in `self.responses`."""
+        return str(self._server.make_url(f"/response/{token}"))
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        self.responses.append(await request.json())
+        return web.Response(text="ok")
+
+    def script(self, method: str, status: int, body: dict[str, Any],
+               headers: dict[str, str] | None = None, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` with this status and body."""
+        self._scripted.setdefault(method, []).extend(
+            Scripted(status, body, headers or {}) for _ in range(times)
+        )
+
+    def called(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        raw = await request.text()
+        if request.content_type == "application/json" and raw:
+            params: dict[str, Any] = json.loads(raw)
+        else:
+            params = dict(parse_qsl(raw, keep_blank_values=True))
+            params.update(request.query)
+        for key in ("blocks", "view", "attachments"):
+            if isinstance(params.get(key), str):
+                params[key] = json.loads(params[key])
+        self.calls.append(Call(method, params, dict(request.headers)))
+        queue = self._scripted.get(method)
+        if queue:
+            scripted = queue.pop(0)
+            return web.json_response(scripted.body, status=scripted.status,
+                                     headers=scripted.headers)
+        responder = self.responders.get(method) or getattr(
+            self, "_" + method.replace(".", "_"), None
+        )
+        body = responder(params) if responder else {"ok": True}
+        return web.json_response(body)
+
+    # Default behaviour of the methods Respite uses.
+    def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T0001",
+                "team": "Test clinic", "url": "https://test.example/"}
+
+    def _chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "channel": params.get("channel"), "ts": f"1700000000.{next(self._ts):06d}"}
+
+    def _chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
+
+    def _chat_delete(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
+
+    def _views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "view": {"id": f"V{next(self._ts)}", **(params.get("view") or {})}}
+
+    def _views_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "view": {"id": params.get("view_id"), **(params.get("view") or {})}}
+
+    def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(str(params.get("user")))
+        if user is None:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "user": user}
+
+    def _conversations_members(self, params: dict[str, Any]) -> dict[str, Any]:
+        members = self.channel_members.get(str(params.get("channel")))
+        if members is None:
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
+
+    def _usergroups_users_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        users = self.usergroups.get(str(params.get("usergroup")))
+        if users is None:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": users}
+
+    def _dnd_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        on = self.dnd.get(str(params.get("user")), False)
+        return {"ok": True, "dnd_enabled": on, "snooze_enabled": on,
+                "next_dnd_start_ts": 0, "next_dnd_end_ts": 0}

@@ -1,0 +1,138 @@
+"""The check-in loop through Slack's real protocol path: signed requests into the running app,
+the bot's Web API calls landing on a fake Slack server."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.storage.tables import pulse_participation, pulse_responses
+from tests.conftest import CLINICIANS, SlackHarness
+from tests.slack_driver import signed_headers
+
+ANSWERS = {
+    "drained": "4", "recharged": "2", "going_through_motions": "3",
+    "made_a_difference": "4", "caseload": "5", "supported": "2",
+}
+
+
+async def _count(h: SlackHarness, table: Any) -> int:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    async with AsyncSession(h.respite.engine) as s:
+        return int(await s.scalar(select(func.count()).select_from(table)) or 0)
+
+
+async def _open_modal(h: SlackHarness, user: str) -> dict[str, Any]:
+    before = len(h.fake.called("views.open"))
+    resp = await h.slack.slash("/checkin", "", user)
+    assert resp.status == 200
+    for _ in range(100):
+        if len(h.fake.called("views.open")) > before:
+            break
+        await asyncio.sleep(0.02)
+    call = h.fake.called("views.open")[-1]
+    assert call.params["trigger_id"]
+    view: dict[str, Any] = call.params["view"]
+    return view
+
+
+async def test_checkin_opens_modal_with_pulse(slack_app: SlackHarness) -> None:
+    view = await _open_modal(slack_app, CLINICIANS[0])
+    assert view["type"] == "modal"
+    assert view["callback_id"] == "pulse"
+    inputs = [b for b in view["blocks"] if b["type"] == "input"]
+    assert 5 <= len(inputs) <= 7
+    for block in inputs:
+        options = block["element"]["options"]
+        assert block["element"]["type"] == "radio_buttons"
+        assert [o["value"] for o in options] == ["1", "2", "3", "4", "5"]
+        assert all(o["text"]["text"] for o in options)
+    context = [b for b in view["blocks"] if b["type"] == "context"]
+    assert "Anonymous" in context[-1]["elements"][0]["text"]
+    assert "at least 5" in context[-1]["elements"][0]["text"]
+
+
+async def test_submit_records_one_anonymous_answer_and_thanks(slack_app: SlackHarness) -> None:
+    view = await _open_modal(slack_app, CLINICIANS[0])
+    resp = await slack_app.slack.submit(view, ANSWERS, CLINICIANS[0])
+    assert resp.status == 200
+    body = await resp.json()
+    assert body["response_action"] == "update"
+    texts = " ".join(
+        b.get("text", {}).get("text", "") for b in body["view"]["blocks"]
+    )
+    assert "Thank you" in body["view"]["title"]["text"] or "answers are in" in texts
+    # High strain: the private note carries the team's resources.
+    assert "Employee Assistance Programme" in texts
+    assert await _count(slack_app, pulse_responses) == 1
+    assert await _count(slack_app, pulse_participation) == 1
+
+
+async def test_low_strain_gets_no_support_note(slack_app: SlackHarness) -> None:
+    view = await _open_modal(slack_app, CLINICIANS[1])
+    calm = {"drained": "1", "recharged": "5", "going_through_motions": "1",
+            "made_a_difference": "5", "caseload": "2", "supported": "5"}
+    body = await (await slack_app.slack.submit(view, calm, CLINICIANS[1])).json()
+    texts = " ".join(b.get("text", {}).get("text", "") for b in body["view"]["blocks"])
+    assert "Employee Assistance Programme" not in texts
+
+
+async def test_double_submit_and_retries_store_one_response(slack_app: SlackHarness) -> None:
+    view = await _open_modal(slack_app, CLINICIANS[2])
+    first, second = await asyncio.gather(
+        slack_app.slack.submit(view, ANSWERS, CLINICIANS[2]),
+        slack_app.slack.submit(view, ANSWERS, CLINICIANS[2]),
+    )
+    assert first.status == second.status == 200
+    titles = sorted([(await first.json())["view"]["title"]["text"],
+                     (await second.json())["view"]["title"]["text"]])
+    assert any("already" in t.lower() for t in titles), titles
+    assert await _count(slack_app, pulse_responses) == 1
+    # A later /checkin in the same round is refused kindly, without a modal.
+    before = len(slack_app.fake.called("views.open"))
+    await slack_app.slack.slash("/checkin", "", CLINICIANS[2])
+    for _ in range(100):
+        if slack_app.fake.responses:
+            break
+        await asyncio.sleep(0.02)
+    assert len(slack_app.fake.called("views.open")) == before
+    assert "already checked in" in slack_app.fake.responses[-1]["text"]
+
+
+async def test_missing_answers_keep_modal_open_and_store_nothing(
+    slack_app: SlackHarness,
+) -> None:
+    view = await _open_modal(slack_app, CLINICIANS[3])
+    partial = dict(ANSWERS)
+    del partial["caseload"]
+    body = await (await slack_app.slack.submit(view, partial, CLINICIANS[3])).json()
+    assert body["response_action"] == "errors"
+    assert set(body["errors"]) == {"caseload"}
+    assert await _count(slack_app, pulse_responses) == 0
+    assert await _count(slack_app, pulse_participation) == 0
+
+
+async def test_user_in_no_team_gets_a_clear_answer(slack_app: SlackHarness) -> None:
+    await slack_app.slack.slash("/checkin", "", "UOUTSIDER")
+    for _ in range(100):
+        if slack_app.fake.responses:
+            break
+        await asyncio.sleep(0.02)
+    reply = slack_app.fake.responses[-1]
+    assert reply["response_type"] == "ephemeral"
+    assert "not on a Respite team" in reply["text"]
+    assert not slack_app.fake.called("views.open")
+
+
+async def test_forged_and_stale_requests_are_refused(slack_app: SlackHarness) -> None:
+    body = slack_app.slack.slash_body("/checkin", "", CLINICIANS[0])
+    forged = signed_headers(body, secret="not-the-secret")
+    assert (await slack_app.slack.post(body, forged)).status == 401
+    stale = signed_headers(body, timestamp=1_600_000_000)
+    assert (await slack_app.slack.post(body, stale)).status == 401
+    await asyncio.sleep(0.1)
+    assert not slack_app.fake.called("views.open")
+    assert await _count(slack_app, pulse_participation) == 0

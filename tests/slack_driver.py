@@ -1,0 +1,87 @@
+"""Drives the running app the way Slack does: signed form posts to /slack/events."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import ClientResponse, ClientSession
+from slack_sdk.signature import SignatureVerifier
+
+DATA = Path(__file__).parent / "data" / "slack"
+SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
+
+
+def load(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((DATA / name).read_text())
+    return data
+
+
+def signed_headers(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None,
+                   content_type: str = "application/x-www-form-urlencoded") -> dict[str, str]:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    return {
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": signature,
+        "Content-Type": content_type,
+    }
+
+
+class SlackDriver:
+    def __init__(self, session: ClientSession, base_url: str, response_url: str) -> None:
+        self.session = session
+        self.url = base_url.rstrip("/") + "/slack/events"
+        self.response_url = response_url
+
+    async def post(self, body: str, headers: dict[str, str] | None = None) -> ClientResponse:
+        return await self.session.post(self.url, data=body.encode(),
+                                       headers=headers or signed_headers(body))
+
+    def slash_body(self, command: str, text: str, user_id: str) -> str:
+        fields = load("slash_command.json")
+        fields.update(command=command, text=text, user_id=user_id,
+                      response_url=self.response_url)
+        return urlencode(fields)
+
+    async def slash(self, command: str, text: str = "", user_id: str = "U0001") -> ClientResponse:
+        return await self.post(self.slash_body(command, text, user_id))
+
+    def interactive_body(self, payload: dict[str, Any]) -> str:
+        return urlencode({"payload": json.dumps(payload)})
+
+    async def click(self, action_id: str, value: str, user_id: str) -> ClientResponse:
+        payload = load("block_actions.json")
+        payload["user"]["id"] = user_id
+        payload["actions"][0].update(action_id=action_id, value=value)
+        payload["response_url"] = self.response_url
+        return await self.post(self.interactive_body(payload))
+
+    async def submit(self, view: dict[str, Any], values: dict[str, str], user_id: str,
+                     ) -> ClientResponse:
+        """Submit a modal the bot opened, choosing `values` (block id -> option value)."""
+        payload = load("view_submission.json")
+        payload["user"]["id"] = user_id
+        state: dict[str, dict[str, Any]] = {}
+        for block in view.get("blocks", []):
+            if block.get("type") != "input":
+                continue
+            element = block["element"]
+            block_id, action_id = block["block_id"], element["action_id"]
+            chosen = values.get(block_id)
+            if element["type"] == "radio_buttons":
+                option = next((o for o in element["options"] if o["value"] == chosen), None)
+                state[block_id] = {action_id: {"type": "radio_buttons",
+                                               "selected_option": option}}
+            elif element["type"] == "plain_text_input":
+                state[block_id] = {action_id: {"type": "plain_text_input", "value": chosen}}
+        payload["view"].update(
+            callback_id=view.get("callback_id", ""),
+            private_metadata=view.get("private_metadata", ""),
+            blocks=view.get("blocks", []),
+            state={"values": state},
+        )
+        return await self.post(self.interactive_body(payload))
