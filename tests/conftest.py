@@ -68,8 +68,9 @@ def postgres_database() -> Iterator[PostgresDatabase]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path,
-                 sqlite_template: SqliteTemplate) -> str:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: SqliteTemplate
+) -> str:
     """A migrated, empty database on each backend."""
     if request.param == "sqlite":
         return sqlite_template.fresh(tmp_path / "respite.db")
@@ -108,8 +109,9 @@ class SlackHarness:
         from scheduler.delivery import deliver_due
 
         total = 0
-        while sent := await deliver_due(self.respite.runtime.queue, self.respite.senders,
-                                        self.clock):
+        while sent := await deliver_due(
+            self.respite.runtime.queue, self.respite.senders, self.clock
+        ):
             total += sent
         return total
 
@@ -138,11 +140,12 @@ async def harness_roster() -> dict[str, Any]:
 
 @pytest.fixture
 async def slack_app(
-    database_url: str, fake_slack: FakeSlackApi, clock: FixedClock,
+    database_url: str,
+    fake_slack: FakeSlackApi,
+    clock: FixedClock,
     harness_roster: dict[str, Any],
 ) -> AsyncIterator[SlackHarness]:
-    harness, session = await start_slack_harness(database_url, fake_slack, clock,
-                                                 harness_roster)
+    harness, session = await start_slack_harness(database_url, fake_slack, clock, harness_roster)
     yield harness
     await session.close()
     await harness.server.close()

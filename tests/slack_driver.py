@@ -20,8 +20,12 @@ def load(name: str) -> dict[str, Any]:
     return data
 
 
-def signed_headers(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None,
-                   content_type: str = "application/x-www-form-urlencoded") -> dict[str, str]:
+def signed_headers(
+    body: str,
+    secret: str = SIGNING_SECRET,
+    timestamp: int | None = None,
+    content_type: str = "application/x-www-form-urlencoded",
+) -> dict[str, str]:
     ts = str(int(time.time()) if timestamp is None else timestamp)
     signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
     return {
@@ -38,13 +42,13 @@ class SlackDriver:
         self.response_url = response_url
 
     async def post(self, body: str, headers: dict[str, str] | None = None) -> ClientResponse:
-        return await self.session.post(self.url, data=body.encode(),
-                                       headers=headers or signed_headers(body))
+        return await self.session.post(
+            self.url, data=body.encode(), headers=headers or signed_headers(body)
+        )
 
     def slash_body(self, command: str, text: str, user_id: str) -> str:
         fields = load("slash_command.json")
-        fields.update(command=command, text=text, user_id=user_id,
-                      response_url=self.response_url)
+        fields.update(command=command, text=text, user_id=user_id, response_url=self.response_url)
         return urlencode(fields)
 
     async def slash(self, command: str, text: str = "", user_id: str = "U0001") -> ClientResponse:
@@ -60,8 +64,12 @@ class SlackDriver:
         payload["response_url"] = self.response_url
         return await self.post(self.interactive_body(payload))
 
-    async def submit(self, view: dict[str, Any], values: dict[str, str], user_id: str,
-                     ) -> ClientResponse:
+    async def submit(
+        self,
+        view: dict[str, Any],
+        values: dict[str, str],
+        user_id: str,
+    ) -> ClientResponse:
         """Submit a modal the bot opened, choosing `values` (block id -> option value)."""
         payload = load("view_submission.json")
         payload["user"]["id"] = user_id
@@ -74,8 +82,7 @@ class SlackDriver:
             chosen = values.get(block_id)
             if element["type"] == "radio_buttons":
                 option = next((o for o in element["options"] if o["value"] == chosen), None)
-                state[block_id] = {action_id: {"type": "radio_buttons",
-                                               "selected_option": option}}
+                state[block_id] = {action_id: {"type": "radio_buttons", "selected_option": option}}
             elif element["type"] == "plain_text_input":
                 state[block_id] = {action_id: {"type": "plain_text_input", "value": chosen}}
         payload["view"].update(

@@ -40,6 +40,32 @@ class Recipient:
 
 
 @dataclass(frozen=True, slots=True)
+class Mention:
+    """A mention of a person, built by the bot from a resolved user id (never from user text)."""
+
+    user_id: str
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """Text with mentions. Text parts are shown literally on every platform: no markup, no links."""
+
+    parts: tuple[str | Mention, ...]
+
+    @property
+    def plain(self) -> str:
+        return "".join(p if isinstance(p, str) else f"@{p.name or p.user_id}" for p in self.parts)
+
+
+Block = str | Paragraph
+
+
+def plain(block: Block) -> str:
+    return block if isinstance(block, str) else block.plain
+
+
+@dataclass(frozen=True, slots=True)
 class Choice:
     value: str
     label: str
@@ -104,7 +130,7 @@ class Form:
 @dataclass(frozen=True, slots=True)
 class Card:
     title: str
-    blocks: tuple[str, ...] = ()
+    blocks: tuple[Block, ...] = ()
     fields: tuple[Field, ...] = ()
     questions: tuple[Question, ...] = ()
     inputs: tuple[TextInput, ...] = ()
@@ -117,7 +143,7 @@ class Card:
     def fallback(self) -> str:
         """Plain text for notifications, screen readers and the console."""
         lines = [self.title]
-        lines.extend(self.blocks)
+        lines.extend(plain(b) for b in self.blocks)
         lines.extend(f"{f.label}: {f.value}" for f in self.fields)
         for q in self.questions:
             lines.append(q.prompt)
@@ -140,12 +166,18 @@ def card_to_dict(card: Card) -> dict[str, Any]:
     return data
 
 
+def _block_from(data: Any) -> Block:
+    if isinstance(data, str):
+        return data
+    return Paragraph(tuple(p if isinstance(p, str) else Mention(**p) for p in data["parts"]))
+
+
 def card_from_dict(data: Mapping[str, Any]) -> Card:
     image = data.get("image")
     form = data.get("form")
     return Card(
         title=data["title"],
-        blocks=tuple(data.get("blocks", ())),
+        blocks=tuple(_block_from(b) for b in data.get("blocks", ())),
         fields=tuple(Field(**f) for f in data.get("fields", ())),
         questions=tuple(
             Question(

@@ -160,7 +160,13 @@ class DeliveryFailed(Exception):
 class Sender(Protocol):
     """Delivers one card to one recipient on one platform."""
 
-    async def send(self, recipient: Recipient, card: Card) -> None: ...
+    async def send(self, recipient: Recipient, card: Card) -> str | None:
+        """Send; returns the platform's reference to the message, for a later delete."""
+        ...
+
+    async def delete(self, recipient: Recipient, ref: str) -> None:
+        """Remove a message the bot sent earlier (a withdrawn kudos, for example)."""
+        ...
 
 
 SenderMap = Mapping[Platform, Sender]

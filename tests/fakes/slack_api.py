@@ -67,8 +67,14 @@ class FakeSlackApi:
         self.responses.append(await request.json())
         return web.Response(text="ok")
 
-    def script(self, method: str, status: int, body: dict[str, Any],
-               headers: dict[str, str] | None = None, times: int = 1) -> None:
+    def script(
+        self,
+        method: str,
+        status: int,
+        body: dict[str, Any],
+        headers: dict[str, str] | None = None,
+        times: int = 1,
+    ) -> None:
         """Answer the next `times` calls of `method` with this status and body."""
         self._scripted.setdefault(method, []).extend(
             Scripted(status, body, headers or {}) for _ in range(times)
@@ -92,8 +98,9 @@ class FakeSlackApi:
         queue = self._scripted.get(method)
         if queue:
             scripted = queue.pop(0)
-            return web.json_response(scripted.body, status=scripted.status,
-                                     headers=scripted.headers)
+            return web.json_response(
+                scripted.body, status=scripted.status, headers=scripted.headers
+            )
         responder = self.responders.get(method) or getattr(
             self, "_" + method.replace(".", "_"), None
         )
@@ -102,11 +109,21 @@ class FakeSlackApi:
 
     # Default behaviour of the methods Respite uses.
     def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T0001",
-                "team": "Test clinic", "url": "https://test.example/"}
+        return {
+            "ok": True,
+            "user_id": "UBOT",
+            "bot_id": "BBOT",
+            "team_id": "T0001",
+            "team": "Test clinic",
+            "url": "https://test.example/",
+        }
 
     def _chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "channel": params.get("channel"), "ts": f"1700000000.{next(self._ts):06d}"}
+        return {
+            "ok": True,
+            "channel": params.get("channel"),
+            "ts": f"1700000000.{next(self._ts):06d}",
+        }
 
     def _chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
@@ -140,5 +157,10 @@ class FakeSlackApi:
 
     def _dnd_info(self, params: dict[str, Any]) -> dict[str, Any]:
         on = self.dnd.get(str(params.get("user")), False)
-        return {"ok": True, "dnd_enabled": on, "snooze_enabled": on,
-                "next_dnd_start_ts": 0, "next_dnd_end_ts": 0}
+        return {
+            "ok": True,
+            "dnd_enabled": on,
+            "snooze_enabled": on,
+            "next_dnd_start_ts": 0,
+            "next_dnd_end_ts": 0,
+        }

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import textwrap
 
-from bot.domain.messages import Card
+from bot.domain.messages import Card, plain
 
 WIDTH = 96
 
 
 def card_text(card: Card, indent: str = "    ") -> str:
     lines = [f"┌ {card.title}"]
-    for text in card.blocks:
-        lines.extend(textwrap.wrap(text, WIDTH, initial_indent="│ ", subsequent_indent="│   "))
+    for block in card.blocks:
+        lines.extend(
+            textwrap.wrap(plain(block), WIDTH, initial_indent="│ ", subsequent_indent="│   ")
+        )
     for f in card.fields:
         lines.append(f"│ {f.label}: {f.value}")
     for i, q in enumerate(card.questions, 1):

@@ -18,6 +18,10 @@ class ConsoleSender:
         key = recipient.user_id or recipient.channel_id or "?"
         return self._names.get(key, key)
 
-    async def send(self, recipient: Recipient, card: Card) -> None:
+    async def send(self, recipient: Recipient, card: Card) -> str | None:
         self.sent.append((recipient, card))
         self._write(f"  → {self.name(recipient)} receives:\n{card_text(card)}")
+        return str(len(self.sent))
+
+    async def delete(self, recipient: Recipient, ref: str) -> None:
+        self._write(f"  × message {ref} to {self.name(recipient)} is removed")

@@ -6,6 +6,7 @@ a broadcast (`<!channel>`) or a disguised link; the only mentions are those buil
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,7 +27,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.domain.messages import Card
+from bot.domain.messages import Block as CardBlock
+from bot.domain.messages import Card, Paragraph
 
 MODAL_TITLE_MAX = 24
 SECTION_TEXT_MAX = 3000
@@ -45,12 +47,30 @@ def _mrkdwn(text: str) -> MarkdownTextObject:
     return MarkdownTextObject(text=_clip(escape(text), SECTION_TEXT_MAX), verbatim=True)
 
 
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+def mention(user_id: str) -> str:
+    """A Slack mention, only ever built from a well-formed user id."""
+    if not SLACK_USER_ID.match(user_id):
+        raise ValueError(f"not a Slack user id: {user_id!r}")
+    return f"<@{user_id}>"
+
+
+def block_mrkdwn(block: CardBlock) -> str:
+    """Escaped text with mentions; the result is safe to put in a mrkdwn field."""
+    if isinstance(block, Paragraph):
+        return "".join(escape(p) if isinstance(p, str) else mention(p.user_id) for p in block.parts)
+    return escape(block)
+
+
 def _body(card: Card, with_header: bool) -> list[Block]:
     blocks: list[Block] = []
     if with_header:
         blocks.append(HeaderBlock(text=PlainTextObject(text=_clip(card.title, 150))))
-    for text in card.blocks:
-        blocks.append(SectionBlock(text=_mrkdwn(text)))
+    for block in card.blocks:
+        text = _clip(block_mrkdwn(block), SECTION_TEXT_MAX)
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=text, verbatim=True)))
     if card.fields:
         pairs = [_mrkdwn(f"*{escape(f.label)}*\n{escape(f.value)}") for f in card.fields]
         for start in range(0, len(pairs), 10):

@@ -33,11 +33,11 @@ class SlackSender:
     def __init__(self, client: AsyncWebClient) -> None:
         self._client = client
 
-    async def send(self, recipient: Recipient, card: Card) -> None:
+    async def send(self, recipient: Recipient, card: Card) -> str | None:
         channel = recipient.user_id or recipient.channel_id
         assert channel is not None
         try:
-            await self._client.chat_postMessage(
+            resp = await self._client.chat_postMessage(
                 channel=channel,
                 text=card.fallback,
                 blocks=message_blocks(card),
@@ -46,6 +46,15 @@ class SlackSender:
             )
         except SlackApiError as exc:
             raise _translate(exc) from exc
+        return f"{resp.get('channel', channel)}:{resp.get('ts', '')}"
+
+    async def delete(self, recipient: Recipient, ref: str) -> None:
+        channel, _, ts = ref.partition(":")
+        try:
+            await self._client.chat_delete(channel=channel, ts=ts)
+        except SlackApiError as exc:
+            if exc.response.get("error") != "message_not_found":
+                raise _translate(exc) from exc
 
 
 def _translate(exc: SlackApiError) -> Exception:

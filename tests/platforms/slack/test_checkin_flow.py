@@ -13,8 +13,12 @@ from tests.conftest import CLINICIANS, SlackHarness
 from tests.slack_driver import signed_headers
 
 ANSWERS = {
-    "drained": "4", "recharged": "2", "going_through_motions": "3",
-    "made_a_difference": "4", "caseload": "5", "supported": "2",
+    "drained": "4",
+    "recharged": "2",
+    "going_through_motions": "3",
+    "made_a_difference": "4",
+    "caseload": "5",
+    "supported": "2",
 }
 
 
@@ -61,9 +65,7 @@ async def test_submit_records_one_anonymous_answer_and_thanks(slack_app: SlackHa
     assert resp.status == 200
     body = await resp.json()
     assert body["response_action"] == "update"
-    texts = " ".join(
-        b.get("text", {}).get("text", "") for b in body["view"]["blocks"]
-    )
+    texts = " ".join(b.get("text", {}).get("text", "") for b in body["view"]["blocks"])
     assert "Thank you" in body["view"]["title"]["text"] or "answers are in" in texts
     # High strain: the private note carries the team's resources.
     assert "Employee Assistance Programme" in texts
@@ -73,8 +75,14 @@ async def test_submit_records_one_anonymous_answer_and_thanks(slack_app: SlackHa
 
 async def test_low_strain_gets_no_support_note(slack_app: SlackHarness) -> None:
     view = await _open_modal(slack_app, CLINICIANS[1])
-    calm = {"drained": "1", "recharged": "5", "going_through_motions": "1",
-            "made_a_difference": "5", "caseload": "2", "supported": "5"}
+    calm = {
+        "drained": "1",
+        "recharged": "5",
+        "going_through_motions": "1",
+        "made_a_difference": "5",
+        "caseload": "2",
+        "supported": "5",
+    }
     body = await (await slack_app.slack.submit(view, calm, CLINICIANS[1])).json()
     texts = " ".join(b.get("text", {}).get("text", "") for b in body["view"]["blocks"])
     assert "Employee Assistance Programme" not in texts
@@ -87,8 +95,12 @@ async def test_double_submit_and_retries_store_one_response(slack_app: SlackHarn
         slack_app.slack.submit(view, ANSWERS, CLINICIANS[2]),
     )
     assert first.status == second.status == 200
-    titles = sorted([(await first.json())["view"]["title"]["text"],
-                     (await second.json())["view"]["title"]["text"]])
+    titles = sorted(
+        [
+            (await first.json())["view"]["title"]["text"],
+            (await second.json())["view"]["title"]["text"],
+        ]
+    )
     assert any("already" in t.lower() for t in titles), titles
     assert await _count(slack_app, pulse_responses) == 1
     # A later /checkin in the same round is refused kindly, without a modal.
