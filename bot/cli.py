@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from collections.abc import Sequence
 
 from bot.config import ConfigError, Settings, load_instrument, load_roster
+from bot.logs import configure_logging
 
 
 def _settings() -> Settings:
@@ -49,11 +49,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = _settings()
-    logging.basicConfig(
-        level=(
-            args.log_level or ("WARNING" if args.command == "demo" else settings.log_level)
-        ).upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    configure_logging(
+        (args.log_level or ("WARNING" if args.command == "demo" else settings.log_level)).upper()
     )
     try:
         return _run(args, settings)

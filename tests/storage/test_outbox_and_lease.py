@@ -1,0 +1,88 @@
+"""The outbox never sends a row twice or loses one; the lease elects one scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.domain.messages import Card, Mention, Paragraph, Platform, Recipient
+from bot.storage.db import create_engine_async, session_factory
+from bot.storage.lease import SqlLease
+from bot.storage.outbox import SqlOutbox
+
+NOW = datetime(2026, 11, 30, 10, tzinfo=UTC)
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine_async(database_url)
+    yield session_factory(engine)
+    await engine.dispose()
+
+
+def _card(i: int) -> Card:
+    return Card(title=f"card {i}", blocks=("hello", Paragraph(("hi ", Mention("U1", "Ana")))))
+
+
+async def test_enqueue_is_unique_by_key_and_round_trips_cards(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    box = SqlOutbox(sessions, lambda: NOW)
+    to = Recipient(Platform.SLACK, user_id="U1")
+    assert await box.enqueue("k1", to, _card(1), NOW)
+    assert not await box.enqueue("k1", to, _card(2), NOW)
+    [item] = await box.claim(NOW, 10, 60)
+    assert item.card == _card(1)
+    assert item.recipient == to
+    assert item.attempts == 1
+
+
+async def test_concurrent_claimers_get_disjoint_rows(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    box = SqlOutbox(sessions, lambda: NOW)
+    for i in range(40):
+        await box.enqueue(f"k{i}", Recipient(Platform.SLACK, user_id=f"U{i}"), _card(i), NOW)
+    batches = await asyncio.gather(*(box.claim(NOW, 7, 60) for _ in range(8)))
+    ids = [item.id for batch in batches for item in batch]
+    assert len(ids) == len(set(ids)) == 40
+
+
+async def test_a_lapsed_claim_is_claimed_again_and_settled_rows_are_not(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    box = SqlOutbox(sessions, lambda: NOW)
+    to = Recipient(Platform.SLACK, user_id="U1")
+    await box.enqueue("a", to, _card(1), NOW)
+    await box.enqueue("b", to, _card(2), NOW)
+    first = await box.claim(NOW, 10, 60)
+    assert len(first) == 2
+    await box.mark_sent(first[0].id, NOW)
+    assert await box.claim(NOW + timedelta(seconds=30), 10, 60) == []
+    again = await box.claim(NOW + timedelta(seconds=61), 10, 60)  # the worker died mid-send
+    assert [i.key for i in again] == [first[1].key]
+    assert again[0].attempts == 2
+    await box.defer(again[0].id, NOW + timedelta(minutes=5), "429")
+    assert await box.claim(NOW + timedelta(minutes=4), 10, 60) == []
+    assert len(await box.claim(NOW + timedelta(minutes=5), 10, 60)) == 1
+    assert await box.pending_count() == 1
+
+
+async def test_lease_has_one_holder_and_passes_on_when_it_lapses(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    a = SqlLease(sessions, "scheduler", "a")
+    b = SqlLease(sessions, "scheduler", "b")
+    results = await asyncio.gather(a.acquire(NOW, 30), b.acquire(NOW, 30))
+    assert sorted(results) == [False, True]
+    leader, standby = (a, b) if results[0] else (b, a)
+    assert await leader.acquire(NOW + timedelta(seconds=10), 30)  # renew
+    assert not await standby.acquire(NOW + timedelta(seconds=20), 30)
+    assert await standby.acquire(NOW + timedelta(seconds=41), 30)  # the leader stopped renewing
+    assert not await leader.acquire(NOW + timedelta(seconds=42), 30)
+    await standby.release()
+    assert await leader.acquire(NOW + timedelta(seconds=43), 30)
