@@ -1,0 +1,58 @@
+"""`/respite help|privacy|digest` through signed Slack requests."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from scheduler import pulse_jobs
+from tests.conftest import CLINICIANS, LEAD, SlackHarness
+from tests.scheduler.test_pulse_rounds_slack import CALM, _answer
+
+
+async def _reply(h: SlackHarness, text: str, user: str) -> dict[str, Any]:
+    before = len(h.fake.responses)
+    resp = await h.slack.slash("/respite", text, user)
+    assert resp.status == 200
+    for _ in range(200):
+        if len(h.fake.responses) > before:
+            break
+        await asyncio.sleep(0.01)
+    reply: dict[str, Any] = h.fake.responses[-1]
+    assert reply["response_type"] == "ephemeral"
+    return reply
+
+
+async def test_help_and_unknown_words(slack_app: SlackHarness) -> None:
+    assert (
+        "one-minute anonymous check-in" in (await _reply(slack_app, "help", CLINICIANS[0]))["text"]
+    )
+    assert "one-minute anonymous check-in" in (await _reply(slack_app, "", CLINICIANS[0]))["text"]
+    unknown = await _reply(slack_app, "frobnicate", CLINICIANS[0])
+    assert "I don't know “frobnicate”" in unknown["text"]
+    assert "privacy" in unknown["text"]
+
+
+async def test_privacy_states_what_is_stored_and_the_threshold(slack_app: SlackHarness) -> None:
+    text = (await _reply(slack_app, "privacy", CLINICIANS[0]))["text"]
+    assert "without your name" in text
+    assert "never joined" in text
+    assert "at least 5 people" in text
+
+
+async def test_digest_on_demand_for_leads_only(slack_app: SlackHarness) -> None:
+    h = slack_app
+    assert "No digest yet" in (await _reply(h, "digest", LEAD))["text"]
+    h.clock.advance(timedelta(hours=1))
+    await pulse_jobs.tick(h.respite.deps)
+    for user in CLINICIANS[:6]:
+        await _answer(h, user, CALM)
+    h.clock.advance(timedelta(hours=72))
+    await pulse_jobs.tick(h.respite.deps)
+    lead_view = await _reply(h, "digest", LEAD)
+    assert "6 of 8" in lead_view["text"]
+    assert "Emotional exhaustion" in lead_view["text"]
+    refused = await _reply(h, "digest", CLINICIANS[0])
+    assert "only a team's leads" in refused["text"].lower()
+    assert "Emotional exhaustion" not in refused["text"]

@@ -1,0 +1,47 @@
+"""Pulse windows in the team's own time zone, across daylight-saving changes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.domain.messages import Platform
+from bot.domain.team import PulseSchedule, Team
+from scheduler.periods import CronCalendar
+
+
+def team(tz: str, cron: str = "0 10 * * mon", hours: int = 72) -> Team:
+    return Team(
+        "t", "T", Platform.SLACK, tz, frozenset(), frozenset(), 5, PulseSchedule(cron, hours, 48)
+    )
+
+
+def test_window_open_now_is_current_and_next_one_after_close() -> None:
+    cal = CronCalendar()
+    t = team("Europe/London")
+    monday_11 = datetime(2026, 11, 30, 11, tzinfo=UTC)
+    p = cal.current(t, monday_11)
+    assert p.opens_at == datetime(2026, 11, 30, 10, tzinfo=UTC)
+    assert p.closes_at - p.opens_at == timedelta(hours=72)
+    assert p.key == "2026-11-30T10:00+00:00"
+    friday = datetime(2026, 12, 4, 9, tzinfo=UTC)
+    assert cal.current(t, friday).opens_at == datetime(2026, 12, 7, 10, tzinfo=UTC)
+    assert cal.latest_start(t, friday) == p
+
+
+def test_local_ten_oclock_survives_daylight_saving_in_new_york() -> None:
+    cal = CronCalendar()
+    t = team("America/New_York")
+    # Clocks spring forward on Sunday 8 March 2026: 10:00 local moves from 15:00 to 14:00 UTC.
+    before = cal.current(t, datetime(2026, 3, 2, 15, 30, tzinfo=UTC))
+    after = cal.current(t, datetime(2026, 3, 9, 14, 30, tzinfo=UTC))
+    assert before.opens_at == datetime(2026, 3, 2, 15, tzinfo=UTC)
+    assert after.opens_at == datetime(2026, 3, 9, 14, tzinfo=UTC)
+    assert after.key == "2026-03-09T10:00-04:00"
+
+
+def test_before_the_first_fire_of_the_week_the_upcoming_window_is_current() -> None:
+    cal = CronCalendar()
+    t = team("Asia/Tokyo")
+    # Monday 10:00 in Tokyo is 01:00 UTC; at 00:30 UTC the previous window closed long ago.
+    p = cal.current(t, datetime(2026, 11, 30, 0, 30, tzinfo=UTC))
+    assert p.opens_at == datetime(2026, 11, 30, 1, tzinfo=UTC)

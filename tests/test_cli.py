@@ -1,0 +1,172 @@
+"""The `respite` command line, run as a real process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.conftest import CLINICIANS, LEAD, roster_data
+from tests.fakes.slack_api import FakeSlackApi
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _env(tmp_path: Path, roster: dict[str, Any], **extra: str) -> dict[str, str]:
+    path = tmp_path / "respite.yaml"
+    path.write_text(yaml.safe_dump(roster))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
+    env.update(RESPITE_CONFIG=str(path), DATABASE_URL=f"sqlite:///{tmp_path / 'r.db'}", **extra)
+    return env
+
+
+def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+async def arun(args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env=env,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 120)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+def test_check_config_accepts_a_good_roster(tmp_path: Path) -> None:
+    result = run(["check-config"], _env(tmp_path, roster_data()))
+    assert result.returncode == 0, result.stderr
+    assert "riverside (slack, UTC): 8 member(s)" in result.stdout
+
+
+def test_check_config_names_team_and_field(tmp_path: Path) -> None:
+    roster = roster_data(min_group_size=2, timezone="Mars/Olympus")
+    roster["teams"].append(
+        {
+            "id": "harbour",
+            "name": "Harbour",
+            "members": [CLINICIANS[0]],
+            "pulse": {"cron": "every monday"},
+        }
+    )
+    result = run(["check-config"], _env(tmp_path, roster))
+    assert result.returncode == 2
+    err = result.stderr
+    assert "team 'riverside': min_group_size: must be at least 3" in err
+    assert "team 'riverside': timezone: unknown time zone 'Mars/Olympus'" in err
+    assert "team 'harbour': pulse.cron: not a valid cron expression" in err
+
+
+def test_check_config_refuses_a_member_in_two_teams(tmp_path: Path) -> None:
+    roster = roster_data()
+    roster["teams"].append({"id": "harbour", "name": "Harbour", "members": [CLINICIANS[0]]})
+    result = run(["check-config"], _env(tmp_path, roster))
+    assert result.returncode == 2
+    assert (
+        f"team 'harbour': members: {CLINICIANS[0]} is already a member of team 'riverside'"
+        in result.stderr
+    )
+
+
+def test_missing_roster_is_a_clear_error(tmp_path: Path) -> None:
+    env = _env(tmp_path, roster_data())
+    env["RESPITE_CONFIG"] = str(tmp_path / "nope.yaml")
+    result = run(["check-config"], env)
+    assert result.returncode == 2
+    assert "roster file not found" in result.stderr
+
+
+async def test_pulse_open_close_and_digest_from_the_command_line(
+    tmp_path: Path, fake_slack: FakeSlackApi
+) -> None:
+    env = _env(
+        tmp_path,
+        roster_data(min_group_size=3),
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_API_URL=fake_slack.url,
+    )
+    code, out, err = await arun(["db", "upgrade"], env)
+    assert code == 0, err
+    code, out, err = await arun(["pulse", "open", "--team", "riverside"], env)
+    assert code == 0, err
+    assert "8 invitation(s) queued" in out
+    assert "8 message(s) sent now" in out
+    assert {c.params["channel"] for c in fake_slack.called("chat.postMessage")} == set(CLINICIANS)
+    # Opening again sends nothing new.
+    code, out, _ = await arun(["pulse", "open", "--team", "riverside"], env)
+    assert "0 invitation(s) queued" in out
+    assert len(fake_slack.called("chat.postMessage")) == len(CLINICIANS)
+
+    code, out, err = await arun(["digest", "--team", "riverside", "--format", "json"], env)
+    assert code == 1
+    assert "no closed round yet" in err
+
+    code, out, err = await arun(["pulse", "close", "--team", "riverside"], env)
+    assert code == 0, err
+    assert "closed; answers re-written in random order" in out
+    assert "digest suppressed" in out
+    assert fake_slack.called("chat.postMessage")[-1].params["channel"] == LEAD
+
+    code, out, err = await arun(["digest", "--team", "riverside", "--format", "json"], env)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["team"] == "riverside"
+    assert data["suppressed"] is True
+    assert data["respondents"] is None
+    assert data["min_group_size"] == 3
+    assert data["dimensions"] == {}
+    assert data["round"]
+
+    code, out, err = await arun(["digest", "--team", "nowhere"], env)
+    assert code == 2
+    assert "no team with id 'nowhere'" in err
+
+
+def test_demo_runs_six_weeks_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    env = _env(tmp_path, roster_data())
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "demo"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.count("══ Week") == 6
+    assert "Not enough responses this round" in out
+    assert out.count("Respite digest · Riverside Therapy") == 6
+    assert "already checked in" in out
+    assert list(tmp_path.iterdir()) == [tmp_path / "respite.yaml"]
+
+
+def test_demo_keeps_its_database_when_asked(tmp_path: Path) -> None:
+    env = _env(tmp_path, roster_data())
+    target = tmp_path / "kept.db"
+    result = run(["demo", "--db", str(target)], env)
+    assert result.returncode == 0, result.stderr
+    assert target.exists()
+    assert f"kept at {target}" in result.stdout
