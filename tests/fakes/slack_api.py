@@ -44,7 +44,7 @@ class FakeSlackApi:
         self.usergroups: dict[str, list[str]] = {}
         self.dnd: dict[str, bool] = {}
         app = web.Application()
-        app.router.add_post("/api/{method}", self._handle)
+        app.router.add_route("*", "/api/{method}", self._handle)
         app.router.add_post("/response/{token}", self._response_url)
         self.responses: list[dict[str, Any]] = []
         self._server = TestServer(app, host="127.0.0.1")

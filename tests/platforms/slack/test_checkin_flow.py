@@ -148,3 +148,18 @@ async def test_forged_and_stale_requests_are_refused(slack_app: SlackHarness) ->
     await asyncio.sleep(0.1)
     assert not slack_app.fake.called("views.open")
     assert await _count(slack_app, pulse_participation) == 0
+
+
+async def test_a_retried_delivery_of_the_same_submission_stores_nothing_new(
+    slack_app: SlackHarness,
+) -> None:
+    view = await _open_modal(slack_app, CLINICIANS[4])
+    first = await slack_app.slack.submit(view, ANSWERS, CLINICIANS[4])
+    assert first.status == 200
+    for retry in ("1", "2"):
+        resp = await slack_app.slack.submit(view, ANSWERS, CLINICIANS[4])
+        assert resp.status == 200, retry
+        body = await resp.json()
+        assert "already" in body["view"]["title"]["text"].lower()
+    assert await _count(slack_app, pulse_responses) == 1
+    assert await _count(slack_app, pulse_participation) == 1
