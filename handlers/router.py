@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from bot.domain.events import ButtonPress, Command, FormSubmission, Outcome, Reply
 from bot.domain.messages import Card
 from bot.domain.pulse import PULSE_FORM, START_CHECKIN
+from bot.metrics import INTERACTIONS
 from handlers import checkin, digests, info
 from handlers.deps import Deps
 
@@ -37,6 +38,7 @@ FORMS: dict[str, FormHandler] = {
 
 
 async def on_command(deps: Deps, command: Command) -> Outcome:
+    INTERACTIONS.labels(command.actor.platform.value, "command").inc()
     own = COMMANDS.get(command.name)
     if own is not None:
         return await own(deps, command)
@@ -53,6 +55,7 @@ async def on_command(deps: Deps, command: Command) -> Outcome:
 
 
 async def on_button(deps: Deps, press: ButtonPress) -> Outcome:
+    INTERACTIONS.labels(press.actor.platform.value, "button").inc()
     handler = BUTTONS.get(press.action_id)
     if handler is None:
         return Reply(
@@ -62,6 +65,7 @@ async def on_button(deps: Deps, press: ButtonPress) -> Outcome:
 
 
 async def on_form(deps: Deps, submission: FormSubmission) -> Outcome:
+    INTERACTIONS.labels(submission.actor.platform.value, "form").inc()
     handler = FORMS.get(submission.form_id)
     if handler is None:
         return Reply(Card(title="That form has expired", blocks=("Please open it again.",)))

@@ -12,6 +12,7 @@ import random
 from datetime import timedelta
 
 from bot.domain.ports import Clock, DeliveryDeferred, DeliveryFailed, OutboxQueue, SenderMap
+from bot.metrics import DELIVERIES
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +30,10 @@ async def deliver_due(queue: OutboxQueue, senders: SenderMap, clock: Clock, limi
     sent = 0
     items = await queue.claim(clock.now(), limit, LEASE_SECONDS)
     for item in items:
+        platform = item.recipient.platform.value
         sender = senders.get(item.recipient.platform)
         if sender is None:
+            DELIVERIES.labels(platform, "failed").inc()
             await queue.fail(item.id, f"no sender configured for {item.recipient.platform}")
             log.error("outbox %s: no sender for platform %s", item.id, item.recipient.platform)
             continue
@@ -39,19 +42,24 @@ async def deliver_due(queue: OutboxQueue, senders: SenderMap, clock: Clock, limi
         except DeliveryDeferred as exc:
             until = clock.now() + timedelta(seconds=max(exc.retry_after, 0.0))
             await queue.defer(item.id, until, str(exc))
+            DELIVERIES.labels(platform, "deferred").inc()
             log.warning("outbox %s deferred %.1fs: %s", item.id, exc.retry_after, exc)
         except DeliveryFailed as exc:
             await queue.fail(item.id, str(exc))
+            DELIVERIES.labels(platform, "failed").inc()
             log.error("outbox %s failed: %s", item.id, exc)
         except Exception as exc:  # an unexpected error must not lose the row
             if item.attempts >= MAX_ATTEMPTS:
                 await queue.fail(item.id, repr(exc))
+                DELIVERIES.labels(platform, "failed").inc()
                 log.exception("outbox %s failed after %d attempts", item.id, item.attempts)
             else:
                 delay = backoff_seconds(item.attempts)
                 await queue.defer(item.id, clock.now() + timedelta(seconds=delay), repr(exc))
+                DELIVERIES.labels(platform, "retry").inc()
                 log.warning("outbox %s retry in %.1fs: %r", item.id, delay, exc)
         else:
             await queue.mark_sent(item.id, clock.now())
+            DELIVERIES.labels(platform, "sent").inc()
             sent += 1
     return sent

@@ -17,6 +17,7 @@ from bot.domain.messages import Recipient
 from bot.domain.ports import Round
 from bot.domain.pulse import invitation_card, reminder_card
 from bot.domain.team import Team
+from bot.metrics import ROUNDS_CLOSED
 from handlers.deps import Deps
 from handlers.digests import latest_digest
 
@@ -120,6 +121,7 @@ async def queue_digest(deps: Deps, team: Team, round_id: str, report: JobReport)
         recipient = Recipient(team.platform, user_id=lead)
         if await deps.outbox.enqueue(f"digest:{round_id}:{recipient.key}", recipient, card, now):
             queued += 1
+    ROUNDS_CLOSED.labels("no" if digest.suppressed else "yes").inc()
     state = "suppressed (too few responses)" if digest.suppressed else "released"
     report.say(f"{team.id}: digest {state}; {queued} lead message(s) queued")
 

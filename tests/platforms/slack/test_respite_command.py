@@ -56,3 +56,12 @@ async def test_digest_on_demand_for_leads_only(slack_app: SlackHarness) -> None:
     refused = await _reply(h, "digest", CLINICIANS[0])
     assert "only a team's leads" in refused["text"].lower()
     assert "Emotional exhaustion" not in refused["text"]
+
+
+async def test_metrics_count_interactions_without_user_ids(slack_app: SlackHarness) -> None:
+    await _reply(slack_app, "help", CLINICIANS[0])
+    async with slack_app.slack.session.get(slack_app.server.make_url("/metrics")) as resp:
+        assert resp.status == 200
+        text = await resp.text()
+    assert 'respite_interactions_total{kind="command",platform="slack"}' in text
+    assert CLINICIANS[0] not in text

@@ -1,0 +1,34 @@
+"""Prometheus metrics for the admin: deliveries, interactions and rounds.
+
+Labels are platforms, outcomes, kinds and team ids only: never a user id, never an answer, so a
+metrics scrape cannot say who answered what.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, generate_latest
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+DELIVERIES = Counter(
+    "respite_deliveries_total",
+    "Outbox messages by platform and outcome (sent, deferred, failed, retry).",
+    ["platform", "outcome"],
+    registry=REGISTRY,
+)
+INTERACTIONS = Counter(
+    "respite_interactions_total",
+    "Inbound commands, button presses and form submissions by platform and kind.",
+    ["platform", "kind"],
+    registry=REGISTRY,
+)
+ROUNDS_CLOSED = Counter(
+    "respite_rounds_closed_total",
+    "Pulse rounds closed, by whether the digest released figures or was suppressed.",
+    ["released"],
+    registry=REGISTRY,
+)
+
+
+def exposition() -> bytes:
+    return generate_latest(REGISTRY)
