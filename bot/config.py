@@ -36,6 +36,7 @@ from bot.domain.team import (
     Team,
 )
 
+SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 DEFAULT_INSTRUMENT = Path(__file__).with_name("data") / "respite-pulse.yaml"
 
 
@@ -52,6 +53,16 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     outbox_interval_seconds: float = 5.0
     tick_interval_seconds: float = 60.0
+    # Keys the hashes that stand in for anonymous givers (daily kudos quota). `respite serve`
+    # refuses to start without it; other commands generate a throwaway one with a warning.
+    respite_secret: SecretStr | None = None
+
+    @field_validator("respite_secret")
+    @classmethod
+    def _secret_length(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().encode()) < 32:
+            raise ValueError("RESPITE_SECRET must be at least 32 characters (e.g. 64 hex digits)")
+        return value
 
 
 class ConfigError(Exception):
@@ -129,6 +140,8 @@ class TeamConfig(_Strict):
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE
     pulse: PulseConfig = PulseConfig()
     resources: list[ResourceConfig] = Field(default_factory=list)
+    kudos_channel: str | None = None
+    kudos_daily_limit: int = Field(5, ge=1, le=50)
 
     @field_validator("timezone")
     @classmethod
@@ -151,6 +164,20 @@ class TeamConfig(_Strict):
         return value
 
     @model_validator(mode="after")
+    def _kudos_channel(self) -> TeamConfig:
+        channel = self.kudos_channel
+        if channel is None:
+            return self
+        if self.platform == "slack" and not SLACK_CHANNEL_ID.match(channel):
+            raise ValueError(
+                f"kudos_channel: {channel!r} is not a Slack channel id; use the id (like "
+                "C0123456789, from the channel's details), not its name"
+            )
+        if not channel.strip():
+            raise ValueError("kudos_channel: give a channel id or leave it out")
+        return self
+
+    @model_validator(mode="after")
     def _someone(self) -> TeamConfig:
         if not self.members and self.members_from is None:
             raise ValueError("give members, members_from, or both")
@@ -170,6 +197,8 @@ class TeamConfig(_Strict):
             ),
             resources=tuple(SupportResource(r.label, r.url, r.text) for r in self.resources),
             members_from=self.members_from.to_source() if self.members_from else None,
+            kudos_channel=self.kudos_channel,
+            kudos_daily_limit=self.kudos_daily_limit,
         )
 
 
