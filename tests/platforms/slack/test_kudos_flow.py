@@ -93,9 +93,8 @@ async def test_form_with_several_recipients(slack_app: SlackHarness) -> None:
     assert body["response_action"] == "update"
     assert body["view"]["title"]["text"] == "Kudos sent"
     [post] = channel_posts(slack_app)
-    assert (
-        f"<@{GIVER}> recognised <@{ANA}>, <@{BEN}> and <@{CARA}>: held a hard session"
-        in texts(post.params["blocks"])
+    assert f"<@{GIVER}> recognised <@{ANA}>, <@{BEN}> and <@{CARA}>: held a hard session" in texts(
+        post.params["blocks"]
     )
     assert await slack_app.deliver() == 3
 
