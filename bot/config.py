@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -163,19 +164,19 @@ class TeamConfig(_Strict):
             )
         return value
 
-    @model_validator(mode="after")
-    def _kudos_channel(self) -> TeamConfig:
-        channel = self.kudos_channel
-        if channel is None:
-            return self
-        if self.platform == "slack" and not SLACK_CHANNEL_ID.match(channel):
+    @field_validator("kudos_channel")
+    @classmethod
+    def _kudos_channel(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        if info.data.get("platform") == "slack" and not SLACK_CHANNEL_ID.match(value):
             raise ValueError(
-                f"kudos_channel: {channel!r} is not a Slack channel id; use the id (like "
-                "C0123456789, from the channel's details), not its name"
+                f"{value!r} is not a Slack channel id; use the id (like C0123456789, from the "
+                "channel's details), not its name"
             )
-        if not channel.strip():
-            raise ValueError("kudos_channel: give a channel id or leave it out")
-        return self
+        if not value.strip():
+            raise ValueError("give a channel id or leave it out")
+        return value
 
     @model_validator(mode="after")
     def _someone(self) -> TeamConfig:

@@ -116,7 +116,7 @@ def parse_command_text(args: str, mentions: Sequence[str]) -> Draft:
     """
     rest = args.strip()
     anonymous = False
-    chosen = DEFAULT_CATEGORY
+    chosen: str | None = None
     for _ in range(2):
         match = _WORD.match(rest)
         if not match:
@@ -124,12 +124,14 @@ def parse_command_text(args: str, mentions: Sequence[str]) -> Draft:
         word = match.group(0).lower().strip("[]")
         if word in ANONYMOUS_WORDS and not anonymous:
             anonymous = True
-        elif word in CATEGORY_BY_KEY and chosen == DEFAULT_CATEGORY:
+        elif word in CATEGORY_BY_KEY and chosen is None:
             chosen = word
         else:
             break
         rest = rest[match.end() :].lstrip()
-    return Draft(tuple(dict.fromkeys(mentions)), chosen, clean_message(rest), anonymous)
+    return Draft(
+        tuple(dict.fromkeys(mentions)), chosen or DEFAULT_CATEGORY, clean_message(rest), anonymous
+    )
 
 
 @dataclass(frozen=True, slots=True)
