@@ -133,7 +133,8 @@ def sent_card(kudos: Kudos) -> Card:
         title="Kudos sent",
         blocks=(
             Paragraph(("Your recognition of ", *_people(kudos.recipients), " is posted.")),
-            f"To take it back: the button below, or `/respite kudos withdraw {kudos.id}`.",
+            f"To take it back: the button below, or /kudos withdraw {kudos.id} "
+            f"(Teams: kudos withdraw {kudos.id}).",
         ),
         buttons=(Button(WITHDRAW, "Withdraw", kudos.id, style="danger"),),
         note=ANONYMITY_NOTE if kudos.anonymous else None,
@@ -220,7 +221,7 @@ def usage_card() -> Card:
         blocks=(
             "/kudos @someone [category] message: recognise colleagues (several @mentions work).",
             "/kudos alone: open a form.",
-            "/respite kudos withdraw <id>: take a kudos back.",
+            "/kudos withdraw <id>: take a kudos back (the giver, a recipient or a team lead).",
             "/respite kudos-names off|on: whether weekly roundups name you.",
         ),
         note="Categories: " + ", ".join(f"{c.key} ({c.label})" for c in CATEGORIES) + ".",

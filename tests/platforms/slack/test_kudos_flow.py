@@ -3,6 +3,7 @@ the running app; the bot's Web API calls land on the fake Slack server."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 from typing import Any
@@ -251,3 +252,22 @@ async def test_kudos_alone_without_channel_says_why(
         await session.close()
         await h.server.close()
         await h.respite.close()
+
+
+async def test_concurrent_sends_cannot_exceed_the_daily_limit(slack_app: SlackHarness) -> None:
+    await asyncio.gather(
+        *(slack_app.slack.slash("/kudos", f"<@{ANA}> thanks {i}", GIVER) for i in range(6))
+    )
+    await wait_until(lambda: len(slack_app.fake.responses) == 6, "six replies")
+    outcomes = sorted(r["text"].split("\n")[0] for r in slack_app.fake.responses)
+    assert outcomes == ["Kudos not sent"] * 3 + ["Kudos sent"] * 3
+    assert len(await kudos_rows(slack_app)) == 3
+    assert len(channel_posts(slack_app)) == 3
+
+
+async def test_help_lists_kudos(slack_app: SlackHarness) -> None:
+    reply = await slash(slack_app, "help", GIVER, command="/respite")
+    assert "/kudos @someone [category] message" in reply["text"]
+    assert "kudos-names: off or on" in reply["text"]
+    usage = await slash(slack_app, "help", GIVER)
+    assert "/kudos withdraw &lt;id&gt;" in usage["text"]  # escaped like all text
