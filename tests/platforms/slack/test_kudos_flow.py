@@ -271,3 +271,25 @@ async def test_help_lists_kudos(slack_app: SlackHarness) -> None:
     assert "kudos-names: off or on" in reply["text"]
     usage = await slash(slack_app, "help", GIVER)
     assert "/kudos withdraw &lt;id&gt;" in usage["text"]  # escaped like all text
+
+
+async def test_withdraw_keeps_the_record_until_the_post_is_gone(slack_app: SlackHarness) -> None:
+    reply = await slash(slack_app, f"<@{ANA}> thanks", GIVER)
+    kudos_id = button_value(reply["blocks"], "kudos-withdraw")
+    slack_app.fake.script("chat.delete", 200, {"ok": False, "error": "service_unavailable"})
+    busy = await slash(slack_app, f"withdraw {kudos_id}", GIVER)
+    assert busy["text"].startswith("Kudos not withdrawn yet")
+    assert len(await kudos_rows(slack_app)) == 1
+    done = await slash(slack_app, f"withdraw {kudos_id}", GIVER)
+    assert done["text"].startswith("Kudos withdrawn")
+    assert len(slack_app.fake.called("chat.delete")) == 2
+    assert await kudos_rows(slack_app) == []
+
+
+async def test_a_post_already_removed_in_slack_still_withdraws(slack_app: SlackHarness) -> None:
+    reply = await slash(slack_app, f"<@{ANA}> thanks", GIVER)
+    kudos_id = button_value(reply["blocks"], "kudos-withdraw")
+    slack_app.fake.script("chat.delete", 200, {"ok": False, "error": "message_not_found"})
+    done = await slash(slack_app, f"withdraw {kudos_id}", ANA)
+    assert done["text"].startswith("Kudos withdrawn")
+    assert await kudos_rows(slack_app) == []
