@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -36,6 +37,7 @@ from bot.domain.team import (
     Team,
 )
 
+SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 DEFAULT_INSTRUMENT = Path(__file__).with_name("data") / "respite-pulse.yaml"
 
 
@@ -52,6 +54,16 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     outbox_interval_seconds: float = 5.0
     tick_interval_seconds: float = 60.0
+    # Keys the hashes that stand in for anonymous givers (daily kudos quota). `respite serve`
+    # refuses to start without it; other commands generate a throwaway one with a warning.
+    respite_secret: SecretStr | None = None
+
+    @field_validator("respite_secret")
+    @classmethod
+    def _secret_length(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().encode()) < 32:
+            raise ValueError("RESPITE_SECRET must be at least 32 characters (e.g. 64 hex digits)")
+        return value
 
 
 class ConfigError(Exception):
@@ -129,6 +141,8 @@ class TeamConfig(_Strict):
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE
     pulse: PulseConfig = PulseConfig()
     resources: list[ResourceConfig] = Field(default_factory=list)
+    kudos_channel: str | None = None
+    kudos_daily_limit: int = Field(5, ge=1, le=50)
 
     @field_validator("timezone")
     @classmethod
@@ -148,6 +162,20 @@ class TeamConfig(_Strict):
             raise ValueError(
                 f"must be at least {MIN_GROUP_SIZE_FLOOR}: smaller groups expose individuals"
             )
+        return value
+
+    @field_validator("kudos_channel")
+    @classmethod
+    def _kudos_channel(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        if info.data.get("platform") == "slack" and not SLACK_CHANNEL_ID.match(value):
+            raise ValueError(
+                f"{value!r} is not a Slack channel id; use the id (like C0123456789, from the "
+                "channel's details), not its name"
+            )
+        if not value.strip():
+            raise ValueError("give a channel id or leave it out")
         return value
 
     @model_validator(mode="after")
@@ -170,6 +198,8 @@ class TeamConfig(_Strict):
             ),
             resources=tuple(SupportResource(r.label, r.url, r.text) for r in self.resources),
             members_from=self.members_from.to_source() if self.members_from else None,
+            kudos_channel=self.kudos_channel,
+            kudos_daily_limit=self.kudos_daily_limit,
         )
 
 

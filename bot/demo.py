@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import FixedClock
 from bot.config import Settings, parse_roster
+from bot.demo_kudos import show_recognition
 from bot.domain.events import Actor, ButtonPress, FormSubmission, Reply, ShowForm
 from bot.domain.messages import Platform
 from bot.domain.pulse import START_CHECKIN
@@ -68,6 +69,7 @@ ROSTER = {
             "members": [c.user_id for c in CLINICIANS],
             "leads": [LEAD[0]],
             "min_group_size": 5,
+            "kudos_channel": "#recognition",
             "pulse": {"cron": "0 10 * * mon", "open_hours": 72, "remind_after_hours": 48},
             "resources": [
                 {"label": "Employee Assistance Programme", "text": "0800 123 4567, 24/7"},
@@ -117,6 +119,7 @@ async def run_demo(db_path: str | None, write: Callable[[str], None] = print) ->
         )
         try:
             await _simulate(respite, clock, console, write)
+            await show_recognition(respite, clock, console, write)
         finally:
             await respite.close()
     finally:

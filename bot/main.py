@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import socket
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,14 +20,17 @@ from bot.clock import SystemClock
 from bot.config import RosterConfig, Settings, load_instrument, load_roster
 from bot.domain.directory import RosterDirectory
 from bot.domain.instrument import Instrument
+from bot.domain.kudos import GiverKey
 from bot.domain.messages import Platform
 from bot.domain.ports import Clock, MemberLookup, Sender
 from bot.storage.db import create_engine_async, session_factory
+from bot.storage.kudos import SqlKudosStore
 from bot.storage.lease import SqlLease
 from bot.storage.members import SqlMemberSync
 from bot.storage.outbox import SqlOutbox
 from bot.storage.rounds import SqlRoundStore
 from handlers.deps import Deps
+from scheduler import kudos_jobs
 from scheduler.periods import CronCalendar
 from scheduler.runner import Runtime
 
@@ -67,6 +71,8 @@ async def build(
     members = SqlMemberSync(sessions)
     directory = RosterDirectory(roster.team_list)
     directory.apply_synced(await members.load())
+    # Filled below as platforms are configured; handlers and the outbox worker share this map.
+    all_senders: dict[Platform, Sender] = dict(senders or {})
     deps = Deps(
         instrument=instrument,
         directory=directory,
@@ -74,8 +80,10 @@ async def build(
         rounds=SqlRoundStore(sessions, instrument),
         outbox=outbox,
         clock=clock,
+        kudos=SqlKudosStore(sessions),
+        giver_key=GiverKey(_secret(settings)),
+        senders=all_senders,
     )
-    all_senders: dict[Platform, Sender] = dict(senders or {})
     lookups: dict[Platform, MemberLookup] = {}
     routes: dict[str, Handler] = {}
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
@@ -102,6 +110,7 @@ async def build(
         member_lookups=lookups,
         member_store=members,
     )
+    runtime.extra_ticks.append(kudos_jobs.tick)
     return Respite(
         settings=settings,
         roster=roster,
@@ -112,3 +121,14 @@ async def build(
         senders=all_senders,
         routes=routes,
     )
+
+
+def _secret(settings: Settings) -> bytes:
+    """RESPITE_SECRET, or a throwaway one (`respite serve` refuses to start without it)."""
+    if settings.respite_secret is not None:
+        return settings.respite_secret.get_secret_value().encode()
+    log.warning(
+        "RESPITE_SECRET is not set: using a throwaway secret, so anonymous kudos quotas reset "
+        "when this process stops"
+    )
+    return secrets.token_bytes(32)

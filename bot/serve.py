@@ -9,7 +9,7 @@ import signal
 
 from aiohttp import web
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.main import build
 from bot.storage.migrate import upgrade
 from bot.web import build_web_app
@@ -20,6 +20,14 @@ log = logging.getLogger(__name__)
 
 
 async def serve(settings: Settings, host: str, port: int) -> None:
+    if settings.respite_secret is None:
+        raise ConfigError(
+            [
+                "RESPITE_SECRET is not set: it keys the hashes that stand in for anonymous kudos "
+                "givers, and must stay the same across restarts and replicas. Generate one with "
+                "`python3 -c 'import secrets; print(secrets.token_hex(32))'`."
+            ]
+        )
     await asyncio.to_thread(upgrade, settings.database_url)
     respite = await build(settings)
     if not respite.routes:

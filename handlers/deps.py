@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.domain.instrument import Instrument
-from bot.domain.ports import Clock, Directory, Outbox, PeriodCalendar, RoundStore
+from bot.domain.kudos import GiverKey, KudosStore
+from bot.domain.ports import Clock, Directory, Outbox, PeriodCalendar, RoundStore, SenderMap
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,3 +17,8 @@ class Deps:
     rounds: RoundStore
     outbox: Outbox
     clock: Clock
+    # Recognition: the kudos store, the keyed hash for anonymous givers, and the platform senders
+    # (a kudos is posted directly so its channel message can be deleted on withdrawal).
+    kudos: KudosStore | None = None
+    giver_key: GiverKey | None = None
+    senders: SenderMap = field(default_factory=dict)

@@ -11,6 +11,12 @@ HELP_TOPICS = (
     ("help", "this message"),
     ("privacy", "what Respite stores and who can see what"),
     ("digest", "team leads: the latest team digest"),
+    (
+        "kudos",
+        "recognise colleagues for the work behind the work (Slack: /kudos @someone [category] "
+        "message, or /kudos alone for a form); `kudos withdraw <id>` takes one back",
+    ),
+    ("kudos-names", "off or on: whether weekly recognition roundups name you"),
 )
 
 

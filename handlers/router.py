@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.domain.events import ButtonPress, Command, FormSubmission, Outcome, Reply
+from bot.domain.kudos_cards import KUDOS_FORM, WITHDRAW
 from bot.domain.messages import Card
 from bot.domain.pulse import PULSE_FORM, START_CHECKIN
 from bot.metrics import INTERACTIONS
-from handlers import checkin, digests, info
+from handlers import checkin, digests, info, kudos
 from handlers.deps import Deps
 
 CommandHandler = Callable[[Deps, Command], Awaitable[Outcome]]
@@ -24,16 +25,21 @@ SUBCOMMANDS: dict[str, CommandHandler] = {
     "help": info.help_,
     "privacy": info.privacy,
     "digest": digests.on_demand,
+    "kudos": kudos.give,
+    "kudos-names": kudos.names,
 }
 
 COMMANDS["checkin"] = checkin.start
+COMMANDS["kudos"] = kudos.give
 
 BUTTONS: dict[str, ButtonHandler] = {
     START_CHECKIN: checkin.start,
+    WITHDRAW: kudos.withdraw_button,
 }
 
 FORMS: dict[str, FormHandler] = {
     PULSE_FORM: checkin.submit,
+    KUDOS_FORM: kudos.submit,
 }
 
 

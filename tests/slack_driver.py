@@ -64,6 +64,20 @@ class SlackDriver:
         payload["response_url"] = self.response_url
         return await self.post(self.interactive_body(payload))
 
+    async def click_in_modal(
+        self, view: dict[str, Any], action_id: str, value: str, user_id: str
+    ) -> ClientResponse:
+        """A button inside an open modal: Slack sends the view and no response_url."""
+        payload = load("block_actions_view.json")
+        payload["user"]["id"] = user_id
+        payload["actions"][0].update(action_id=action_id, value=value)
+        payload["view"].update(
+            id=view.get("id", payload["view"]["id"]),
+            callback_id=view.get("callback_id", ""),
+            blocks=view.get("blocks", []),
+        )
+        return await self.post(self.interactive_body(payload))
+
     async def submit(
         self,
         view: dict[str, Any],
@@ -85,6 +99,13 @@ class SlackDriver:
                 state[block_id] = {action_id: {"type": "radio_buttons", "selected_option": option}}
             elif element["type"] == "plain_text_input":
                 state[block_id] = {action_id: {"type": "plain_text_input", "value": chosen}}
+            elif element["type"] == "multi_users_select":
+                users = chosen.split() if chosen else []
+                state[block_id] = {
+                    action_id: {"type": "multi_users_select", "selected_users": users}
+                }
+            elif element["type"] == "users_select":
+                state[block_id] = {action_id: {"type": "users_select", "selected_user": chosen}}
         payload["view"].update(
             callback_id=view.get("callback_id", ""),
             private_metadata=view.get("private_metadata", ""),

@@ -94,6 +94,21 @@ class TextInput:
 
 
 @dataclass(frozen=True, slots=True)
+class UserPicker:
+    """Choose people from the workspace: Slack users select, a Teams people picker.
+
+    The platform resolves the choice to user ids, so a picked person can be mentioned safely.
+    Values arrive in a `FormSubmission` as user ids separated by spaces.
+    """
+
+    id: str
+    label: str
+    multiple: bool = True
+    max_selected: int = 10
+    required: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Button:
     """A button with a stable action id that handlers route on."""
 
@@ -138,6 +153,8 @@ class Card:
     form: Form | None = None
     note: str | None = None
     image: Image | None = None
+    # Shown before the questions and inputs of a form.
+    pickers: tuple[UserPicker, ...] = ()
 
     @property
     def fallback(self) -> str:
@@ -192,6 +209,7 @@ def card_from_dict(data: Mapping[str, Any]) -> Card:
         buttons=tuple(Button(**b) for b in data.get("buttons", ())),
         form=Form(**form) if form else None,
         note=data.get("note"),
+        pickers=tuple(UserPicker(**p) for p in data.get("pickers", ())),
         image=(
             Image(
                 png=base64.b64decode(image["png"]),

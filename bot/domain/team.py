@@ -45,6 +45,9 @@ class Team:
     pulse: PulseSchedule = PulseSchedule()
     resources: tuple[SupportResource, ...] = ()
     members_from: MemberSource | None = None
+    # Recognition: where kudos are posted (a channel id) and how many a giver may send a day.
+    kudos_channel: str | None = None
+    kudos_daily_limit: int = 5
 
     def __post_init__(self) -> None:
         if self.min_group_size < MIN_GROUP_SIZE_FLOOR:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Float,
     ForeignKey,
@@ -127,4 +128,41 @@ scheduler_lease = Table(
     Column("name", String(64), primary_key=True),
     Column("holder", String(128), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=False),
+)
+
+# Recognition (kudos). `giver_id` is NULL for anonymous kudos; `giver_hash` (HMAC of the giver
+# with the server secret) serves the daily quota and is erased once the quota window has passed.
+kudos = Table(
+    "kudos",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("team_id", String(64), nullable=False),
+    Column("platform", String(16), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("anonymous", Boolean, nullable=False),
+    Column("giver_id", String(128)),
+    Column("giver_hash", String(64)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("channel_id", String(128), nullable=False),
+    Column("channel_ref", String(255)),
+    Index("ix_kudos_team_created", "team_id", "created_at"),
+    Index("ix_kudos_giver_hash", "giver_hash", "created_at"),
+)
+
+kudos_recipients = Table(
+    "kudos_recipients",
+    metadata,
+    Column("kudos_id", String(32), ForeignKey("kudos.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", String(128), primary_key=True),
+    Column("position", Integer, nullable=False),
+)
+
+# People who asked not to be named in weekly recognition roundups.
+kudos_name_optouts = Table(
+    "kudos_name_optouts",
+    metadata,
+    Column("platform", String(16), primary_key=True),
+    Column("user_id", String(128), primary_key=True),
+    Column("since", UtcDateTime(), nullable=False),
 )

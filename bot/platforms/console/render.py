@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
 
-from bot.domain.messages import Card, plain
+from bot.domain.messages import Block, Card, Mention, plain
 
 WIDTH = 96
 
 
-def card_text(card: Card, indent: str = "    ") -> str:
+def _text(block: Block, names: Mapping[str, str]) -> str:
+    if isinstance(block, str) or not names:
+        return plain(block)
+    return "".join(
+        f"@{names.get(p.user_id, p.name or p.user_id)}" if isinstance(p, Mention) else p
+        for p in block.parts
+    )
+
+
+def card_text(card: Card, indent: str = "    ", names: Mapping[str, str] | None = None) -> str:
     lines = [f"┌ {card.title}"]
     for block in card.blocks:
-        lines.extend(
-            textwrap.wrap(plain(block), WIDTH, initial_indent="│ ", subsequent_indent="│   ")
-        )
+        for paragraph in _text(block, names or {}).split("\n"):
+            lines.extend(
+                textwrap.wrap(paragraph, WIDTH, initial_indent="│ ", subsequent_indent="│   ")
+            )
     for f in card.fields:
         lines.append(f"│ {f.label}: {f.value}")
     for i, q in enumerate(card.questions, 1):

@@ -14,13 +14,17 @@ class ConsoleSender:
         self._names = dict(names or {})
         self.sent: list[tuple[Recipient, Card]] = []
 
+    @property
+    def names(self) -> Mapping[str, str]:
+        return self._names
+
     def name(self, recipient: Recipient) -> str:
         key = recipient.user_id or recipient.channel_id or "?"
         return self._names.get(key, key)
 
     async def send(self, recipient: Recipient, card: Card) -> str | None:
         self.sent.append((recipient, card))
-        self._write(f"  → {self.name(recipient)} receives:\n{card_text(card)}")
+        self._write(f"  → {self.name(recipient)} receives:\n{card_text(card, names=self._names)}")
         return str(len(self.sent))
 
     async def delete(self, recipient: Recipient, ref: str) -> None:

@@ -20,13 +20,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.domain.events import FormErrors, Outcome, Reply, ShowForm
 from bot.domain.messages import Card
 from bot.platforms.slack import inbound
-from bot.platforms.slack.render import form_errors, message_blocks, modal_view
+from bot.platforms.slack.render import fallback_text, form_errors, message_blocks, modal_view
 from handlers import router
 from handlers.deps import Deps
 
 log = logging.getLogger(__name__)
 
-SLASH_COMMANDS = ("/checkin", "/respite")
+SLASH_COMMANDS = ("/checkin", "/respite", "/kudos")
 
 SORRY = Card(
     title="Something went wrong on our side",
@@ -42,8 +42,16 @@ def build_slack_app(deps: Deps, client: AsyncWebClient, signing_secret: str) -> 
         raise_error_for_unhandled_request=False,
     )
 
-    async def show(outcome: Outcome, trigger_id: str | None, respond: AsyncRespond) -> None:
-        if isinstance(outcome, ShowForm) and trigger_id:
+    async def show(
+        outcome: Outcome,
+        trigger_id: str | None,
+        respond: AsyncRespond,
+        view_id: str | None = None,
+    ) -> None:
+        if isinstance(outcome, Reply) and view_id:
+            # A button inside a modal has no response_url: the answer replaces the modal.
+            await client.views_update(view_id=view_id, view=modal_view(outcome.card, "info"))
+        elif isinstance(outcome, ShowForm) and trigger_id:
             form = outcome.card.form
             await client.views_open(
                 trigger_id=trigger_id,
@@ -54,7 +62,7 @@ def build_slack_app(deps: Deps, client: AsyncWebClient, signing_secret: str) -> 
         elif isinstance(outcome, Reply):
             for card in outcome.cards:
                 await respond(
-                    text=card.fallback,
+                    text=fallback_text(card),
                     blocks=message_blocks(card),
                     response_type="ephemeral",
                     replace_original=False,
@@ -66,7 +74,7 @@ def build_slack_app(deps: Deps, client: AsyncWebClient, signing_secret: str) -> 
         except Exception:
             log.exception("slack listener failed")
             await respond(
-                text=SORRY.fallback,
+                text=fallback_text(SORRY),
                 blocks=message_blocks(SORRY),
                 response_type="ephemeral",
                 replace_original=False,
@@ -88,9 +96,12 @@ def build_slack_app(deps: Deps, client: AsyncWebClient, signing_secret: str) -> 
     async def _button(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         press = inbound.button_press(body)
+        in_modal = (body.get("container") or {}).get("type") == "view" and body.get("view")
+        view_id = str(body["view"]["id"]) if in_modal else None
 
         async def work() -> None:
-            await show(await router.on_button(deps, press), body.get("trigger_id"), respond)
+            outcome = await router.on_button(deps, press)
+            await show(outcome, body.get("trigger_id"), respond, view_id)
 
         await guarded(work, respond)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,10 +14,58 @@ def actor(user_id: str) -> Actor:
     return Actor(Platform.SLACK, user_id)
 
 
+# With "escape channels, users, and links" on, Slack sends `<@U123>` or `<@U123|name>` for a
+# mention, `<!here>` and the like for broadcasts, `<#C123|name>` for channels, `<url|label>` for
+# links, and `&amp;`, `&lt;`, `&gt;` for the three characters it reserves.
+_MARKUP = re.compile(r"<([^<>]*)>")
+_USER = re.compile(r"^@([UW][A-Z0-9]{2,})(?:\|[^<>]*)?$")
+
+
+def _readable(inner: str) -> str:
+    """Any markup other than a user mention, as the plain text a person would read.
+
+    The result is later escaped like any other text, so a broadcast or a disguised link
+    cannot survive the round trip: `<!here>` becomes the words "@here", a link shows its URL.
+    """
+    target, _, label = inner.partition("|")
+    if target.startswith("!subteam^"):
+        return label or "@group"
+    if target.startswith("!"):
+        return label or "@" + target[1:].split("^")[0]
+    if target.startswith("#"):
+        return "#" + (label or target[1:])
+    if target.startswith("@"):
+        return "@" + (label or target[1:])
+    if label and label != target:
+        return f"{label} ({target})"
+    return target
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def split_mentions(text: str) -> tuple[str, tuple[str, ...]]:
+    """Slack command text -> (plain text without user mentions, mentioned user ids in order)."""
+    mentions: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        user = _USER.match(match.group(1))
+        if user:
+            if user.group(1) not in mentions:
+                mentions.append(user.group(1))
+            return ""
+        return _readable(match.group(1))
+
+    plain = _MARKUP.sub(replace, text)
+    return re.sub(r"[ \t]{2,}", " ", _unescape(plain)).strip(), tuple(mentions)
+
+
 def slash_command(body: Mapping[str, Any]) -> Command:
-    """`/checkin ...` or `/respite <word> ...`."""
+    """`/checkin ...`, `/kudos @someone ...` or `/respite <word> ...`."""
     name = str(body.get("command", "")).lstrip("/").lower()
-    return Command(actor(str(body["user_id"])), name, str(body.get("text", "")).strip())
+    text, mentions = split_mentions(str(body.get("text", "")))
+    return Command(actor(str(body["user_id"])), name, text, mentions)
 
 
 def button_press(body: Mapping[str, Any]) -> ButtonPress:

@@ -24,6 +24,8 @@ from slack_sdk.models.blocks import (
     PlainTextObject,
     RadioButtonsElement,
     SectionBlock,
+    UserMultiSelectElement,
+    UserSelectElement,
 )
 from slack_sdk.models.views import View
 
@@ -37,6 +39,14 @@ SECTION_TEXT_MAX = 3000
 def escape(text: str) -> str:
     """Slack's three control characters, escaped as Slack documents."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def fallback_text(card: Card) -> str:
+    """A message's top-level `text` (notifications, screen readers), escaped like the blocks.
+
+    Slack parses this field as mrkdwn too, so it must never carry a card's text raw.
+    """
+    return escape(card.fallback)
 
 
 def _clip(text: str, limit: int) -> str:
@@ -72,7 +82,12 @@ def _body(card: Card, with_header: bool) -> list[Block]:
         text = _clip(block_mrkdwn(block), SECTION_TEXT_MAX)
         blocks.append(SectionBlock(text=MarkdownTextObject(text=text, verbatim=True)))
     if card.fields:
-        pairs = [_mrkdwn(f"*{escape(f.label)}*\n{escape(f.value)}") for f in card.fields]
+        pairs = [
+            MarkdownTextObject(
+                text=_clip(f"*{escape(f.label)}*\n{escape(f.value)}", 2000), verbatim=True
+            )
+            for f in card.fields
+        ]
         for start in range(0, len(pairs), 10):
             blocks.append(SectionBlock(fields=pairs[start : start + 10]))
     return blocks
@@ -80,6 +95,21 @@ def _body(card: Card, with_header: bool) -> list[Block]:
 
 def _inputs(card: Card) -> list[Block]:
     blocks: list[Block] = []
+    for p in card.pickers:
+        label = PlainTextObject(text=_clip(p.label, 2000))
+        if p.multiple:
+            element: Any = UserMultiSelectElement(
+                action_id=p.id,
+                placeholder=PlainTextObject(text="Choose people"),
+                max_selected_items=p.max_selected,
+            )
+        else:
+            element = UserSelectElement(
+                action_id=p.id, placeholder=PlainTextObject(text="Choose a person")
+            )
+        blocks.append(
+            InputBlock(block_id=p.id, label=label, element=element, optional=not p.required)
+        )
     for q in card.questions:
         blocks.append(
             InputBlock(
@@ -151,7 +181,7 @@ def modal_view(card: Card, callback_id: str, private_metadata: str = "") -> dict
         title=PlainTextObject(text=_clip(card.title, MODAL_TITLE_MAX)),
         submit=(
             PlainTextObject(text=_clip(card.form.submit_label, MODAL_TITLE_MAX))
-            if card.form and (card.questions or card.inputs)
+            if card.form and (card.questions or card.inputs or card.pickers)
             else None
         ),
         close=PlainTextObject(text="Close" if card.form is None else "Cancel"),

@@ -8,7 +8,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.domain.messages import Card, Recipient
 from bot.domain.ports import DeliveryDeferred, DeliveryFailed
 from bot.domain.team import MemberSource
-from bot.platforms.slack.render import message_blocks
+from bot.platforms.slack.render import fallback_text, message_blocks
 
 # Errors for which another attempt cannot succeed.
 PERMANENT = frozenset(
@@ -39,7 +39,7 @@ class SlackSender:
         try:
             resp = await self._client.chat_postMessage(
                 channel=channel,
-                text=card.fallback,
+                text=fallback_text(card),
                 blocks=message_blocks(card),
                 unfurl_links=False,
                 unfurl_media=False,

@@ -1,0 +1,321 @@
+"""Recognition between colleagues: what a kudos is, what it may say, who may give or withdraw it.
+
+Kudos name the emotional work of clinical practice (holding a hard session, covering for a
+colleague), not output. The rules here are pure so every platform refuses the same things for the
+same reasons: no self-kudos, recipients from the giver's own team, a message of 1 to 500
+characters, and a daily quota per giver.
+
+Anonymous kudos keep no giver id. The quota still needs to recognise a giver for a day, so every
+kudos carries a keyed hash of its giver (HMAC-SHA256 with the server secret); the hash is erased
+once the quota window has passed, after which nothing in storage ties an anonymous kudos to anyone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from bot.domain.messages import Platform
+from bot.domain.team import Team
+
+MESSAGE_MAX = 500
+MAX_RECIPIENTS = 10
+DEFAULT_DAILY_LIMIT = 5
+QUOTA_WINDOW = timedelta(hours=24)
+
+# The weekly roundup is posted on Fridays at 16:00 in the team's time zone and covers the week
+# since the previous roundup, so every kudos is counted exactly once.
+ROUNDUP_WEEKDAY = 4  # Friday
+ROUNDUP_HOUR = 16
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    key: str
+    label: str
+    emoji: str
+
+
+CATEGORIES: tuple[Category, ...] = (
+    Category("hard-session", "held a hard session", "🫶"),
+    Category("cover", "covered for a colleague", "🤝"),
+    Category("consult", "great consultation", "💡"),
+    Category("support", "supported me", "🌱"),
+    Category("self-care", "modelled good self-care", "🌿"),
+    Category("other", "other", "✨"),
+)
+CATEGORY_BY_KEY = {c.key: c for c in CATEGORIES}
+DEFAULT_CATEGORY = "other"
+ANONYMOUS_WORDS = frozenset({"anon", "anonymous", "anonymously"})
+
+
+def category(key: str) -> Category:
+    return CATEGORY_BY_KEY.get(key, CATEGORY_BY_KEY[DEFAULT_CATEGORY])
+
+
+# Bidirectional overrides and isolates can make text read differently from what it contains.
+_BIDI = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+
+
+def clean_message(text: str) -> str:
+    """Neutral clean-up before any platform escaping: no control characters, no bidi tricks.
+
+    Newlines and tabs stay; NUL and other C0/C1 controls go (PostgreSQL refuses NUL in text, and
+    controls have no business in a message to a colleague). Platform escaping happens later, in
+    each renderer.
+    """
+    kept = "".join(
+        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
+    )
+    return kept.translate(_BIDI).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Kudos:
+    """One recognition; `giver_id` is None when anonymous, `giver_hash` is erased after a day."""
+
+    id: str
+    team_id: str
+    platform: Platform
+    recipients: tuple[str, ...]
+    category: str
+    message: str
+    anonymous: bool
+    giver_id: str | None
+    giver_hash: str | None
+    created_at: datetime
+    channel_id: str
+    channel_ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """What a giver asked for, before the rules are applied."""
+
+    recipients: tuple[str, ...]
+    category: str
+    message: str
+    anonymous: bool
+
+
+_WORD = re.compile(r"\S+")
+
+
+def parse_command_text(args: str, mentions: Sequence[str]) -> Draft:
+    """`[anon] [category] message`, with recipients already resolved from mentions.
+
+    The category is an exact key (`hard-session`, `cover`, `consult`, `support`, `self-care`,
+    `other`) so that ordinary first words of a message are not taken for one.
+    """
+    rest = args.strip()
+    anonymous = False
+    chosen: str | None = None
+    for _ in range(2):
+        match = _WORD.match(rest)
+        if not match:
+            break
+        word = match.group(0).lower().strip("[]")
+        if word in ANONYMOUS_WORDS and not anonymous:
+            anonymous = True
+        elif word in CATEGORY_BY_KEY and chosen is None:
+            chosen = word
+        else:
+            break
+        rest = rest[match.end() :].lstrip()
+    return Draft(
+        tuple(dict.fromkeys(mentions)), chosen or DEFAULT_CATEGORY, clean_message(rest), anonymous
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a kudos cannot be sent, with the form field it concerns (for keeping a form open)."""
+
+    field: str
+    reason: str
+
+
+def check_draft(giver_id: str, team: Team, draft: Draft) -> list[Refusal]:
+    """Every rule a draft breaks, each with the reason shown to the giver."""
+    refusals: list[Refusal] = []
+    if not draft.recipients:
+        refusals.append(
+            Refusal("recipients", "Mention at least one colleague to recognise, e.g. @Sam.")
+        )
+    if giver_id in draft.recipients:
+        refusals.append(
+            Refusal(
+                "recipients",
+                "Kudos are for colleagues, so you can't send one to yourself. "
+                "What you carried still counts.",
+            )
+        )
+    outsiders = [
+        u for u in draft.recipients if u != giver_id and not team.is_member(team.platform, u)
+    ]
+    if outsiders:
+        refusals.append(
+            Refusal(
+                "recipients",
+                f"Kudos go to people on your own team ({team.name}); "
+                f"{len(outsiders)} of the people you chose are not on it.",
+            )
+        )
+    if len(draft.recipients) > MAX_RECIPIENTS:
+        refusals.append(
+            Refusal("recipients", f"Recognise at most {MAX_RECIPIENTS} people in one kudos.")
+        )
+    if draft.category not in CATEGORY_BY_KEY:
+        refusals.append(Refusal("category", "Choose one of the categories."))
+    if not draft.message:
+        refusals.append(Refusal("message", "Add a few words saying what you noticed."))
+    elif len(draft.message) > MESSAGE_MAX:
+        refusals.append(
+            Refusal(
+                "message",
+                f"Keep the message to {MESSAGE_MAX} characters; this one has {len(draft.message)}.",
+            )
+        )
+    return refusals
+
+
+class GiverKey:
+    """Keyed hashes of givers, so the quota can count without knowing who gave."""
+
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) < 16:
+            raise ValueError("the server secret must be at least 16 bytes")
+        self._secret = secret
+
+    def hash(self, platform: Platform, user_id: str) -> str:
+        message = f"kudos-giver\x00{platform.value}\x00{user_id}".encode()
+        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
+
+    def matches(self, stored: str | None, platform: Platform, user_id: str) -> bool:
+        return stored is not None and hmac.compare_digest(stored, self.hash(platform, user_id))
+
+
+def may_withdraw(
+    kudos: Kudos, team: Team | None, platform: Platform, user_id: str, key: GiverKey
+) -> bool:
+    """The giver (an anonymous one while the quota hash lasts), a recipient, or the team's leads.
+
+    Leads are the moderators of their team's recognition channel; there is no separate admin list.
+    """
+    if platform != kudos.platform:
+        return False
+    if kudos.giver_id is not None and kudos.giver_id == user_id:
+        return True
+    if kudos.anonymous and key.matches(kudos.giver_hash, platform, user_id):
+        return True
+    if user_id in kudos.recipients:
+        return True
+    return team is not None and team.id == kudos.team_id and team.is_lead(platform, user_id)
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaRefusal:
+    given: int
+    next_allowed: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RoundupWindow:
+    key: str
+    start: datetime
+    end: datetime
+
+
+def roundup_window(team: Team, now: datetime) -> RoundupWindow:
+    """The latest roundup due at or before `now`, in the team's time zone (Friday 16:00)."""
+    tz = ZoneInfo(team.timezone)
+    local = now.astimezone(tz)
+    days_back = (local.weekday() - ROUNDUP_WEEKDAY) % 7
+    slot_date = (local - timedelta(days=days_back)).date()
+    slot = datetime(slot_date.year, slot_date.month, slot_date.day, ROUNDUP_HOUR, tzinfo=tz)
+    if slot > local:
+        slot_date = slot_date - timedelta(days=7)
+        slot = datetime(slot_date.year, slot_date.month, slot_date.day, ROUNDUP_HOUR, tzinfo=tz)
+    previous_date = slot_date - timedelta(days=7)
+    previous = datetime(
+        previous_date.year, previous_date.month, previous_date.day, ROUNDUP_HOUR, tzinfo=tz
+    )
+    year, week, _ = slot_date.isocalendar()
+    return RoundupWindow(
+        f"{year}-W{week:02d}", previous.astimezone(now.tzinfo), slot.astimezone(now.tzinfo)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Roundup:
+    team_id: str
+    window: RoundupWindow
+    total: int
+    by_category: tuple[tuple[Category, int], ...]
+    named: tuple[str, ...]
+    unnamed: int
+
+
+def build_roundup(
+    team: Team, window: RoundupWindow, kudos: Sequence[Kudos], opted_out: set[str]
+) -> Roundup:
+    counts = {c.key: 0 for c in CATEGORIES}
+    recognised: dict[str, None] = {}
+    for k in kudos:
+        counts[category(k.category).key] += 1
+        for user in k.recipients:
+            recognised.setdefault(user)
+    named = tuple(sorted(u for u in recognised if u not in opted_out))
+    return Roundup(
+        team_id=team.id,
+        window=window,
+        total=len(kudos),
+        by_category=tuple((c, counts[c.key]) for c in CATEGORIES if counts[c.key]),
+        named=named,
+        unnamed=len(recognised) - len(named),
+    )
+
+
+class KudosStore(Protocol):
+    async def add_within_quota(
+        self, kudos: Kudos, limit: int, since: datetime
+    ) -> QuotaRefusal | None:
+        """Store the kudos unless its giver (by hash) already gave `limit` since `since`.
+
+        Checking and storing happen in one transaction, so concurrent sends cannot exceed the
+        quota. Returns None when stored.
+        """
+        ...
+
+    async def set_channel_ref(self, kudos_id: str, ref: str) -> bool:
+        """Remember the channel message; False when the kudos was withdrawn meanwhile."""
+        ...
+
+    async def get(self, kudos_id: str) -> Kudos | None: ...
+
+    async def delete(self, kudos_id: str) -> bool: ...
+
+    async def between(self, team_id: str, start: datetime, end: datetime) -> list[Kudos]: ...
+
+    async def kudos_count(self, team_id: str, start: datetime, end: datetime) -> int:
+        """How many kudos the team gave in [start, end): the recognition figure of a digest."""
+        ...
+
+    async def forget_givers(self, before: datetime) -> int:
+        """Erase giver hashes of kudos created before `before`; returns how many."""
+        ...
+
+    async def set_names_shown(
+        self, platform: Platform, user_id: str, shown: bool, when: datetime
+    ) -> None: ...
+
+    async def names_hidden(self, platform: Platform, user_ids: Sequence[str]) -> set[str]:
+        """Of these people, those who opted out of being named in roundups."""
+        ...

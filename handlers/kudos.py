@@ -1,0 +1,233 @@
+"""Recognition between colleagues: give, withdraw, and choose whether roundups name you.
+
+A kudos is posted straight to the team's recognition channel, not through the outbox, because the
+channel message's reference must be stored before anyone can withdraw it; if the post fails the
+kudos is not kept and the giver is told to try again. The recipients' private notes go through the
+outbox, which retries them. Logs name the team and counts, never a giver.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from bot.domain.events import (
+    Actor,
+    ButtonPress,
+    Command,
+    FormErrors,
+    FormSubmission,
+    Outcome,
+    Reply,
+    ShowForm,
+)
+from bot.domain.kudos import (
+    DEFAULT_CATEGORY,
+    QUOTA_WINDOW,
+    Draft,
+    GiverKey,
+    Kudos,
+    KudosStore,
+    Refusal,
+    check_draft,
+    clean_message,
+    may_withdraw,
+    parse_command_text,
+)
+from bot.domain.kudos_cards import (
+    ANONYMOUS,
+    channel_card,
+    form_card,
+    names_card,
+    no_channel_card,
+    not_allowed_card,
+    not_found_card,
+    post_failed_card,
+    quota_card,
+    recipient_card,
+    refused_card,
+    sent_card,
+    usage_card,
+    withdraw_failed_card,
+    withdrawn_card,
+)
+from bot.domain.messages import Card, Recipient
+from bot.domain.ports import DeliveryFailed
+from bot.domain.pulse import no_team_card
+from bot.domain.team import Team
+from handlers.deps import Deps
+
+log = logging.getLogger(__name__)
+
+NOT_SET_UP = Card(
+    title="Recognition is not set up",
+    blocks=("Kudos are not available on this Respite server yet.",),
+)
+
+
+def _ports(deps: Deps) -> tuple[KudosStore, GiverKey] | None:
+    if deps.kudos is None or deps.giver_key is None:
+        return None
+    return deps.kudos, deps.giver_key
+
+
+async def give(deps: Deps, command: Command) -> Outcome:
+    """`/kudos @a @b [anon] [category] message`, `/kudos` alone for the form, or `withdraw <id>`."""
+    word, _, rest = command.args.strip().partition(" ")
+    if not command.mentions:
+        if word.lower() == "withdraw":
+            return await _withdraw(deps, command.actor, rest.strip())
+        if word.lower() == "help":
+            return Reply(usage_card())
+        if not command.args.strip():
+            return await open_form(deps, command.actor)
+    team = deps.directory.team_of(command.actor.platform, command.actor.user_id)
+    if team is None:
+        return Reply(no_team_card())
+    result = await _create(
+        deps, command.actor, team, parse_command_text(command.args, command.mentions)
+    )
+    if isinstance(result, Kudos):
+        return Reply(sent_card(result))
+    if isinstance(result, Card):
+        return Reply(result)
+    return Reply(refused_card(result))
+
+
+async def open_form(deps: Deps, actor: Actor) -> Outcome:
+    team = deps.directory.team_of(actor.platform, actor.user_id)
+    if team is None:
+        return Reply(no_team_card())
+    if _ports(deps) is None:
+        return Reply(NOT_SET_UP)
+    if not team.kudos_channel:
+        return Reply(no_channel_card(team))
+    return ShowForm(form_card(team))
+
+
+async def submit(deps: Deps, submission: FormSubmission) -> Outcome:
+    actor = submission.actor
+    team = deps.directory.team_of(actor.platform, actor.user_id)
+    if team is None:
+        return Reply(no_team_card())
+    values = submission.values
+    draft = Draft(
+        recipients=tuple(dict.fromkeys(values.get("recipients", "").split())),
+        category=values.get("category") or DEFAULT_CATEGORY,
+        message=clean_message(values.get("message", "")),
+        anonymous=values.get("visibility") == ANONYMOUS,
+    )
+    result = await _create(deps, actor, team, draft)
+    if isinstance(result, Kudos):
+        return Reply(sent_card(result))
+    if isinstance(result, Card):
+        return Reply(result)
+    errors: dict[str, str] = {}
+    for refusal in result:
+        errors[refusal.field] = " ".join(filter(None, (errors.get(refusal.field), refusal.reason)))
+    return FormErrors(errors)
+
+
+async def _create(
+    deps: Deps, actor: Actor, team: Team, draft: Draft
+) -> Kudos | Card | list[Refusal]:
+    ports = _ports(deps)
+    if ports is None:
+        return NOT_SET_UP
+    store, key = ports
+    refusals = check_draft(actor.user_id, team, draft)
+    if refusals:
+        return refusals
+    if not team.kudos_channel:
+        return no_channel_card(team)
+    sender = deps.senders.get(team.platform)
+    if sender is None:
+        log.error("kudos: no sender for platform %s", team.platform)
+        return post_failed_card()
+    now = deps.clock.now()
+    kudos = Kudos(
+        id=secrets.token_hex(6),
+        team_id=team.id,
+        platform=team.platform,
+        recipients=draft.recipients,
+        category=draft.category,
+        message=draft.message,
+        anonymous=draft.anonymous,
+        giver_id=None if draft.anonymous else actor.user_id,
+        giver_hash=key.hash(actor.platform, actor.user_id),
+        created_at=now,
+        channel_id=team.kudos_channel,
+    )
+    over = await store.add_within_quota(kudos, team.kudos_daily_limit, now - QUOTA_WINDOW)
+    if over is not None:
+        return quota_card(over, team.kudos_daily_limit, team)
+    channel = Recipient(team.platform, channel_id=team.kudos_channel)
+    try:
+        ref = await sender.send(channel, channel_card(kudos))
+    except Exception as exc:
+        await store.delete(kudos.id)
+        log.warning("kudos: posting to team %s's channel failed: %s", team.id, type(exc).__name__)
+        return post_failed_card()
+    if ref is not None and not await store.set_channel_ref(kudos.id, ref):
+        # Withdrawn while it was being posted: take the post down again.
+        await _delete_post(deps, kudos, ref)
+        return withdrawn_card()
+    for user in kudos.recipients:
+        to = Recipient(team.platform, user_id=user)
+        await deps.outbox.enqueue(f"kudos-dm:{kudos.id}:{to.key}", to, recipient_card(kudos), now)
+    log.info("kudos posted in team %s to %d people", team.id, len(kudos.recipients))
+    return kudos
+
+
+async def _delete_post(deps: Deps, kudos: Kudos, ref: str) -> bool:
+    """Remove the channel post; False when the platform cannot do it right now."""
+    sender = deps.senders.get(kudos.platform)
+    if sender is None:
+        return False
+    try:
+        await sender.delete(Recipient(kudos.platform, channel_id=kudos.channel_id), ref)
+    except DeliveryFailed as exc:
+        # Gone already, or the bot lost access: nothing further can remove it from our side.
+        log.warning("kudos: channel post of team %s could not be deleted: %s", kudos.team_id, exc)
+    except Exception as exc:
+        log.warning("kudos: deleting a post failed, will need a retry: %s", type(exc).__name__)
+        return False
+    return True
+
+
+async def _withdraw(deps: Deps, actor: Actor, kudos_id: str) -> Outcome:
+    ports = _ports(deps)
+    if ports is None:
+        return Reply(NOT_SET_UP)
+    store, key = ports
+    if not kudos_id:
+        return Reply(usage_card())
+    kudos = await store.get(kudos_id)
+    if kudos is None:
+        return Reply(not_found_card(kudos_id[:40]))
+    team = deps.directory.team(kudos.team_id)
+    if not may_withdraw(kudos, team, actor.platform, actor.user_id, key):
+        return Reply(not_allowed_card())
+    if kudos.channel_ref and not await _delete_post(deps, kudos, kudos.channel_ref):
+        return Reply(withdraw_failed_card())
+    await store.delete(kudos.id)
+    log.info("kudos withdrawn in team %s", kudos.team_id)
+    return Reply(withdrawn_card())
+
+
+async def withdraw_button(deps: Deps, press: ButtonPress) -> Outcome:
+    return await _withdraw(deps, press.actor, press.value.strip())
+
+
+async def names(deps: Deps, command: Command) -> Outcome:
+    """`kudos-names off|on`: whether weekly roundups name you; alone, says which applies."""
+    if deps.kudos is None:
+        return Reply(NOT_SET_UP)
+    actor = command.actor
+    choice = command.args.strip().lower()
+    if choice in ("on", "off"):
+        shown = choice == "on"
+        await deps.kudos.set_names_shown(actor.platform, actor.user_id, shown, deps.clock.now())
+        return Reply(names_card(shown))
+    hidden = await deps.kudos.names_hidden(actor.platform, [actor.user_id])
+    return Reply(names_card(actor.user_id not in hidden))

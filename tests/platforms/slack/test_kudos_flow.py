@@ -1,0 +1,295 @@
+"""Kudos through Slack's real protocol path: signed slash commands, modals and button clicks into
+the running app; the bot's Web API calls land on the fake Slack server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from tests.conftest import CLINICIANS, LEAD, SlackHarness, roster_data
+from tests.kudos_support import (
+    KUDOS_CHANNEL,
+    button_value,
+    channel_posts,
+    kudos_rows,
+    open_form,
+    slash,
+    texts,
+    wait_until,
+)
+
+GIVER, ANA, BEN, CARA = CLINICIANS[0], CLINICIANS[1], CLINICIANS[2], CLINICIANS[3]
+
+
+@pytest.fixture
+def harness_roster() -> dict[str, Any]:
+    return roster_data(kudos_channel=KUDOS_CHANNEL, kudos_daily_limit=3)
+
+
+async def test_slash_kudos_posts_to_channel_with_mentions(slack_app: SlackHarness) -> None:
+    reply = await slash(
+        slack_app, f"<@{ANA}|ana> <@{BEN}> cover thank you for taking my 4pm", GIVER
+    )
+    assert reply["text"].startswith("Kudos sent")
+    [post] = channel_posts(slack_app)
+    assert post.params["blocks"] == [
+        {"type": "header", "text": {"type": "plain_text", "text": "🤝 Recognition"}},
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": f"<@{GIVER}> recognised <@{ANA}> and <@{BEN}>: covered for a colleague",
+                "verbatim": True,
+            },
+        },
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "thank you for taking my 4pm", "verbatim": True},
+        },
+    ]
+    assert post.params["text"] == (
+        "🤝 Recognition\n@U001 recognised @U002 and @U003: covered for a colleague\n"
+        "thank you for taking my 4pm"
+    )
+    [row] = await kudos_rows(slack_app)
+    assert row.giver_id == GIVER and not row.anonymous and row.category == "cover"
+    assert row.channel_ref == f"{KUDOS_CHANNEL}:1700000000.000001"
+    # Each recipient is told privately, through the outbox.
+    assert await slack_app.deliver() == 2
+    dms = {c.params["channel"]: c for c in slack_app.fake.called("chat.postMessage")[1:]}
+    assert set(dms) == {ANA, BEN}
+    assert f"<@{GIVER}> recognised you: covered for a colleague" in texts(dms[ANA].params["blocks"])
+
+
+async def test_form_with_several_recipients(slack_app: SlackHarness) -> None:
+    view = await open_form(slack_app, GIVER)
+    assert view["callback_id"] == "kudos"
+    kinds = {b["block_id"]: b["element"]["type"] for b in view["blocks"] if b["type"] == "input"}
+    assert kinds == {
+        "recipients": "multi_users_select",
+        "category": "radio_buttons",
+        "visibility": "radio_buttons",
+        "message": "plain_text_input",
+    }
+    categories = next(b for b in view["blocks"] if b.get("block_id") == "category")
+    assert [o["value"] for o in categories["element"]["options"]] == [
+        "hard-session",
+        "cover",
+        "consult",
+        "support",
+        "self-care",
+        "other",
+    ]
+    values = {
+        "recipients": f"{ANA} {BEN} {CARA}",
+        "category": "hard-session",
+        "visibility": "named",
+        "message": "You held that session with such care.",
+    }
+    body = await (await slack_app.slack.submit(view, values, GIVER)).json()
+    assert body["response_action"] == "update"
+    assert body["view"]["title"]["text"] == "Kudos sent"
+    [post] = channel_posts(slack_app)
+    assert f"<@{GIVER}> recognised <@{ANA}>, <@{BEN}> and <@{CARA}>: held a hard session" in texts(
+        post.params["blocks"]
+    )
+    assert await slack_app.deliver() == 3
+
+
+async def test_anonymous_kudos_keeps_no_giver(slack_app: SlackHarness) -> None:
+    view = await open_form(slack_app, GIVER)
+    values = {
+        "recipients": ANA,
+        "category": "support",
+        "visibility": "anonymous",
+        "message": "Thank you for checking in on me after Tuesday.",
+    }
+    body = await (await slack_app.slack.submit(view, values, GIVER)).json()
+    assert "keyed hash" in json.dumps(body["view"])
+    [post] = channel_posts(slack_app)
+    assert GIVER not in json.dumps(post.params)
+    assert "A colleague recognised" in texts(post.params["blocks"])
+    await slack_app.deliver()
+    dm = slack_app.fake.called("chat.postMessage")[-1]
+    assert dm.params["channel"] == ANA and GIVER not in json.dumps(dm.params)
+    [row] = await kudos_rows(slack_app)
+    assert row.giver_id is None and row.anonymous and len(row.giver_hash) == 64
+    assert GIVER not in json.dumps([str(v) for v in row])
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (f"<@{GIVER}> thanks me", "can't send one to yourself"),
+        ("<@U0STRANGER> thanks", "not on it"),
+        (f"<@{ANA}>", "Add a few words"),
+        (f"<@{ANA}> " + "x" * 501, "this one has 501"),
+        ("thanks everyone", "Mention at least one colleague"),
+    ],
+)
+async def test_refusals_say_why(slack_app: SlackHarness, text: str, reason: str) -> None:
+    reply = await slash(slack_app, text, GIVER)
+    assert reply["text"].startswith("Kudos not sent")
+    assert reason in reply["text"]
+    assert channel_posts(slack_app) == []
+    assert await kudos_rows(slack_app) == []
+
+
+async def test_form_refusals_keep_the_modal_open(slack_app: SlackHarness) -> None:
+    view = await open_form(slack_app, GIVER)
+    values = {"recipients": f"{GIVER} U0STRANGER", "category": "other", "visibility": "named"}
+    values["message"] = "  \u0000 "
+    body = await (await slack_app.slack.submit(view, values, GIVER)).json()
+    assert body["response_action"] == "errors"
+    assert set(body["errors"]) == {"recipients", "message"}
+    assert "yourself" in body["errors"]["recipients"]
+    assert await kudos_rows(slack_app) == []
+
+
+async def test_daily_limit_counts_named_and_anonymous_alike(slack_app: SlackHarness) -> None:
+    await slash(slack_app, f"<@{ANA}> one", GIVER)
+    await slash(slack_app, f"<@{BEN}> anon two", GIVER)
+    slack_app.clock.advance(timedelta(hours=1))
+    await slash(slack_app, f"<@{CARA}> three", GIVER)
+    refused = await slash(slack_app, f"<@{ANA}> four", GIVER)
+    assert "daily limit of 3" in refused["text"]
+    assert "Monday 09:00" not in refused["text"] and "Tuesday 09:00" in refused["text"]
+    assert len(await kudos_rows(slack_app)) == 3
+    # Someone else's quota is their own.
+    assert (await slash(slack_app, f"<@{ANA}> from Ben", BEN))["text"].startswith("Kudos sent")
+    # A day after the first, one more is allowed.
+    slack_app.clock.advance(timedelta(hours=23, minutes=1))
+    assert (await slash(slack_app, f"<@{ANA}> five", GIVER))["text"].startswith("Kudos sent")
+
+
+async def test_giver_withdraws_with_the_button(slack_app: SlackHarness) -> None:
+    reply = await slash(slack_app, f"<@{ANA}> support thank you", GIVER)
+    kudos_id = button_value(reply["blocks"], "kudos-withdraw")
+    before = len(slack_app.fake.responses)
+    await slack_app.slack.click("kudos-withdraw", kudos_id, GIVER)
+    await wait_until(lambda: len(slack_app.fake.responses) > before, "withdraw reply")
+    assert slack_app.fake.responses[-1]["text"].startswith("Kudos withdrawn")
+    [deleted] = slack_app.fake.called("chat.delete")
+    assert deleted.params == {"channel": KUDOS_CHANNEL, "ts": "1700000000.000001"}
+    assert await kudos_rows(slack_app) == []
+
+
+async def test_withdraw_from_the_modal_updates_it(slack_app: SlackHarness) -> None:
+    view = await open_form(slack_app, GIVER)
+    values = {"recipients": ANA, "category": "consult", "visibility": "named", "message": "Thanks"}
+    body = await (await slack_app.slack.submit(view, values, GIVER)).json()
+    kudos_id = button_value(body["view"]["blocks"], "kudos-withdraw")
+    await slack_app.slack.click_in_modal(body["view"], "kudos-withdraw", kudos_id, GIVER)
+    await wait_until(lambda: bool(slack_app.fake.called("views.update")), "views.update")
+    update = slack_app.fake.called("views.update")[-1]
+    assert update.params["view_id"] == "V0123456"
+    assert update.params["view"]["title"]["text"] == "Kudos withdrawn"
+    assert len(slack_app.fake.called("chat.delete")) == 1
+    assert await kudos_rows(slack_app) == []
+
+
+async def test_who_may_withdraw(slack_app: SlackHarness) -> None:
+    reply = await slash(slack_app, f"<@{ANA}> thank you", GIVER)
+    kudos_id = button_value(reply["blocks"], "kudos-withdraw")
+    denied = await slash(slack_app, f"kudos withdraw {kudos_id}", CARA, command="/respite")
+    assert "can't withdraw" in denied["text"]
+    assert (await slash(slack_app, "withdraw nosuchid", CARA))["text"].startswith("No such kudos")
+    # A recipient may.
+    done = await slash(slack_app, f"kudos withdraw {kudos_id}", ANA, command="/respite")
+    assert done["text"].startswith("Kudos withdrawn")
+    # The team's lead may too.
+    second = await slash(slack_app, f"<@{BEN}> thanks again", GIVER)
+    second_id = button_value(second["blocks"], "kudos-withdraw")
+    assert (await slash(slack_app, f"withdraw {second_id}", LEAD))["text"].startswith(
+        "Kudos withdrawn"
+    )
+    assert len(slack_app.fake.called("chat.delete")) == 2
+    assert await kudos_rows(slack_app) == []
+
+
+async def test_anonymous_giver_can_withdraw_only_while_the_hash_lasts(
+    slack_app: SlackHarness,
+) -> None:
+    from scheduler import kudos_jobs
+
+    first = await slash(slack_app, f"<@{ANA}> anon thanks", GIVER)
+    first_id = button_value(first["blocks"], "kudos-withdraw")
+    second = await slash(slack_app, f"<@{BEN}> anonymous thanks", GIVER)
+    second_id = button_value(second["blocks"], "kudos-withdraw")
+    done = await slash(slack_app, f"withdraw {first_id}", GIVER)
+    assert done["text"].startswith("Kudos withdrawn")
+    slack_app.clock.advance(timedelta(hours=24))
+    await kudos_jobs.tick(slack_app.respite.deps)
+    [row] = await kudos_rows(slack_app)
+    assert row.giver_hash is None and row.giver_id is None
+    refused = await slash(slack_app, f"withdraw {second_id}", GIVER)
+    assert "can't withdraw" in refused["text"]
+
+
+async def test_channel_post_failure_keeps_nothing(slack_app: SlackHarness) -> None:
+    slack_app.fake.script("chat.postMessage", 200, {"ok": False, "error": "not_in_channel"})
+    reply = await slash(slack_app, f"<@{ANA}> thanks", GIVER)
+    assert "could not be reached" in reply["text"]
+    assert await kudos_rows(slack_app) == []
+    assert await slack_app.deliver() == 0
+
+
+async def test_kudos_alone_without_channel_says_why(
+    database_url: str, fake_slack: Any, clock: Any
+) -> None:
+    from tests.conftest import start_slack_harness
+
+    h, session = await start_slack_harness(database_url, fake_slack, clock, roster_data())
+    try:
+        reply = await slash(h, "", GIVER)
+        assert "no recognition channel" in reply["text"]
+        assert not fake_slack.called("views.open")
+    finally:
+        await session.close()
+        await h.server.close()
+        await h.respite.close()
+
+
+async def test_concurrent_sends_cannot_exceed_the_daily_limit(slack_app: SlackHarness) -> None:
+    await asyncio.gather(
+        *(slack_app.slack.slash("/kudos", f"<@{ANA}> thanks {i}", GIVER) for i in range(6))
+    )
+    await wait_until(lambda: len(slack_app.fake.responses) == 6, "six replies")
+    outcomes = sorted(r["text"].split("\n")[0] for r in slack_app.fake.responses)
+    assert outcomes == ["Kudos not sent"] * 3 + ["Kudos sent"] * 3
+    assert len(await kudos_rows(slack_app)) == 3
+    assert len(channel_posts(slack_app)) == 3
+
+
+async def test_help_lists_kudos(slack_app: SlackHarness) -> None:
+    reply = await slash(slack_app, "help", GIVER, command="/respite")
+    assert "/kudos @someone [category] message" in reply["text"]
+    assert "kudos-names: off or on" in reply["text"]
+    usage = await slash(slack_app, "help", GIVER)
+    assert "/kudos withdraw &lt;id&gt;" in usage["text"]  # escaped like all text
+
+
+async def test_withdraw_keeps_the_record_until_the_post_is_gone(slack_app: SlackHarness) -> None:
+    reply = await slash(slack_app, f"<@{ANA}> thanks", GIVER)
+    kudos_id = button_value(reply["blocks"], "kudos-withdraw")
+    slack_app.fake.script("chat.delete", 200, {"ok": False, "error": "service_unavailable"})
+    busy = await slash(slack_app, f"withdraw {kudos_id}", GIVER)
+    assert busy["text"].startswith("Kudos not withdrawn yet")
+    assert len(await kudos_rows(slack_app)) == 1
+    done = await slash(slack_app, f"withdraw {kudos_id}", GIVER)
+    assert done["text"].startswith("Kudos withdrawn")
+    assert len(slack_app.fake.called("chat.delete")) == 2
+    assert await kudos_rows(slack_app) == []
+
+
+async def test_a_post_already_removed_in_slack_still_withdraws(slack_app: SlackHarness) -> None:
+    reply = await slash(slack_app, f"<@{ANA}> thanks", GIVER)
+    kudos_id = button_value(reply["blocks"], "kudos-withdraw")
+    slack_app.fake.script("chat.delete", 200, {"ok": False, "error": "message_not_found"})
+    done = await slash(slack_app, f"withdraw {kudos_id}", ANA)
+    assert done["text"].startswith("Kudos withdrawn")
+    assert await kudos_rows(slack_app) == []
