@@ -60,7 +60,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int, rng: random.Random | None = None) -> float:
         """Exponential backoff with equal jitter: half fixed, half random."""
-        ceiling = min(self.cap_seconds, self.base_seconds * 2**attempt)
+        ceiling = min(self.cap_seconds, self.base_seconds * 2.0**attempt)
         jitter = (rng or _RNG).uniform(0, ceiling / 2)
         return ceiling / 2 + jitter
 
