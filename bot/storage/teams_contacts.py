@@ -59,8 +59,12 @@ class SqlTeamsContacts:
             row = (await s.execute(select(t).where(t.c.kind == kind, t.c.key == key))).first()
             return _row(row) if row else None
 
-    async def any_in_tenant(self, tenant_id: str | None) -> Contact | None:
+    async def any_in_tenant(
+        self, tenant_id: str | None, with_reference: bool = False
+    ) -> Contact | None:
         query = select(t).where(t.c.service_url.is_not(None))
+        if with_reference:
+            query = query.where(t.c.reference.is_not(None))
         if tenant_id:
             query = query.where(t.c.tenant_id == tenant_id)
         async with self._sessions() as s:

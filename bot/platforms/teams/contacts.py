@@ -41,7 +41,9 @@ class ContactStore(Protocol):
 
     async def get(self, kind: ContactKind, key: str) -> Contact | None: ...
 
-    async def any_in_tenant(self, tenant_id: str | None) -> Contact | None:
+    async def any_in_tenant(
+        self, tenant_id: str | None, with_reference: bool = False
+    ) -> Contact | None:
         """Some contact with a service URL (in this tenant when given), for creating chats."""
         ...
 

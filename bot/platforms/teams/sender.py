@@ -134,6 +134,14 @@ class TeamsSender:
         )
         return encode_ref(conversation_id, sent[0] if sent else "")
 
+    async def _bot_account(self, base: Contact, tenant_id: str | None) -> ChannelAccount | None:
+        """The bot's own account, as Teams named it in an earlier conversation."""
+        known = base if base.reference else await self._contacts.any_in_tenant(tenant_id, True)
+        if known is not None and known.reference:
+            account: ChannelAccount | None = reference_of(known).bot
+            return account
+        return ChannelAccount(id=f"28:{self._app_id}") if self._app_id else None
+
     async def _create_and_send(
         self, aad_object_id: str, contact: Contact | None, activity: Activity
     ) -> str:
@@ -147,9 +155,7 @@ class TeamsSender:
             )
         tenant_id = (contact.tenant_id if contact else None) or base.tenant_id
         member_id = (contact.teams_user_id if contact else None) or aad_object_id
-        bot = None
-        if base.reference:
-            bot = reference_of(base).bot
+        bot = await self._bot_account(base, tenant_id)
         params = ConversationParameters(
             is_group=False,
             bot=bot,
