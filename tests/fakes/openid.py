@@ -34,7 +34,7 @@ class OpenIdServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            def do_GET(self) -> None:
                 server.requests += 1
                 if self.path.endswith("/openid-configuration"):
                     body: dict[str, Any] = {

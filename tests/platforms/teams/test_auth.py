@@ -29,7 +29,10 @@ def openid() -> Iterator[OpenIdServer]:
 
 @pytest.fixture
 async def secured_app(
-    sqlite_url: str, fake_connector: FakeConnector, clock, openid: OpenIdServer  # type: ignore[no-untyped-def]
+    sqlite_url: str,
+    fake_connector: FakeConnector,
+    clock,
+    openid: OpenIdServer,  # type: ignore[no-untyped-def]
 ) -> AsyncIterator[TeamsHarness]:
     settings = Settings(
         database_url=sqlite_url,
@@ -119,7 +122,10 @@ async def test_emulator_mode_refuses_a_remote_client(
 
 
 async def test_emulator_mode_says_loudly_that_authentication_is_off(
-    sqlite_url: str, fake_connector: FakeConnector, clock, caplog: pytest.LogCaptureFixture  # type: ignore[no-untyped-def]
+    sqlite_url: str,
+    fake_connector: FakeConnector,
+    clock,
+    caplog: pytest.LogCaptureFixture,  # type: ignore[no-untyped-def]
 ) -> None:
     with caplog.at_level(logging.WARNING):
         harness, session = await start_teams_harness(

@@ -21,7 +21,9 @@ ANSWERS = {
 
 
 def _submit_data(card: dict[str, Any]) -> dict[str, Any]:
-    submit = [a for a in card["actions"] if a["type"] == "Action.Submit" and "respite_form" in a["data"]]
+    submit = [
+        a for a in card["actions"] if a["type"] == "Action.Submit" and "respite_form" in a["data"]
+    ]
     assert len(submit) == 1
     data: dict[str, Any] = submit[0]["data"]
     return data
@@ -95,7 +97,10 @@ async def test_double_submit_stores_one_answer(teams_app: TeamsHarness) -> None:
     )
     assert first.status == second.status == 200
     assert await teams_app.count(pulse_responses) == 1
-    titles = sorted(u.body["attachments"][0]["content"]["body"][0]["text"] for u in teams_app.connector.of("update"))
+    titles = sorted(
+        u.body["attachments"][0]["content"]["body"][0]["text"]
+        for u in teams_app.connector.of("update")
+    )
     assert any("already" in t for t in titles), titles
     # A later `checkin` in the same round is refused kindly, without a form.
     await teams_app.teams.say(4, "checkin")

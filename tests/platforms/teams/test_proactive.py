@@ -117,11 +117,17 @@ async def test_channel_mention_is_answered_in_private(teams_app: TeamsHarness) -
     creates = teams_app.connector.of("create")
     assert len(creates) == 1
     assert creates[0].body["members"][0]["id"] == "29:1test-user-0001"
-    private = [c for c in teams_app.connector.of("send", "reply") if c.conversation_id.startswith("a:created")]
+    private = [
+        c
+        for c in teams_app.connector.of("send", "reply")
+        if c.conversation_id.startswith("a:created")
+    ]
     form = private[0].body["attachments"][0]["content"]
     assert [b for b in form["body"] if b["type"] == "Input.ChoiceSet"]
     # In the channel, only a short note.
-    public = [c for c in teams_app.connector.of("send", "reply") if c.conversation_id.startswith("19:")]
+    public = [
+        c for c in teams_app.connector.of("send", "reply") if c.conversation_id.startswith("19:")
+    ]
     assert len(public) == 1
     note = public[0].body["attachments"][0]["content"]
     assert not [b for b in note["body"] if b["type"].startswith("Input.")]
