@@ -145,16 +145,22 @@ class TeamsSender:
     async def _create_and_send(
         self, aad_object_id: str, contact: Contact | None, activity: Activity
     ) -> str:
-        base = contact if contact is not None and contact.service_url else None
-        if base is None:
-            base = await self._contacts.any_in_tenant(contact.tenant_id if contact else None)
-        if base is None or not base.service_url:
+        # Only people Teams has shown us (in a chat or an installed team's roster) are tried:
+        # guessing someone's tenant from another person's would message the wrong organisation.
+        base = None
+        if contact is not None:
+            base = (
+                contact
+                if contact.service_url
+                else await self._contacts.any_in_tenant(contact.tenant_id)
+            )
+        if contact is None or base is None or not base.service_url:
             raise DeliveryFailed(
                 "Teams: cannot reach this member yet (no chat with the bot and no installed "
                 "team); install Respite for them or in their team"
             )
-        tenant_id = (contact.tenant_id if contact else None) or base.tenant_id
-        member_id = (contact.teams_user_id if contact else None) or aad_object_id
+        tenant_id = contact.tenant_id or base.tenant_id
+        member_id = contact.teams_user_id or aad_object_id
         bot = await self._bot_account(base, tenant_id)
         params = ConversationParameters(
             is_group=False,
