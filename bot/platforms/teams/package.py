@@ -9,6 +9,7 @@ outline icon 32x32 on transparency, as Teams requires.
 from __future__ import annotations
 
 import json
+import math
 import re
 import struct
 import zipfile
@@ -58,11 +59,11 @@ def _mark(size: int, x: int, y: int) -> bool:
     """Respite's mark: a ring with a rising leaf inside, scaled to the icon."""
     c = (size - 1) / 2
     dx, dy = (x - c) / size, (y - c) / size
-    r = (dx * dx + dy * dy) ** 0.5
+    r = math.hypot(dx, dy)
     ring = 0.34 <= r <= 0.44
     # A leaf: the intersection of two discs, tilted along the diagonal.
-    a = ((dx - 0.09) ** 2 + (dy - 0.09) ** 2) ** 0.5 <= 0.22
-    b = ((dx + 0.09) ** 2 + (dy + 0.09) ** 2) ** 0.5 <= 0.22
+    a = math.hypot(dx - 0.09, dy - 0.09) <= 0.22
+    b = math.hypot(dx + 0.09, dy + 0.09) <= 0.22
     return ring or (a and b)
 
 
