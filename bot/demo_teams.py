@@ -218,7 +218,7 @@ async def _run(url: str, write: Callable[[str], None]) -> None:
             pass
 
     try:
-        write("\n══ Microsoft Teams: Harbour Counselling, beside the Slack team ══")
+        write("\n══ Microsoft Teams: Harbour Counselling, a second team in the same process ══")
         write(
             f"{len(MEMBERS)} clinicians and a lead on Teams, served by the same process "
             "(/api/messages, emulator mode on 127.0.0.1)."

@@ -7,7 +7,9 @@ where colleagues can read them.
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import partial
@@ -29,7 +31,7 @@ from bot.domain.events import (
 from bot.domain.messages import Card, Platform, Recipient
 from bot.platforms.teams import inbound
 from bot.platforms.teams.activity import card_activity
-from bot.platforms.teams.contacts import Contact, ContactStore
+from bot.platforms.teams.contacts import Contact, ContactKind, ContactStore
 from bot.platforms.teams.render import form_errors_card
 from bot.platforms.teams.retry import Retrier
 from bot.platforms.teams.sender import TeamsSender
@@ -47,6 +49,8 @@ SORRY = Card(
     blocks=("Nothing you sent was lost or half-saved. Please try again in a minute.",),
 )
 ROSTER_PAGE_SIZE = 500
+REWRITE_SECONDS = 3600.0
+WRITE_CACHE_SIZE = 50_000
 
 
 def _channel_data(activity: Activity) -> Mapping[str, Any]:
@@ -128,6 +132,7 @@ class RespiteTeamsBot:
         self.sender = sender
         self.retrier = retrier
         self._now = now
+        self._written: dict[tuple[str, str], tuple[str, float]] = {}
 
     async def on_turn(self, ctx: TurnContext) -> None:
         activity = ctx.activity
@@ -145,9 +150,38 @@ class RespiteTeamsBot:
             await self._on_installation_update(ctx)
 
     async def remember(self, activity: Activity) -> None:
+        """Upsert what this turn says about reaching people; skip a write this process just made.
+
+        A person's turns carry the same reference turn after turn, so re-writing it on every
+        message only adds latency; it is written again when it changes, and at least hourly.
+        """
         now = self._now()
+        stamp = time.monotonic()
         for contact in contacts_of(activity):
+            cache_key = (contact.kind, contact.key)
+            fingerprint = json.dumps(
+                [
+                    contact.reference,
+                    contact.teams_user_id,
+                    contact.name,
+                    contact.tenant_id,
+                    contact.service_url,
+                    contact.team_id,
+                ],
+                sort_keys=True,
+                default=str,
+            )
+            written = self._written.get(cache_key)
+            if written and written[0] == fingerprint and stamp - written[1] < REWRITE_SECONDS:
+                continue
             await self.contacts.upsert(contact, now)
+            self._written[cache_key] = (fingerprint, stamp)
+            if len(self._written) > WRITE_CACHE_SIZE:
+                self._written.pop(next(iter(self._written)))
+
+    async def forget(self, kind: ContactKind, key: str) -> None:
+        self._written.pop((kind, key), None)
+        await self.contacts.remove(kind, key)
 
     # Messages ---------------------------------------------------------------------------------
 
@@ -264,7 +298,7 @@ class RespiteTeamsBot:
         if action.startswith("remove"):
             who = activity.from_property
             if team_id is None and who is not None:
-                await self.contacts.remove("user", who.aad_object_id or who.id)
+                await self.forget("user", who.aad_object_id or who.id)
             return
         if team_id is not None:
             await self.sync_team_roster(ctx, team_id)
