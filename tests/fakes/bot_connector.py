@@ -23,6 +23,7 @@ class ConnectorCall:
     activity_id: str | None
     body: dict[str, Any]
     headers: dict[str, str]
+    response_id: str | None = None
 
 
 @dataclass
@@ -97,15 +98,19 @@ class FakeConnector:
             )
         return None
 
+    async def _posted(self, kind: str, request: web.Request) -> web.Response:
+        failed = await self._record(kind, request)
+        if failed:
+            return failed
+        new_id = f"act-{next(self._ids)}"
+        self.calls[-1].response_id = new_id
+        return web.json_response({"id": new_id})
+
     async def _send(self, request: web.Request) -> web.Response:
-        return await self._record("send", request) or web.json_response(
-            {"id": f"act-{next(self._ids)}"}
-        )
+        return await self._posted("send", request)
 
     async def _reply(self, request: web.Request) -> web.Response:
-        return await self._record("reply", request) or web.json_response(
-            {"id": f"act-{next(self._ids)}"}
-        )
+        return await self._posted("reply", request)
 
     async def _update(self, request: web.Request) -> web.Response:
         return await self._record("update", request) or web.json_response(

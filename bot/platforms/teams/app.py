@@ -93,7 +93,7 @@ def messages_route(
         try:
             body = await request.json()
             activity: Activity = Activity().deserialize(body)
-        except ValueError:
+        except Exception:  # not JSON, or not an activity (msrest's own error types)
             return web.Response(status=400)
         if not activity.type:
             return web.Response(status=400)

@@ -35,7 +35,8 @@ async def _open_form(h: TeamsHarness, person: int) -> tuple[dict[str, Any], str]
     call = h.connector.of("reply", "send")[-1]
     assert call.conversation_id == personal_conversation(person)
     card = call.body["attachments"][0]["content"]
-    return card, f"act-form-{person}"
+    assert call.response_id  # the id Teams gave the form message; a submit replies to it
+    return card, call.response_id
 
 
 async def test_checkin_word_sends_the_pulse_card(teams_app: TeamsHarness) -> None:
@@ -122,6 +123,18 @@ async def test_words_route_generically(teams_app: TeamsHarness) -> None:
         await teams_app.teams.say(5, text)
         card = teams_app.connector.of("reply", "send")[-1].body["attachments"][0]["content"]
         assert card["body"][0]["text"].startswith(title), text
+
+
+async def test_requests_that_are_not_activities_are_refused(teams_app: TeamsHarness) -> None:
+    session, url = teams_app.teams.session, teams_app.teams.url
+    assert (
+        await session.post(url, data=b"{not json", headers={"Content-Type": "application/json"})
+    ).status == 400
+    assert (await session.post(url, json={"text": "no type"})).status == 400
+    assert (
+        await session.post(url, data=b"checkin", headers={"Content-Type": "text/plain"})
+    ).status == 415
+    assert not teams_app.connector.calls
 
 
 async def test_user_in_no_team_gets_a_clear_answer(teams_app: TeamsHarness) -> None:

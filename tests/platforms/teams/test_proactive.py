@@ -156,3 +156,74 @@ async def test_send_returns_a_ref_that_delete_removes(teams_app: TeamsHarness) -
     sent = teams_app.connector.of("send", "reply")[-1]
     assert deletes[0].activity_id and deletes[0].activity_id in ref
     assert sent.conversation_id == personal_conversation(2)
+
+
+async def test_members_added_later_are_remembered(teams_app: TeamsHarness) -> None:
+    activity = teams_app.teams.activity("conversation_update_team.json")
+    activity["membersAdded"] = [member(5, "Eli")]
+    activity["channelData"]["eventType"] = "teamMemberAdded"
+    assert (await teams_app.teams.post(activity)).status == 200
+    assert not teams_app.connector.of("members")  # only the bot's own arrival reads the roster
+    contact = await _contacts(teams_app).get("user", aad(5))
+    assert contact is not None
+    assert (contact.teams_user_id, contact.name, contact.team_id) == (
+        "29:1test-user-0005",
+        "Eli",
+        TEAM_ID,
+    )
+
+
+async def test_installation_in_a_team_reads_its_roster(teams_app: TeamsHarness) -> None:
+    teams_app.connector.team_members[TEAM_ID] = [member(n) for n in MEMBERS]
+    activity = teams_app.teams.activity("installation_update.json")
+    activity["conversation"] = {
+        "isGroup": True,
+        "conversationType": "channel",
+        "tenantId": TENANT,
+        "id": TEAM_ID,
+    }
+    activity["channelData"] = {"team": {"id": TEAM_ID}, "tenant": {"id": TENANT}}
+    assert (await teams_app.teams.post(activity)).status == 200
+    report = await reach(teams_app.respite.deps.directory.teams(), _contacts(teams_app))
+    assert len(report[0].reachable) == len(MEMBERS)
+    assert not teams_app.connector.cards()  # no welcome card in a channel
+
+
+async def test_uninstalling_forgets_the_chat(teams_app: TeamsHarness) -> None:
+    await teams_app.teams.say(1, "help")
+    removal = teams_app.teams.activity("installation_update.json", 1)
+    removal["action"] = "remove"
+    assert (await teams_app.teams.post(removal)).status == 200
+    assert await _contacts(teams_app).get("user", aad(1)) is None
+
+
+async def test_unknown_channel_fails_with_a_reason(teams_app: TeamsHarness) -> None:
+    with pytest.raises(DeliveryFailed, match="channel"):
+        await teams_app.respite.senders[Platform.TEAMS].send(
+            Recipient(Platform.TEAMS, channel_id="19:unknown@thread.tacv2"), text_card("Hi")
+        )
+
+
+async def test_unreachable_members_are_counted_in_the_log(
+    database_url: str,
+    fake_connector,
+    clock,
+    caplog: pytest.LogCaptureFixture,  # type: ignore[no-untyped-def]
+) -> None:
+    import logging
+
+    from bot.config import Settings
+    from tests.platforms.teams.conftest import start_teams_harness, teams_roster
+
+    with caplog.at_level(logging.WARNING, logger="bot.main"):
+        harness, session = await start_teams_harness(
+            Settings(database_url=database_url), fake_connector, clock, teams_roster()
+        )
+    try:
+        lines = [r.getMessage() for r in caplog.records if r.name == "bot.main"]
+        assert any("9 roster member(s) cannot be reached yet" in line for line in lines), lines
+        assert not any(aad(1) in line for line in lines)  # a count, not a list, in the log
+    finally:
+        await session.close()
+        await harness.server.close()
+        await harness.respite.close()
