@@ -162,7 +162,7 @@ def adaptive_card(card: Card) -> dict[str, Any]:
         "type": "AdaptiveCard",
         "$schema": ADAPTIVE_CARD_SCHEMA,
         "version": ADAPTIVE_CARD_VERSION,
-        "fallbackText": card.fallback,
+        "fallbackText": escape_markdown(card.fallback),
         "body": body,
     }
     if actions:
