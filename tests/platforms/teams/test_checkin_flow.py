@@ -142,3 +142,16 @@ async def test_user_in_no_team_gets_a_clear_answer(teams_app: TeamsHarness) -> N
     card = teams_app.connector.of("reply", "send")[-1].body["attachments"][0]["content"]
     assert "not on a Respite team" in card["body"][0]["text"]
     assert not [b for b in card["body"] if b["type"] == "Input.ChoiceSet"]
+
+
+async def test_start_button_on_an_invitation_opens_the_form(teams_app: TeamsHarness) -> None:
+    press = teams_app.teams.activity(
+        "message_submit.json",
+        6,
+        value={"respite_action": "checkin.start", "respite_value": "harbour"},
+        reply_to="invitation-6",
+    )
+    assert (await teams_app.teams.post(press)).status == 200
+    card = teams_app.connector.of("reply", "send")[-1].body["attachments"][0]["content"]
+    assert _submit_data(card)["respite_form"] == "pulse"
+    assert not teams_app.connector.of("update")  # the invitation stays; the form comes below
