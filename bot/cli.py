@@ -42,7 +42,17 @@ def _parser() -> argparse.ArgumentParser:
     dg.add_argument("--team", required=True)
     dg.add_argument("--format", choices=("text", "json"), default="text")
 
-    sub.add_parser("check-config", help="validate the roster and instrument")
+    cc = sub.add_parser("check-config", help="validate the roster and instrument")
+    cc.add_argument(
+        "--reach",
+        action="store_true",
+        help="also list Teams members the bot cannot message yet (reads the database)",
+    )
+
+    tp = sub.add_parser("teams-package", help="build the Teams app package (manifest and icons)")
+    tp.add_argument("--out", default="respite-teams.zip", help="zip file to write")
+    tp.add_argument("--app-id", default=None, help="Microsoft app id (default: MICROSOFT_APP_ID)")
+    tp.add_argument("--version", default="1.0.0", help="app version shown to Teams admins")
     return p
 
 
@@ -84,7 +94,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "digest":
         return asyncio.run(_digest(settings, args.team, args.format))
     if args.command == "check-config":
-        return _check_config(settings)
+        status = _check_config(settings)
+        if args.reach:
+            status = max(status, asyncio.run(_check_reach(settings)))
+        return status
+    if args.command == "teams-package":
+        return _teams_package(settings, args.out, args.app_id, args.version)
     raise AssertionError(args.command)
 
 
@@ -159,6 +174,60 @@ def _check_config(settings: Settings) -> int:
             f"member(s){synced}, {len(team.leads)} lead(s), min group size "
             f"{team.min_group_size}, pulse '{team.pulse.cron}'"
         )
+    return 0
+
+
+async def _check_reach(settings: Settings) -> int:
+    """Teams members without a chat with the bot and not seen in an installed team."""
+    from bot.platforms.teams.reach import reach
+    from bot.storage.db import create_engine_async, session_factory
+    from bot.storage.migrate import upgrade
+    from bot.storage.teams_contacts import SqlTeamsContacts
+
+    roster = load_roster(settings.respite_config)
+    await asyncio.to_thread(upgrade, settings.database_url)
+    engine = create_engine_async(settings.database_url)
+    try:
+        contacts = SqlTeamsContacts(session_factory(engine))
+        report = await reach(roster.team_list, contacts)
+        total = 0
+        for team in report:
+            print(
+                f"  {team.team.id} (teams): {len(team.reachable)} reachable, "
+                f"{len(team.unreachable)} not reachable yet"
+            )
+            for user in team.unreachable:
+                contact = await contacts.get("user", user)
+                name = f" ({contact.name})" if contact and contact.name else ""
+                print(f"    cannot reach {user}{name}")
+            total += len(team.unreachable)
+        if total:
+            print(
+                f"{total} Teams member(s) cannot be reached: install Respite for them, or in a "
+                "team they belong to, so the bot can start a chat."
+            )
+        elif report:
+            print("every Teams member can be reached")
+        return 0
+    finally:
+        await engine.dispose()
+
+
+def _teams_package(settings: Settings, out: str, app_id: str | None, version: str) -> int:
+    from pathlib import Path
+
+    from bot.platforms.teams.package import build_package
+
+    app_id = app_id or settings.microsoft_app_id
+    if not app_id:
+        print("error: set MICROSOFT_APP_ID or pass --app-id", file=sys.stderr)
+        return 2
+    try:
+        path = build_package(Path(out), app_id, version)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{path}: Teams app package for app id {app_id}; upload it in Teams admin center")
     return 0
 
 

@@ -49,6 +49,14 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str | None = None
+    # Microsoft Teams (Bot Framework). No app id means local emulator mode: no authentication,
+    # loopback clients only.
+    microsoft_app_id: str | None = None
+    microsoft_app_password: SecretStr | None = None
+    microsoft_app_tenant_id: str | None = None
+    microsoft_app_type: Literal["MultiTenant", "SingleTenant"] = "MultiTenant"
+    # Where inbound Bot Framework tokens' signing keys are published (tests and sovereign clouds).
+    to_bot_from_channel_openid_metadata_url: str | None = None
     host: str = "0.0.0.0"  # noqa: S104 - a server is meant to listen beyond loopback
     port: int = 3000
     log_level: str = "INFO"

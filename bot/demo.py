@@ -127,6 +127,9 @@ async def run_demo(db_path: str | None, write: Callable[[str], None] = print) ->
             shutil.rmtree(tmp, ignore_errors=True)
     if db_path:
         write(f"\nThe demo database is kept at {db_path}.")
+    from bot.demo_teams import run_teams_demo
+
+    await run_teams_demo(write)
     return 0
 
 

@@ -101,6 +101,36 @@ async def build(
                 deps, client, settings.slack_signing_secret.get_secret_value()
             )
             routes["/slack/events"] = slack_route(slack_app)
+    teams_in_roster = any(t.platform == Platform.TEAMS for t in roster.team_list)
+    if settings.microsoft_app_id or teams_in_roster:
+        from bot.platforms.teams.adapter import TeamsCredentials
+        from bot.platforms.teams.app import build_teams
+        from bot.platforms.teams.reach import reach
+        from bot.storage.teams_contacts import SqlTeamsContacts
+
+        contacts = SqlTeamsContacts(sessions)
+        password = settings.microsoft_app_password
+        teams = build_teams(
+            deps,
+            contacts,
+            TeamsCredentials(
+                app_id=settings.microsoft_app_id,
+                app_password=password.get_secret_value() if password else None,
+                tenant_id=settings.microsoft_app_tenant_id,
+                app_type=settings.microsoft_app_type,
+                openid_metadata_url=settings.to_bot_from_channel_openid_metadata_url,
+            ),
+            clock.now,
+        )
+        all_senders.setdefault(Platform.TEAMS, teams.sender)
+        routes["/api/messages"] = teams.route
+        unreachable = sum(len(r.unreachable) for r in await reach(roster.team_list, contacts))
+        if unreachable:
+            log.warning(
+                "Teams: %d roster member(s) cannot be reached yet (no chat with the bot and not "
+                "seen in an installed team); `respite check-config --reach` lists them",
+                unreachable,
+            )
     runtime = Runtime(
         deps=deps,
         queue=outbox,

@@ -166,3 +166,19 @@ kudos_name_optouts = Table(
     Column("user_id", String(128), primary_key=True),
     Column("since", UtcDateTime(), nullable=False),
 )
+
+# Microsoft Teams: where the bot can reach each Teams user and channel (roster data, never joined
+# to pulse answers). `reference` is a serialized ConversationReference, saved on every turn.
+teams_contacts = Table(
+    "teams_contacts",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("reference", JSON),
+    Column("teams_user_id", String(255)),
+    Column("name", String(255)),
+    Column("tenant_id", String(64)),
+    Column("service_url", String(512)),
+    Column("team_id", String(255)),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)

@@ -1,7 +1,7 @@
 """Recognition: kudos, their recipients, and opt-outs from being named in roundups.
 
-Revision ID: 0004_kudos
-Revises: 0001
+Revision ID: 0003_kudos
+Revises: 0002_teams
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from alembic import op
 
 from bot.storage.types import UtcDateTime
 
-revision: str = "0004_kudos"
-down_revision: str | None = "0001"
+revision: str = "0003_kudos"
+down_revision: str | None = "0002_teams"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,113 @@
+"""The Teams side of the web app: POST /api/messages, and the pieces the composition root wires.
+
+The route authenticates each request itself before the adapter sees it, so that any failure to
+prove a Bot Framework token (missing, forged, expired, wrong audience) is a 401 that reaches no
+handler and stores nothing, rather than whichever error the SDK happens to raise.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from aiohttp import web
+from botbuilder.core import TurnContext, serializer_helper
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity, ActivityTypes
+
+from bot.platforms.teams.activity import card_activity
+from bot.platforms.teams.adapter import RespiteAuthentication, TeamsCredentials, build_adapter
+from bot.platforms.teams.bot import SORRY, RespiteTeamsBot
+from bot.platforms.teams.contacts import ContactStore
+from bot.platforms.teams.retry import Retrier
+from bot.platforms.teams.sender import TeamsSender
+from handlers.deps import Deps
+
+log = logging.getLogger(__name__)
+
+Route = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass
+class TeamsPlatform:
+    adapter: CloudAdapter
+    auth: RespiteAuthentication
+    bot: RespiteTeamsBot
+    sender: TeamsSender
+    credentials: TeamsCredentials
+    route: Route
+
+
+def is_loopback(remote: str | None) -> bool:
+    if not remote:
+        return False
+    try:
+        return ipaddress.ip_address(remote.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def build_teams(
+    deps: Deps,
+    contacts: ContactStore,
+    credentials: TeamsCredentials,
+    now: Callable[[], datetime],
+    retrier: Retrier | None = None,
+) -> TeamsPlatform:
+    adapter, auth = build_adapter(credentials)
+    retrier = retrier or Retrier()
+    sender = TeamsSender(adapter, contacts, credentials.app_id, retrier, now)
+    bot = RespiteTeamsBot(deps, contacts, sender, retrier, now)
+
+    async def on_turn_error(ctx: TurnContext, error: Exception) -> None:
+        # The type only: the activity may carry answers, and logs never pair them with a person.
+        log.error(
+            "Teams turn failed (%s activity): %s",
+            ctx.activity.type,
+            type(error).__name__,
+            exc_info=(type(error), error, error.__traceback__),
+        )
+        if ctx.activity.type == ActivityTypes.message:
+            try:
+                await ctx.send_activity(card_activity(SORRY))
+            except Exception:
+                log.warning("Teams: could not tell the user about a failed turn")
+
+    adapter.on_turn_error = on_turn_error
+    route = messages_route(adapter, auth, bot, credentials.auth_enabled)
+    return TeamsPlatform(adapter, auth, bot, sender, credentials, route)
+
+
+def messages_route(
+    adapter: CloudAdapter, auth: RespiteAuthentication, bot: RespiteTeamsBot, auth_enabled: bool
+) -> Route:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        if not auth_enabled and not is_loopback(request.remote):
+            log.warning("Teams emulator mode: refused a request from a non-loopback client")
+            return web.Response(status=403, text="authentication is off; loopback clients only")
+        if "application/json" not in request.headers.get("Content-Type", ""):
+            return web.Response(status=415)
+        try:
+            body = await request.json()
+            activity: Activity = Activity().deserialize(body)
+        except Exception:  # not JSON, or not an activity (msrest's own error types)
+            return web.Response(status=400)
+        if not activity.type:
+            return web.Response(status=400)
+        header = request.headers.get("Authorization", "")
+        if auth_enabled and not header:
+            return web.Response(status=401)
+        try:
+            result = await auth.authenticate_request(activity, header)
+        except Exception as exc:
+            log.warning("Teams: refused a request without a valid token (%s)", type(exc).__name__)
+            return web.Response(status=401)
+        invoke = await adapter.process_activity(result, activity, bot.on_turn)
+        if invoke is not None:
+            return web.json_response(serializer_helper(invoke.body), status=invoke.status)
+        return web.Response(status=200)
+
+    return handle

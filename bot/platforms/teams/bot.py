@@ -1,0 +1,349 @@
+"""The Teams bot: every turn saves where its people can be reached, then routes to the handlers.
+
+A message in a channel (an @mention) is answered in the person's 1:1 chat with the bot, with a
+short note in the channel: forms and the private notes a submission can bring must never appear
+where colleagues can read them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.core.teams import TeamsInfo
+from botbuilder.schema import Activity, ActivityTypes
+
+from bot.domain.events import (
+    ButtonPress,
+    Command,
+    FormErrors,
+    FormSubmission,
+    Outcome,
+    Reply,
+    ShowForm,
+)
+from bot.domain.messages import Card, Platform, Recipient
+from bot.platforms.teams import inbound
+from bot.platforms.teams.activity import card_activity
+from bot.platforms.teams.contacts import Contact, ContactKind, ContactStore
+from bot.platforms.teams.render import form_errors_card
+from bot.platforms.teams.retry import Retrier
+from bot.platforms.teams.sender import TeamsSender
+from handlers import router
+from handlers.deps import Deps
+
+log = logging.getLogger(__name__)
+
+PRIVATE_NOTE = Card(
+    title="I've replied in our private chat",
+    blocks=("Check-ins and anything about you stay between you and Respite.",),
+)
+SORRY = Card(
+    title="Something went wrong on our side",
+    blocks=("Nothing you sent was lost or half-saved. Please try again in a minute.",),
+)
+ROSTER_PAGE_SIZE = 500
+REWRITE_SECONDS = 3600.0
+WRITE_CACHE_SIZE = 50_000
+
+
+def _channel_data(activity: Activity) -> Mapping[str, Any]:
+    data = activity.channel_data
+    return data if isinstance(data, Mapping) else {}
+
+
+def _id_of(data: Mapping[str, Any], key: str) -> str | None:
+    part = data.get(key)
+    if isinstance(part, Mapping) and part.get("id"):
+        return str(part["id"])
+    return None
+
+
+def tenant_of(activity: Activity) -> str | None:
+    return _id_of(_channel_data(activity), "tenant") or (
+        getattr(activity.conversation, "tenant_id", None) if activity.conversation else None
+    )
+
+
+def conversation_type(activity: Activity) -> str:
+    conversation = activity.conversation
+    return str(getattr(conversation, "conversation_type", None) or "personal")
+
+
+def contacts_of(activity: Activity) -> list[Contact]:
+    """What one turn tells us about reaching its sender and its conversation."""
+    found: list[Contact] = []
+    data = _channel_data(activity)
+    tenant = tenant_of(activity)
+    team_id = _id_of(data, "team")
+    who = activity.from_property
+    bot_id = activity.recipient.id if activity.recipient else None
+    reference = TurnContext.get_conversation_reference(activity)
+    reference.activity_id = None
+    kind = conversation_type(activity)
+    if who is not None and who.id and who.id != bot_id:
+        key = who.aad_object_id or who.id
+        found.append(
+            Contact(
+                "user",
+                key,
+                reference=reference.serialize() if kind == "personal" else None,
+                teams_user_id=who.id,
+                name=who.name or None,
+                tenant_id=tenant,
+                service_url=activity.service_url,
+                team_id=team_id,
+            )
+        )
+    if kind == "channel" and activity.conversation is not None:
+        thread = str(activity.conversation.id)
+        channel_id = _id_of(data, "channel") or thread.split(";", 1)[0]
+        reference.conversation.id = channel_id
+        found.append(
+            Contact(
+                "channel",
+                channel_id,
+                reference=reference.serialize(),
+                tenant_id=tenant,
+                service_url=activity.service_url,
+                team_id=team_id,
+            )
+        )
+    return found
+
+
+class RespiteTeamsBot:
+    def __init__(
+        self,
+        deps: Deps,
+        contacts: ContactStore,
+        sender: TeamsSender,
+        retrier: Retrier,
+        now: Callable[[], datetime],
+    ) -> None:
+        self.deps = deps
+        self.contacts = contacts
+        self.sender = sender
+        self.retrier = retrier
+        self._now = now
+        self._written: dict[tuple[str, str], tuple[str, float]] = {}
+
+    async def on_turn(self, ctx: TurnContext) -> None:
+        activity = ctx.activity
+        if activity.type in (
+            ActivityTypes.message,
+            ActivityTypes.conversation_update,
+            ActivityTypes.installation_update,
+        ):
+            await self.remember(activity)
+        if activity.type == ActivityTypes.message:
+            await self._on_message(ctx)
+        elif activity.type == ActivityTypes.conversation_update:
+            await self._on_conversation_update(ctx)
+        elif activity.type == ActivityTypes.installation_update:
+            await self._on_installation_update(ctx)
+
+    async def remember(self, activity: Activity) -> None:
+        """Upsert what this turn says about reaching people; skip a write this process just made.
+
+        A person's turns carry the same reference turn after turn, so re-writing it on every
+        message only adds latency; it is written again when it changes, and at least hourly.
+        """
+        now = self._now()
+        stamp = time.monotonic()
+        for contact in contacts_of(activity):
+            cache_key = (contact.kind, contact.key)
+            fingerprint = json.dumps(
+                [
+                    contact.reference,
+                    contact.teams_user_id,
+                    contact.name,
+                    contact.tenant_id,
+                    contact.service_url,
+                    contact.team_id,
+                ],
+                sort_keys=True,
+                default=str,
+            )
+            written = self._written.get(cache_key)
+            if written and written[0] == fingerprint and stamp - written[1] < REWRITE_SECONDS:
+                continue
+            await self.contacts.upsert(contact, now)
+            self._written[cache_key] = (fingerprint, stamp)
+            if len(self._written) > WRITE_CACHE_SIZE:
+                self._written.pop(next(iter(self._written)))
+
+    async def forget(self, kind: ContactKind, key: str) -> None:
+        self._written.pop((kind, key), None)
+        await self.contacts.remove(kind, key)
+
+    # Messages ---------------------------------------------------------------------------------
+
+    async def _on_message(self, ctx: TurnContext) -> None:
+        activity = ctx.activity
+        others, _ = inbound.mentions(activity)
+        mentioned = await self._resolve_mentions(ctx, others)
+        event = inbound.translate(activity, mentioned)
+        if event is None:
+            return
+        if isinstance(event, Command):
+            outcome = await router.on_command(self.deps, event)
+        elif isinstance(event, ButtonPress):
+            outcome = await router.on_button(self.deps, event)
+        else:
+            outcome = await router.on_form(self.deps, event)
+        if conversation_type(activity) != "personal":
+            await self._answer_privately(ctx, event.actor.user_id, outcome)
+            return
+        await self._show(ctx, outcome, isinstance(event, FormSubmission))
+
+    async def _show(self, ctx: TurnContext, outcome: Outcome, submitted: bool) -> None:
+        conversation_id = str(ctx.activity.conversation.id)
+        if isinstance(outcome, FormErrors):
+            await self._send(ctx, form_errors_card(outcome.errors))
+        elif isinstance(outcome, ShowForm):
+            await self._send(ctx, outcome.card)
+        elif isinstance(outcome, Reply):
+            first, *extra = outcome.cards
+            form_message = ctx.activity.reply_to_id
+            if submitted and form_message:
+                update = card_activity(first)
+                update.id = form_message
+                await self.retrier.call(
+                    conversation_id, "a card update", lambda: ctx.update_activity(update)
+                )
+            else:
+                await self._send(ctx, first)
+            for card in extra:
+                await self._send(ctx, card)
+
+    async def _send(self, ctx: TurnContext, card: Card) -> None:
+        await self.retrier.call(
+            str(ctx.activity.conversation.id),
+            "a reply",
+            lambda: ctx.send_activity(card_activity(card)),
+        )
+
+    async def _answer_privately(self, ctx: TurnContext, user_id: str, outcome: Outcome) -> None:
+        recipient = Recipient(Platform.TEAMS, user_id=user_id)
+        if isinstance(outcome, FormErrors):
+            cards: tuple[Card, ...] = (form_errors_card(outcome.errors),)
+        elif isinstance(outcome, ShowForm):
+            cards = (outcome.card,)
+        else:
+            cards = outcome.cards
+        for card in cards:
+            await self.sender.send(recipient, card)
+        await self._send(ctx, PRIVATE_NOTE)
+
+    async def _resolve_mentions(
+        self, ctx: TurnContext, others: list[inbound.MentionRef]
+    ) -> tuple[str, ...]:
+        """AAD object ids of the people mentioned, asking Teams when the entity lacks one."""
+        resolved: list[str] = []
+        for mention in others:
+            aad = mention.aad_object_id
+            if not aad:
+                try:
+                    member = await TeamsInfo.get_member(ctx, mention.teams_user_id)
+                    aad = member.aad_object_id if member else None
+                except Exception:
+                    log.warning("Teams: could not resolve a mention in a message")
+            if aad and aad not in resolved:
+                resolved.append(aad)
+        return tuple(resolved)
+
+    # Installation and membership --------------------------------------------------------------
+
+    def _bot_added(self, activity: Activity) -> bool:
+        bot_id = activity.recipient.id if activity.recipient else None
+        return any(m.id == bot_id for m in activity.members_added or [])
+
+    async def _on_conversation_update(self, ctx: TurnContext) -> None:
+        activity = ctx.activity
+        team_id = _id_of(_channel_data(activity), "team")
+        if team_id is None:
+            return
+        if self._bot_added(activity):
+            await self.sync_team_roster(ctx, team_id)
+            return
+        now = self._now()
+        bot_id = activity.recipient.id if activity.recipient else None
+        for member in activity.members_added or []:
+            if member.id == bot_id:
+                continue
+            await self.contacts.upsert(
+                Contact(
+                    "user",
+                    member.aad_object_id or member.id,
+                    teams_user_id=member.id,
+                    name=member.name or None,
+                    tenant_id=tenant_of(activity),
+                    service_url=activity.service_url,
+                    team_id=team_id,
+                ),
+                now,
+            )
+
+    async def _on_installation_update(self, ctx: TurnContext) -> None:
+        activity = ctx.activity
+        action = str(activity.action or "")
+        team_id = _id_of(_channel_data(activity), "team")
+        if action.startswith("remove"):
+            who = activity.from_property
+            if team_id is None and who is not None:
+                await self.forget("user", who.aad_object_id or who.id)
+            return
+        if team_id is not None:
+            await self.sync_team_roster(ctx, team_id)
+        elif action.startswith("add") and activity.from_property is not None:
+            welcome = await router.on_command(
+                self.deps, Command(inbound.actor(activity), inbound.UMBRELLA, "help")
+            )
+            await self._show(ctx, welcome, submitted=False)
+
+    async def sync_team_roster(self, ctx: TurnContext, team_id: str) -> int:
+        """Remember every member of a team the bot was added to, so each can be messaged."""
+        activity = ctx.activity
+        tenant = tenant_of(activity)
+        now = self._now()
+        count = 0
+        token: str | None = None
+        try:
+            while True:
+                page = await self.retrier.call(
+                    team_id,
+                    "a roster read",
+                    partial(
+                        TeamsInfo.get_paged_team_members, ctx, team_id, token, ROSTER_PAGE_SIZE
+                    ),
+                )
+                for member in page.members or []:
+                    await self.contacts.upsert(
+                        Contact(
+                            "user",
+                            member.aad_object_id or member.id,
+                            teams_user_id=member.id,
+                            name=member.name or None,
+                            tenant_id=member.tenant_id or tenant,
+                            service_url=activity.service_url,
+                            team_id=team_id,
+                        ),
+                        now,
+                    )
+                    count += 1
+                token = page.continuation_token
+                if not token:
+                    break
+        except Exception:
+            log.exception(
+                "Teams: reading a team's roster failed; members will be added as they speak"
+            )
+        log.info("Teams: %d member(s) of an installed team remembered", count)
+        return count

@@ -1,0 +1,52 @@
+"""What the Teams adapter remembers about whom it can reach, and the port that stores it.
+
+This module imports no SDK, so storage can implement the port without learning botbuilder. A
+contact is roster data (who can be messaged and how), never survey data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+ContactKind = Literal["user", "channel"]
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """A Teams user (keyed by AAD object id) or channel (keyed by channel id).
+
+    `reference` is a serialized ConversationReference, present once the bot has a conversation
+    there. A user seen only in a team's roster has none yet, but `teams_user_id`, `tenant_id` and
+    `service_url` are enough to create a 1:1 conversation with them.
+    """
+
+    kind: ContactKind
+    key: str
+    reference: Mapping[str, Any] | None = None
+    teams_user_id: str | None = None
+    name: str | None = None
+    tenant_id: str | None = None
+    service_url: str | None = None
+    team_id: str | None = None
+    updated_at: datetime | None = None
+
+
+class ContactStore(Protocol):
+    async def upsert(self, contact: Contact, when: datetime) -> None:
+        """Insert or merge: fields given as None keep what was stored before."""
+        ...
+
+    async def get(self, kind: ContactKind, key: str) -> Contact | None: ...
+
+    async def any_in_tenant(
+        self, tenant_id: str | None, with_reference: bool = False
+    ) -> Contact | None:
+        """Some contact with a service URL (in this tenant when given), for creating chats."""
+        ...
+
+    async def keys(self, kind: ContactKind) -> Sequence[Contact]: ...
+
+    async def remove(self, kind: ContactKind, key: str) -> None: ...

@@ -1,0 +1,217 @@
+"""Neutral cards to Adaptive Cards 1.5 for Microsoft Teams.
+
+Text a card carries is escaped for the Adaptive Card markdown subset and for HTML, so nothing a
+person typed can become a mention, a link, markup or a date function. The only mentions are built
+here from resolved user ids: paragraphs with mentions travel as the message text (`<at>name</at>`
+plus Teams mention entities), because the official 1.5 schema has no room for Teams' card-level
+`msteams` extension and every card we send must validate against it.
+
+This module builds plain JSON; `activity.py` wraps it into a Bot Framework activity.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.domain.messages import Block, Button, Card, Mention, Paragraph, plain
+
+ADAPTIVE_CARD_VERSION = "1.5"
+ADAPTIVE_CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+
+# Keys of the submit data that route a submission; inputs travel beside them.
+FORM_KEY = "respite_form"
+CONTEXT_KEY = "respite_context"
+ACTION_KEY = "respite_action"
+VALUE_KEY = "respite_value"
+RESERVED_KEYS = frozenset({FORM_KEY, CONTEXT_KEY, ACTION_KEY, VALUE_KEY, "msteams"})
+
+_MARKDOWN = re.compile(r"([\\`*_\[\]()~#|!])")
+_LIST_MARKER = re.compile(r"^(\s*)([-+]|\d+[.)])(\s)", re.MULTILINE)
+# An AAD object id (GUID) or a Teams user id ("29:..."): the only ids a mention is built from.
+_TEAMS_ID = re.compile(
+    r"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|29:[A-Za-z0-9_\-]+)$"
+)
+
+
+def escape_markdown(text: str) -> str:
+    """Text shown literally in a TextBlock or FactSet: no markdown, no HTML, no date functions."""
+    text = html.escape(text, quote=False)
+    text = _MARKDOWN.sub(r"\\\1", text)
+    text = _LIST_MARKER.sub(r"\1\\\2\3", text)
+    return text.replace("{{", "{\u200b{")
+
+
+def escape_xml(text: str) -> str:
+    """Text for a message whose textFormat is xml: entities only, so `<at>` cannot be forged."""
+    return html.escape(text, quote=False)
+
+
+def mention_text(mention: Mention) -> str:
+    return f"<at>{escape_xml(mention.name or 'colleague')}</at>"
+
+
+def mention_entity(mention: Mention) -> dict[str, Any]:
+    """A Teams mention entity, only ever built from a well-formed id."""
+    if not _TEAMS_ID.match(mention.user_id):
+        raise ValueError(f"not a Teams user id or AAD object id: {mention.user_id!r}")
+    return {
+        "type": "mention",
+        "text": mention_text(mention),
+        "mentioned": {"id": mention.user_id, "name": mention.name or "colleague"},
+    }
+
+
+def _has_mentions(block: Block) -> bool:
+    return isinstance(block, Paragraph) and any(isinstance(p, Mention) for p in block.parts)
+
+
+def _text_block(text: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": text, "wrap": True, **extra}
+
+
+def _button(button: Button) -> dict[str, Any]:
+    action: dict[str, Any] = {
+        "type": "Action.Submit",
+        "title": button.label,
+        "data": {ACTION_KEY: button.action_id, VALUE_KEY: button.value},
+        "associatedInputs": "none",
+    }
+    if button.style == "primary":
+        action["style"] = "positive"
+    elif button.style == "danger":
+        action["style"] = "destructive"
+    return action
+
+
+def adaptive_card(card: Card) -> dict[str, Any]:
+    """The Adaptive Card for a neutral card (mention paragraphs are left to the message text)."""
+    body: list[dict[str, Any]] = [
+        _text_block(escape_markdown(card.title), size="Medium", weight="Bolder", style="heading")
+    ]
+    for block in card.blocks:
+        if not _has_mentions(block):
+            body.append(_text_block(escape_markdown(plain(block))))
+    if card.fields:
+        body.append(
+            {
+                "type": "FactSet",
+                "facts": [
+                    {"title": escape_markdown(f.label), "value": escape_markdown(f.value)}
+                    for f in card.fields
+                ],
+            }
+        )
+    if card.image is not None:
+        if card.image.title:
+            body.append(_text_block(escape_markdown(card.image.title), weight="Bolder"))
+        encoded = base64.b64encode(card.image.png).decode("ascii")
+        body.append(
+            {
+                "type": "Image",
+                "url": f"data:image/png;base64,{encoded}",
+                "altText": card.image.alt_text,
+                "size": "Stretch",
+            }
+        )
+    for q in card.questions:
+        body.append(
+            {
+                "type": "Input.ChoiceSet",
+                "id": q.id,
+                "label": q.prompt,
+                "style": "expanded",
+                "isRequired": q.required,
+                "errorMessage": "Please choose an answer.",
+                "choices": [{"title": c.label, "value": c.value} for c in q.choices],
+            }
+        )
+    for t in card.inputs:
+        text_input: dict[str, Any] = {
+            "type": "Input.Text",
+            "id": t.id,
+            "label": t.label,
+            "maxLength": t.max_length,
+            "isMultiline": t.multiline,
+            "isRequired": t.required,
+        }
+        if t.placeholder:
+            text_input["placeholder"] = t.placeholder
+        if t.required:
+            text_input["errorMessage"] = "Please fill this in."
+        body.append(text_input)
+    if card.note:
+        body.append(_text_block(escape_markdown(card.note), isSubtle=True, size="Small"))
+    actions: list[dict[str, Any]] = []
+    if card.form is not None:
+        actions.append(
+            {
+                "type": "Action.Submit",
+                "title": card.form.submit_label,
+                "style": "positive",
+                "data": {FORM_KEY: card.form.form_id, CONTEXT_KEY: card.form.context},
+            }
+        )
+    actions.extend(_button(b) for b in card.buttons)
+    result: dict[str, Any] = {
+        "type": "AdaptiveCard",
+        "$schema": ADAPTIVE_CARD_SCHEMA,
+        "version": ADAPTIVE_CARD_VERSION,
+        "fallbackText": escape_markdown(card.fallback),
+        "body": body,
+    }
+    if actions:
+        result["actions"] = actions
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class TeamsMessage:
+    """What one neutral card becomes on Teams: an Adaptive Card, and text with mentions."""
+
+    card: dict[str, Any]
+    summary: str
+    text: str | None = None
+    entities: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+
+
+def render(card: Card) -> TeamsMessage:
+    lines: list[str] = []
+    entities: dict[str, dict[str, Any]] = {}
+    for block in card.blocks:
+        if not _has_mentions(block):
+            continue
+        assert isinstance(block, Paragraph)
+        parts: list[str] = []
+        for part in block.parts:
+            if isinstance(part, Mention):
+                entity = mention_entity(part)
+                entities.setdefault(entity["text"] + part.user_id, entity)
+                parts.append(entity["text"])
+            else:
+                parts.append(escape_xml(part))
+        lines.append("".join(parts))
+    return TeamsMessage(
+        card=adaptive_card(card),
+        summary=card.title,
+        text="<br>".join(lines) if lines else None,
+        entities=tuple(entities.values()),
+    )
+
+
+def form_errors_card(errors: Mapping[str, str]) -> Card:
+    """The message shown when a submission is refused; the form above stays as it was."""
+    count = len(errors)
+    return Card(
+        title="Nothing was saved yet",
+        blocks=(
+            f"{count} answer{'s' if count != 1 else ''} need{'s' if count == 1 else ''} "
+            "another look. Please complete the card above and submit it again.",
+            *(f"• {field.replace('_', ' ')}: {message}" for field, message in errors.items()),
+        ),
+    )

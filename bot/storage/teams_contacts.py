@@ -1,0 +1,81 @@
+"""Teams contacts on SQL: upsert on every turn, read when sending proactively."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.platforms.teams.contacts import Contact, ContactKind
+from bot.storage.tables import teams_contacts as t
+
+_FIELDS = ("reference", "teams_user_id", "name", "tenant_id", "service_url", "team_id")
+
+
+def _row(row: Any) -> Contact:
+    return Contact(
+        kind=row.kind,
+        key=row.key,
+        reference=row.reference,
+        teams_user_id=row.teams_user_id,
+        name=row.name,
+        tenant_id=row.tenant_id,
+        service_url=row.service_url,
+        team_id=row.team_id,
+        updated_at=row.updated_at,
+    )
+
+
+class SqlTeamsContacts:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def upsert(self, contact: Contact, when: datetime) -> None:
+        given = {f: getattr(contact, f) for f in _FIELDS if getattr(contact, f) is not None}
+        where = (t.c.kind == contact.kind) & (t.c.key == contact.key)
+        for _ in range(2):
+            try:
+                async with self._sessions.begin() as s:
+                    result = await s.execute(
+                        update(t).where(where).values(**given, updated_at=when)
+                    )
+                    if getattr(result, "rowcount", 0):
+                        return
+                    await s.execute(
+                        insert(t).values(
+                            kind=contact.kind, key=contact.key, **given, updated_at=when
+                        )
+                    )
+                return
+            except IntegrityError:
+                continue  # inserted concurrently: the next pass updates it
+
+    async def get(self, kind: ContactKind, key: str) -> Contact | None:
+        async with self._sessions() as s:
+            row = (await s.execute(select(t).where(t.c.kind == kind, t.c.key == key))).first()
+            return _row(row) if row else None
+
+    async def any_in_tenant(
+        self, tenant_id: str | None, with_reference: bool = False
+    ) -> Contact | None:
+        query = select(t).where(t.c.service_url.is_not(None))
+        if with_reference:
+            query = query.where(t.c.reference.is_not(None))
+        if tenant_id:
+            query = query.where(t.c.tenant_id == tenant_id)
+        async with self._sessions() as s:
+            row = (await s.execute(query.order_by(t.c.updated_at.desc()).limit(1))).first()
+            return _row(row) if row else None
+
+    async def keys(self, kind: ContactKind) -> Sequence[Contact]:
+        async with self._sessions() as s:
+            rows = await s.execute(select(t).where(t.c.kind == kind).order_by(t.c.key))
+            return [_row(r) for r in rows]
+
+    async def remove(self, kind: ContactKind, key: str) -> None:
+        async with self._sessions.begin() as s:
+            await s.execute(delete(t).where(t.c.kind == kind, t.c.key == key))
