@@ -204,14 +204,19 @@ async def wait_ready(base_url: str, proc: asyncio.subprocess.Process, name: str)
     raise SystemExit(f"{name} was not ready within {READY_SECONDS:.0f}s")
 
 
-async def stop_child(proc: asyncio.subprocess.Process) -> None:
-    if proc.returncode is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.wait_for(proc.wait(), 20)
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
+async def stop_child(proc: asyncio.subprocess.Process) -> str:
+    """SIGTERM, then SIGKILL after 20 s; says how it ended."""
+    if proc.returncode is not None:
+        return f"had already exited with {proc.returncode}"
+    proc.send_signal(signal.SIGTERM)
+    started = time.monotonic()
+    try:
+        code = await asyncio.wait_for(proc.wait(), 20)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        return "ignored SIGTERM for 20 s and was killed"
+    return f"exited with {code} {time.monotonic() - started:.1f} s after SIGTERM"
 
 
 async def bench(args: argparse.Namespace) -> int:
@@ -286,8 +291,9 @@ async def bench(args: argparse.Namespace) -> int:
                             )
                         )
         finally:
+            serve_end = "did not start"
             if serve.proc is not None:
-                await stop_child(serve.proc)
+                serve_end = await stop_child(serve.proc)
             await stop_child(bare)
             fake_calls: dict[str, int] = {}
             await stop_child(fake)
@@ -316,6 +322,7 @@ async def bench(args: argparse.Namespace) -> int:
         f"fake Slack saw {opened} views.open call(s) (respite's work after each ack) and "
         f"{fake_calls.get('auth.test', 0)} auth.test (bolt's first requests, both apps)"
     )
+    print(f"respite serve {serve_end}")
     return 0
 
 

@@ -15,6 +15,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
+from contextlib import closing
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -112,7 +113,7 @@ async def test_serve_migrates_answers_checkin_and_stops_on_sigterm(
     assert not db_path.exists() or db_path.stat().st_size == 0
     await server.wait_healthy(http)
 
-    with sqlite3.connect(db_path) as conn:
+    with closing(sqlite3.connect(db_path)) as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         version = conn.execute("SELECT version_num FROM alembic_version").fetchall()
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
@@ -224,7 +225,7 @@ async def test_pulse_open_while_serve_runs_on_the_same_sqlite_file(
     assert "message(s) sent now" in out
 
     def outbox_settled() -> bool:
-        with sqlite3.connect(db_path, timeout=15) as conn:
+        with closing(sqlite3.connect(db_path, timeout=15)) as conn:
             (pending,) = conn.execute(
                 "SELECT count(*) FROM outbox WHERE status != 'sent'"
             ).fetchone()
