@@ -123,6 +123,14 @@ def test_bot_scopes_cover_the_methods_the_adapter_calls() -> None:
     assert "user" not in _manifest()["oauth_config"]["scopes"]
 
 
+def test_display_information_fits_slacks_limits() -> None:
+    info = _manifest()["display_information"]
+    assert 1 <= len(info["name"]) <= 35
+    assert len(info["description"]) <= 140
+    assert 174 <= len(info["long_description"]) <= 4000
+    assert re.fullmatch(r"#[0-9a-fA-F]{6}", info["background_color"])
+
+
 def test_app_home_allows_the_bots_direct_messages() -> None:
     home = _manifest()["features"]["app_home"]
     assert home["messages_tab_enabled"] is True
