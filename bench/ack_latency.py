@@ -1,0 +1,392 @@
+"""Ack latency of signed /checkin slash commands: `respite serve` against a bare slack-bolt app.
+
+Slack gives an app 3 seconds to acknowledge a slash command. Respite acks first and then does its
+work (find the member's team and round, open the modal with views.open), so its ack should cost
+little more than bolt's own. This script measures that, in one run, on this machine:
+
+- target A, the baseline: a slack-bolt AsyncApp whose /checkin listener only acks, served by
+  aiohttp with the same signing secret and the same Web API client settings, in its own process;
+- target B: the real `respite serve` process on a temporary SQLite database and roster, its Slack
+  Web API client pointed (SLACK_API_URL) at a fake Slack server this script starts in a third
+  process on 127.0.0.1.
+
+Each target gets the same signed requests from 50 concurrent clients, in alternating rounds so
+that drift on a shared machine hits both alike, in two modes: saturated (each client sends again
+as soon as it is answered, so latency mostly reflects CPU cost per request) and paced (a fixed
+request rate well below saturation, latency counted from when each request was due). The number
+of requests is bounded; the script stops its processes and exits by itself. It prints p50 and p99
+for both targets and the ratios (target: respite / bare <= 1.3).
+
+The fake Slack server, the load generator and both apps share this machine's cores; on a real
+deployment Slack's side costs the bot nothing, so these ratios are, if anything, pessimistic.
+
+    python bench/ack_latency.py [--requests 300] [--rounds 6] [--concurrency 50] [--rate 150]
+        [--database-url postgresql://...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+SCRIPT = Path(__file__).resolve()
+ROOT = SCRIPT.parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from aiohttp import ClientSession, ClientTimeout, TCPConnector, web  # noqa: E402
+
+from tests.serve_process import (  # noqa: E402
+    ServeProcess,
+    free_port,
+    respite_env,
+    write_roster,
+)
+from tests.slack_driver import SIGNING_SECRET, load, signed_headers  # noqa: E402
+
+MEMBERS = [f"U{1000 + i}" for i in range(60)]
+TARGET_RATIO = 1.3
+# Hard bounds: the whole run, and any one child process getting ready.
+RUN_SECONDS = 900.0
+READY_SECONDS = 60.0
+
+
+# ---- child process: the fake Slack Web API ----------------------------------------------------
+
+
+async def run_fake_slack() -> None:
+    """Serve tests/fakes/slack_api.py until SIGTERM; print its URL, and its call counts last."""
+    from tests.fakes.slack_api import FakeSlackApi
+
+    fake = FakeSlackApi()
+    await fake.start()
+    print(json.dumps({"url": fake.url}), flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    await stop.wait()
+    counts: dict[str, int] = {}
+    for call in fake.calls:
+        counts[call.method] = counts.get(call.method, 0) + 1
+    print(json.dumps({"calls": counts}), flush=True)
+    await fake.close()
+
+
+# ---- child process: the baseline, a bolt app that only acks -----------------------------------
+
+
+async def run_bare_app(port: int, slack_api_url: str) -> None:
+    from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+    from slack_bolt.async_app import AsyncAck, AsyncApp
+
+    from bot.platforms.slack.client import web_client
+
+    app = AsyncApp(
+        client=web_client("xoxb-test-token", slack_api_url),
+        signing_secret=SIGNING_SECRET,
+        request_verification_enabled=True,
+        raise_error_for_unhandled_request=False,
+    )
+
+    @app.command("/checkin")
+    async def _checkin(ack: AsyncAck) -> None:
+        await ack()
+
+    async def events(request: web.Request) -> web.StreamResponse:
+        return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    web_app = web.Application(client_max_size=1024 * 1024)
+    web_app.router.add_post("/slack/events", events)
+    web_app.router.add_get("/healthz", healthz)
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    await stop.wait()
+    await runner.cleanup()
+
+
+# ---- the load ---------------------------------------------------------------------------------
+
+
+def slash_bodies(slack_url: str) -> list[str]:
+    # Replies to the response_url land on the fake Slack server too, never on Slack's hosts.
+    response_url = slack_url.rstrip("/").removesuffix("/api") + "/response/bench"
+    template = load("slash_command.json")
+    bodies = []
+    for user in MEMBERS:
+        fields = dict(
+            template, command="/checkin", text="", user_id=user, response_url=response_url
+        )
+        bodies.append(urlencode(fields))
+    return bodies
+
+
+@dataclass
+class Sample:
+    latencies: list[float] = field(default_factory=list)
+    errors: dict[int, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def add(self, other: Sample) -> None:
+        self.latencies += other.latencies
+        for status, n in other.errors.items():
+            self.errors[status] = self.errors.get(status, 0) + n
+        self.seconds += other.seconds
+
+
+async def load_round(
+    base_url: str, requests: int, concurrency: int, bodies: list[str], rate: float = 0.0
+) -> Sample:
+    """`concurrency` clients share `requests` requests. With `rate` 0 each client sends its next
+    request as soon as the previous one is answered (saturation); otherwise request i is due at
+    i / rate seconds and its latency counts from then, so a slow server cannot hide its queue."""
+    url = base_url + "/slack/events"
+    sample = Sample()
+    numbers = iter(range(requests))
+    connector = TCPConnector(limit=concurrency)
+    async with ClientSession(connector=connector, timeout=ClientTimeout(total=30)) as session:
+        begun = time.perf_counter()
+
+        async def client() -> None:
+            for i in numbers:
+                body = bodies[i % len(bodies)]
+                if rate:
+                    due = begun + i / rate
+                    await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                headers = signed_headers(body)
+                started = due if rate else time.perf_counter()
+                async with session.post(url, data=body.encode(), headers=headers) as resp:
+                    await resp.read()
+                    status = resp.status
+                elapsed = time.perf_counter() - started
+                if status == 200:
+                    sample.latencies.append(elapsed)
+                else:
+                    sample.errors[status] = sample.errors.get(status, 0) + 1
+
+        await asyncio.gather(*(client() for _ in range(concurrency)))
+        sample.seconds = time.perf_counter() - begun
+    return sample
+
+
+def percentile(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+async def wait_ready(base_url: str, proc: asyncio.subprocess.Process, name: str) -> None:
+    deadline = time.monotonic() + READY_SECONDS
+    async with ClientSession(timeout=ClientTimeout(total=5)) as session:
+        while time.monotonic() < deadline:
+            if proc.returncode is not None:
+                raise SystemExit(f"{name} exited with {proc.returncode} before it was ready")
+            try:
+                async with session.get(base_url + "/healthz") as resp:
+                    if resp.status == 200:
+                        return
+            except OSError:
+                pass
+            await asyncio.sleep(0.1)
+    raise SystemExit(f"{name} was not ready within {READY_SECONDS:.0f}s")
+
+
+async def stop_child(proc: asyncio.subprocess.Process) -> str:
+    """SIGTERM, then SIGKILL after 20 s; says how it ended."""
+    if proc.returncode is not None:
+        return f"had already exited with {proc.returncode}"
+    proc.send_signal(signal.SIGTERM)
+    started = time.monotonic()
+    try:
+        code = await asyncio.wait_for(proc.wait(), 20)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        return "ignored SIGTERM for 20 s and was killed"
+    return f"exited with {code} {time.monotonic() - started:.1f} s after SIGTERM"
+
+
+async def bench(args: argparse.Namespace) -> int:
+    script = str(SCRIPT)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+    fake = await asyncio.create_subprocess_exec(
+        sys.executable, script, "--role", "fake-slack", stdout=asyncio.subprocess.PIPE, env=env
+    )
+    assert fake.stdout is not None
+    first = await asyncio.wait_for(fake.stdout.readline(), READY_SECONDS)
+    slack_url = json.loads(first)["url"]
+
+    bare_port = free_port()
+    bare = await asyncio.create_subprocess_exec(
+        sys.executable,
+        script,
+        "--role",
+        "bare",
+        "--port",
+        str(bare_port),
+        "--slack-url",
+        slack_url,
+        env=env,
+    )
+    with tempfile.TemporaryDirectory(prefix="respite-bench-") as tmp:
+        tmpdir = Path(tmp)
+        roster = write_roster(
+            tmpdir / "respite.yaml",
+            {
+                "teams": [
+                    {
+                        "id": "bench",
+                        "name": "Bench Team",
+                        "platform": "slack",
+                        "timezone": "UTC",
+                        "members": MEMBERS,
+                        "leads": ["ULEAD01"],
+                        # Nothing scheduled during the run: only the /checkin path is measured.
+                        "pulse": {"cron": "0 10 1 1 *", "open_hours": 24, "remind_after_hours": 12},
+                    }
+                ]
+            },
+        )
+        serve_env = respite_env(
+            args.database_url or f"sqlite:///{tmpdir / 'respite.db'}",
+            roster,
+            slack_url,
+            LOG_LEVEL=args.log_level,
+        )
+        serve = ServeProcess(serve_env, tmpdir / "serve.log")
+        try:
+            await serve.start()
+            assert serve.proc is not None
+            bare_url = f"http://127.0.0.1:{bare_port}"
+            await wait_ready(bare_url, bare, "the bare bolt app")
+            await wait_ready(serve.base_url, serve.proc, "respite serve")
+
+            bodies = slash_bodies(slack_url)
+            modes = [("saturated", 0.0)] + ([("paced", args.rate)] if args.rate else [])
+            runs: dict[str, dict[str, Sample]] = {}
+            targets = {"bare": bare_url, "respite": serve.base_url}
+            for url in targets.values():  # warm-up: connections, caches, bolt's auth.test
+                await load_round(url, args.warmup, args.concurrency, bodies)
+            for mode, rate in modes:
+                results = runs[mode] = {name: Sample() for name in targets}
+                for r in range(args.rounds):
+                    order = list(targets) if r % 2 == 0 else list(reversed(targets))
+                    for name in order:
+                        results[name].add(
+                            await load_round(
+                                targets[name], args.requests, args.concurrency, bodies, rate
+                            )
+                        )
+        finally:
+            serve_end = "did not start"
+            if serve.proc is not None:
+                serve_end = await stop_child(serve.proc)
+            await stop_child(bare)
+            fake_calls: dict[str, int] = {}
+            await stop_child(fake)
+            rest = await fake.stdout.read()
+            for line in rest.decode().splitlines():
+                if line.startswith("{"):
+                    fake_calls = json.loads(line).get("calls", fake_calls)
+
+    total = args.rounds * args.requests
+    print(
+        f"ack latency of signed /checkin slash commands from {args.concurrency} concurrent "
+        f"clients: {total} requests per target and mode in {args.rounds} alternating rounds "
+        f"(after {args.warmup} warm-up each)"
+    )
+    for mode, rate in modes:
+        how = (
+            "each client sends again as soon as it is answered"
+            if not rate
+            else f"{rate:.0f} requests/s in all, latency counted from when each was due"
+        )
+        print(f"{mode} ({how}):")
+        if report(runs[mode]) is None:
+            return 1
+    opened = fake_calls.get("views.open", 0)
+    print(
+        f"fake Slack saw {opened} views.open call(s) (respite's work after each ack) and "
+        f"{fake_calls.get('auth.test', 0)} auth.test (bolt's first requests, both apps)"
+    )
+    print(f"respite serve {serve_end}")
+    return 0
+
+
+def report(results: dict[str, Sample]) -> tuple[float, float] | None:
+    p: dict[str, tuple[float, float]] = {}
+    for name, label in (
+        ("bare", "bare slack-bolt AsyncApp, ack only"),
+        ("respite", "respite serve (/checkin -> views.open)"),
+    ):
+        s = results[name]
+        if len(s.latencies) < 100:
+            print(f"  {label}: too few successful requests ({len(s.latencies)}); errors {s.errors}")
+            return None
+        p50, p99 = percentile(s.latencies, 50), percentile(s.latencies, 99)
+        p[name] = (p50, p99)
+        errors = f", non-200: {s.errors}" if s.errors else ""
+        print(
+            f"  {label:40s} p50 {p50 * 1000:7.1f} ms   p99 {p99 * 1000:7.1f} ms   "
+            f"{len(s.latencies) / s.seconds:6.0f} req/s{errors}"
+        )
+    r50 = p["respite"][0] / p["bare"][0]
+    r99 = p["respite"][1] / p["bare"][1]
+    verdict = "within" if max(r50, r99) <= TARGET_RATIO else "above"
+    print(
+        f"  ratio respite / bare:                    p50 {r50:7.2f}      p99 {r99:7.2f}"
+        f"      ({verdict} target {TARGET_RATIO})"
+    )
+    return r50, r99
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--requests", type=int, default=300, help="requests per target per round")
+    p.add_argument("--rounds", type=int, default=6)
+    p.add_argument("--warmup", type=int, default=100)
+    p.add_argument("--concurrency", type=int, default=50)
+    p.add_argument(
+        "--rate",
+        type=float,
+        default=150.0,
+        help="requests/s of the paced mode, run after the saturated one (0: skip it)",
+    )
+    p.add_argument("--log-level", default="INFO", help="respite serve's LOG_LEVEL")
+    p.add_argument(
+        "--database-url",
+        default="",
+        help="respite serve's DATABASE_URL (default: a new SQLite file in a temporary directory)",
+    )
+    p.add_argument("--role", choices=("bench", "fake-slack", "bare"), default="bench")
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--slack-url", default="")
+    args = p.parse_args()
+    if args.role == "fake-slack":
+        asyncio.run(run_fake_slack())
+        return 0
+    if args.role == "bare":
+        asyncio.run(run_bare_app(args.port, args.slack_url))
+        return 0
+
+    async def bounded() -> int:
+        return await asyncio.wait_for(bench(args), RUN_SECONDS)
+
+    return asyncio.run(bounded())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

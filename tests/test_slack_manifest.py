@@ -1,0 +1,138 @@
+"""The Slack app manifest agrees with the app: the same commands, one request URL that the web app
+serves, and a bot scope for every Web API method the adapter calls."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import yaml
+
+from bot.platforms.slack.app import SLASH_COMMANDS
+from tests.conftest import SlackHarness
+from tests.slack_driver import signed_headers
+
+ROOT = Path(__file__).parent.parent
+MANIFEST = ROOT / "deploy" / "slack" / "manifest.yaml"
+SLACK_ADAPTER = ROOT / "bot" / "platforms" / "slack"
+
+# Commands the manifest declares ahead of the app's own table: /kudos (recognition) takes user
+# mentions, so Slack must escape them into ids.
+PLANNED_COMMANDS = {"/kudos"}
+
+# The bot scope each Web API method needs (api.slack.com/methods). A method the adapter calls
+# that is missing here fails the test: add it with its scope.
+METHOD_SCOPES: dict[str, set[str]] = {
+    "chat_postMessage": {"chat:write"},
+    "chat_postEphemeral": {"chat:write"},
+    "chat_update": {"chat:write"},
+    "chat_delete": {"chat:write"},
+    "conversations_open": {"im:write"},
+    "conversations_members": {"channels:read", "groups:read"},
+    "conversations_info": {"channels:read", "groups:read"},
+    "usergroups_users_list": {"usergroups:read"},
+    "users_info": {"users:read"},
+    "dnd_info": {"dnd:read"},
+    "files_upload_v2": {"files:write"},
+    "views_open": set(),  # needs only a trigger_id from a command or an interaction
+    "views_update": set(),
+    "views_push": set(),
+    "auth_test": set(),
+}
+
+
+def _manifest() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(MANIFEST.read_text())
+    return data
+
+
+def _request_urls(m: dict[str, Any]) -> list[str]:
+    urls = [c["url"] for c in m["features"]["slash_commands"]]
+    urls.append(m["settings"]["interactivity"]["request_url"])
+    urls.append(m["settings"]["event_subscriptions"]["request_url"])
+    return urls
+
+
+def test_commands_match_the_app() -> None:
+    commands = {c["command"]: c for c in _manifest()["features"]["slash_commands"]}
+    assert set(SLASH_COMMANDS) <= set(commands)
+    assert set(commands) <= set(SLASH_COMMANDS) | PLANNED_COMMANDS
+    assert "/kudos" in commands
+    assert commands["/kudos"]["should_escape"] is True
+    for name, command in commands.items():
+        assert command["description"], name
+        assert len(command["description"]) <= 100, name
+        assert isinstance(command["should_escape"], bool), name
+
+
+async def test_one_https_request_url_the_app_serves(slack_app: SlackHarness) -> None:
+    m = _manifest()
+    urls = _request_urls(m)
+    assert len(set(urls)) == 1
+    url = urlparse(urls[0])
+    assert url.scheme == "https"
+    assert url.hostname == "your-host"
+    assert url.path in slack_app.respite.routes
+    assert m["settings"]["interactivity"]["is_enabled"] is True
+    assert m["settings"]["socket_mode_enabled"] is False
+
+
+async def test_event_subscription_url_passes_slacks_verification(slack_app: SlackHarness) -> None:
+    """Slack checks an Events API request URL with a signed url_verification challenge."""
+    challenge = "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"
+    body = json.dumps({"token": "t", "challenge": challenge, "type": "url_verification"})
+    resp = await slack_app.slack.post(body, signed_headers(body, content_type="application/json"))
+    assert resp.status == 200
+    assert challenge in await resp.text()
+
+
+async def test_every_subscribed_bot_event_has_a_listener(slack_app: SlackHarness) -> None:
+    """An event nobody listens to gets bolt's 404, and Slack disables failing subscriptions."""
+    events = _manifest()["settings"]["event_subscriptions"].get("bot_events") or []
+    for name in events:
+        body = (
+            '{"type": "event_callback", "team_id": "T0001", "api_app_id": "A123456", '
+            f'"event": {{"type": "{name}", "user": "U001", "event_ts": "1.0"}}, '
+            '"event_id": "Ev1", "event_time": 1}'
+        )
+        resp = await slack_app.slack.post(
+            body, signed_headers(body, content_type="application/json")
+        )
+        assert resp.status == 200, name
+
+
+def test_bot_scopes_cover_the_methods_the_adapter_calls() -> None:
+    scopes = set(_manifest()["oauth_config"]["scopes"]["bot"])
+    called: set[str] = set()
+    for source in SLACK_ADAPTER.glob("*.py"):
+        called |= set(re.findall(r"client\.([a-z]+_[A-Za-z_]+)\(", source.read_text()))
+    assert called, "found no Web API calls in the Slack adapter"
+    unknown = called - set(METHOD_SCOPES)
+    assert not unknown, f"add the scopes of {sorted(unknown)} to METHOD_SCOPES"
+    for method in called:
+        assert METHOD_SCOPES[method] <= scopes, f"{method} needs {METHOD_SCOPES[method]}"
+    required = {
+        "chat:write", "commands", "im:write", "users:read", "channels:read",
+        "groups:read", "usergroups:read", "dnd:read", "files:write",
+    }  # fmt: skip
+    assert required <= scopes
+    # Slash commands need `commands`; no user token scopes are asked for.
+    assert "user" not in _manifest()["oauth_config"]["scopes"]
+
+
+def test_display_information_fits_slacks_limits() -> None:
+    info = _manifest()["display_information"]
+    assert 1 <= len(info["name"]) <= 35
+    assert len(info["description"]) <= 140
+    assert 174 <= len(info["long_description"]) <= 4000
+    assert re.fullmatch(r"#[0-9a-fA-F]{6}", info["background_color"])
+
+
+def test_app_home_allows_the_bots_direct_messages() -> None:
+    home = _manifest()["features"]["app_home"]
+    assert home["messages_tab_enabled"] is True
+    bot_user = _manifest()["features"]["bot_user"]
+    assert bot_user["display_name"]
