@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from bot.config import ConfigError, Settings, load_instrument, load_roster
 from bot.logs import configure_logging
+from bot.storage.migrate import DatabaseUnavailable
 
 
 def _settings() -> Settings:
@@ -68,6 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in exc.errors:
             print(f"error: {line}", file=sys.stderr)
         return 2
+    except DatabaseUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except LookupError as exc:
         print(f"error: {exc.args[0]}", file=sys.stderr)
         return 2
@@ -84,9 +88,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
         return asyncio.run(run_demo(args.db))
     if args.command == "db":
-        from bot.storage.migrate import upgrade
+        from bot.storage.migrate import upgrade_when_ready
 
-        upgrade(settings.database_url)
+        upgrade_when_ready(settings.database_url, settings.database_wait_seconds)
         print("database is at the newest schema")
         return 0
     if args.command == "pulse":
@@ -105,11 +109,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _pulse(settings: Settings, action: str, team_id: str) -> int:
     from bot.main import build
-    from bot.storage.migrate import upgrade
+    from bot.storage.migrate import upgrade_when_ready
     from scheduler import pulse_jobs
     from scheduler.delivery import deliver_due
 
-    await asyncio.to_thread(upgrade, settings.database_url)
+    await asyncio.to_thread(
+        upgrade_when_ready, settings.database_url, settings.database_wait_seconds
+    )
     respite = await build(settings)
     try:
         report = pulse_jobs.JobReport()
@@ -181,11 +187,13 @@ async def _check_reach(settings: Settings) -> int:
     """Teams members without a chat with the bot and not seen in an installed team."""
     from bot.platforms.teams.reach import reach
     from bot.storage.db import create_engine_async, session_factory
-    from bot.storage.migrate import upgrade
+    from bot.storage.migrate import upgrade_when_ready
     from bot.storage.teams_contacts import SqlTeamsContacts
 
     roster = load_roster(settings.respite_config)
-    await asyncio.to_thread(upgrade, settings.database_url)
+    await asyncio.to_thread(
+        upgrade_when_ready, settings.database_url, settings.database_wait_seconds
+    )
     engine = create_engine_async(settings.database_url)
     try:
         contacts = SqlTeamsContacts(session_factory(engine))

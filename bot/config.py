@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
     database_url: str = "sqlite:///respite.db"
+    # How long start-up waits for a database that is still starting before giving up.
+    database_wait_seconds: float = 60.0
     respite_config: Path = Path("respite.yaml")
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None

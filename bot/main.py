@@ -13,7 +13,7 @@ import socket
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
-from aiohttp import web
+from aiohttp import ClientSession, web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import SystemClock
@@ -50,8 +50,12 @@ class Respite:
     senders: dict[Platform, Sender] = field(default_factory=dict)
     # POST routes the platforms serve on the web app, by path.
     routes: dict[str, Handler] = field(default_factory=dict)
+    # What to close on shutdown besides the engine (HTTP sessions of the platform clients).
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def close(self) -> None:
+        for closer in self.closers:
+            await closer()
         await self.engine.dispose()
 
 
@@ -86,12 +90,16 @@ async def build(
     )
     lookups: dict[Platform, MemberLookup] = {}
     routes: dict[str, Handler] = {}
+    closers: list[Callable[[], Awaitable[None]]] = []
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     if token:
         from bot.platforms.slack.client import web_client
         from bot.platforms.slack.sender import SlackMemberLookup, SlackSender
 
-        client = web_client(token, settings.slack_api_url)
+        # One pooled HTTP session for every Web API call, instead of a connection per call.
+        http = ClientSession()
+        closers.append(http.close)
+        client = web_client(token, settings.slack_api_url, http)
         all_senders.setdefault(Platform.SLACK, SlackSender(client))
         lookups[Platform.SLACK] = SlackMemberLookup(client)
         if settings.slack_signing_secret:
@@ -148,6 +156,7 @@ async def build(
         engine=engine,
         deps=deps,
         runtime=runtime,
+        closers=closers,
         senders=all_senders,
         routes=routes,
     )

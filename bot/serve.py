@@ -11,7 +11,7 @@ from aiohttp import web
 
 from bot.config import ConfigError, Settings
 from bot.main import build
-from bot.storage.migrate import upgrade
+from bot.storage.migrate import upgrade_when_ready
 from bot.web import build_web_app
 from scheduler.member_sync import sync_members
 from scheduler.runner import SchedulerRunner
@@ -28,7 +28,9 @@ async def serve(settings: Settings, host: str, port: int) -> None:
                 "`python3 -c 'import secrets; print(secrets.token_hex(32))'`."
             ]
         )
-    await asyncio.to_thread(upgrade, settings.database_url)
+    await asyncio.to_thread(
+        upgrade_when_ready, settings.database_url, settings.database_wait_seconds
+    )
     respite = await build(settings)
     if not respite.routes:
         log.warning(

@@ -67,6 +67,9 @@ async def open_round(deps: Deps, team_id: str, report: JobReport | None = None) 
         ):
             queued += 1
     await deps.rounds.mark_invited(rnd.id, now)
+    if now >= rnd.remind_at:
+        # Opened late (after downtime, or by hand): the invitation is also the reminder.
+        await deps.rounds.mark_reminded(rnd.id, now)
     report.say(
         f"{team.id}: round {rnd.period_key} open until {_local(team, rnd.closes_at)}; "
         f"{queued} invitation(s) queued"

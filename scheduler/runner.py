@@ -7,11 +7,14 @@ holding the lease; outbox delivery runs everywhere, since claiming is safe to sh
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -28,6 +31,7 @@ from scheduler.member_sync import sync_members
 log = logging.getLogger(__name__)
 
 LEASE_TTL_SECONDS = 30.0
+STOP_GRACE_SECONDS = 20.0
 
 AfterTick = Callable[[Deps], Awaitable[None]]
 
@@ -43,11 +47,34 @@ class Runtime:
     member_store: MemberStore
     extra_ticks: list[AfterTick] = field(default_factory=list)
     is_leader: bool = False
+    stopping: bool = False
+    running: set[asyncio.Task[Any]] = field(default_factory=set)
 
 
 _RUNTIMES: dict[str, Runtime] = {}
 
+Job = Callable[..., Awaitable[None]]
 
+
+def tracked(job: Job) -> Job:
+    """Let `stop()` wait for a running job instead of cancelling it mid-send."""
+
+    @functools.wraps(job)
+    async def run(runtime_id: str, *args: Any) -> None:
+        rt = _RUNTIMES.get(runtime_id)
+        task = asyncio.current_task()
+        if rt is None or rt.stopping or task is None:
+            return
+        rt.running.add(task)
+        try:
+            await job(runtime_id, *args)
+        finally:
+            rt.running.discard(task)
+
+    return run
+
+
+@tracked
 async def run_lease(runtime_id: str) -> None:
     rt = _RUNTIMES[runtime_id]
     was = rt.is_leader
@@ -59,11 +86,15 @@ async def run_lease(runtime_id: str) -> None:
     if rt.is_leader != was:
         log.info("scheduler %s", "leading" if rt.is_leader else "standing by")
         if rt.is_leader:
-            await run_tick(runtime_id)
+            await _tick(rt)
 
 
+@tracked
 async def run_tick(runtime_id: str) -> None:
-    rt = _RUNTIMES[runtime_id]
+    await _tick(_RUNTIMES[runtime_id])
+
+
+async def _tick(rt: Runtime) -> None:
     if not rt.is_leader:
         return
     await pulse_jobs.tick(rt.deps)
@@ -71,18 +102,21 @@ async def run_tick(runtime_id: str) -> None:
         await extra(rt.deps)
 
 
+@tracked
 async def run_open(runtime_id: str, team_id: str) -> None:
     rt = _RUNTIMES[runtime_id]
     if rt.is_leader:
         await pulse_jobs.open_round(rt.deps, team_id)
 
 
+@tracked
 async def run_delivery(runtime_id: str) -> None:
     rt = _RUNTIMES[runtime_id]
     while await deliver_due(rt.queue, rt.senders, rt.deps.clock):
         pass
 
 
+@tracked
 async def run_member_sync(runtime_id: str) -> None:
     rt = _RUNTIMES[runtime_id]
     await sync_members(rt.directory, rt.member_lookups, rt.member_store, rt.deps.clock)
@@ -141,8 +175,14 @@ class SchedulerRunner:
             )
         self._scheduler.start()
 
-    async def stop(self) -> None:
+    async def stop(self, grace_seconds: float = STOP_GRACE_SECONDS) -> None:
+        """Start nothing new, let running jobs finish (a send is never cut in half), stop."""
+        self.runtime.stopping = True
         if self._scheduler.running:
+            self._scheduler.pause()
+            pending = [t for t in self.runtime.running if not t.done()]
+            if pending:
+                await asyncio.wait(pending, timeout=grace_seconds)
             self._scheduler.shutdown(wait=False)
         if self.runtime.is_leader:
             await self.runtime.lease.release()

@@ -56,6 +56,7 @@ def respite_env(
         SLACK_BOT_TOKEN="xoxb-test-token",
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=slack_api_url,
+        RESPITE_SECRET="serve-process-test-secret-0123456789abcdef",
         PYTHONUNBUFFERED="1",
     )
     env.update(extra)

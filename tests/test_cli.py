@@ -170,3 +170,17 @@ def test_demo_keeps_its_database_when_asked(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert target.exists()
     assert f"kept at {target}" in result.stdout
+
+
+def test_an_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
+    env = _env(tmp_path, roster_data(), DATABASE_WAIT_SECONDS="1")
+    env["DATABASE_URL"] = "postgresql://postgres@127.0.0.1:1/none"
+    result = run(["db", "upgrade"], env)
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1
+    assert (
+        "the database at postgresql+psycopg://postgres@127.0.0.1:1/none is not reachable"
+        in lines[0]
+    )
+    assert "Traceback" not in result.stderr

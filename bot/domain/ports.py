@@ -7,7 +7,7 @@ SQL and SDKs out of the conversation logic.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -184,7 +184,12 @@ class OutboxItem:
 class OutboxQueue(Protocol):
     """The delivery side of the outbox: claim due rows, then settle each one."""
 
-    async def claim(self, now: datetime, limit: int, lease_seconds: float) -> list[OutboxItem]: ...
+    async def claim(
+        self, now: datetime, limit: int, lease_seconds: float, platforms: Collection[Platform]
+    ) -> list[OutboxItem]:
+        """Due rows for these platforms only: a process without a platform's credentials
+        leaves that platform's messages waiting for one that has them."""
+        ...
 
     async def mark_sent(self, item_id: int, now: datetime) -> None: ...
 

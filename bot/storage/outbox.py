@@ -7,6 +7,7 @@ lease: a worker that dies mid-send leaves a row that becomes claimable again whe
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -59,12 +60,16 @@ class SqlOutbox:
             return False
         return True
 
-    async def claim(self, now: datetime, limit: int, lease_seconds: float) -> list[OutboxItem]:
+    async def claim(
+        self, now: datetime, limit: int, lease_seconds: float, platforms: Collection[Platform]
+    ) -> list[OutboxItem]:
+        if not platforms:
+            return []
         async with self._sessions.begin() as s:
             due = or_(
                 (outbox.c.status == "pending") & (outbox.c.not_before <= now),
                 (outbox.c.status == "sending") & (outbox.c.claimed_until <= now),
-            )
+            ) & outbox.c.platform.in_(sorted(p.value for p in platforms))
             rows = (
                 await s.execute(
                     select(outbox)

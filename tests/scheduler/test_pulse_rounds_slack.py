@@ -137,6 +137,19 @@ async def test_catch_up_after_downtime_opens_the_current_round(slack_app: SlackH
     assert await h.deliver() == len(CLINICIANS)
 
 
+async def test_catch_up_after_the_reminder_time_sends_one_message_each(
+    slack_app: SlackHarness,
+) -> None:
+    h = slack_app
+    # Down from Monday 09:00 until Wednesday 12:00, past the 48 h reminder: one message each.
+    h.clock.advance(timedelta(hours=51))
+    await pulse_jobs.tick(h.respite.deps)
+    await pulse_jobs.tick(h.respite.deps)
+    assert await h.deliver() == len(CLINICIANS)
+    for user in CLINICIANS:
+        assert len(await _dms_to(h, user)) == 1
+
+
 async def test_slack_429_is_retried_after_retry_after(slack_app: SlackHarness) -> None:
     h = slack_app
     h.clock.advance(timedelta(hours=1))

@@ -15,6 +15,7 @@ from bot.storage.lease import SqlLease
 from bot.storage.outbox import SqlOutbox
 
 NOW = datetime(2026, 11, 30, 10, tzinfo=UTC)
+SLACK = [Platform.SLACK]
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ async def test_enqueue_is_unique_by_key_and_round_trips_cards(
     to = Recipient(Platform.SLACK, user_id="U1")
     assert await box.enqueue("k1", to, _card(1), NOW)
     assert not await box.enqueue("k1", to, _card(2), NOW)
-    [item] = await box.claim(NOW, 10, 60)
+    [item] = await box.claim(NOW, 10, 60, SLACK)
     assert item.card == _card(1)
     assert item.recipient == to
     assert item.attempts == 1
@@ -47,7 +48,7 @@ async def test_concurrent_claimers_get_disjoint_rows(
     box = SqlOutbox(sessions, lambda: NOW)
     for i in range(40):
         await box.enqueue(f"k{i}", Recipient(Platform.SLACK, user_id=f"U{i}"), _card(i), NOW)
-    batches = await asyncio.gather(*(box.claim(NOW, 7, 60) for _ in range(8)))
+    batches = await asyncio.gather(*(box.claim(NOW, 7, 60, SLACK) for _ in range(8)))
     ids = [item.id for batch in batches for item in batch]
     assert len(ids) == len(set(ids)) == 40
 
@@ -59,16 +60,16 @@ async def test_a_lapsed_claim_is_claimed_again_and_settled_rows_are_not(
     to = Recipient(Platform.SLACK, user_id="U1")
     await box.enqueue("a", to, _card(1), NOW)
     await box.enqueue("b", to, _card(2), NOW)
-    first = await box.claim(NOW, 10, 60)
+    first = await box.claim(NOW, 10, 60, SLACK)
     assert len(first) == 2
     await box.mark_sent(first[0].id, NOW)
-    assert await box.claim(NOW + timedelta(seconds=30), 10, 60) == []
-    again = await box.claim(NOW + timedelta(seconds=61), 10, 60)  # the worker died mid-send
+    assert await box.claim(NOW + timedelta(seconds=30), 10, 60, SLACK) == []
+    again = await box.claim(NOW + timedelta(seconds=61), 10, 60, SLACK)  # the worker died mid-send
     assert [i.key for i in again] == [first[1].key]
     assert again[0].attempts == 2
     await box.defer(again[0].id, NOW + timedelta(minutes=5), "429")
-    assert await box.claim(NOW + timedelta(minutes=4), 10, 60) == []
-    assert len(await box.claim(NOW + timedelta(minutes=5), 10, 60)) == 1
+    assert await box.claim(NOW + timedelta(minutes=4), 10, 60, SLACK) == []
+    assert len(await box.claim(NOW + timedelta(minutes=5), 10, 60, SLACK)) == 1
     assert await box.pending_count() == 1
 
 
@@ -86,3 +87,14 @@ async def test_lease_has_one_holder_and_passes_on_when_it_lapses(
     assert not await leader.acquire(NOW + timedelta(seconds=42), 30)
     await standby.release()
     assert await leader.acquire(NOW + timedelta(seconds=43), 30)
+
+
+async def test_rows_wait_for_a_process_that_can_send_them(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    box = SqlOutbox(sessions, lambda: NOW)
+    await box.enqueue("s", Recipient(Platform.SLACK, user_id="U1"), _card(1), NOW)
+    await box.enqueue("t", Recipient(Platform.TEAMS, user_id="aad-1"), _card(2), NOW)
+    assert await box.claim(NOW, 10, 60, []) == []
+    assert [i.key for i in await box.claim(NOW, 10, 60, [Platform.TEAMS])] == ["t"]
+    assert [i.key for i in await box.claim(NOW, 10, 60, SLACK)] == ["s"]
