@@ -15,18 +15,29 @@ from dataclasses import dataclass, field
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.calendar_feed import IcsCalendarFeed
 from bot.clock import SystemClock
 from bot.config import RosterConfig, Settings, load_instrument, load_roster
 from bot.domain.directory import RosterDirectory
 from bot.domain.instrument import Instrument
 from bot.domain.messages import Platform
-from bot.domain.ports import Clock, MemberLookup, Sender
+from bot.domain.ports import (
+    CalendarFeed,
+    Clock,
+    DoNotDisturb,
+    MemberLookup,
+    Sender,
+    TimezoneLookup,
+)
+from bot.storage.breaks import SqlBreakStore
 from bot.storage.db import create_engine_async, session_factory
 from bot.storage.lease import SqlLease
 from bot.storage.members import SqlMemberSync
 from bot.storage.outbox import SqlOutbox
 from bot.storage.rounds import SqlRoundStore
 from handlers.deps import Deps
+from scheduler.boundaries import WorkBoundaries
+from scheduler.breaks_jobs import BreakTicker
 from scheduler.periods import CronCalendar
 from scheduler.runner import Runtime
 
@@ -57,6 +68,7 @@ async def build(
     clock: Clock | None = None,
     roster: RosterConfig | None = None,
     senders: Mapping[Platform, Sender] | None = None,
+    calendar_feed: CalendarFeed | None = None,
 ) -> Respite:
     clock = clock or SystemClock()
     roster = roster or load_roster(settings.respite_config)
@@ -67,6 +79,7 @@ async def build(
     members = SqlMemberSync(sessions)
     directory = RosterDirectory(roster.team_list)
     directory.apply_synced(await members.load())
+    breaks = SqlBreakStore(sessions)
     deps = Deps(
         instrument=instrument,
         directory=directory,
@@ -74,10 +87,13 @@ async def build(
         rounds=SqlRoundStore(sessions, instrument),
         outbox=outbox,
         clock=clock,
+        breaks=breaks,
     )
     all_senders: dict[Platform, Sender] = dict(senders or {})
     lookups: dict[Platform, MemberLookup] = {}
     routes: dict[str, Handler] = {}
+    dnd: dict[Platform, DoNotDisturb] = {}
+    timezones: dict[Platform, TimezoneLookup] = {}
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     if token:
         from bot.platforms.slack.client import web_client
@@ -86,6 +102,11 @@ async def build(
         client = web_client(token, settings.slack_api_url)
         all_senders.setdefault(Platform.SLACK, SlackSender(client))
         lookups[Platform.SLACK] = SlackMemberLookup(client)
+        from bot.platforms.slack.people import SlackPeople
+
+        people = SlackPeople(client)
+        dnd[Platform.SLACK] = people
+        timezones[Platform.SLACK] = people
         if settings.slack_signing_secret:
             from bot.platforms.slack.app import build_slack_app, slack_route
 
@@ -101,7 +122,14 @@ async def build(
         directory=directory,
         member_lookups=lookups,
         member_store=members,
+        boundaries=WorkBoundaries(directory, breaks, dnd),
     )
+    feed = calendar_feed or IcsCalendarFeed(
+        timeout=settings.calendar_timeout_seconds,
+        max_bytes=settings.calendar_max_bytes,
+        allow_private=settings.calendar_allow_private,
+    )
+    runtime.extra_ticks.append(BreakTicker(breaks, feed, timezones))
     return Respite(
         settings=settings,
         roster=roster,

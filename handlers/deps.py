@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain.instrument import Instrument
-from bot.domain.ports import Clock, Directory, Outbox, PeriodCalendar, RoundStore
+from bot.domain.ports import BreakStore, Clock, Directory, Outbox, PeriodCalendar, RoundStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,3 +16,4 @@ class Deps:
     rounds: RoundStore
     outbox: Outbox
     clock: Clock
+    breaks: BreakStore | None = None

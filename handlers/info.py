@@ -11,6 +11,7 @@ HELP_TOPICS = (
     ("help", "this message"),
     ("privacy", "what Respite stores and who can see what"),
     ("digest", "team leads: the latest team digest"),
+    ("breaks", "break prompts between sessions: status, on, off, at, hours, pause, resume"),
 )
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bot.domain.break_cards import BREAK_DONE, BREAK_PAUSE, BREAK_SKIP, BREAK_SNOOZE
 from bot.domain.events import ButtonPress, Command, FormSubmission, Outcome, Reply
 from bot.domain.messages import Card
 from bot.domain.pulse import PULSE_FORM, START_CHECKIN
-from handlers import checkin, digests, info
+from handlers import breaks, checkin, digests, info
 from handlers.deps import Deps
 
 CommandHandler = Callable[[Deps, Command], Awaitable[Outcome]]
@@ -23,12 +24,17 @@ SUBCOMMANDS: dict[str, CommandHandler] = {
     "help": info.help_,
     "privacy": info.privacy,
     "digest": digests.on_demand,
+    "breaks": breaks.command,
 }
 
 COMMANDS["checkin"] = checkin.start
 
 BUTTONS: dict[str, ButtonHandler] = {
     START_CHECKIN: checkin.start,
+    BREAK_DONE: breaks.done,
+    BREAK_SNOOZE: breaks.snooze,
+    BREAK_SKIP: breaks.skip_today,
+    BREAK_PAUSE: breaks.pause,
 }
 
 FORMS: dict[str, FormHandler] = {

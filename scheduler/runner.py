@@ -19,7 +19,14 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.domain.directory import RosterDirectory
 from bot.domain.messages import Platform
-from bot.domain.ports import Lease, MemberLookup, MemberStore, OutboxQueue, SenderMap
+from bot.domain.ports import (
+    Boundaries,
+    Lease,
+    MemberLookup,
+    MemberStore,
+    OutboxQueue,
+    SenderMap,
+)
 from handlers.deps import Deps
 from scheduler import pulse_jobs
 from scheduler.delivery import deliver_due
@@ -43,6 +50,7 @@ class Runtime:
     member_store: MemberStore
     extra_ticks: list[AfterTick] = field(default_factory=list)
     is_leader: bool = False
+    boundaries: Boundaries | None = None
 
 
 _RUNTIMES: dict[str, Runtime] = {}
@@ -79,7 +87,7 @@ async def run_open(runtime_id: str, team_id: str) -> None:
 
 async def run_delivery(runtime_id: str) -> None:
     rt = _RUNTIMES[runtime_id]
-    while await deliver_due(rt.queue, rt.senders, rt.deps.clock):
+    while await deliver_due(rt.queue, rt.senders, rt.deps.clock, boundaries=rt.boundaries):
         pass
 
 

@@ -39,7 +39,12 @@ class SqlOutbox:
         self._now = clock_now
 
     async def enqueue(
-        self, key: str, recipient: Recipient, card: Card, not_before: datetime
+        self,
+        key: str,
+        recipient: Recipient,
+        card: Card,
+        not_before: datetime,
+        drop_after: datetime | None = None,
     ) -> bool:
         try:
             async with self._sessions.begin() as s:
@@ -52,6 +57,7 @@ class SqlOutbox:
                         status="pending",
                         attempts=0,
                         not_before=not_before,
+                        drop_after=drop_after,
                         created_at=self._now(),
                     )
                 )
@@ -92,6 +98,7 @@ class SqlOutbox:
                     recipient=recipient_from_dict(r.recipient),
                     card=card_from_dict(r.card),
                     attempts=r.attempts + 1,
+                    drop_after=r.drop_after,
                 )
                 for r in rows
             ]
@@ -122,6 +129,14 @@ class SqlOutbox:
                 .values(status="failed", claimed_until=None, last_error=error[:500])
             )
 
+    async def drop(self, item_id: int, reason: str) -> None:
+        async with self._sessions.begin() as s:
+            await s.execute(
+                update(outbox)
+                .where(outbox.c.id == item_id)
+                .values(status="dropped", claimed_until=None, last_error=reason[:500])
+            )
+
     async def pending_count(self) -> int:
         async with self._sessions() as s:
             count = await s.scalar(
@@ -129,5 +144,6 @@ class SqlOutbox:
                 .select_from(outbox)
                 .where(outbox.c.status != "sent")
                 .where(outbox.c.status != "failed")
+                .where(outbox.c.status != "dropped")
             )
             return int(count or 0)
