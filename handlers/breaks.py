@@ -57,12 +57,13 @@ async def _load(deps: Deps, actor: Actor) -> tuple[BreakStore, Team, BreakSettin
     team = deps.directory.team_of(actor.platform, actor.user_id)
     if team is None:
         return NOT_MEMBER
-    current = await store.get(actor.platform, actor.user_id) or BreakSettings(
-        actor.platform.value, actor.user_id, team.id
+    stored = await store.get(actor.platform, actor.user_id)
+    current = replace(
+        stored or BreakSettings(actor.platform.value, actor.user_id, team.id), team_id=team.id
     )
-    current = replace(current, team_id=team.id)
     if current.timezone is None and zone(actor.timezone):
         current = replace(current, timezone=actor.timezone)
+        await store.save(current, deps.clock.now())
     return store, team, current
 
 
@@ -136,7 +137,7 @@ async def command(deps: Deps, cmd: Command) -> Outcome:
             "pause": "Break prompts paused",
             "zone": "Time zone saved",
         }[change.action]
-    if updated != current or change.action != "status":
+    if change.action != "status":
         await store.save(updated, now)
     eff = effective(updated, team)
     note = f"Change them with: {USAGE}"
