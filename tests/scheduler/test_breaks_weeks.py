@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
@@ -64,7 +65,7 @@ async def test_two_weeks_across_spring_forward_in_new_york(
     assert utc_hours == {15, 14}  # EST before the change, EDT after
     # Prompts never repeat the same practice back to back for one person.
     titles = [s.card.title for s in rec.to("U001")]
-    assert all(a != b for a, b in zip(titles, titles[1:], strict=False))
+    assert all(a != b for a, b in itertools.pairwise(titles))
     # Team-week totals only.
     prompted, done, skipped = await respite.deps.breaks.break_uptake(  # type: ignore[union-attr]
         "riverside", datetime(2027, 3, 8, 5, tzinfo=UTC), datetime(2027, 3, 22, 4, tzinfo=UTC)
