@@ -45,6 +45,8 @@ class FakeSlackApi:
         self.dnd: dict[str, bool] = {}
         app = web.Application()
         app.router.add_post("/api/{method}", self._handle)
+        # slack_sdk reads some methods (users.info, dnd.info) with GET and query parameters.
+        app.router.add_get("/api/{method}", self._handle)
         app.router.add_post("/response/{token}", self._response_url)
         self.responses: list[dict[str, Any]] = []
         self._server = TestServer(app, host="127.0.0.1")

@@ -30,7 +30,7 @@ class SlackPeople:
         try:
             resp = await self._client.users_info(user=user_id)
         except SlackApiError as exc:
-            log.warning("users.info failed: %s", exc.response.get("error", "error"))
+            log.warning("users.info failed: %s", _error(exc))
             return None
         user = resp.get("user") or {}
         tz = user.get("tz")
@@ -43,7 +43,7 @@ class SlackPeople:
         try:
             resp = await self._client.dnd_info(user=user_id)
         except SlackApiError as exc:
-            log.warning("dnd.info failed: %s", exc.response.get("error", "error"))
+            log.warning("dnd.info failed: %s", _error(exc))
             return None
         result = dnd_end(dict(resp.data) if isinstance(resp.data, dict) else {}, now)
         self._dnd[user_id] = (now + self._cache_for, result)
@@ -67,3 +67,8 @@ def dnd_end(info: dict[str, object], now: datetime) -> datetime | None:
         if start and end and start <= now < end:
             return end
     return None
+
+
+def _error(exc: SlackApiError) -> str:
+    data = exc.response.data
+    return str(data.get("error", "error")) if isinstance(data, dict) else "error"
