@@ -85,6 +85,7 @@ class BreakTicker:
         self._timezones = dict(timezones or {})
         self._batch = batch
         self._synced: dict[str, frozenset[str]] = {}
+        self._tz_pending = True  # until a look finds nobody left to ask about
 
     async def __call__(self, deps: Deps) -> None:
         await self.tick(deps)
@@ -110,12 +111,16 @@ class BreakTicker:
         for team in deps.directory.teams():
             if self._synced.get(team.id) == team.members:
                 continue
-            await self._store.ensure_people(team.id, team.platform, team.members, now)
+            if await self._store.ensure_people(team.id, team.platform, team.members, now):
+                self._tz_pending = True
             self._synced[team.id] = team.members
 
     async def resolve_timezones(self, now: datetime) -> None:
         """Learn a few people's time zones from the platform each tick (rate-limit friendly)."""
+        if not self._tz_pending:
+            return
         pending = await self._store.pending_timezones(TIMEZONE_LOOKUPS_PER_TICK)
+        self._tz_pending = len(pending) == TIMEZONE_LOOKUPS_PER_TICK
         for platform, user_id in pending:
             lookup = self._timezones.get(platform)
             found: str | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.domain.messages import Button, Card
 
@@ -118,6 +119,7 @@ def next_practice(user_id: str, last: int | None) -> int:
     return (last + person_stride(user_id)) % len(PRACTICES)
 
 
+@lru_cache(maxsize=1024)
 def prompt_card(practice_index: int, slot_key: str) -> Card:
     practice = PRACTICES[practice_index % len(PRACTICES)]
     return Card(

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.team import Team, WorkPattern
@@ -125,7 +126,11 @@ def next_working_start(eff: Effective, when: datetime) -> datetime:
 
 def week_bounds(tz: ZoneInfo, when: datetime) -> tuple[datetime, datetime]:
     """Monday 00:00 to the next Monday 00:00, local to `tz`, as UTC instants."""
-    day = local_date(when, tz)
+    return _week_of(tz, local_date(when, tz))
+
+
+@lru_cache(maxsize=1024)
+def _week_of(tz: ZoneInfo, day: date) -> tuple[datetime, datetime]:
     monday = day - timedelta(days=day.weekday())
     return at_local(monday, time(0), tz), at_local(monday + timedelta(days=7), time(0), tz)
 
@@ -158,15 +163,21 @@ def breaks_on(eff: Effective, day: date) -> bool:
 
 def fixed_slots(eff: Effective, day: date) -> list[Slot]:
     """The day's fixed break times that fall inside working hours, in order."""
+    return list(_fixed_slots(eff, day))
+
+
+@lru_cache(maxsize=8192)
+def _fixed_slots(eff: Effective, day: date) -> tuple[Slot, ...]:
+    # Most people share their team's defaults, so a tick computes each day's slots once.
     if not breaks_on(eff, day):
-        return []
+        return ()
     slots = []
     for clock in sorted(set(eff.times)):
         if eff.work.start <= clock < eff.work.end:
             at = at_local(day, clock, eff.tz)
             if in_working_hours(eff, at):  # a time skipped by a spring-forward jump may fall out
                 slots.append(Slot(at, slot_key(day, clock)))
-    return slots
+    return tuple(slots)
 
 
 def next_fixed_slot(eff: Effective, after: datetime) -> Slot | None:
@@ -175,7 +186,7 @@ def next_fixed_slot(eff: Effective, after: datetime) -> Slot | None:
         return None
     first = local_date(after, eff.tz)
     for offset in range(HORIZON_DAYS):
-        for slot in fixed_slots(eff, first + timedelta(days=offset)):
+        for slot in _fixed_slots(eff, first + timedelta(days=offset)):
             if slot.at > after:
                 return slot
     return None

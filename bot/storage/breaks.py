@@ -180,24 +180,32 @@ class SqlBreakStore:
         async with self._sessions.begin() as s:
             created_at = min((p.not_before for p in prompts), default=None)
             if prompts:
-                stmt = self._insert(s, outbox).values(
+                cards: dict[int, dict[str, Any]] = {}  # many prompts share one card
+                stmt = (
+                    self._insert(s, outbox)
+                    .on_conflict_do_nothing(index_elements=["key"])
+                    .returning(outbox.c.key)
+                )
+                result = await s.execute(
+                    stmt,
                     [
                         {
                             "key": p.key,
                             "platform": p.recipient.platform.value,
                             "recipient": recipient_to_dict(p.recipient),
-                            "card": card_to_dict(p.card),
+                            "card": cards.get(id(p.card))
+                            or cards.setdefault(id(p.card), card_to_dict(p.card)),
                             "status": "pending",
                             "attempts": 0,
                             "not_before": p.not_before,
                             "drop_after": p.drop_after,
                             "created_at": created_at,
+                            "claimed_until": None,
+                            "sent_at": None,
+                            "last_error": None,
                         }
                         for p in prompts
-                    ]
-                )
-                result = await s.execute(
-                    stmt.on_conflict_do_nothing(index_elements=["key"]).returning(outbox.c.key)
+                    ],
                 )
                 queued = {row[0] for row in result}
                 counts: dict[tuple[str, datetime], tuple[datetime, int]] = {}
