@@ -124,6 +124,9 @@ async def run_demo(db_path: str | None, write: Callable[[str], None] = print) ->
             shutil.rmtree(tmp, ignore_errors=True)
     if db_path:
         write(f"\nThe demo database is kept at {db_path}.")
+    from bot.demo_breaks import run_breaks_demo
+
+    await run_breaks_demo(write)
     return 0
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -216,32 +216,23 @@ class SqlBreakStore:
                         counts[key] = (end, n + 1)
                 for (team_id, week_start), (week_end, n) in counts.items():
                     await self._bump(s, team_id, (week_start, week_end), "prompted", n)
-            if advances:
-                await s.execute(
-                    update(break_people)
-                    .where(
-                        break_people.c.platform == bindparam("b_platform"),
-                        break_people.c.user_id == bindparam("b_user"),
-                        break_people.c.next_at == bindparam("b_old"),
+            # People sharing a plan (a team's defaults) move on together: one statement per
+            # group, not per person. A row moves only if it still holds what the tick read.
+            groups: dict[tuple[Any, ...], list[str]] = {}
+            for a in advances:
+                key = (a.platform, a.old_next_at, a.next_at, a.next_slot, a.last_practice)
+                groups.setdefault(key, []).append(a.user_id)
+            for (platform, old, next_at, next_slot, practice), users in groups.items():
+                for start in range(0, len(users), 500):
+                    await s.execute(
+                        update(break_people)
+                        .where(
+                            break_people.c.platform == platform,
+                            break_people.c.user_id.in_(users[start : start + 500]),
+                            break_people.c.next_at == old,
+                        )
+                        .values(next_at=next_at, next_slot=next_slot, last_practice=practice)
                     )
-                    .values(
-                        next_at=bindparam("b_next_at"),
-                        next_slot=bindparam("b_next_slot"),
-                        last_practice=bindparam("b_practice"),
-                    )
-                    .execution_options(synchronize_session=False),
-                    [
-                        {
-                            "b_platform": a.platform,
-                            "b_user": a.user_id,
-                            "b_old": a.old_next_at,
-                            "b_next_at": a.next_at,
-                            "b_next_slot": a.next_slot,
-                            "b_practice": a.last_practice,
-                        }
-                        for a in advances
-                    ],
-                )
         return len(queued)
 
     async def _bump(
