@@ -365,7 +365,7 @@ def parse_command(args: str, today: date) -> Change:
                 raise CommandError("give one calendar address, or off")
             if rest[0].lower() == "off":
                 return Change("calendar", {"calendar_url": None})
-            url = rest[0].strip("<>")
+            url = rest[0].strip("<>").split("|")[0]  # Slack may send <url|label>
             if not re.match(r"^(https?|webcal)://\S+$", url, re.IGNORECASE):
                 # Never repeat the address back: it is a secret.
                 raise CommandError("that is not an https:// (or webcal://) calendar address")

@@ -220,8 +220,8 @@ class SqlBreakStore:
             # group, not per person. A row moves only if it still holds what the tick read.
             groups: dict[tuple[Any, ...], list[str]] = {}
             for a in advances:
-                key = (a.platform, a.old_next_at, a.next_at, a.next_slot, a.last_practice)
-                groups.setdefault(key, []).append(a.user_id)
+                plan = (a.platform, a.old_next_at, a.next_at, a.next_slot, a.last_practice)
+                groups.setdefault(plan, []).append(a.user_id)
             for (platform, old, next_at, next_slot, practice), users in groups.items():
                 for start in range(0, len(users), 500):
                     await s.execute(
