@@ -372,7 +372,8 @@ def parse_command(args: str, today: date) -> Change:
             return Change("calendar", {"calendar_url": re.sub("^webcal", "https", url, flags=re.I)})
     except CommandError as exc:
         raise CommandError(f"{exc}. Write it like: {FORMS[verb]}") from None
-    raise CommandError(f"I don't know “breaks {' '.join(words)[:40]}”. Try: {USAGE}")
+    # Only the first word is repeated back: the rest may hold a calendar address.
+    raise CommandError(f"I don't know “breaks {verb[:20]}”. Try: {USAGE}")
 
 
 def _pause_until(rest: list[str], today: date) -> date:

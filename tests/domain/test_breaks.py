@@ -174,6 +174,7 @@ def test_commands_parse(args: str, action: str, values: dict[str, object]) -> No
         ("zone Mars/Olympus", "breaks zone Europe/London"),
         ("calendar ftp://secret.example/token123", "breaks calendar https://"),
         ("sometimes", "breaks status"),
+        ("calender https://cal.example/token123/basic.ics", "breaks calendar https://"),
     ],
 )
 def test_malformed_commands_show_the_right_form(args: str, shows: str) -> None:

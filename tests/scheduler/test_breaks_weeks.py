@@ -207,3 +207,25 @@ async def test_late_tick_after_downtime_skips_stale_prompts(
     assert rec.sent == []
     await run_until(respite, clock, datetime(2026, 11, 30, 16, 0, tzinfo=UTC))
     assert {s.at.time() for s in rec.to("U001")} == {time(14, 50), time(15, 50)}
+
+
+async def test_teams_words_reach_the_same_handlers(
+    database_url: str, closing: list[object]
+) -> None:
+    """Teams sends `breaks ...` as Command(name="respite") with the user's zone on the Actor."""
+    from bot.domain.events import Actor, Command
+    from bot.domain.messages import Platform
+    from handlers import router
+
+    clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    roster = roster_data(platform="teams", timezone="Europe/London", members=["29:abc"])
+    respite, _rec = await build_sim(database_url, clock, roster)
+    closing.append(respite)
+    actor = Actor(Platform.TEAMS, "29:abc", timezone="Asia/Kolkata")
+    reply = await router.on_command(respite.deps, Command(actor, "respite", "breaks at 09:30"))
+    assert isinstance(reply, Reply) and reply.card.title == "Break times saved"
+    fields = {f.label: f.value for f in reply.card.fields}
+    assert fields["Time zone"] == "Asia/Kolkata"
+    assert fields["Next prompt"] == "Tue 01 Dec, 09:30"  # 08:00 UTC is 13:30 in Kolkata
+    stored = await respite.deps.breaks.get(Platform.TEAMS, "29:abc")  # type: ignore[union-attr]
+    assert stored is not None and stored.timezone == "Asia/Kolkata"
