@@ -150,6 +150,16 @@ class SqlBreakStore:
                 )
                 created += len(result.all())
                 # Someone who moved team: follow them, and re-plan with the new team's defaults.
+                # Someone who left and came back (a dormant row): re-plan them too.
+                await s.execute(
+                    update(break_people)
+                    .where(
+                        break_people.c.platform == platform.value,
+                        break_people.c.user_id.in_(chunk),
+                        break_people.c.next_at.is_(None),
+                    )
+                    .values(next_at=now, next_slot=None)
+                )
                 await s.execute(
                     update(break_people)
                     .where(

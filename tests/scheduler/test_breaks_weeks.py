@@ -229,3 +229,23 @@ async def test_teams_words_reach_the_same_handlers(
     assert fields["Next prompt"] == "Tue 01 Dec, 09:30"  # 08:00 UTC is 13:30 in Kolkata
     stored = await respite.deps.breaks.get(Platform.TEAMS, "29:abc")  # type: ignore[union-attr]
     assert stored is not None and stored.timezone == "Asia/Kolkata"
+
+
+async def test_member_who_leaves_and_returns_is_planned_again(
+    database_url: str, closing: list[object]
+) -> None:
+    # The admin removes U003 from the roster and restarts; later adds them back and restarts.
+    clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    without = roster_data(timezone="UTC", members=["U001", "U002"])
+    respite, rec = await build_sim(database_url, clock, _roster("UTC"))
+    closing.append(respite)
+    await ticker(respite).tick(respite.deps)
+    smaller, rec2 = await build_sim(database_url, clock, without)
+    closing.append(smaller)
+    await run_until(smaller, clock, datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
+    assert rec2.to("U003") == [] and len(rec2.to("U001")) == 2
+    again, rec3 = await build_sim(database_url, clock, _roster("UTC"))
+    closing.append(again)
+    await run_until(again, clock, datetime(2026, 11, 30, 16, 0, tzinfo=UTC))
+    assert len(rec3.to("U003")) == 2  # 14:50 and 15:50
+    assert rec.sent == []
