@@ -13,8 +13,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import String, and_, any_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -232,13 +233,23 @@ class SqlBreakStore:
             for a in advances:
                 plan = (a.platform, a.old_next_at, a.next_at, a.next_slot, a.last_practice)
                 groups.setdefault(plan, []).append(a.user_id)
+            postgres = s.bind is not None and s.bind.dialect.name == "postgresql"
             for (platform, old, next_at, next_slot, practice), users in groups.items():
-                for start in range(0, len(users), 500):
+                step = len(users) if postgres else 500
+                for start in range(0, len(users), step):
+                    chunk = users[start : start + step]
+                    # One array parameter on PostgreSQL: a short statement its driver parses
+                    # once, however many people move together.
+                    who = (
+                        break_people.c.user_id == any_(bindparam("users", chunk, ARRAY(String)))
+                        if postgres
+                        else break_people.c.user_id.in_(chunk)
+                    )
                     await s.execute(
                         update(break_people)
                         .where(
                             break_people.c.platform == platform,
-                            break_people.c.user_id.in_(users[start : start + 500]),
+                            who,
                             break_people.c.next_at == old,
                         )
                         .values(next_at=next_at, next_slot=next_slot, last_practice=practice)
