@@ -9,11 +9,12 @@ two overlapping ticks or a restart never send a slot twice.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import String, and_, any_, bindparam, func, or_, select, update
+from sqlalchemy import String, and_, any_, bindparam, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Row
@@ -25,8 +26,19 @@ from bot.domain.ports import Advance, DueBreak, QueuedPrompt
 from bot.domain.team import WorkPattern
 from bot.storage.outbox import recipient_to_dict
 from bot.storage.tables import break_people, break_uptake, outbox
+from bot.storage.types import UtcDateTime
 
 OUTCOMES = ("done", "skipped")
+
+PG_QUEUE = text(
+    "INSERT INTO outbox (key, platform, recipient, card, status, attempts, not_before, "
+    "drop_after, created_at) "
+    "SELECT k, p, CAST(r AS json), CAST(c AS json), 'pending', 0, nb, da, :created_at "
+    "FROM unnest(CAST(:keys AS text[]), CAST(:platforms AS text[]), CAST(:recipients AS text[]), "
+    "CAST(:cards AS text[]), CAST(:not_before AS timestamptz[]), "
+    "CAST(:drop_after AS timestamptz[])) AS t(k, p, r, c, nb, da) "
+    "ON CONFLICT (key) DO NOTHING RETURNING key"
+).bindparams(bindparam("created_at", type_=UtcDateTime()))
 
 
 def _times_to_json(times: Sequence[time] | None) -> list[str] | None:
@@ -191,34 +203,7 @@ class SqlBreakStore:
         async with self._sessions.begin() as s:
             created_at = min((p.not_before for p in prompts), default=None)
             if prompts:
-                cards: dict[int, dict[str, Any]] = {}  # many prompts share one card
-                stmt = (
-                    self._insert(s, outbox)
-                    .on_conflict_do_nothing(index_elements=["key"])
-                    .returning(outbox.c.key)
-                )
-                result = await s.execute(
-                    stmt,
-                    [
-                        {
-                            "key": p.key,
-                            "platform": p.recipient.platform.value,
-                            "recipient": recipient_to_dict(p.recipient),
-                            "card": cards.get(id(p.card))
-                            or cards.setdefault(id(p.card), card_to_dict(p.card)),
-                            "status": "pending",
-                            "attempts": 0,
-                            "not_before": p.not_before,
-                            "drop_after": p.drop_after,
-                            "created_at": created_at,
-                            "claimed_until": None,
-                            "sent_at": None,
-                            "last_error": None,
-                        }
-                        for p in prompts
-                    ],
-                )
-                queued = {row[0] for row in result}
+                queued = await self._queue_prompts(s, prompts, created_at)
                 counts: dict[tuple[str, datetime], tuple[datetime, int]] = {}
                 for p in prompts:
                     if p.key in queued and p.counted:
@@ -255,6 +240,61 @@ class SqlBreakStore:
                         .values(next_at=next_at, next_slot=next_slot, last_practice=practice)
                     )
         return len(queued)
+
+    async def _queue_prompts(
+        self, s: AsyncSession, prompts: Sequence[QueuedPrompt], created_at: datetime | None
+    ) -> set[str]:
+        """Insert outbox rows, skipping keys already queued; returns the keys inserted."""
+        assert s.bind is not None
+        if s.bind.dialect.name == "postgresql":
+            # One statement over arrays: a handful of parameters however many prompts, so the
+            # driver parses one short statement instead of thousands of placeholders.
+            texts: dict[int, str] = {}
+            result = await s.execute(
+                PG_QUEUE,
+                {
+                    "keys": [p.key for p in prompts],
+                    "platforms": [p.recipient.platform.value for p in prompts],
+                    "recipients": [json.dumps(recipient_to_dict(p.recipient)) for p in prompts],
+                    "cards": [
+                        texts.get(id(p.card))
+                        or texts.setdefault(id(p.card), json.dumps(card_to_dict(p.card)))
+                        for p in prompts
+                    ],
+                    "not_before": [p.not_before for p in prompts],
+                    "drop_after": [p.drop_after for p in prompts],
+                    "created_at": created_at,
+                },
+            )
+            return {row[0] for row in result}
+        cards: dict[int, dict[str, Any]] = {}  # many prompts share one card
+        stmt = (
+            self._insert(s, outbox)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(outbox.c.key)
+        )
+        result = await s.execute(
+            stmt,
+            [
+                {
+                    "key": p.key,
+                    "platform": p.recipient.platform.value,
+                    "recipient": recipient_to_dict(p.recipient),
+                    "card": cards.get(id(p.card))
+                    or cards.setdefault(id(p.card), card_to_dict(p.card)),
+                    "status": "pending",
+                    "attempts": 0,
+                    "not_before": p.not_before,
+                    "drop_after": p.drop_after,
+                    "created_at": created_at,
+                    "claimed_until": None,
+                    "sent_at": None,
+                    "last_error": None,
+                }
+                for p in prompts
+            ],
+        )
+        return {row[0] for row in result}
 
     async def _bump(
         self, s: AsyncSession, team_id: str, week: tuple[datetime, datetime], column: str, n: int
