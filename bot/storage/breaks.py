@@ -33,10 +33,11 @@ OUTCOMES = ("done", "skipped")
 PG_QUEUE = text(
     "INSERT INTO outbox (key, platform, recipient, card, status, attempts, not_before, "
     "drop_after, created_at) "
-    "SELECT k, p, CAST(r AS json), CAST(c AS json), 'pending', 0, nb, da, :created_at "
-    "FROM unnest(CAST(:keys AS text[]), CAST(:platforms AS text[]), CAST(:recipients AS text[]), "
-    "CAST(:cards AS text[]), CAST(:not_before AS timestamptz[]), "
-    "CAST(:drop_after AS timestamptz[])) AS t(k, p, r, c, nb, da) "
+    "SELECT k, p, json_build_object('platform', p, 'user_id', u, 'channel_id', ch), "
+    "CAST((CAST(:cards AS text[]))[ci] AS json), 'pending', 0, nb, da, :created_at "
+    "FROM unnest(CAST(:keys AS text[]), CAST(:platforms AS text[]), CAST(:users AS text[]), "
+    "CAST(:channels AS text[]), CAST(:card_index AS int[]), CAST(:not_before AS timestamptz[]), "
+    "CAST(:drop_after AS timestamptz[])) AS t(k, p, u, ch, ci, nb, da) "
     "ON CONFLICT (key) DO NOTHING RETURNING key"
 ).bindparams(bindparam("created_at", type_=UtcDateTime()))
 
@@ -249,18 +250,22 @@ class SqlBreakStore:
         if s.bind.dialect.name == "postgresql":
             # One statement over arrays: a handful of parameters however many prompts, so the
             # driver parses one short statement instead of thousands of placeholders.
-            texts: dict[int, str] = {}
+            # Each distinct card is sent once; rows refer to it by position (1-based).
+            positions: dict[int, int] = {}
+            texts: list[str] = []
+            for p in prompts:
+                if id(p.card) not in positions:
+                    texts.append(json.dumps(card_to_dict(p.card)))
+                    positions[id(p.card)] = len(texts)
             result = await s.execute(
                 PG_QUEUE,
                 {
                     "keys": [p.key for p in prompts],
                     "platforms": [p.recipient.platform.value for p in prompts],
-                    "recipients": [json.dumps(recipient_to_dict(p.recipient)) for p in prompts],
-                    "cards": [
-                        texts.get(id(p.card))
-                        or texts.setdefault(id(p.card), json.dumps(card_to_dict(p.card)))
-                        for p in prompts
-                    ],
+                    "users": [p.recipient.user_id for p in prompts],
+                    "channels": [p.recipient.channel_id for p in prompts],
+                    "cards": texts,
+                    "card_index": [positions[id(p.card)] for p in prompts],
                     "not_before": [p.not_before for p in prompts],
                     "drop_after": [p.drop_after for p in prompts],
                     "created_at": created_at,
