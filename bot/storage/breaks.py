@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from typing import Any
 
 from sqlalchemy import String, and_, any_, bindparam, func, or_, select, text, update
@@ -24,8 +24,7 @@ from bot.domain.breaks import BreakSettings
 from bot.domain.messages import Platform, card_to_dict
 from bot.domain.ports import Advance, DueBreak, QueuedPrompt
 from bot.domain.team import WorkPattern
-from bot.storage.outbox import recipient_to_dict
-from bot.storage.tables import break_people, break_uptake, outbox
+from bot.storage.tables import break_people, break_uptake
 from bot.storage.types import UtcDateTime
 
 OUTCOMES = ("done", "skipped")
@@ -40,6 +39,24 @@ PG_QUEUE = text(
     "CAST(:drop_after AS timestamptz[])) AS t(k, p, u, ch, ci, nb, da) "
     "ON CONFLICT (key) DO NOTHING RETURNING key"
 ).bindparams(bindparam("created_at", type_=UtcDateTime()))
+
+
+SQLITE_QUEUE = text(
+    "INSERT INTO outbox (key, platform, recipient, card, status, attempts, not_before, "
+    "drop_after, created_at) "
+    "SELECT r.value ->> 0, r.value ->> 1, json_object('platform', r.value ->> 1, "
+    "'user_id', r.value ->> 2, 'channel_id', r.value ->> 3), "
+    "json_extract(:cards, '$[' || (r.value ->> 4) || ']'), 'pending', 0, r.value ->> 5, "
+    "r.value ->> 6, :created_at FROM json_each(:rows) AS r WHERE true "
+    "ON CONFLICT (key) DO NOTHING RETURNING key"
+)
+
+
+def _sqlite_time(value: datetime | None) -> str | None:
+    """The text form SQLAlchemy's SQLite dialect stores, so comparisons keep working."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _times_to_json(times: Sequence[time] | None) -> list[str] | None:
@@ -272,32 +289,32 @@ class SqlBreakStore:
                 },
             )
             return {row[0] for row in result}
-        cards: dict[int, dict[str, Any]] = {}  # many prompts share one card
-        stmt = (
-            self._insert(s, outbox)
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(outbox.c.key)
-        )
-        result = await s.execute(
-            stmt,
+        # SQLite: the same idea with one JSON document read by json_each.
+        where: dict[int, int] = {}
+        cards: list[dict[str, Any]] = []
+        for p in prompts:
+            if id(p.card) not in where:
+                where[id(p.card)] = len(cards)
+                cards.append(card_to_dict(p.card))
+        rows = [
             [
-                {
-                    "key": p.key,
-                    "platform": p.recipient.platform.value,
-                    "recipient": recipient_to_dict(p.recipient),
-                    "card": cards.get(id(p.card))
-                    or cards.setdefault(id(p.card), card_to_dict(p.card)),
-                    "status": "pending",
-                    "attempts": 0,
-                    "not_before": p.not_before,
-                    "drop_after": p.drop_after,
-                    "created_at": created_at,
-                    "claimed_until": None,
-                    "sent_at": None,
-                    "last_error": None,
-                }
-                for p in prompts
-            ],
+                p.key,
+                p.recipient.platform.value,
+                p.recipient.user_id,
+                p.recipient.channel_id,
+                where[id(p.card)],
+                _sqlite_time(p.not_before),
+                _sqlite_time(p.drop_after),
+            ]
+            for p in prompts
+        ]
+        result = await s.execute(
+            SQLITE_QUEUE,
+            {
+                "rows": json.dumps(rows),
+                "cards": json.dumps(cards),
+                "created_at": _sqlite_time(created_at),
+            },
         )
         return {row[0] for row in result}
 
