@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 
 BATCH = 2000
 MAX_BATCHES = 50
-TIMEZONE_LOOKUPS_PER_TICK = 20
+TIMEZONE_LOOKUPS_PER_TICK = 50  # users.info allows 100+ a minute
 
 
 @dataclass(slots=True)

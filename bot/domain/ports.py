@@ -345,7 +345,10 @@ class BreakStore(Protocol):
         team_id: str,
         week: tuple[datetime, datetime],
     ) -> bool:
-        """Count a Done or Skip once per prompt, in the team-week totals only."""
+        """Count a Done or Skip once per prompt, in the team-week totals only.
+
+        Nothing stored records who pressed what; False for a repeated press.
+        """
         ...
 
     async def pending_timezones(self, limit: int) -> list[tuple[Platform, str]]: ...

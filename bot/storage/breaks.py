@@ -9,12 +9,15 @@ two overlapping ticks or a restart never send a slot twice.
 
 from __future__ import annotations
 
+import hmac
 import json
+import secrets
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, time
 from typing import Any
 
-from sqlalchemy import String, and_, any_, bindparam, func, or_, select, text, update
+from sqlalchemy import String, and_, any_, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Row
@@ -28,6 +31,7 @@ from bot.storage.tables import break_people, break_uptake
 from bot.storage.types import UtcDateTime
 
 OUTCOMES = ("done", "skipped")
+RECENT_PRESSES = 20_000
 
 PG_QUEUE = text(
     "INSERT INTO outbox (key, platform, recipient, card, status, attempts, not_before, "
@@ -106,6 +110,8 @@ def _settings(row: Row[Any]) -> BreakSettings:
 class SqlBreakStore:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        self._salt = secrets.token_bytes(16)
+        self._recent: OrderedDict[bytes, None] = OrderedDict()
 
     def _insert(self, s: AsyncSession, table: Any) -> Any:
         assert s.bind is not None
@@ -343,18 +349,16 @@ class SqlBreakStore:
     ) -> bool:
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}")
+        # A double click must count once, yet nothing stored may say who pressed what: the
+        # memory of recent presses is a keyed hash, in this process only, and bounded.
+        mark = hmac.new(self._salt, f"{platform.value}\0{user_id}\0{slot}".encode(), "sha256")
+        digest = mark.digest()
+        if digest in self._recent:
+            return False
+        self._recent[digest] = None
+        while len(self._recent) > RECENT_PRESSES:
+            self._recent.popitem(last=False)
         async with self._sessions.begin() as s:
-            result = await s.execute(
-                update(break_people)
-                .where(
-                    break_people.c.platform == platform.value,
-                    break_people.c.user_id == user_id,
-                    or_(break_people.c.last_ack.is_(None), break_people.c.last_ack != slot),
-                )
-                .values(last_ack=slot)
-            )
-            if getattr(result, "rowcount", 0) != 1:
-                return False
             await self._bump(s, team_id, week, outcome, 1)
         return True
 

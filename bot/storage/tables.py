@@ -154,7 +154,6 @@ break_people = Table(
     Column("skip_date", Date),
     Column("calendar_url", Text),
     Column("calendar_warned", Boolean, nullable=False, default=False),
-    Column("last_ack", String(40)),
     Column("last_practice", Integer),
     Column("next_at", UtcDateTime()),
     Column("next_slot", String(40)),

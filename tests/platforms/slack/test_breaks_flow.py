@@ -128,6 +128,7 @@ async def test_prompt_buttons_count_per_team_week_only(slack_app: SlackHarness) 
     ]
     assert labels == ["Done", "Snooze 10 min", "Skip today", "Pause breaks"]
 
+    before = await _settings(h, U1)
     await h.slack.click("break_done", buttons["break_done"], U1)
     await h.slack.click("break_done", buttons["break_done"], U1)  # a double click counts once
     await h.slack.click(
@@ -148,6 +149,8 @@ async def test_prompt_buttons_count_per_team_week_only(slack_app: SlackHarness) 
     week = (datetime(2026, 11, 30, tzinfo=UTC), datetime(2026, 12, 7, tzinfo=UTC))
     prompted, done, skipped = await store.break_uptake("riverside", *week)
     assert (prompted, done, skipped) == (len(CLINICIANS), 1, 1)
+    # Pressing Done leaves no trace on the person's own row.
+    assert await _settings(h, U1) == before
     # Nothing that counts uptake names a person.
     uptake = await rows(h.respite, break_uptake)
     assert len(uptake) == 1

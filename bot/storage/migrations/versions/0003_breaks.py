@@ -37,7 +37,6 @@ def upgrade() -> None:
         sa.Column("skip_date", sa.Date(), nullable=True),
         sa.Column("calendar_url", sa.Text(), nullable=True),
         sa.Column("calendar_warned", sa.Boolean(), nullable=False),
-        sa.Column("last_ack", sa.String(length=40), nullable=True),
         sa.Column("last_practice", sa.Integer(), nullable=True),
         sa.Column("next_at", UtcDateTime(), nullable=True),
         sa.Column("next_slot", sa.String(length=40), nullable=True),
