@@ -56,7 +56,7 @@ async def deliver_due(
                 if item.droppable:
                     await queue.drop(item.id, hold.reason)
                 else:
-                    await queue.defer(item.id, hold.until, hold.reason)
+                    await queue.hold(item.id, hold.until, hold.reason)
                 continue
         sender = senders.get(item.recipient.platform)
         if sender is None:

@@ -207,6 +207,10 @@ class OutboxQueue(Protocol):
 
     async def fail(self, item_id: int, error: str) -> None: ...
 
+    async def hold(self, item_id: int, until: datetime, reason: str) -> None:
+        """Put a claimed row back until `until` without counting it as a delivery attempt."""
+        ...
+
     async def drop(self, item_id: int, reason: str) -> None:
         """Settle a message that is no longer worth sending (a late or out-of-hours prompt)."""
         ...

@@ -129,6 +129,20 @@ class SqlOutbox:
                 .values(status="failed", claimed_until=None, last_error=error[:500])
             )
 
+    async def hold(self, item_id: int, until: datetime, reason: str) -> None:
+        async with self._sessions.begin() as s:
+            await s.execute(
+                update(outbox)
+                .where(outbox.c.id == item_id)
+                .values(
+                    status="pending",
+                    not_before=until,
+                    claimed_until=None,
+                    attempts=outbox.c.attempts - 1,
+                    last_error=f"held: {reason}"[:500],
+                )
+            )
+
     async def drop(self, item_id: int, reason: str) -> None:
         async with self._sessions.begin() as s:
             await s.execute(
