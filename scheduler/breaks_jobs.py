@@ -10,6 +10,7 @@ break suggestion an hour late is noise.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ from handlers.deps import Deps
 log = logging.getLogger(__name__)
 
 BATCH = 2000
+CALENDAR_CONCURRENCY = 10
 MAX_BATCHES = 50
 TIMEZONE_LOOKUPS_PER_TICK = 50  # users.info allows 100+ a minute
 
@@ -99,12 +101,28 @@ class BreakTicker:
             due = await self._store.due(now, self._batch)
             result.due += len(due)
             plan = _Plan()
+            feeds = [d for d in due if d.settings.calendar_url]
             for item in due:
-                await self._plan_one(deps, item, now, plan)
+                if not item.settings.calendar_url:
+                    await self._plan_one(deps, item, now, plan)
+            if feeds:
+                await self._plan_feeds(deps, feeds, now, plan)
             result.queued += await self._store.commit(plan.prompts, plan.advances)
             if len(due) < self._batch:
                 break
         return result
+
+    async def _plan_feeds(
+        self, deps: Deps, feeds: list[DueBreak], now: datetime, plan: _Plan
+    ) -> None:
+        """A slow calendar feed must not hold up everyone else's: read them side by side."""
+        gate = asyncio.Semaphore(CALENDAR_CONCURRENCY)
+
+        async def planned(item: DueBreak) -> None:
+            async with gate:
+                await self._plan_one(deps, item, now, plan)
+
+        await asyncio.gather(*(planned(d) for d in feeds))
 
     async def sync_people(self, deps: Deps, now: datetime) -> None:
         """Give every team member a schedule row; only when the roster or sync changed."""
