@@ -126,7 +126,10 @@ async def _pulse(settings: Settings, action: str, team_id: str) -> int:
         sent = 0
         if respite.senders:
             while batch := await deliver_due(
-                respite.runtime.queue, respite.senders, respite.deps.clock
+                respite.runtime.queue,
+                respite.senders,
+                respite.deps.clock,
+                boundaries=respite.runtime.boundaries,
             ):
                 sent += batch
         for line in report.lines:

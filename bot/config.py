@@ -7,6 +7,7 @@ YAML file, not a developer reading a traceback.
 from __future__ import annotations
 
 import re
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -26,15 +27,18 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.domain.breaks import CommandError, parse_days, parse_hours, parse_time
 from bot.domain.instrument import Instrument
 from bot.domain.messages import Platform
 from bot.domain.team import (
     DEFAULT_MIN_GROUP_SIZE,
     MIN_GROUP_SIZE_FLOOR,
+    BreakDefaults,
     MemberSource,
     PulseSchedule,
     SupportResource,
     Team,
+    WorkPattern,
 )
 
 SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
@@ -74,6 +78,11 @@ class Settings(BaseSettings):
         if value is not None and len(value.get_secret_value().encode()) < 32:
             raise ValueError("RESPITE_SECRET must be at least 32 characters (e.g. 64 hex digits)")
         return value
+
+    # Calendar-aware break prompts: limits on fetching a person's private ICS feed.
+    calendar_timeout_seconds: float = 10.0
+    calendar_max_bytes: int = 2_000_000
+    calendar_allow_private: bool = False
 
 
 class ConfigError(Exception):
@@ -140,6 +149,35 @@ class MembersFrom(_Strict):
         return MemberSource("usergroup", self.usergroup)
 
 
+class BreaksConfig(_Strict):
+    """The team's default for break prompts: on or off, and at which local times."""
+
+    enabled: bool = True
+    times: list[str] = Field(default_factory=lambda: ["10:50", "11:50", "14:50", "15:50"])
+
+    @field_validator("times", mode="before")
+    @classmethod
+    def _sexagesimal(cls, value: Any) -> Any:
+        # YAML 1.1 reads an unquoted 10:50 as the number 650 (base 60); take it back.
+        if isinstance(value, list):
+            return [f"{v // 60:02d}:{v % 60:02d}" if isinstance(v, int) else v for v in value]
+        return value
+
+    @field_validator("times")
+    @classmethod
+    def _times(cls, value: list[str]) -> list[str]:
+        if len(value) > 12:
+            raise ValueError("give at most 12 break times")
+        for item in value:
+            try:
+                parse_time(str(item))
+            except CommandError:
+                raise ValueError(
+                    f"{item!r} is not a time; write 24-hour HH:MM in quotes, e.g. '10:50'"
+                ) from None
+        return value
+
+
 class TeamConfig(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     name: str = Field(min_length=1)
@@ -153,6 +191,31 @@ class TeamConfig(_Strict):
     resources: list[ResourceConfig] = Field(default_factory=list)
     kudos_channel: str | None = None
     kudos_daily_limit: int = Field(5, ge=1, le=50)
+    working_hours: str = "08:00-18:00"
+    working_days: str | list[str] = "mon-fri"
+    breaks: BreaksConfig = BreaksConfig()
+    holidays: list[date] = Field(default_factory=list)
+
+    @field_validator("working_hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        try:
+            parse_hours(value)
+        except CommandError as exc:
+            raise ValueError(f"{exc}; write it like '08:00-17:00'") from None
+        return value
+
+    @field_validator("working_days")
+    @classmethod
+    def _days(cls, value: str | list[str]) -> str | list[str]:
+        text = value if isinstance(value, str) else ",".join(value)
+        try:
+            days = parse_days(text)
+        except CommandError as exc:
+            raise ValueError(f"{exc} (e.g. 'mon-fri' or [mon, tue, thu])") from None
+        if not days:
+            raise ValueError("give at least one working day")
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -210,6 +273,18 @@ class TeamConfig(_Strict):
             members_from=self.members_from.to_source() if self.members_from else None,
             kudos_channel=self.kudos_channel,
             kudos_daily_limit=self.kudos_daily_limit,
+            work=self.work_pattern(),
+            breaks=BreakDefaults(
+                self.breaks.enabled, tuple(sorted({parse_time(t) for t in self.breaks.times}))
+            ),
+            holidays=frozenset(self.holidays),
+        )
+
+    def work_pattern(self) -> WorkPattern:
+        start, end = parse_hours(self.working_hours)
+        days = self.working_days
+        return WorkPattern(
+            parse_days(days if isinstance(days, str) else ",".join(days)), start, end
         )
 
 

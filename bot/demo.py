@@ -130,6 +130,10 @@ async def run_demo(db_path: str | None, write: Callable[[str], None] = print) ->
     from bot.demo_teams import run_teams_demo
 
     await run_teams_demo(write)
+
+    from bot.demo_breaks import run_breaks_demo
+
+    await run_breaks_demo(write)
     return 0
 
 

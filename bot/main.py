@@ -16,13 +16,22 @@ from dataclasses import dataclass, field
 from aiohttp import ClientSession, web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.calendar_feed import IcsCalendarFeed
 from bot.clock import SystemClock
 from bot.config import RosterConfig, Settings, load_instrument, load_roster
 from bot.domain.directory import RosterDirectory
 from bot.domain.instrument import Instrument
 from bot.domain.kudos import GiverKey
 from bot.domain.messages import Platform
-from bot.domain.ports import Clock, MemberLookup, Sender
+from bot.domain.ports import (
+    CalendarFeed,
+    Clock,
+    DoNotDisturb,
+    MemberLookup,
+    Sender,
+    TimezoneLookup,
+)
+from bot.storage.breaks import SqlBreakStore
 from bot.storage.db import create_engine_async, session_factory
 from bot.storage.kudos import SqlKudosStore
 from bot.storage.lease import SqlLease
@@ -31,6 +40,8 @@ from bot.storage.outbox import SqlOutbox
 from bot.storage.rounds import SqlRoundStore
 from handlers.deps import Deps
 from scheduler import kudos_jobs
+from scheduler.boundaries import WorkBoundaries
+from scheduler.breaks_jobs import BreakTicker
 from scheduler.periods import CronCalendar
 from scheduler.runner import Runtime
 
@@ -65,6 +76,7 @@ async def build(
     clock: Clock | None = None,
     roster: RosterConfig | None = None,
     senders: Mapping[Platform, Sender] | None = None,
+    calendar_feed: CalendarFeed | None = None,
 ) -> Respite:
     clock = clock or SystemClock()
     roster = roster or load_roster(settings.respite_config)
@@ -77,6 +89,7 @@ async def build(
     directory.apply_synced(await members.load())
     # Filled below as platforms are configured; handlers and the outbox worker share this map.
     all_senders: dict[Platform, Sender] = dict(senders or {})
+    breaks = SqlBreakStore(sessions)
     deps = Deps(
         instrument=instrument,
         directory=directory,
@@ -87,10 +100,13 @@ async def build(
         kudos=SqlKudosStore(sessions),
         giver_key=GiverKey(_secret(settings)),
         senders=all_senders,
+        breaks=breaks,
     )
     lookups: dict[Platform, MemberLookup] = {}
     routes: dict[str, Handler] = {}
     closers: list[Callable[[], Awaitable[None]]] = []
+    dnd: dict[Platform, DoNotDisturb] = {}
+    timezones: dict[Platform, TimezoneLookup] = {}
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     if token:
         from bot.platforms.slack.client import web_client
@@ -102,6 +118,11 @@ async def build(
         client = web_client(token, settings.slack_api_url, http)
         all_senders.setdefault(Platform.SLACK, SlackSender(client))
         lookups[Platform.SLACK] = SlackMemberLookup(client)
+        from bot.platforms.slack.people import SlackPeople
+
+        people = SlackPeople(client)
+        dnd[Platform.SLACK] = people
+        timezones[Platform.SLACK] = people
         if settings.slack_signing_secret:
             from bot.platforms.slack.app import build_slack_app, slack_route
 
@@ -147,8 +168,15 @@ async def build(
         directory=directory,
         member_lookups=lookups,
         member_store=members,
+        boundaries=WorkBoundaries(directory, breaks, dnd),
     )
     runtime.extra_ticks.append(kudos_jobs.tick)
+    feed = calendar_feed or IcsCalendarFeed(
+        timeout=settings.calendar_timeout_seconds,
+        max_bytes=settings.calendar_max_bytes,
+        allow_private=settings.calendar_allow_private,
+    )
+    runtime.extra_ticks.append(BreakTicker(breaks, feed, timezones))
     return Respite(
         settings=settings,
         roster=roster,

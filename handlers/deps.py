@@ -6,7 +6,15 @@ from dataclasses import dataclass, field
 
 from bot.domain.instrument import Instrument
 from bot.domain.kudos import GiverKey, KudosStore
-from bot.domain.ports import Clock, Directory, Outbox, PeriodCalendar, RoundStore, SenderMap
+from bot.domain.ports import (
+    BreakStore,
+    Clock,
+    Directory,
+    Outbox,
+    PeriodCalendar,
+    RoundStore,
+    SenderMap,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,3 +30,4 @@ class Deps:
     kudos: KudosStore | None = None
     giver_key: GiverKey | None = None
     senders: SenderMap = field(default_factory=dict)
+    breaks: BreakStore | None = None

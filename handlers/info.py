@@ -17,6 +17,7 @@ HELP_TOPICS = (
         "message, or /kudos alone for a form); `kudos withdraw <id>` takes one back",
     ),
     ("kudos-names", "off or on: whether weekly recognition roundups name you"),
+    ("breaks", "break prompts between sessions: status, on, off, at, hours, pause, resume"),
 )
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bot.domain.break_cards import BREAK_DONE, BREAK_PAUSE, BREAK_SKIP, BREAK_SNOOZE
 from bot.domain.events import ButtonPress, Command, FormSubmission, Outcome, Reply
 from bot.domain.kudos_cards import KUDOS_FORM, WITHDRAW
 from bot.domain.messages import Card
 from bot.domain.pulse import PULSE_FORM, START_CHECKIN
 from bot.metrics import INTERACTIONS
-from handlers import checkin, digests, info, kudos
+from handlers import breaks, checkin, digests, info, kudos
 from handlers.deps import Deps
 
 CommandHandler = Callable[[Deps, Command], Awaitable[Outcome]]
@@ -27,6 +28,7 @@ SUBCOMMANDS: dict[str, CommandHandler] = {
     "digest": digests.on_demand,
     "kudos": kudos.give,
     "kudos-names": kudos.names,
+    "breaks": breaks.command,
 }
 
 COMMANDS["checkin"] = checkin.start
@@ -35,6 +37,10 @@ COMMANDS["kudos"] = kudos.give
 BUTTONS: dict[str, ButtonHandler] = {
     START_CHECKIN: checkin.start,
     WITHDRAW: kudos.withdraw_button,
+    BREAK_DONE: breaks.done,
+    BREAK_SNOOZE: breaks.snooze,
+    BREAK_SKIP: breaks.skip_today,
+    BREAK_PAUSE: breaks.pause,
 }
 
 FORMS: dict[str, FormHandler] = {

@@ -3,6 +3,10 @@
 A platform's "slow down" (Slack 429 with Retry-After, Teams 429/412/502/504) defers the row; an
 unreachable recipient fails it; anything unexpected is retried with exponential backoff and
 jitter until MAX_ATTEMPTS. A row is never dropped silently.
+
+Before sending, the recipient's boundaries are consulted (working hours, days off, holidays, Do
+Not Disturb): a held row waits for the next working moment, except a droppable one (a break
+prompt), which is settled as dropped, as is one that is already too late to be useful.
 """
 
 from __future__ import annotations
@@ -11,7 +15,14 @@ import logging
 import random
 from datetime import timedelta
 
-from bot.domain.ports import Clock, DeliveryDeferred, DeliveryFailed, OutboxQueue, SenderMap
+from bot.domain.ports import (
+    Boundaries,
+    Clock,
+    DeliveryDeferred,
+    DeliveryFailed,
+    OutboxQueue,
+    SenderMap,
+)
 from bot.metrics import DELIVERIES
 
 log = logging.getLogger(__name__)
@@ -25,12 +36,33 @@ def backoff_seconds(attempts: int, base: float = 2.0, cap: float = 900.0) -> flo
     return random.uniform(0, min(cap, base * 2 ** max(0, attempts - 1)))
 
 
-async def deliver_due(queue: OutboxQueue, senders: SenderMap, clock: Clock, limit: int = 50) -> int:
+async def deliver_due(
+    queue: OutboxQueue,
+    senders: SenderMap,
+    clock: Clock,
+    limit: int = 50,
+    boundaries: Boundaries | None = None,
+) -> int:
     """Send what is due; returns how many were sent."""
     sent = 0
     items = await queue.claim(clock.now(), limit, LEASE_SECONDS, list(senders))
     for item in items:
         platform = item.recipient.platform.value
+        now = clock.now()
+        if item.drop_after is not None and now > item.drop_after:
+            await queue.drop(item.id, "too late to be useful")
+            DELIVERIES.labels(platform, "dropped").inc()
+            continue
+        if boundaries is not None:
+            hold = await boundaries.hold(item.recipient, now)
+            if hold is not None:
+                if item.droppable:
+                    await queue.drop(item.id, hold.reason)
+                    DELIVERIES.labels(platform, "dropped").inc()
+                else:
+                    await queue.hold(item.id, hold.until, hold.reason)
+                    DELIVERIES.labels(platform, "held").inc()
+                continue
         sender = senders[item.recipient.platform]  # only these platforms were claimed
         try:
             await sender.send(item.recipient, item.card)

@@ -22,7 +22,14 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.domain.directory import RosterDirectory
 from bot.domain.messages import Platform
-from bot.domain.ports import Lease, MemberLookup, MemberStore, OutboxQueue, SenderMap
+from bot.domain.ports import (
+    Boundaries,
+    Lease,
+    MemberLookup,
+    MemberStore,
+    OutboxQueue,
+    SenderMap,
+)
 from handlers.deps import Deps
 from scheduler import pulse_jobs
 from scheduler.delivery import deliver_due
@@ -49,6 +56,7 @@ class Runtime:
     is_leader: bool = False
     stopping: bool = False
     running: set[asyncio.Task[Any]] = field(default_factory=set)
+    boundaries: Boundaries | None = None
 
 
 _RUNTIMES: dict[str, Runtime] = {}
@@ -112,7 +120,7 @@ async def run_open(runtime_id: str, team_id: str) -> None:
 @tracked
 async def run_delivery(runtime_id: str) -> None:
     rt = _RUNTIMES[runtime_id]
-    while await deliver_due(rt.queue, rt.senders, rt.deps.clock):
+    while await deliver_due(rt.queue, rt.senders, rt.deps.clock, boundaries=rt.boundaries):
         pass
 
 

@@ -4,6 +4,7 @@ and the real aiohttp app served on 127.0.0.1."""
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from aiohttp.test_utils import TestServer
 
 from bot.clock import FixedClock
 from bot.config import Settings, parse_roster
+from bot.logs import CAPPED
 from bot.main import Respite, build
 from bot.web import build_web_app
 from tests.db import PostgresDatabase, SqliteTemplate, postgres_or_skip
@@ -48,10 +50,27 @@ BASE_ROSTER: dict[str, Any] = {
 }
 
 
+# Working hours that never hold a message, for tests that run on the wall clock.
+AROUND_THE_CLOCK = {"working_hours": "00:00-24:00", "working_days": "mon-sun"}
+
+
 def roster_data(**team_overrides: Any) -> dict[str, Any]:
     data = copy.deepcopy(BASE_ROSTER)
     data["teams"][0].update(team_overrides)
     return data
+
+
+@pytest.fixture(autouse=True)
+def _isolated_logging() -> Iterator[None]:
+    """In-process CLI calls configure logging for the process; put it back after each test."""
+    root = logging.getLogger()
+    names = ["", *CAPPED]
+    levels = {name: logging.getLogger(name).level for name in names}
+    handlers = list(root.handlers)
+    yield
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+    root.handlers[:] = handlers
 
 
 @pytest.fixture(scope="session")

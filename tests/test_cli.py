@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from tests.conftest import CLINICIANS, LEAD, roster_data
+from tests.conftest import AROUND_THE_CLOCK, CLINICIANS, LEAD, roster_data
 from tests.fakes.slack_api import FakeSlackApi
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,7 +102,7 @@ async def test_pulse_open_close_and_digest_from_the_command_line(
 ) -> None:
     env = _env(
         tmp_path,
-        roster_data(min_group_size=3),
+        roster_data(min_group_size=3, **AROUND_THE_CLOCK),
         SLACK_BOT_TOKEN="xoxb-test",
         SLACK_API_URL=fake_slack.url,
     )

@@ -31,7 +31,7 @@ from bot.main import build
 from bot.storage.db import create_engine_async
 from bot.storage.tables import metadata
 from bot.web import build_web_app
-from tests.conftest import CLINICIANS, LEAD, roster_data
+from tests.conftest import AROUND_THE_CLOCK, CLINICIANS, LEAD, roster_data
 from tests.db import PG_BASE, PostgresDatabase, postgres_or_skip
 from tests.fakes.slack_api import FakeSlackApi
 from tests.serve_process import ServeProcess, free_port, respite_env, run_cli, write_roster
@@ -48,7 +48,10 @@ def _dormant_cron() -> str:
 
 
 def _roster(tmp_path: Path) -> Path:
-    data = roster_data(pulse={"cron": _dormant_cron(), "open_hours": 72, "remind_after_hours": 48})
+    data = roster_data(
+        pulse={"cron": _dormant_cron(), "open_hours": 72, "remind_after_hours": 48},
+        **AROUND_THE_CLOCK,
+    )
     return write_roster(tmp_path / "respite.yaml", data)
 
 
@@ -254,7 +257,10 @@ def test_serve_process_roster_is_dormant() -> None:
     from scheduler.periods import CronCalendar
 
     team = parse_roster(
-        roster_data(pulse={"cron": _dormant_cron(), "open_hours": 72, "remind_after_hours": 48})
+        roster_data(
+            pulse={"cron": _dormant_cron(), "open_hours": 72, "remind_after_hours": 48},
+            **AROUND_THE_CLOCK,
+        )
     ).team_list[0]
     now = SystemClock().now()
     latest: Any = CronCalendar().latest_start(team, now)

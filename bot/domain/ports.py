@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from bot.domain.breaks import BreakSettings, Busy
 from bot.domain.messages import Card, Platform, Recipient
 from bot.domain.scoring import Tally
 from bot.domain.team import MemberSource, Team
@@ -139,9 +140,18 @@ class RoundStore(Protocol):
 
 class Outbox(Protocol):
     async def enqueue(
-        self, key: str, recipient: Recipient, card: Card, not_before: datetime
+        self,
+        key: str,
+        recipient: Recipient,
+        card: Card,
+        not_before: datetime,
+        drop_after: datetime | None = None,
     ) -> bool:
-        """Queue one intended message; False when that key was already queued."""
+        """Queue one intended message; False when that key was already queued.
+
+        A message with `drop_after` (a break prompt) is dropped rather than held when it cannot
+        go out in time or falls outside the recipient's boundaries.
+        """
         ...
 
 
@@ -179,6 +189,11 @@ class OutboxItem:
     recipient: Recipient
     card: Card
     attempts: int
+    drop_after: datetime | None = None
+
+    @property
+    def droppable(self) -> bool:
+        return self.drop_after is not None
 
 
 class OutboxQueue(Protocol):
@@ -196,6 +211,14 @@ class OutboxQueue(Protocol):
     async def defer(self, item_id: int, until: datetime, error: str) -> None: ...
 
     async def fail(self, item_id: int, error: str) -> None: ...
+
+    async def hold(self, item_id: int, until: datetime, reason: str) -> None:
+        """Put a claimed row back until `until` without counting it as a delivery attempt."""
+        ...
+
+    async def drop(self, item_id: int, reason: str) -> None:
+        """Settle a message that is no longer worth sending (a late or out-of-hours prompt)."""
+        ...
 
     async def pending_count(self) -> int: ...
 
@@ -220,3 +243,131 @@ class MemberStore(Protocol):
     ) -> None: ...
 
     async def load(self) -> dict[str, set[str]]: ...
+
+
+# --- Break prompts and the boundary between work and home ------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """Not now: the message waits until `until` (or is dropped, when it may be)."""
+
+    until: datetime
+    reason: str
+
+
+class Boundaries(Protocol):
+    """Whether a person may be messaged now: working hours and days, holidays, Do Not Disturb."""
+
+    async def hold(self, recipient: Recipient, now: datetime) -> Hold | None:
+        """None when the message may go now; else when to try again."""
+        ...
+
+
+class DoNotDisturb(Protocol):
+    async def until(self, user_id: str, now: datetime) -> datetime | None:
+        """When the person's Do Not Disturb ends; None when it is off."""
+        ...
+
+
+class TimezoneLookup(Protocol):
+    async def timezone(self, user_id: str) -> str | None:
+        """The person's IANA time zone as the platform knows it, if it does."""
+        ...
+
+
+class CalendarUnavailable(Exception):
+    """A calendar feed could not be read. The message never carries the feed's address."""
+
+
+class CalendarFeed(Protocol):
+    async def busy(self, url: str, start: datetime, end: datetime, tz: str) -> list[Busy]:
+        """Timed, confirmed events overlapping [start, end); raises CalendarUnavailable.
+
+        `tz` is how to read floating (zone-less) times in the feed.
+        """
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class DueBreak:
+    """A person whose next planned moment has come (a prompt, a note, or a re-plan)."""
+
+    settings: BreakSettings
+    next_at: datetime
+    next_slot: str | None
+    last_practice: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedPrompt:
+    key: str
+    recipient: Recipient
+    card: Card
+    not_before: datetime
+    drop_after: datetime | None
+    team_id: str
+    week: tuple[datetime, datetime]
+    counted: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Advance:
+    """Move a person's next moment on, only if nobody else did first (compare-and-set)."""
+
+    platform: str
+    user_id: str
+    old_next_at: datetime
+    next_at: datetime | None
+    next_slot: str | None
+    last_practice: int | None
+
+
+class BreakStore(Protocol):
+    async def get(self, platform: Platform, user_id: str) -> BreakSettings | None: ...
+
+    async def save(self, settings: BreakSettings, now: datetime) -> None:
+        """Store all of a person's settings at once and ask the tick to re-plan them."""
+        ...
+
+    async def ensure_people(
+        self, team_id: str, platform: Platform, user_ids: Iterable[str], now: datetime
+    ) -> int:
+        """Give every member a row (new rows are re-planned at the next tick)."""
+        ...
+
+    async def due(self, now: datetime, limit: int) -> list[DueBreak]: ...
+
+    async def commit(self, prompts: Sequence[QueuedPrompt], advances: Sequence[Advance]) -> int:
+        """Queue prompts (at most once per key), move schedules on, count prompts per team-week.
+
+        One transaction; returns how many prompts were newly queued.
+        """
+        ...
+
+    async def acknowledge(
+        self,
+        platform: Platform,
+        user_id: str,
+        slot: str,
+        outcome: str,
+        team_id: str,
+        week: tuple[datetime, datetime],
+    ) -> bool:
+        """Count a Done or Skip once per prompt, in the team-week totals only.
+
+        Nothing stored records who pressed what; False for a repeated press.
+        """
+        ...
+
+    async def pending_timezones(self, limit: int) -> list[tuple[Platform, str]]: ...
+
+    async def set_timezone(
+        self, platform: Platform, user_id: str, timezone: str | None, now: datetime
+    ) -> None: ...
+
+    async def set_calendar_warned(self, platform: Platform, user_id: str, warned: bool) -> None: ...
+
+    async def break_uptake(
+        self, team_id: str, start: datetime, end: datetime
+    ) -> tuple[int, int, int]: ...

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, time
 from typing import Literal
 
 from bot.domain.messages import Platform
@@ -34,6 +35,23 @@ class MemberSource:
 
 
 @dataclass(frozen=True, slots=True)
+class WorkPattern:
+    """Working days (0 = Monday) and hours, in whatever time zone the person lives in."""
+
+    days: frozenset[int] = frozenset(range(5))
+    start: time = time(8, 0)
+    end: time = time(18, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class BreakDefaults:
+    """The team's default for break prompts; each person may override both."""
+
+    enabled: bool = True
+    times: tuple[time, ...] = (time(10, 50), time(11, 50), time(14, 50), time(15, 50))
+
+
+@dataclass(frozen=True, slots=True)
 class Team:
     id: str
     name: str
@@ -48,6 +66,9 @@ class Team:
     # Recognition: where kudos are posted (a channel id) and how many a giver may send a day.
     kudos_channel: str | None = None
     kudos_daily_limit: int = 5
+    work: WorkPattern = WorkPattern()
+    breaks: BreakDefaults = BreakDefaults()
+    holidays: frozenset[date] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         if self.min_group_size < MIN_GROUP_SIZE_FLOOR:

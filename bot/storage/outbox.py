@@ -40,7 +40,12 @@ class SqlOutbox:
         self._now = clock_now
 
     async def enqueue(
-        self, key: str, recipient: Recipient, card: Card, not_before: datetime
+        self,
+        key: str,
+        recipient: Recipient,
+        card: Card,
+        not_before: datetime,
+        drop_after: datetime | None = None,
     ) -> bool:
         try:
             async with self._sessions.begin() as s:
@@ -53,6 +58,7 @@ class SqlOutbox:
                         status="pending",
                         attempts=0,
                         not_before=not_before,
+                        drop_after=drop_after,
                         created_at=self._now(),
                     )
                 )
@@ -97,6 +103,7 @@ class SqlOutbox:
                     recipient=recipient_from_dict(r.recipient),
                     card=card_from_dict(r.card),
                     attempts=r.attempts + 1,
+                    drop_after=r.drop_after,
                 )
                 for r in rows
             ]
@@ -127,6 +134,28 @@ class SqlOutbox:
                 .values(status="failed", claimed_until=None, last_error=error[:500])
             )
 
+    async def hold(self, item_id: int, until: datetime, reason: str) -> None:
+        async with self._sessions.begin() as s:
+            await s.execute(
+                update(outbox)
+                .where(outbox.c.id == item_id)
+                .values(
+                    status="pending",
+                    not_before=until,
+                    claimed_until=None,
+                    attempts=outbox.c.attempts - 1,
+                    last_error=f"held: {reason}"[:500],
+                )
+            )
+
+    async def drop(self, item_id: int, reason: str) -> None:
+        async with self._sessions.begin() as s:
+            await s.execute(
+                update(outbox)
+                .where(outbox.c.id == item_id)
+                .values(status="dropped", claimed_until=None, last_error=reason[:500])
+            )
+
     async def pending_count(self) -> int:
         async with self._sessions() as s:
             count = await s.scalar(
@@ -134,5 +163,6 @@ class SqlOutbox:
                 .select_from(outbox)
                 .where(outbox.c.status != "sent")
                 .where(outbox.c.status != "failed")
+                .where(outbox.c.status != "dropped")
             )
             return int(count or 0)

@@ -14,6 +14,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -110,6 +111,8 @@ outbox = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("sent_at", UtcDateTime()),
     Column("last_error", Text),
+    # Break prompts: set means "drop, do not hold, when it cannot go out by then".
+    Column("drop_after", UtcDateTime()),
     Index("ix_outbox_due", "status", "not_before"),
 )
 
@@ -181,4 +184,42 @@ teams_contacts = Table(
     Column("service_url", String(512)),
     Column("team_id", String(255)),
     Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# --- Break prompts and boundaries ------------------------------------------------------------
+# `break_people` is identified data (one row per person: their settings and next planned
+# moment) and is never joined to pulse tables. `break_uptake` holds Done/Skip totals per team
+# and week only: no user id, no per-press time.
+
+break_people = Table(
+    "break_people",
+    metadata,
+    Column("platform", String(16), primary_key=True),
+    Column("user_id", String(128), primary_key=True),
+    Column("team_id", String(64), nullable=False),
+    Column("timezone", String(64)),
+    Column("tz_checked", Boolean, nullable=False, default=False),
+    Column("enabled", Boolean),
+    Column("times", JSON),
+    Column("work", JSON),
+    Column("paused_until", Date),
+    Column("skip_date", Date),
+    Column("calendar_url", Text),
+    Column("calendar_warned", Boolean, nullable=False, default=False),
+    Column("last_practice", Integer),
+    Column("next_at", UtcDateTime()),
+    Column("next_slot", String(40)),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Index("ix_break_people_next_at", "next_at"),
+)
+
+break_uptake = Table(
+    "break_uptake",
+    metadata,
+    Column("team_id", String(64), primary_key=True),
+    Column("week_start", UtcDateTime(), primary_key=True),
+    Column("week_end", UtcDateTime(), nullable=False),
+    Column("prompted", Integer, nullable=False, default=0),
+    Column("done", Integer, nullable=False, default=0),
+    Column("skipped", Integer, nullable=False, default=0),
 )

@@ -23,7 +23,7 @@ def test_upgrade_builds_kudos_tables(database_url: str) -> None:
 
 
 def test_downgrade_and_upgrade_again(sqlite_url: str) -> None:
-    downgrade(sqlite_url, "0001")
+    downgrade(sqlite_url, "0002_teams")
     assert not KUDOS_TABLES & _tables(sqlite_url)
     assert "outbox" in _tables(sqlite_url)
     upgrade(sqlite_url)

@@ -1,0 +1,156 @@
+"""The break prompt: short micro-practices, rotated so the same one never comes twice in a row.
+
+The practices are Respite's own words. There are thirteen (a prime), so stepping through them by
+any fixed stride visits every one before repeating, and consecutive prompts always differ.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bot.domain.messages import Button, Card
+
+BREAK_DONE = "break_done"
+BREAK_SNOOZE = "break_snooze"
+BREAK_SKIP = "break_skip_today"
+BREAK_PAUSE = "break_pause"
+
+PRIVACY_NOTE = (
+    "Only team totals of Done and Skip are kept, week by week, never who pressed what. "
+    "Settings: /respite breaks status"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Practice:
+    kind: str
+    title: str
+    text: str
+
+
+PRACTICES: tuple[Practice, ...] = (
+    Practice(
+        "breathing",
+        "Three slow breaths",
+        "Breathe in through your nose for four, hold for a moment, out for six. Three times. "
+        "Let your shoulders drop on each out-breath.",
+    ),
+    Practice(
+        "stretch",
+        "Unclench",
+        "Stand up, roll your shoulders back five times, then reach both arms overhead and lean "
+        "gently to each side.",
+    ),
+    Practice(
+        "water",
+        "A glass of water",
+        "Fetch a glass of water and drink it away from your screen. Notice the temperature.",
+    ),
+    Practice(
+        "outside",
+        "Step outside",
+        "If you can, step outside or to a window for two minutes. Look at the furthest thing "
+        "you can see.",
+    ),
+    Practice(
+        "grounding",
+        "5-4-3-2-1",
+        "Name five things you can see, four you can hear, three you can touch, two you can "
+        "smell and one you can taste.",
+    ),
+    Practice(
+        "self-compassion",
+        "A kind word to yourself",
+        "You have been holding a lot for other people. Put a hand on your chest and say, "
+        "silently: this is hard work, and I am doing it with care.",
+    ),
+    Practice(
+        "breathing",
+        "Box breathing",
+        "In for four, hold for four, out for four, hold for four. Four rounds.",
+    ),
+    Practice(
+        "stretch",
+        "Neck and jaw",
+        "Let your jaw soften. Tilt your head slowly towards each shoulder and hold for three "
+        "breaths on each side.",
+    ),
+    Practice(
+        "water",
+        "Refill",
+        "Refill your water bottle, and have a few sips before you sit back down.",
+    ),
+    Practice(
+        "outside",
+        "A short walk",
+        "Walk to the end of the corridor or round the block. No phone, just your steps.",
+    ),
+    Practice(
+        "grounding",
+        "Feet on the floor",
+        "Press both feet into the floor and feel the chair holding you. Notice three sounds "
+        "in the room.",
+    ),
+    Practice(
+        "self-compassion",
+        "Leave the last session there",
+        "Picture setting the last session down on a shelf; it will be there when you need it. "
+        "What do you need right now?",
+    ),
+    Practice(
+        "breathing",
+        "Long exhale",
+        "Breathe out as slowly as you can, as if through a straw. Do it five times.",
+    ),
+)
+
+
+def person_stride(user_id: str) -> int:
+    """A per-person stride 1..n-1, so people sitting together do not all get the same one."""
+    digest = hashlib.sha256(user_id.encode()).digest()
+    return 1 + digest[0] % (len(PRACTICES) - 1)
+
+
+def next_practice(user_id: str, last: int | None) -> int:
+    if last is None or not 0 <= last < len(PRACTICES):
+        return person_stride(user_id) % len(PRACTICES)
+    return (last + person_stride(user_id)) % len(PRACTICES)
+
+
+@lru_cache(maxsize=1024)
+def prompt_card(practice_index: int, slot_key: str) -> Card:
+    practice = PRACTICES[practice_index % len(PRACTICES)]
+    return Card(
+        title=f"Time for a short break: {practice.title}",
+        blocks=(practice.text,),
+        buttons=(
+            Button(BREAK_DONE, "Done", f"{slot_key}|{practice_index}", style="primary"),
+            Button(BREAK_SNOOZE, "Snooze 10 min", f"{slot_key}|{practice_index}"),
+            Button(BREAK_SKIP, "Skip today", slot_key),
+            Button(BREAK_PAUSE, "Pause breaks", slot_key),
+        ),
+        note=PRIVACY_NOTE,
+    )
+
+
+def protect_tomorrow_card() -> Card:
+    return Card(
+        title="No break fitted today",
+        blocks=(
+            "Your calendar had no gap of ten minutes today. Could you protect one short break "
+            "tomorrow? Blocking ten minutes after a session is enough.",
+        ),
+        note="Settings: /respite breaks status",
+    )
+
+
+def calendar_failed_card() -> Card:
+    return Card(
+        title="I couldn't read your calendar",
+        blocks=(
+            "Until it works again your break prompts follow your fixed break times. "
+            "I'll only tell you this once; /respite breaks calendar off stops using it.",
+        ),
+    )

@@ -1,0 +1,408 @@
+"""Break prompts and the boundary between work and home, as pure calendar arithmetic.
+
+Everything here works on wall-clock times in a person's own time zone and converts to UTC only
+at the edge, through `zoneinfo`, so daylight-saving changes need no special cases: a slot is a
+(local date, local time) pair, converted once; a time that does not exist on a spring-forward
+day lands just after the jump, and a time that happens twice on a fall-back day is used once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.domain.team import Team, WorkPattern
+
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MIN_GAP = timedelta(minutes=10)
+# A prompt found due later than this after its slot (downtime, a slow tick) is not sent: a break
+# suggestion an hour late is noise, not care.
+PROMPT_GRACE = timedelta(minutes=15)
+# How long a queued prompt may wait for delivery before it is dropped.
+PROMPT_LIFETIME = timedelta(minutes=20)
+SNOOZE = timedelta(minutes=10)
+MAX_BREAK_TIMES = 12
+HORIZON_DAYS = 400
+
+
+@dataclass(frozen=True, slots=True)
+class BreakSettings:
+    """One person's own choices; None means "use the team's default"."""
+
+    platform: str
+    user_id: str
+    team_id: str
+    timezone: str | None = None
+    enabled: bool | None = None
+    times: tuple[time, ...] | None = None
+    work: WorkPattern | None = None
+    paused_until: date | None = None
+    skip_date: date | None = None
+    calendar_url: str | None = field(default=None, repr=False)
+    calendar_warned: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Effective:
+    """What actually applies to a person: their choices laid over the team's defaults."""
+
+    tz: ZoneInfo
+    work: WorkPattern
+    times: tuple[time, ...]
+    enabled: bool
+    holidays: frozenset[date]
+    paused_until: date | None = None
+    skip_date: date | None = None
+    calendar: bool = False
+
+
+def zone(name: str | None) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def effective(settings: BreakSettings | None, team: Team) -> Effective:
+    tz = zone(settings.timezone if settings else None) or ZoneInfo(team.timezone)
+    if settings is None:
+        return Effective(tz, team.work, team.breaks.times, team.breaks.enabled, team.holidays)
+    return Effective(
+        tz=tz,
+        work=settings.work or team.work,
+        times=settings.times if settings.times is not None else team.breaks.times,
+        enabled=settings.enabled if settings.enabled is not None else team.breaks.enabled,
+        holidays=team.holidays,
+        paused_until=settings.paused_until,
+        skip_date=settings.skip_date,
+        calendar=bool(settings.calendar_url),
+    )
+
+
+# --- wall clock <-> UTC ----------------------------------------------------------------------
+
+
+def at_local(day: date, clock: time, tz: ZoneInfo) -> datetime:
+    """The UTC instant of a wall-clock time on a local date (fold=0 on ambiguous times)."""
+    return datetime.combine(day, clock).replace(tzinfo=tz).astimezone(UTC)
+
+
+def local_date(when: datetime, tz: ZoneInfo) -> date:
+    return when.astimezone(tz).date()
+
+
+def is_working_day(eff: Effective, day: date) -> bool:
+    return day.weekday() in eff.work.days and day not in eff.holidays
+
+
+def in_working_hours(eff: Effective, when: datetime) -> bool:
+    local = when.astimezone(eff.tz)
+    if not is_working_day(eff, local.date()):
+        return False
+    wall = local.time().replace(tzinfo=None)
+    return eff.work.start <= wall < eff.work.end
+
+
+def next_working_start(eff: Effective, when: datetime) -> datetime:
+    """The earliest instant at or after `when` inside working hours on a working day."""
+    if in_working_hours(eff, when):
+        return when
+    first = local_date(when, eff.tz)
+    for offset in range(HORIZON_DAYS):
+        day = first + timedelta(days=offset)
+        if not is_working_day(eff, day):
+            continue
+        start = at_local(day, eff.work.start, eff.tz)
+        if start >= when:
+            return start
+    raise ValueError("no working day within a year; check working_days and holidays")
+
+
+def week_bounds(tz: ZoneInfo, when: datetime) -> tuple[datetime, datetime]:
+    """Monday 00:00 to the next Monday 00:00, local to `tz`, as UTC instants."""
+    return _week_of(tz, local_date(when, tz))
+
+
+@lru_cache(maxsize=1024)
+def _week_of(tz: ZoneInfo, day: date) -> tuple[datetime, datetime]:
+    monday = day - timedelta(days=day.weekday())
+    return at_local(monday, time(0), tz), at_local(monday + timedelta(days=7), time(0), tz)
+
+
+# --- slots -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """One intended prompt (or the end-of-day note): a UTC instant and a stable local key."""
+
+    at: datetime
+    key: str
+    kind: str = "prompt"  # "prompt" or "note"
+
+
+def slot_key(day: date, clock: time, kind: str = "prompt") -> str:
+    stamp = f"{day.isoformat()}T{clock.strftime('%H:%M')}"
+    return stamp if kind == "prompt" else f"{kind}:{stamp}"
+
+
+def breaks_on(eff: Effective, day: date) -> bool:
+    """Whether prompts may go out on this local date at all."""
+    if not eff.enabled or not is_working_day(eff, day):
+        return False
+    if eff.paused_until is not None and day < eff.paused_until:
+        return False
+    return eff.skip_date != day
+
+
+def fixed_slots(eff: Effective, day: date) -> list[Slot]:
+    """The day's fixed break times that fall inside working hours, in order."""
+    return list(_fixed_slots(eff, day))
+
+
+@lru_cache(maxsize=8192)
+def _fixed_slots(eff: Effective, day: date) -> tuple[Slot, ...]:
+    # Most people share their team's defaults, so a tick computes each day's slots once.
+    if not breaks_on(eff, day):
+        return ()
+    slots = []
+    for clock in sorted(set(eff.times)):
+        if eff.work.start <= clock < eff.work.end:
+            at = at_local(day, clock, eff.tz)
+            if in_working_hours(eff, at):  # a time skipped by a spring-forward jump may fall out
+                slots.append(Slot(at, slot_key(day, clock)))
+    return tuple(slots)
+
+
+def next_fixed_slot(eff: Effective, after: datetime) -> Slot | None:
+    """The first fixed slot strictly after `after`; None when breaks are off."""
+    if not eff.enabled:
+        return None
+    first = local_date(after, eff.tz)
+    for offset in range(HORIZON_DAYS):
+        for slot in _fixed_slots(eff, first + timedelta(days=offset)):
+            if slot.at > after:
+                return slot
+    return None
+
+
+def next_day_start(eff: Effective, after: datetime) -> datetime | None:
+    """Start of the next day after `after`'s local date on which breaks may run."""
+    if not eff.enabled:
+        return None
+    first = local_date(after, eff.tz)
+    for offset in range(1, HORIZON_DAYS):
+        day = first + timedelta(days=offset)
+        if breaks_on(eff, day):
+            return at_local(day, eff.work.start, eff.tz)
+    return None
+
+
+# --- calendar-aware mode -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Busy:
+    """A timed calendar event (UTC). All-day and cancelled events never become Busy."""
+
+    start: datetime
+    end: datetime
+
+
+def free_gaps(
+    busy: Iterable[Busy], start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    """Free intervals of [start, end) around the busy ones, in order."""
+    gaps = []
+    cursor = start
+    for event in sorted(busy, key=lambda b: b.start):
+        if event.end <= cursor:
+            continue
+        if event.start >= end:
+            break
+        if event.start > cursor:
+            gaps.append((cursor, event.start))
+        cursor = max(cursor, event.end)
+    if cursor < end:
+        gaps.append((cursor, end))
+    return gaps
+
+
+def calendar_slots(eff: Effective, day: date, busy: Sequence[Busy]) -> list[Slot]:
+    """The day's prompts for a person with a calendar.
+
+    A prompt lands when a session ends and at least ten free minutes follow it; never inside an
+    event. With no session in working hours the fixed times apply (those that fall in free time).
+    A day whose working hours hold no free gap of ten minutes gets one end-of-day note instead.
+    """
+    if not breaks_on(eff, day):
+        return []
+    start = at_local(day, eff.work.start, eff.tz)
+    end = at_local(day, eff.work.end, eff.tz)
+    today = [b for b in busy if b.end > start and b.start < end]
+    gaps = [g for g in free_gaps(today, start, end) if g[1] - g[0] >= MIN_GAP]
+    if today and not gaps:
+        note_at = end - timedelta(minutes=5)
+        clock = note_at.astimezone(eff.tz).time().replace(second=0, microsecond=0, tzinfo=None)
+        return [Slot(note_at, slot_key(day, clock, "note"), "note")]
+    ends = {b.end for b in today}
+    slots = []
+    for gap_start, _gap_end in gaps:
+        if gap_start in ends:
+            local = gap_start.astimezone(eff.tz)
+            clock = local.time().replace(second=0, microsecond=0, tzinfo=None)
+            slots.append(Slot(gap_start, slot_key(day, clock)))
+    if slots:
+        return slots
+    return [
+        s
+        for s in fixed_slots(eff, day)
+        if any(g0 <= s.at and s.at + MIN_GAP <= g1 for g0, g1 in gaps)
+    ]
+
+
+# --- commands --------------------------------------------------------------------------------
+
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_DURATION = re.compile(r"^(\d{1,3})([dw])$")
+
+FORMS = {
+    "at": "breaks at 10:50 14:50   (24-hour HH:MM times, up to 12; or: breaks at default)",
+    "hours": "breaks hours 08:00-17:00 mon-fri   (or: breaks hours default)",
+    "pause": "breaks pause 3d   ·   breaks pause 1w   ·   breaks pause until 2026-12-01",
+    "zone": "breaks zone Europe/London   (an IANA time zone; or: breaks zone default)",
+    "calendar": "breaks calendar https://…/basic.ics   ·   breaks calendar off",
+}
+USAGE = "breaks status · breaks on · breaks off · breaks resume · " + " · ".join(
+    FORMS[k] for k in ("at", "hours", "pause", "zone", "calendar")
+)
+
+
+class CommandError(ValueError):
+    """A malformed command; the message shows the right form."""
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What a command asks to change. Only the named fields change; `None` values reset."""
+
+    action: str
+    values: dict[str, object] = field(default_factory=dict)
+
+
+def parse_time(text: str) -> time:
+    match = _TIME.match(text.strip())
+    if not match:
+        raise CommandError(f"“{text}” is not a time")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def parse_days(text: str) -> frozenset[int]:
+    days: set[int] = set()
+    for part in text.lower().split(","):
+        first, sep, last = part.strip().partition("-")
+        if first[:3] not in DAY_NAMES or (sep and last[:3] not in DAY_NAMES):
+            raise CommandError(f"“{part}” is not a day or a range of days like mon-fri")
+        a = DAY_NAMES.index(first[:3])
+        b = DAY_NAMES.index(last[:3]) if sep else a
+        if b < a:
+            raise CommandError(f"“{part}” runs backwards; write it as mon-fri")
+        days.update(range(a, b + 1))
+    return frozenset(days)
+
+
+def parse_hours(text: str) -> tuple[time, time]:
+    first, sep, last = text.partition("-")
+    if not sep:
+        raise CommandError(f"“{text}” is not a range like 08:00-17:00")
+    # "24:00" closes the day, so a team can say it works around the clock ("00:00-24:00").
+    start = parse_time(first)
+    end = time.max if last.strip() in ("24:00", "24.00") else parse_time(last)
+    if end <= start:
+        raise CommandError(f"“{text}” ends before it starts")
+    return start, end
+
+
+def parse_command(args: str, today: date) -> Change:
+    words = args.split()
+    if not words:
+        return Change("status")
+    verb, rest = words[0].lower(), words[1:]
+    if verb in ("status", "on", "off", "resume") and not rest:
+        return Change(verb)
+    try:
+        if verb == "at":
+            if rest == ["default"]:
+                return Change("at", {"times": None})
+            if not rest or len(rest) > MAX_BREAK_TIMES:
+                raise CommandError(f"give between 1 and {MAX_BREAK_TIMES} times")
+            times = tuple(sorted({parse_time(w) for w in rest}))
+            return Change("at", {"times": times})
+        if verb == "hours":
+            if rest == ["default"]:
+                return Change("hours", {"work": None})
+            if len(rest) not in (1, 2):
+                raise CommandError("give a range of hours and, optionally, of days")
+            start, end = parse_hours(rest[0])
+            days = parse_days(rest[1]) if len(rest) == 2 else frozenset(range(5))
+            return Change("hours", {"work": WorkPattern(days, start, end)})
+        if verb == "pause":
+            return Change("pause", {"paused_until": _pause_until(rest, today)})
+        if verb == "zone":
+            if len(rest) != 1:
+                raise CommandError("give one time zone")
+            if rest[0].lower() == "default":
+                return Change("zone", {"timezone": None})
+            if zone(rest[0]) is None:
+                raise CommandError(f"“{rest[0]}” is not a time zone I know")
+            return Change("zone", {"timezone": rest[0]})
+        if verb == "calendar":
+            if len(rest) != 1:
+                raise CommandError("give one calendar address, or off")
+            if rest[0].lower() == "off":
+                return Change("calendar", {"calendar_url": None})
+            url = rest[0].strip("<>").split("|")[0]  # Slack may send <url|label>
+            if not re.match(r"^(https?|webcal)://\S+$", url, re.IGNORECASE):
+                # Never repeat the address back: it is a secret.
+                raise CommandError("that is not an https:// (or webcal://) calendar address")
+            return Change("calendar", {"calendar_url": re.sub("^webcal", "https", url, flags=re.I)})
+    except CommandError as exc:
+        raise CommandError(f"{exc}. Write it like: {FORMS[verb]}") from None
+    # Only the first word is repeated back: the rest may hold a calendar address.
+    raise CommandError(f"I don't know “breaks {verb[:20]}”. Try: {USAGE}")
+
+
+def _pause_until(rest: list[str], today: date) -> date:
+    if len(rest) == 1 and (match := _DURATION.match(rest[0].lower())):
+        count = int(match.group(1)) * (7 if match.group(2) == "w" else 1)
+        if not 1 <= count <= 366:
+            raise CommandError("pause for between 1 day and a year")
+        return today + timedelta(days=count)
+    if len(rest) == 2 and rest[0].lower() == "until":
+        try:
+            until = date.fromisoformat(rest[1])
+        except ValueError:
+            raise CommandError(f"“{rest[1]}” is not a date (YYYY-MM-DD)") from None
+        if until <= today:
+            raise CommandError(f"{until.isoformat()} is not in the future")
+        if until > today + timedelta(days=366):
+            raise CommandError("pause for at most a year")
+        return until
+    raise CommandError("give a duration or a date")
+
+
+def describe_days(days: frozenset[int]) -> str:
+    ordered = sorted(days)
+    if ordered and ordered == list(range(ordered[0], ordered[-1] + 1)) and len(ordered) > 2:
+        return f"{DAY_NAMES[ordered[0]]}-{DAY_NAMES[ordered[-1]]}"
+    return ",".join(DAY_NAMES[d] for d in ordered) or "no days"
+
+
+def describe_times(times: Sequence[time]) -> str:
+    return " ".join(t.strftime("%H:%M") for t in times) or "none"

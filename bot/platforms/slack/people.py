@@ -1,0 +1,74 @@
+"""What Slack knows about a person that guards their time: time zone and Do Not Disturb."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+log = logging.getLogger(__name__)
+
+# When Slack says DND is on but not until when, look again after this long.
+UNKNOWN_DND_END = timedelta(minutes=30)
+
+
+class SlackPeople:
+    """The TimezoneLookup (users.info `tz`) and DoNotDisturb (dnd.info) ports for Slack.
+
+    DND answers are cached for a minute per person, so a burst of messages to one person costs
+    one API call.
+    """
+
+    def __init__(self, client: AsyncWebClient, cache_seconds: float = 60.0) -> None:
+        self._client = client
+        self._cache_for = timedelta(seconds=cache_seconds)
+        self._dnd: dict[str, tuple[datetime, datetime | None]] = {}
+
+    async def timezone(self, user_id: str) -> str | None:
+        try:
+            resp = await self._client.users_info(user=user_id)
+        except SlackApiError as exc:
+            log.warning("users.info failed: %s", _error(exc))
+            return None
+        user = resp.get("user") or {}
+        tz = user.get("tz")
+        return str(tz) if tz else None
+
+    async def until(self, user_id: str, now: datetime) -> datetime | None:
+        cached = self._dnd.get(user_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        try:
+            resp = await self._client.dnd_info(user=user_id)
+        except SlackApiError as exc:
+            log.warning("dnd.info failed: %s", _error(exc))
+            return None
+        result = dnd_end(dict(resp.data) if isinstance(resp.data, dict) else {}, now)
+        self._dnd[user_id] = (now + self._cache_for, result)
+        return result
+
+
+def dnd_end(info: dict[str, object], now: datetime) -> datetime | None:
+    """When Do Not Disturb ends, from a dnd.info answer; None when it is off now."""
+
+    def stamp(key: str) -> datetime | None:
+        value = info.get(key)
+        if isinstance(value, int | float) and value > 0:
+            return datetime.fromtimestamp(float(value), UTC)
+        return None
+
+    if info.get("snooze_enabled"):
+        end = stamp("snooze_endtime")
+        return end if end and end > now else now + UNKNOWN_DND_END
+    if info.get("dnd_enabled"):
+        start, end = stamp("next_dnd_start_ts"), stamp("next_dnd_end_ts")
+        if start and end and start <= now < end:
+            return end
+    return None
+
+
+def _error(exc: SlackApiError) -> str:
+    data = exc.response.data
+    return str(data.get("error", "error")) if isinstance(data, dict) else "error"

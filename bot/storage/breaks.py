@@ -1,0 +1,415 @@
+"""Break settings, schedules and team-week uptake on SQL.
+
+Each person has one row holding their own settings and their next planned moment (`next_at`,
+indexed), so a tick reads only the rows that are due. A tick queues prompts and moves schedules
+on in one transaction: outbox keys are unique per (person, slot) and inserted with
+ON CONFLICT DO NOTHING, and a schedule moves only if it still holds the value the tick read, so
+two overlapping ticks or a restart never send a slot twice.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, time
+from typing import Any
+
+from sqlalchemy import String, and_, any_, bindparam, func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.domain.breaks import BreakSettings
+from bot.domain.messages import Platform, card_to_dict
+from bot.domain.ports import Advance, DueBreak, QueuedPrompt
+from bot.domain.team import WorkPattern
+from bot.storage.tables import break_people, break_uptake
+from bot.storage.types import UtcDateTime
+
+OUTCOMES = ("done", "skipped")
+RECENT_PRESSES = 20_000
+
+PG_QUEUE = text(
+    "INSERT INTO outbox (key, platform, recipient, card, status, attempts, not_before, "
+    "drop_after, created_at) "
+    "SELECT k, p, json_build_object('platform', p, 'user_id', u, 'channel_id', ch), "
+    "CAST((CAST(:cards AS text[]))[ci] AS json), 'pending', 0, nb, da, :created_at "
+    "FROM unnest(CAST(:keys AS text[]), CAST(:platforms AS text[]), CAST(:users AS text[]), "
+    "CAST(:channels AS text[]), CAST(:card_index AS int[]), CAST(:not_before AS timestamptz[]), "
+    "CAST(:drop_after AS timestamptz[])) AS t(k, p, u, ch, ci, nb, da) "
+    "ON CONFLICT (key) DO NOTHING RETURNING key"
+).bindparams(bindparam("created_at", type_=UtcDateTime()))
+
+
+SQLITE_QUEUE = text(
+    "INSERT INTO outbox (key, platform, recipient, card, status, attempts, not_before, "
+    "drop_after, created_at) "
+    "SELECT r.value ->> 0, r.value ->> 1, json_object('platform', r.value ->> 1, "
+    "'user_id', r.value ->> 2, 'channel_id', r.value ->> 3), "
+    "json_extract(:cards, '$[' || (r.value ->> 4) || ']'), 'pending', 0, r.value ->> 5, "
+    "r.value ->> 6, :created_at FROM json_each(:rows) AS r WHERE true "
+    "ON CONFLICT (key) DO NOTHING RETURNING key"
+)
+
+
+def _sqlite_time(value: datetime | None) -> str | None:
+    """The text form SQLAlchemy's SQLite dialect stores, so comparisons keep working."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _times_to_json(times: Sequence[time] | None) -> list[str] | None:
+    return None if times is None else [t.strftime("%H:%M") for t in times]
+
+
+def _times_from_json(data: Any) -> tuple[time, ...] | None:
+    return None if data is None else tuple(time.fromisoformat(t) for t in data)
+
+
+def _work_to_json(work: WorkPattern | None) -> dict[str, Any] | None:
+    if work is None:
+        return None
+    return {
+        "days": sorted(work.days),
+        "start": work.start.strftime("%H:%M"),
+        "end": work.end.strftime("%H:%M"),
+    }
+
+
+def _work_from_json(data: Any) -> WorkPattern | None:
+    if data is None:
+        return None
+    return WorkPattern(
+        frozenset(int(d) for d in data["days"]),
+        time.fromisoformat(data["start"]),
+        time.fromisoformat(data["end"]),
+    )
+
+
+def _settings(row: Row[Any]) -> BreakSettings:
+    return BreakSettings(
+        platform=row.platform,
+        user_id=row.user_id,
+        team_id=row.team_id,
+        timezone=row.timezone,
+        enabled=row.enabled,
+        times=_times_from_json(row.times),
+        work=_work_from_json(row.work),
+        paused_until=row.paused_until,
+        skip_date=row.skip_date,
+        calendar_url=row.calendar_url,
+        calendar_warned=bool(row.calendar_warned),
+    )
+
+
+class SqlBreakStore:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._salt = secrets.token_bytes(16)
+        self._recent: OrderedDict[bytes, None] = OrderedDict()
+
+    def _insert(self, s: AsyncSession, table: Any) -> Any:
+        assert s.bind is not None
+        name = s.bind.dialect.name
+        return (postgresql.insert if name == "postgresql" else sqlite.insert)(table)
+
+    async def get(self, platform: Platform, user_id: str) -> BreakSettings | None:
+        async with self._sessions() as s:
+            row = (
+                await s.execute(
+                    select(break_people).where(
+                        break_people.c.platform == platform.value,
+                        break_people.c.user_id == user_id,
+                    )
+                )
+            ).first()
+            return _settings(row) if row else None
+
+    async def save(self, settings: BreakSettings, now: datetime) -> None:
+        values = {
+            "team_id": settings.team_id,
+            "timezone": settings.timezone,
+            "enabled": settings.enabled,
+            "times": _times_to_json(settings.times),
+            "work": _work_to_json(settings.work),
+            "paused_until": settings.paused_until,
+            "skip_date": settings.skip_date,
+            "calendar_url": settings.calendar_url,
+            "calendar_warned": settings.calendar_warned,
+            "next_at": now,
+            "next_slot": None,
+            "updated_at": now,
+        }
+        if settings.timezone is not None:
+            values["tz_checked"] = True  # chosen by the person or given by the platform
+        async with self._sessions.begin() as s:
+            stmt = self._insert(s, break_people).values(
+                platform=settings.platform,
+                user_id=settings.user_id,
+                **({"tz_checked": False} | values),
+            )
+            await s.execute(
+                stmt.on_conflict_do_update(index_elements=["platform", "user_id"], set_=values)
+            )
+
+    async def ensure_people(
+        self, team_id: str, platform: Platform, user_ids: Iterable[str], now: datetime
+    ) -> int:
+        users = sorted(set(user_ids))
+        if not users:
+            return 0
+        created = 0
+        async with self._sessions.begin() as s:
+            for start in range(0, len(users), 500):
+                chunk = users[start : start + 500]
+                rows = [
+                    {
+                        "platform": platform.value,
+                        "user_id": u,
+                        "team_id": team_id,
+                        "tz_checked": False,
+                        "calendar_warned": False,
+                        "next_at": now,
+                        "updated_at": now,
+                    }
+                    for u in chunk
+                ]
+                stmt = self._insert(s, break_people).values(rows)
+                result = await s.execute(
+                    stmt.on_conflict_do_nothing(index_elements=["platform", "user_id"]).returning(
+                        break_people.c.user_id
+                    )
+                )
+                created += len(result.all())
+                # Someone who moved team: follow them, and re-plan with the new team's defaults.
+                # Someone who left and came back (a dormant row): re-plan them too.
+                await s.execute(
+                    update(break_people)
+                    .where(
+                        break_people.c.platform == platform.value,
+                        break_people.c.user_id.in_(chunk),
+                        break_people.c.next_at.is_(None),
+                    )
+                    .values(next_at=now, next_slot=None)
+                )
+                await s.execute(
+                    update(break_people)
+                    .where(
+                        break_people.c.platform == platform.value,
+                        break_people.c.user_id.in_(chunk),
+                        break_people.c.team_id != team_id,
+                    )
+                    .values(team_id=team_id, next_at=now, next_slot=None, updated_at=now)
+                )
+        return created
+
+    async def due(self, now: datetime, limit: int) -> list[DueBreak]:
+        async with self._sessions() as s:
+            rows = (
+                await s.execute(
+                    select(break_people)
+                    .where(break_people.c.next_at <= now)
+                    .order_by(break_people.c.next_at)
+                    .limit(limit)
+                )
+            ).all()
+        return [DueBreak(_settings(r), r.next_at, r.next_slot, r.last_practice) for r in rows]
+
+    async def commit(self, prompts: Sequence[QueuedPrompt], advances: Sequence[Advance]) -> int:
+        if not prompts and not advances:
+            return 0
+        queued: set[str] = set()
+        async with self._sessions.begin() as s:
+            created_at = min((p.not_before for p in prompts), default=None)
+            if prompts:
+                queued = await self._queue_prompts(s, prompts, created_at)
+                counts: dict[tuple[str, datetime], tuple[datetime, int]] = {}
+                for p in prompts:
+                    if p.key in queued and p.counted:
+                        key = (p.team_id, p.week[0])
+                        end, n = counts.get(key, (p.week[1], 0))
+                        counts[key] = (end, n + 1)
+                for (team_id, week_start), (week_end, n) in counts.items():
+                    await self._bump(s, team_id, (week_start, week_end), "prompted", n)
+            # People sharing a plan (a team's defaults) move on together: one statement per
+            # group, not per person. A row moves only if it still holds what the tick read.
+            groups: dict[tuple[Any, ...], list[str]] = {}
+            for a in advances:
+                plan = (a.platform, a.old_next_at, a.next_at, a.next_slot, a.last_practice)
+                groups.setdefault(plan, []).append(a.user_id)
+            postgres = s.bind is not None and s.bind.dialect.name == "postgresql"
+            for (platform, old, next_at, next_slot, practice), users in groups.items():
+                step = len(users) if postgres else 500
+                for start in range(0, len(users), step):
+                    chunk = users[start : start + step]
+                    # One array parameter on PostgreSQL: a short statement its driver parses
+                    # once, however many people move together.
+                    who = (
+                        break_people.c.user_id == any_(bindparam("users", chunk, ARRAY(String)))
+                        if postgres
+                        else break_people.c.user_id.in_(chunk)
+                    )
+                    await s.execute(
+                        update(break_people)
+                        .where(
+                            break_people.c.platform == platform,
+                            who,
+                            break_people.c.next_at == old,
+                        )
+                        .values(next_at=next_at, next_slot=next_slot, last_practice=practice)
+                    )
+        return len(queued)
+
+    async def _queue_prompts(
+        self, s: AsyncSession, prompts: Sequence[QueuedPrompt], created_at: datetime | None
+    ) -> set[str]:
+        """Insert outbox rows, skipping keys already queued; returns the keys inserted."""
+        assert s.bind is not None
+        if s.bind.dialect.name == "postgresql":
+            # One statement over arrays: a handful of parameters however many prompts, so the
+            # driver parses one short statement instead of thousands of placeholders.
+            # Each distinct card is sent once; rows refer to it by position (1-based).
+            positions: dict[int, int] = {}
+            texts: list[str] = []
+            for p in prompts:
+                if id(p.card) not in positions:
+                    texts.append(json.dumps(card_to_dict(p.card)))
+                    positions[id(p.card)] = len(texts)
+            result = await s.execute(
+                PG_QUEUE,
+                {
+                    "keys": [p.key for p in prompts],
+                    "platforms": [p.recipient.platform.value for p in prompts],
+                    "users": [p.recipient.user_id for p in prompts],
+                    "channels": [p.recipient.channel_id for p in prompts],
+                    "cards": texts,
+                    "card_index": [positions[id(p.card)] for p in prompts],
+                    "not_before": [p.not_before for p in prompts],
+                    "drop_after": [p.drop_after for p in prompts],
+                    "created_at": created_at,
+                },
+            )
+            return {row[0] for row in result}
+        # SQLite: the same idea with one JSON document read by json_each.
+        where: dict[int, int] = {}
+        cards: list[dict[str, Any]] = []
+        for p in prompts:
+            if id(p.card) not in where:
+                where[id(p.card)] = len(cards)
+                cards.append(card_to_dict(p.card))
+        rows = [
+            [
+                p.key,
+                p.recipient.platform.value,
+                p.recipient.user_id,
+                p.recipient.channel_id,
+                where[id(p.card)],
+                _sqlite_time(p.not_before),
+                _sqlite_time(p.drop_after),
+            ]
+            for p in prompts
+        ]
+        result = await s.execute(
+            SQLITE_QUEUE,
+            {
+                "rows": json.dumps(rows),
+                "cards": json.dumps(cards),
+                "created_at": _sqlite_time(created_at),
+            },
+        )
+        return {row[0] for row in result}
+
+    async def _bump(
+        self, s: AsyncSession, team_id: str, week: tuple[datetime, datetime], column: str, n: int
+    ) -> None:
+        zero = {"prompted": 0, "done": 0, "skipped": 0}
+        stmt = self._insert(s, break_uptake).values(
+            team_id=team_id, week_start=week[0], week_end=week[1], **(zero | {column: n})
+        )
+        await s.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["team_id", "week_start"],
+                set_={column: break_uptake.c[column] + n},
+            )
+        )
+
+    async def acknowledge(
+        self,
+        platform: Platform,
+        user_id: str,
+        slot: str,
+        outcome: str,
+        team_id: str,
+        week: tuple[datetime, datetime],
+    ) -> bool:
+        if outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {outcome!r}")
+        # A double click must count once, yet nothing stored may say who pressed what: the
+        # memory of recent presses is a keyed hash, in this process only, and bounded.
+        mark = hmac.new(self._salt, f"{platform.value}\0{user_id}\0{slot}".encode(), "sha256")
+        digest = mark.digest()
+        if digest in self._recent:
+            return False
+        self._recent[digest] = None
+        while len(self._recent) > RECENT_PRESSES:
+            self._recent.popitem(last=False)
+        async with self._sessions.begin() as s:
+            await self._bump(s, team_id, week, outcome, 1)
+        return True
+
+    async def pending_timezones(self, limit: int) -> list[tuple[Platform, str]]:
+        async with self._sessions() as s:
+            rows = await s.execute(
+                select(break_people.c.platform, break_people.c.user_id)
+                .where(break_people.c.tz_checked.is_(False))
+                .limit(limit)
+            )
+            return [(Platform(p), u) for p, u in rows]
+
+    async def set_timezone(
+        self, platform: Platform, user_id: str, timezone: str | None, now: datetime
+    ) -> None:
+        values: dict[str, Any] = {"tz_checked": True, "updated_at": now}
+        if timezone:
+            values.update(timezone=timezone, next_at=now, next_slot=None)
+        async with self._sessions.begin() as s:
+            await s.execute(
+                update(break_people)
+                .where(break_people.c.platform == platform.value, break_people.c.user_id == user_id)
+                .values(**values)
+            )
+
+    async def set_calendar_warned(self, platform: Platform, user_id: str, warned: bool) -> None:
+        async with self._sessions.begin() as s:
+            await s.execute(
+                update(break_people)
+                .where(break_people.c.platform == platform.value, break_people.c.user_id == user_id)
+                .values(calendar_warned=warned)
+            )
+
+    async def break_uptake(
+        self, team_id: str, start: datetime, end: datetime
+    ) -> tuple[int, int, int]:
+        """(prompted, done, skipped) summed over the team's whole weeks inside [start, end)."""
+        async with self._sessions() as s:
+            row = (
+                await s.execute(
+                    select(
+                        func.coalesce(func.sum(break_uptake.c.prompted), 0),
+                        func.coalesce(func.sum(break_uptake.c.done), 0),
+                        func.coalesce(func.sum(break_uptake.c.skipped), 0),
+                    ).where(
+                        and_(
+                            break_uptake.c.team_id == team_id,
+                            break_uptake.c.week_start >= start,
+                            break_uptake.c.week_end <= end,
+                        )
+                    )
+                )
+            ).one()
+            return int(row[0]), int(row[1]), int(row[2])

@@ -1,0 +1,221 @@
+"""`/respite breaks ...` (Teams: `breaks ...`) and the buttons on a break prompt.
+
+A command is parsed completely before anything is stored, and all of a person's settings are
+written in one statement, so a malformed command changes nothing. The calendar address is a
+secret: it is stored, and never shown back, not even in part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.break_cards import PRACTICES, prompt_card
+from bot.domain.breaks import (
+    PROMPT_LIFETIME,
+    SNOOZE,
+    USAGE,
+    BreakSettings,
+    CommandError,
+    Effective,
+    describe_days,
+    describe_times,
+    effective,
+    local_date,
+    next_fixed_slot,
+    parse_command,
+    week_bounds,
+    zone,
+)
+from bot.domain.events import Actor, ButtonPress, Command, Outcome, Reply
+from bot.domain.messages import Card, Field
+from bot.domain.ports import BreakStore
+from bot.domain.team import Team
+from handlers.deps import Deps
+
+PAUSE_BUTTON_DAYS = 7
+
+
+def _reply(
+    title: str, *blocks: str, fields: tuple[Field, ...] = (), note: str | None = None
+) -> Reply:
+    return Reply(Card(title=title, blocks=blocks, fields=fields, note=note))
+
+
+NOT_SET_UP = _reply("Break prompts are not set up here", "Ask your Respite admin to enable them.")
+NOT_MEMBER = _reply(
+    "Break prompts are for team members",
+    "You are not in a team in Respite's roster yet; ask your admin to add you.",
+)
+
+
+async def _load(deps: Deps, actor: Actor) -> tuple[BreakStore, Team, BreakSettings] | Reply:
+    store = deps.breaks
+    if store is None:
+        return NOT_SET_UP
+    team = deps.directory.team_of(actor.platform, actor.user_id)
+    if team is None:
+        return NOT_MEMBER
+    stored = await store.get(actor.platform, actor.user_id)
+    current = replace(
+        stored or BreakSettings(actor.platform.value, actor.user_id, team.id), team_id=team.id
+    )
+    if current.timezone is None and zone(actor.timezone):
+        current = replace(current, timezone=actor.timezone)
+        await store.save(current, deps.clock.now())
+    return store, team, current
+
+
+def status_fields(
+    settings: BreakSettings, team: Team, eff: Effective, deps: Deps
+) -> tuple[Field, ...]:
+    now = deps.clock.now()
+    default = " (team default)"
+    on = "on" if eff.enabled else "off"
+    fields = [
+        Field("Break prompts", on + (default if settings.enabled is None else "")),
+        Field(
+            "Times",
+            describe_times(eff.times) + (default if settings.times is None else ""),
+        ),
+        Field(
+            "Working hours",
+            f"{eff.work.start:%H:%M}-{eff.work.end:%H:%M} {describe_days(eff.work.days)}"
+            + (default if settings.work is None else ""),
+        ),
+        Field("Time zone", eff.tz.key + (" (team's)" if settings.timezone is None else "")),
+    ]
+    today = local_date(now, eff.tz)
+    if eff.paused_until and eff.paused_until > today:
+        fields.append(Field("Paused until", f"{eff.paused_until:%A %d %B %Y}"))
+    if eff.skip_date == today:
+        fields.append(Field("Today", "skipped"))
+    fields.append(
+        Field("Calendar", "connected (address kept private)" if eff.calendar else "not connected")
+    )
+    if eff.enabled:
+        if eff.calendar:
+            nxt = "after your sessions end, when a gap of 10 minutes or more follows"
+        else:
+            slot = next_fixed_slot(eff, now)
+            nxt = f"{slot.at.astimezone(eff.tz):%a %d %b, %H:%M}" if slot else "none planned"
+        fields.append(Field("Next prompt", nxt))
+    return tuple(fields)
+
+
+async def command(deps: Deps, cmd: Command) -> Outcome:
+    loaded = await _load(deps, cmd.actor)
+    if isinstance(loaded, Reply):
+        return loaded
+    store, team, current = loaded
+    now = deps.clock.now()
+    today = local_date(now, effective(current, team).tz)
+    try:
+        change = parse_command(cmd.args, today)
+    except CommandError as exc:
+        return _reply("That breaks command didn't work", str(exc), note="Nothing was changed.")
+    updated = current
+    title = "Your break settings"
+    if change.action == "on":
+        updated, title = replace(current, enabled=True), "Break prompts are on"
+    elif change.action == "off":
+        updated, title = replace(current, enabled=False), "Break prompts are off"
+    elif change.action == "resume":
+        updated = replace(current, paused_until=None, skip_date=None)
+        title = "Break prompts resumed"
+    elif change.action == "calendar":
+        url = change.values["calendar_url"]
+        assert url is None or isinstance(url, str)
+        updated = replace(current, calendar_url=url, calendar_warned=False)
+        title = "Calendar connected" if url else "Calendar disconnected"
+    elif change.action != "status":
+        updated = replace(current, **change.values)  # type: ignore[arg-type]
+        title = {
+            "at": "Break times saved",
+            "hours": "Working hours saved",
+            "pause": "Break prompts paused",
+            "zone": "Time zone saved",
+        }[change.action]
+    if change.action != "status":
+        await store.save(updated, now)
+    eff = effective(updated, team)
+    note = f"Change them with: {USAGE}"
+    blocks: tuple[str, ...] = ()
+    if change.action == "hours":
+        blocks = ("Respite sends nothing outside these hours, on days off or on team holidays.",)
+    if change.action == "calendar" and updated.calendar_url:
+        blocks = (
+            "Prompts now land in the gap after a session ends, never during an event. "
+            "Your calendar address is kept private and never shown again.",
+        )
+    return _reply(title, *blocks, fields=status_fields(updated, team, eff, deps), note=note)
+
+
+def _slot_and_practice(value: str) -> tuple[str, int | None]:
+    slot, _, practice = value.partition("|")
+    return slot[:40], int(practice) if practice.isdigit() else None
+
+
+async def _count(
+    deps: Deps, store: BreakStore, team: Team, press: ButtonPress, outcome: str
+) -> None:
+    slot, _ = _slot_and_practice(press.value)
+    week = week_bounds(ZoneInfo(team.timezone), deps.clock.now())
+    await store.acknowledge(press.actor.platform, press.actor.user_id, slot, outcome, team.id, week)
+
+
+async def done(deps: Deps, press: ButtonPress) -> Outcome:
+    loaded = await _load(deps, press.actor)
+    if isinstance(loaded, Reply):
+        return loaded
+    store, team, _current = loaded
+    await _count(deps, store, team, press, "done")
+    return _reply("Nicely done", "Thank you for looking after yourself between sessions.")
+
+
+async def snooze(deps: Deps, press: ButtonPress) -> Outcome:
+    loaded = await _load(deps, press.actor)
+    if isinstance(loaded, Reply):
+        return loaded
+    _store, _team, _current = loaded
+    slot, practice = _slot_and_practice(press.value)
+    now = deps.clock.now()
+    index = practice if practice is not None and 0 <= practice < len(PRACTICES) else 0
+    recipient = press.actor.recipient
+    await deps.outbox.enqueue(
+        f"break-snooze:{recipient.key}:{slot}:{now:%Y%m%dT%H%M}",
+        recipient,
+        prompt_card(index, slot),
+        now + SNOOZE,
+        drop_after=now + SNOOZE + PROMPT_LIFETIME,
+    )
+    return _reply("Snoozed for 10 minutes", "I'll bring this break back shortly.")
+
+
+async def skip_today(deps: Deps, press: ButtonPress) -> Outcome:
+    loaded = await _load(deps, press.actor)
+    if isinstance(loaded, Reply):
+        return loaded
+    store, team, current = loaded
+    now = deps.clock.now()
+    today = local_date(now, effective(current, team).tz)
+    await store.save(replace(current, skip_date=today), now)
+    await _count(deps, store, team, press, "skipped")
+    return _reply(
+        "No more break prompts today", "See you tomorrow. /respite breaks resume undoes it."
+    )
+
+
+async def pause(deps: Deps, press: ButtonPress) -> Outcome:
+    loaded = await _load(deps, press.actor)
+    if isinstance(loaded, Reply):
+        return loaded
+    store, team, current = loaded
+    now = deps.clock.now()
+    until = local_date(now, effective(current, team).tz) + timedelta(days=PAUSE_BUTTON_DAYS)
+    await store.save(replace(current, paused_until=until), now)
+    return _reply(
+        "Break prompts paused for a week",
+        f"They start again on {until:%A %d %B}. /respite breaks resume restarts them sooner.",
+    )

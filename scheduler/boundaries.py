@@ -1,0 +1,62 @@
+"""The boundary between work and home, for everything Respite sends.
+
+The outbox worker asks before each send: a message to a person outside their working hours, on
+a day off, on a team holiday or while their Do Not Disturb is on waits for the next working
+moment, unless it may be dropped (a break prompt), in which case it is dropped. Messages to
+channels, and to people Respite does not know, are not held.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+
+from bot.domain.breaks import effective, in_working_hours, next_working_start
+from bot.domain.messages import Platform, Recipient
+from bot.domain.ports import BreakStore, Directory, DoNotDisturb, Hold
+from bot.domain.team import Team
+
+log = logging.getLogger(__name__)
+
+
+class WorkBoundaries:
+    def __init__(
+        self,
+        directory: Directory,
+        store: BreakStore,
+        dnd: Mapping[Platform, DoNotDisturb] | None = None,
+    ) -> None:
+        self._directory = directory
+        self._store = store
+        self._dnd = dict(dnd or {})
+
+    def _team(self, recipient: Recipient) -> Team | None:
+        assert recipient.user_id is not None
+        team = self._directory.team_of(recipient.platform, recipient.user_id)
+        if team is None:
+            led = self._directory.teams_led_by(recipient.platform, recipient.user_id)
+            team = led[0] if led else None
+        return team
+
+    async def hold(self, recipient: Recipient, now: datetime) -> Hold | None:
+        if recipient.user_id is None:
+            return None
+        team = self._team(recipient)
+        if team is None:
+            return None
+        settings = await self._store.get(recipient.platform, recipient.user_id)
+        eff = effective(settings, team)
+        if not in_working_hours(eff, now):
+            return Hold(next_working_start(eff, now), "outside working hours")
+        lookup = self._dnd.get(recipient.platform)
+        if lookup is None:
+            return None
+        try:
+            until = await lookup.until(recipient.user_id, now)
+        except Exception as exc:  # a platform hiccup must not stop delivery
+            log.warning("do-not-disturb check failed: %s", type(exc).__name__)
+            return None
+        if until is not None and until > now:
+            return Hold(until, "do not disturb")
+        return None

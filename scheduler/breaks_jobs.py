@@ -1,0 +1,262 @@
+"""The minute tick for break prompts: data, not one scheduler job per person.
+
+Every person has a next planned moment stored beside their settings. A tick reads only the rows
+whose moment has come (an indexed range), decides for each whether to queue a prompt, an
+end-of-day note, or nothing, works out the following moment, and commits all of it in one
+transaction. Outbox keys are unique per (person, slot), so overlapping ticks and restarts send a
+slot at most once; a slot found more than PROMPT_GRACE late (after downtime) is skipped, since a
+break suggestion an hour late is noise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.break_cards import (
+    calendar_failed_card,
+    next_practice,
+    prompt_card,
+    protect_tomorrow_card,
+)
+from bot.domain.breaks import (
+    PROMPT_GRACE,
+    PROMPT_LIFETIME,
+    Effective,
+    Slot,
+    at_local,
+    calendar_slots,
+    effective,
+    fixed_slots,
+    local_date,
+    next_day_start,
+    next_fixed_slot,
+    week_bounds,
+    zone,
+)
+from bot.domain.messages import Platform, Recipient
+from bot.domain.ports import (
+    Advance,
+    BreakStore,
+    CalendarFeed,
+    CalendarUnavailable,
+    DueBreak,
+    QueuedPrompt,
+    TimezoneLookup,
+)
+from bot.domain.team import Team
+from handlers.deps import Deps
+
+log = logging.getLogger(__name__)
+
+BATCH = 2000
+CALENDAR_CONCURRENCY = 10
+MAX_BATCHES = 50
+TIMEZONE_LOOKUPS_PER_TICK = 50  # users.info allows 100+ a minute
+
+
+@dataclass(slots=True)
+class TickResult:
+    queued: int = 0
+    due: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Plan:
+    prompts: list[QueuedPrompt] = field(default_factory=list)
+    advances: list[Advance] = field(default_factory=list)
+
+
+class BreakTicker:
+    """Runs on the scheduling replica, once a minute (`Runtime.extra_ticks`)."""
+
+    def __init__(
+        self,
+        store: BreakStore,
+        calendar: CalendarFeed | None = None,
+        timezones: Mapping[Platform, TimezoneLookup] | None = None,
+        batch: int = BATCH,
+    ) -> None:
+        self._store = store
+        self._calendar = calendar
+        self._timezones = dict(timezones or {})
+        self._batch = batch
+        self._synced: dict[str, frozenset[str]] = {}
+        self._tz_pending = True  # until a look finds nobody left to ask about
+
+    async def __call__(self, deps: Deps) -> None:
+        await self.tick(deps)
+
+    async def tick(self, deps: Deps) -> TickResult:
+        now = deps.clock.now()
+        result = TickResult()
+        await self.sync_people(deps, now)
+        await self.resolve_timezones(now)
+        for _ in range(MAX_BATCHES):
+            due = await self._store.due(now, self._batch)
+            result.due += len(due)
+            plan = _Plan()
+            feeds = [d for d in due if d.settings.calendar_url]
+            for item in due:
+                if not item.settings.calendar_url:
+                    await self._plan_one(deps, item, now, plan)
+            if feeds:
+                await self._plan_feeds(deps, feeds, now, plan)
+            result.queued += await self._store.commit(plan.prompts, plan.advances)
+            if len(due) < self._batch:
+                break
+        return result
+
+    async def _plan_feeds(
+        self, deps: Deps, feeds: list[DueBreak], now: datetime, plan: _Plan
+    ) -> None:
+        """A slow calendar feed must not hold up everyone else's: read them side by side."""
+        gate = asyncio.Semaphore(CALENDAR_CONCURRENCY)
+
+        async def planned(item: DueBreak) -> None:
+            async with gate:
+                await self._plan_one(deps, item, now, plan)
+
+        await asyncio.gather(*(planned(d) for d in feeds))
+
+    async def sync_people(self, deps: Deps, now: datetime) -> None:
+        """Give every team member a schedule row; only when the roster or sync changed."""
+        for team in deps.directory.teams():
+            if self._synced.get(team.id) == team.members:
+                continue
+            if await self._store.ensure_people(team.id, team.platform, team.members, now):
+                self._tz_pending = True
+            self._synced[team.id] = team.members
+
+    async def resolve_timezones(self, now: datetime) -> None:
+        """Learn a few people's time zones from the platform each tick (rate-limit friendly)."""
+        if not self._tz_pending:
+            return
+        pending = await self._store.pending_timezones(TIMEZONE_LOOKUPS_PER_TICK)
+        self._tz_pending = len(pending) == TIMEZONE_LOOKUPS_PER_TICK
+        for platform, user_id in pending:
+            lookup = self._timezones.get(platform)
+            found: str | None = None
+            if lookup is not None:
+                try:
+                    found = await lookup.timezone(user_id)
+                except Exception as exc:
+                    log.warning("time zone lookup failed: %s", type(exc).__name__)
+            await self._store.set_timezone(platform, user_id, found if zone(found) else None, now)
+
+    async def _plan_one(self, deps: Deps, item: DueBreak, now: datetime, plan: _Plan) -> None:
+        s = item.settings
+        platform = Platform(s.platform)
+        team = deps.directory.team(s.team_id)
+
+        def advance(
+            slot: Slot | None, at: datetime | None = None, practice: int | None = None
+        ) -> None:
+            plan.advances.append(
+                Advance(
+                    s.platform,
+                    s.user_id,
+                    item.next_at,
+                    slot.at if slot else at,
+                    slot.key if slot else None,
+                    practice if practice is not None else item.last_practice,
+                )
+            )
+
+        if team is None or not team.is_member(platform, s.user_id):
+            advance(None)  # dormant until they are a member again
+            return
+        eff = effective(s, team)
+        if eff.calendar and self._calendar is not None and s.calendar_url:
+            slots = await self._calendar_day(deps, item, eff, now, plan)
+        else:
+            slots = fixed_slots(eff, local_date(now, eff.tz))
+        practice = item.last_practice
+        fresh = item.next_slot is not None and now - item.next_at <= PROMPT_GRACE
+        if fresh:
+            match = next((x for x in slots if x.key == item.next_slot), None)
+            if match is not None:
+                practice = self._queue(team, platform, s.user_id, match, item, plan)
+        upcoming = [x for x in slots if x.at > now]
+        if upcoming:
+            advance(upcoming[0], practice=practice)
+        elif eff.calendar and self._calendar is not None:
+            advance(None, next_day_start(eff, now), practice)  # re-plan from tomorrow's feed
+        else:
+            advance(next_fixed_slot(eff, now), practice=practice)
+
+    def _queue(
+        self,
+        team: Team,
+        platform: Platform,
+        user_id: str,
+        slot: Slot,
+        item: DueBreak,
+        plan: _Plan,
+    ) -> int | None:
+        recipient = Recipient(platform, user_id=user_id)
+        week = week_bounds(ZoneInfo(team.timezone), slot.at)
+        if slot.kind == "note":
+            plan.prompts.append(
+                QueuedPrompt(
+                    f"break-note:{recipient.key}:{slot.key}",
+                    recipient,
+                    protect_tomorrow_card(),
+                    slot.at,
+                    slot.at + PROMPT_LIFETIME,
+                    team.id,
+                    week,
+                    counted=False,
+                )
+            )
+            return item.last_practice
+        practice = next_practice(user_id, item.last_practice)
+        plan.prompts.append(
+            QueuedPrompt(
+                f"break:{recipient.key}:{slot.key}",
+                recipient,
+                prompt_card(practice, slot.key),
+                slot.at,
+                slot.at + PROMPT_LIFETIME,
+                team.id,
+                week,
+            )
+        )
+        return practice
+
+    async def _calendar_day(
+        self, deps: Deps, item: DueBreak, eff: Effective, now: datetime, plan: _Plan
+    ) -> list[Slot]:
+        s = item.settings
+        assert self._calendar is not None and s.calendar_url
+        day = local_date(now, eff.tz)
+        start = at_local(day, eff.work.start, eff.tz) - timedelta(hours=1)
+        end = at_local(day, eff.work.end, eff.tz) + timedelta(hours=1)
+        try:
+            busy = await self._calendar.busy(s.calendar_url, start, end, eff.tz.key)
+        except CalendarUnavailable as exc:
+            log.info("calendar feed unavailable for one person: %s", exc)
+            if not s.calendar_warned:
+                recipient = Recipient(Platform(s.platform), user_id=s.user_id)
+                plan.prompts.append(
+                    QueuedPrompt(
+                        f"break-calendar:{recipient.key}:{day.isoformat()}",
+                        recipient,
+                        calendar_failed_card(),
+                        now,
+                        None,  # not a prompt: held for working hours, never dropped
+                        s.team_id,
+                        (now, now),
+                        counted=False,
+                    )
+                )
+                await self._store.set_calendar_warned(Platform(s.platform), s.user_id, True)
+            return fixed_slots(eff, day)
+        if s.calendar_warned:
+            await self._store.set_calendar_warned(Platform(s.platform), s.user_id, False)
+        return calendar_slots(eff, day, busy)
