@@ -28,6 +28,7 @@ from bot.domain.messages import Card, Recipient
 from bot.domain.ports import DeliveryFailed
 from bot.platforms.teams.activity import card_activity
 from bot.platforms.teams.contacts import Contact, ContactStore
+from bot.platforms.teams.people import PeopleBook
 from bot.platforms.teams.retry import Retrier
 
 log = logging.getLogger(__name__)
@@ -58,8 +59,10 @@ class TeamsSender:
         app_id: str | None,
         retrier: Retrier,
         now: Callable[[], datetime],
+        people: PeopleBook | None = None,
     ) -> None:
         self._adapter = adapter
+        self._people = people
         self._contacts = contacts
         self._app_id = app_id or None
         self._retrier = retrier
@@ -72,7 +75,11 @@ class TeamsSender:
         return await self._contacts.get("channel", recipient.channel_id)
 
     async def send(self, recipient: Recipient, card: Card) -> str | None:
-        return await self.send_activity(recipient, card_activity(card))
+        """Send a card; a channel post's mentions are named and become real Teams mentions."""
+        people = None
+        if self._people is not None:
+            people = await self._people.for_card(card, recipient.user_id)
+        return await self.send_activity(recipient, card_activity(card, people))
 
     async def send_activity(self, recipient: Recipient, activity: Activity) -> str | None:
         contact = await self._contact(recipient)
