@@ -84,7 +84,9 @@ class TeamsSender:
     async def send_activity(self, recipient: Recipient, activity: Activity) -> str | None:
         contact = await self._contact(recipient)
         if contact is not None and contact.reference:
-            return await self._continue(reference_of(contact), activity)
+            return await self._continue(
+                reference_of(contact), activity, new_post=recipient.channel_id is not None
+            )
         if recipient.user_id:
             return await self._create_and_send(recipient.user_id, contact, activity)
         raise DeliveryFailed(
@@ -126,11 +128,21 @@ class TeamsSender:
         if failure:
             raise failure[0]
 
-    async def _continue(self, reference: ConversationReference, activity: Activity) -> str:
+    async def _continue(
+        self, reference: ConversationReference, activity: Activity, new_post: bool = False
+    ) -> str:
+        """Continue a saved conversation and send.
+
+        A proactive turn starts from an event with a made-up id, which botbuilder would turn
+        into a reply to that id. In a channel that must be a new post of its own (a new thread,
+        sent to the channel's conversation), so the made-up id is dropped there.
+        """
         conversation_id = str(reference.conversation.id)
         sent: list[str] = []
 
         async def logic(ctx: TurnContext) -> None:
+            if new_post:
+                ctx.activity.id = None
             response = await self._retrier.call(
                 conversation_id, "a message", lambda: ctx.send_activity(activity)
             )
