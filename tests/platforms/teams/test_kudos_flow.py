@@ -295,3 +295,28 @@ async def test_every_kudos_card_sent_validates_against_the_1_5_schema(
         "Nothing was saved yet",
     ):
         assert expected in titles, (expected, sorted(titles))
+
+
+async def test_weekly_roundup_names_teams_members_with_real_mentions(
+    kudos_teams: TeamsHarness,
+) -> None:
+    from datetime import timedelta
+
+    from scheduler import kudos_jobs
+
+    h = kudos_teams
+    await install(h)
+    await send_form(h, 1, [2], "Thanks for the cover.", "cover")
+    await send_form(h, 3, [4], "That session was heavy.", "hard-session")
+    await h.teams.say(4, "kudos-names off")
+    h.clock.advance(timedelta(days=4, hours=8))  # Friday 17:00 in London
+    assert await kudos_jobs.post_roundups(h.respite.deps) == 1
+    await h.deliver()
+    roundup = channel_posts(h)[-1]
+    assert card_of(roundup)["body"][0]["text"] == "This week's recognition"
+    assert roundup.body["text"] == (
+        "Recognised: <at>Person 2</at>, and 1 more who prefer not to be named."
+    )
+    assert roundup.body["entities"] == [expected_mention(2)]
+    assert aad(4) not in str(roundup.body)
+    assert_valid(schema_validator(), card_of(roundup))
