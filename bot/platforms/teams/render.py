@@ -117,9 +117,7 @@ def _picker(picker: UserPicker, choices: tuple[tuple[str, str], ...]) -> dict[st
     Adaptive Cards (never markdown), so names are shown as Teams gave them.
     """
     if not choices:
-        return _text_block(
-            escape_markdown(f"{picker.label} {NOBODY_TO_PICK}"), weight="Bolder"
-        )
+        return _text_block(escape_markdown(f"{picker.label} {NOBODY_TO_PICK}"), weight="Bolder")
     return {
         "type": "Input.ChoiceSet",
         "id": picker.id,

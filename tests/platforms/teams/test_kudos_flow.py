@@ -107,6 +107,7 @@ async def test_form_posts_to_the_channel_with_real_mentions_and_tells_each_recip
         "Your recognition of <at>Person 2</at> and <at>Person 3</at> is posted."
     )
     assert button_value(confirmation, "kudos-withdraw") == row.id
+    assert f"or kudos withdraw {row.id}." in body_texts(confirmation)[1]
 
     # Each recipient is told privately: Teams opens a 1:1 chat with each (proactive).
     assert await h.deliver() == 2
@@ -206,6 +207,8 @@ async def test_refusals_post_nothing(kudos_teams: TeamsHarness) -> None:
     await say_kudos(h, 1, [LEAD], "other thanks, boss")  # the lead is not a member
     refused = card_of(h.connector.of("reply")[-1])
     assert refused["body"][0]["text"] == "Kudos not sent"
+    # Teams people type the word, not a slash command.
+    assert refused["body"][-1]["text"].startswith("Usage: kudos @someone")
     assert not channel_posts(h)
     assert await h.count(kudos_t) == 0
     assert not h.connector.of("update")
