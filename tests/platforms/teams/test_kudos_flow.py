@@ -323,3 +323,22 @@ async def test_weekly_roundup_names_teams_members_with_real_mentions(
     assert roundup.body["entities"] == [expected_mention(2)]
     assert aad(4) not in str(roundup.body)
     assert_valid(schema_validator(), card_of(roundup))
+
+
+async def test_kudos_alone_in_a_channel_sends_the_form_privately(
+    kudos_teams: TeamsHarness,
+) -> None:
+    h = kudos_teams
+    await install(h)
+    activity = with_mentions(h, "channel_mention.json", 2, "<at>Respite</at> kudos", [])
+    assert (await h.teams.post(activity)).status == 200
+    [created] = h.connector.of("create")
+    assert created.body["members"][0]["id"] == "29:1test-user-0002"
+    [form] = [c for c in h.connector.of("send", "reply") if c.conversation_id.startswith("a:")]
+    card = card_of(form)
+    picker = next(b for b in card["body"] if b.get("id") == "recipients")
+    assert aad(2) not in [c["value"] for c in picker["choices"]]
+    assert len(picker["choices"]) == 7
+    thread = [c for c in h.connector.of("reply") if c.conversation_id.startswith("19:")]
+    assert [card_of(c)["body"][0]["text"] for c in thread] == ["I've replied in our private chat"]
+    assert not channel_posts(h)
