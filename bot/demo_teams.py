@@ -9,9 +9,11 @@ and outbox are the production ones.
 from __future__ import annotations
 
 import contextlib
+import html
 import itertools
 import logging
 import random
+import re
 import shutil
 import socket
 import tempfile
@@ -64,6 +66,7 @@ class DemoConnector:
 
     def __init__(self) -> None:
         self.cards: list[tuple[str, str, dict[str, Any]]] = []  # (kind, chat, card)
+        self.texts: dict[int, str] = {}  # card index -> the activity's text (its mentions)
         self.chats: dict[str, str] = {}  # chat id -> member name
         self._ids = itertools.count(1)
         app = web.Application()
@@ -95,10 +98,39 @@ class DemoConnector:
         kind = "update" if request.method == "PUT" else "message"
         for attachment in body.get("attachments") or []:
             self.cards.append((kind, request.match_info["cid"], attachment["content"]))
+            if body.get("text"):
+                self.texts[len(self.cards) - 1] = body["text"]
         return web.json_response({"id": f"act-{next(self._ids)}"})
 
     async def _members(self, request: web.Request) -> web.Response:
         return web.json_response({"members": MEMBERS})
+
+
+async def _recognition(
+    post: Callable[[dict[str, Any]], Any],
+    activity: Callable[..., dict[str, Any]],
+    deliver: Callable[[], Any],
+    show: Callable[[str], None],
+    chats: dict[str, str],
+) -> None:
+    """One kudos on Teams: the form offers teammates by name, the post mentions them for real."""
+    giver, recipient = MEMBERS[0], MEMBERS[5]
+    chat = chats[giver["name"]]
+    await post(activity(giver, chat, text="kudos"))
+    show(f"\n{giver['name']} types “kudos”; the form offers teammates Teams has named:")
+    form = {"respite_form": "kudos", "respite_context": "harbour", "respite_pickers": "recipients"}
+    values = {
+        "recipients": recipient["aadObjectId"],
+        "category": "hard-session",
+        "visibility": "named",
+        "message": "You stayed steady through a very hard disclosure on Tuesday. Thank you.",
+    }
+    await post(activity(giver, chat, value={**form, **values}, replyToId="act-kudos-form"))
+    await deliver()
+    show(
+        f"\n{giver['name']} recognises {recipient['name']}: posted in the team's channel, "
+        "and told privately:"
+    )
 
 
 def _socket() -> socket.socket:
@@ -110,18 +142,26 @@ def _socket() -> socket.socket:
 def summarise(card: dict[str, Any]) -> list[str]:
     """An Adaptive Card as a reader sees it, in a few lines."""
     lines: list[str] = []
-    inputs = 0
+    questions: list[tuple[int, str]] = []  # (line index, choices)
     for element in card.get("body", []):
         kind = element["type"]
         if kind == "TextBlock":
             lines.append(element["text"].replace("\\", ""))
         elif kind == "FactSet":
             lines.extend(f"{f['title']}: {f['value']}".replace("\\", "") for f in element["facts"])
+        elif kind == "Input.ChoiceSet" and element.get("isMultiSelect"):
+            people = ", ".join(c["title"] for c in element["choices"])
+            lines.append(f"[{element['label']} Pick one or more of: {people}]")
         elif kind == "Input.ChoiceSet":
-            inputs += 1
-    if inputs:
-        scale = " / ".join(c["title"] for c in card["body"][2]["choices"])
-        lines.insert(2, f"[{inputs} questions, each a choice of: {scale}]")
+            scale = " / ".join(c["title"] for c in element["choices"])
+            questions.append((len(lines), scale))
+            lines.append(f"[{element['label']} {scale}]")
+        elif kind == "Input.Text":
+            lines.append(f"[{element['label']}: a text box]")
+    if len(questions) > 1 and len({scale for _, scale in questions}) == 1:
+        for index, _ in reversed(questions):
+            del lines[index]
+        lines.insert(2, f"[{len(questions)} questions, each a choice of: {questions[0][1]}]")
     for action in card.get("actions", []):
         lines.append(f"[{action['title']}]")
     return lines
@@ -168,6 +208,7 @@ async def _run(url: str, write: Callable[[str], None]) -> None:
                 "leads": [LEAD["aadObjectId"]],
                 "min_group_size": 5,
                 "resources": [{"label": "Employee Assistance Programme", "text": "1800 000 000"}],
+                "kudos_channel": TEAM_THREAD,
             }
         ]
     }
@@ -186,10 +227,14 @@ async def _run(url: str, write: Callable[[str], None]) -> None:
         seen = len(connector.cards)
         if fresh:
             write(heading)
-        for kind, chat, card in fresh[:1] if only_first else fresh:
+        first = len(connector.cards) - len(fresh)
+        for i, (kind, chat, card) in enumerate(fresh[:1] if only_first else fresh, first):
             who = connector.chats.get(chat, "the channel" if chat.startswith("19:") else chat)
             verb = "sees the card change to" if kind == "update" else "receives"
             write(f"  → {who} {verb}:")
+            if i in connector.texts:
+                mentions = re.sub(r"<at>(.*?)</at>", r"@\1", connector.texts[i])
+                write(f"      {html.unescape(mentions)}   (real Teams mentions)")
             for line in summarise(card):
                 write(f"      {line}")
         if only_first and len(fresh) > 1:
@@ -309,6 +354,7 @@ async def _run(url: str, write: Callable[[str], None]) -> None:
         await pulse_jobs.tick(respite.deps)
         await deliver()
         show("\nThursday 10:00, the round closes; the lead gets the team digest on Teams:")
+        await _recognition(post, activity, deliver, show, chats)
     finally:
         await session.close()
         await runner.cleanup()

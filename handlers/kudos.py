@@ -78,7 +78,7 @@ async def give(deps: Deps, command: Command) -> Outcome:
         if word.lower() == "withdraw":
             return await _withdraw(deps, command.actor, rest.strip())
         if word.lower() == "help":
-            return Reply(usage_card())
+            return Reply(usage_card(command.actor.platform))
         if not command.args.strip():
             return await open_form(deps, command.actor)
     team = deps.directory.team_of(command.actor.platform, command.actor.user_id)
@@ -91,7 +91,7 @@ async def give(deps: Deps, command: Command) -> Outcome:
         return Reply(sent_card(result))
     if isinstance(result, Card):
         return Reply(result)
-    return Reply(refused_card(result))
+    return Reply(refused_card(result, command.actor.platform))
 
 
 async def open_form(deps: Deps, actor: Actor) -> Outcome:
@@ -201,7 +201,7 @@ async def _withdraw(deps: Deps, actor: Actor, kudos_id: str) -> Outcome:
         return Reply(NOT_SET_UP)
     store, key = ports
     if not kudos_id:
-        return Reply(usage_card())
+        return Reply(usage_card(actor.platform))
     kudos = await store.get(kudos_id)
     if kudos is None:
         return Reply(not_found_card(kudos_id[:40]))
@@ -228,6 +228,6 @@ async def names(deps: Deps, command: Command) -> Outcome:
     if choice in ("on", "off"):
         shown = choice == "on"
         await deps.kudos.set_names_shown(actor.platform, actor.user_id, shown, deps.clock.now())
-        return Reply(names_card(shown))
+        return Reply(names_card(shown, actor.platform))
     hidden = await deps.kudos.names_hidden(actor.platform, [actor.user_id])
-    return Reply(names_card(actor.user_id not in hidden))
+    return Reply(names_card(actor.user_id not in hidden, actor.platform))

@@ -27,6 +27,7 @@ from bot.domain.messages import (
     Form,
     Mention,
     Paragraph,
+    Platform,
     Question,
     TextInput,
     UserPicker,
@@ -43,6 +44,13 @@ ANONYMITY_NOTE = (
     "of you, only to apply the daily limit and let you withdraw; then the hash is erased and "
     "nothing links this kudos to you."
 )
+
+
+def _commands(platform: Platform) -> tuple[str, str]:
+    """How a person types the kudos command and a `/respite` word on their platform."""
+    if platform == Platform.TEAMS:
+        return "kudos", ""
+    return "/kudos", "/respite "
 
 
 def _people(user_ids: Sequence[str]) -> list[str | Mention]:
@@ -133,21 +141,22 @@ def sent_card(kudos: Kudos) -> Card:
         title="Kudos sent",
         blocks=(
             Paragraph(("Your recognition of ", *_people(kudos.recipients), " is posted.")),
-            f"To take it back: the button below, or /kudos withdraw {kudos.id} "
-            f"(Teams: kudos withdraw {kudos.id}).",
+            f"To take it back: the button below, or {_commands(kudos.platform)[0]} withdraw "
+            f"{kudos.id}.",
         ),
         buttons=(Button(WITHDRAW, "Withdraw", kudos.id, style="danger"),),
         note=ANONYMITY_NOTE if kudos.anonymous else None,
     )
 
 
-def refused_card(refusals: Sequence[Refusal]) -> Card:
+def refused_card(refusals: Sequence[Refusal], platform: Platform = Platform.SLACK) -> Card:
+    kudos, _ = _commands(platform)
     return Card(
         title="Kudos not sent",
         blocks=tuple(r.reason for r in refusals),
-        note="Usage: /kudos @someone [category] message. Categories: "
+        note=f"Usage: {kudos} @someone [category] message. Categories: "
         + ", ".join(c.key for c in CATEGORIES)
-        + ". Add `anon` first to stay anonymous, or send /kudos alone for a form.",
+        + f". Add `anon` first to stay anonymous, or send {kudos} alone for a form.",
     )
 
 
@@ -215,26 +224,28 @@ def not_allowed_card() -> Card:
     )
 
 
-def usage_card() -> Card:
+def usage_card(platform: Platform = Platform.SLACK) -> Card:
+    kudos, respite = _commands(platform)
     return Card(
         title="Kudos",
         blocks=(
-            "/kudos @someone [category] message: recognise colleagues (several @mentions work).",
-            "/kudos alone: open a form.",
-            "/kudos withdraw <id>: take a kudos back (the giver, a recipient or a team lead).",
-            "/respite kudos-names off|on: whether weekly roundups name you.",
+            f"{kudos} @someone [category] message: recognise colleagues (several @mentions work).",
+            f"{kudos} alone: open a form.",
+            f"{kudos} withdraw <id>: take a kudos back (the giver, a recipient or a team lead).",
+            f"{respite}kudos-names off|on: whether weekly roundups name you.",
         ),
         note="Categories: " + ", ".join(f"{c.key} ({c.label})" for c in CATEGORIES) + ".",
     )
 
 
-def names_card(shown: bool) -> Card:
+def names_card(shown: bool, platform: Platform = Platform.SLACK) -> Card:
+    _, respite = _commands(platform)
     if shown:
-        text = "Weekly recognition roundups may name you. `/respite kudos-names off` to stop."
+        text = f"Weekly recognition roundups may name you. `{respite}kudos-names off` to stop."
     else:
         text = (
             "Weekly recognition roundups will not name you; kudos to you still count in the "
-            "totals. `/respite kudos-names on` to be named again."
+            f"totals. `{respite}kudos-names on` to be named again."
         )
     return Card(title="Roundup names", blocks=(text,))
 
@@ -259,6 +270,6 @@ def roundup_card(roundup: Roundup, team: Team) -> Card:
     return Card(
         title="This week's recognition",
         blocks=tuple(blocks),
-        note="Thank you for noticing each other's work. `/respite kudos-names off` keeps your "
-        "name out of roundups.",
+        note="Thank you for noticing each other's work. "
+        f"`{_commands(team.platform)[1]}kudos-names off` keeps your name out of roundups.",
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -75,6 +75,32 @@ class SqlTeamsContacts:
         async with self._sessions() as s:
             rows = await s.execute(select(t).where(t.c.kind == kind).order_by(t.c.key))
             return [_row(r) for r in rows]
+
+    async def names(self, keys: Collection[str]) -> dict[str, str]:
+        wanted = sorted(set(keys))
+        found: dict[str, str] = {}
+        async with self._sessions() as s:
+            for start in range(0, len(wanted), 500):
+                rows = await s.execute(
+                    select(t.c.key, t.c.name).where(
+                        t.c.kind == "user",
+                        t.c.key.in_(wanted[start : start + 500]),
+                        t.c.name.is_not(None),
+                    )
+                )
+                found.update({str(r.key): str(r.name) for r in rows if r.name})
+        return found
+
+    async def user_by_teams_id(self, teams_user_id: str) -> Contact | None:
+        query = (
+            select(t)
+            .where(t.c.kind == "user", t.c.teams_user_id == teams_user_id)
+            .order_by(t.c.updated_at.desc())
+            .limit(1)
+        )
+        async with self._sessions() as s:
+            row = (await s.execute(query)).first()
+            return _row(row) if row else None
 
     async def remove(self, kind: ContactKind, key: str) -> None:
         async with self._sessions.begin() as s:

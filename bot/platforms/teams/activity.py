@@ -6,7 +6,7 @@ from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.schema import Activity, ChannelAccount, Mention
 
 from bot.domain.messages import Card
-from bot.platforms.teams.render import TeamsMessage, render
+from bot.platforms.teams.render import People, TeamsMessage, render
 
 
 def message_activity(message: TeamsMessage) -> Activity:
@@ -28,5 +28,5 @@ def message_activity(message: TeamsMessage) -> Activity:
     return activity
 
 
-def card_activity(card: Card) -> Activity:
-    return message_activity(render(card))
+def card_activity(card: Card, people: People | None = None) -> Activity:
+    return message_activity(render(card, people))

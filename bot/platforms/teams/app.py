@@ -22,6 +22,7 @@ from bot.platforms.teams.activity import card_activity
 from bot.platforms.teams.adapter import RespiteAuthentication, TeamsCredentials, build_adapter
 from bot.platforms.teams.bot import SORRY, RespiteTeamsBot
 from bot.platforms.teams.contacts import ContactStore
+from bot.platforms.teams.people import PeopleBook
 from bot.platforms.teams.retry import Retrier
 from bot.platforms.teams.sender import TeamsSender
 from handlers.deps import Deps
@@ -59,8 +60,9 @@ def build_teams(
 ) -> TeamsPlatform:
     adapter, auth = build_adapter(credentials)
     retrier = retrier or Retrier()
-    sender = TeamsSender(adapter, contacts, credentials.app_id, retrier, now)
-    bot = RespiteTeamsBot(deps, contacts, sender, retrier, now)
+    people = PeopleBook(contacts, deps.directory)
+    sender = TeamsSender(adapter, contacts, credentials.app_id, retrier, now, people)
+    bot = RespiteTeamsBot(deps, contacts, sender, retrier, now, people)
 
     async def on_turn_error(ctx: TurnContext, error: Exception) -> None:
         # The type only: the activity may carry answers, and logs never pair them with a person.

@@ -32,6 +32,7 @@ from bot.domain.messages import Card, Platform, Recipient
 from bot.platforms.teams import inbound
 from bot.platforms.teams.activity import card_activity
 from bot.platforms.teams.contacts import Contact, ContactKind, ContactStore
+from bot.platforms.teams.people import PeopleBook
 from bot.platforms.teams.render import form_errors_card
 from bot.platforms.teams.retry import Retrier
 from bot.platforms.teams.sender import TeamsSender
@@ -126,8 +127,10 @@ class RespiteTeamsBot:
         sender: TeamsSender,
         retrier: Retrier,
         now: Callable[[], datetime],
+        people: PeopleBook | None = None,
     ) -> None:
         self.deps = deps
+        self.people = people
         self.contacts = contacts
         self.sender = sender
         self.retrier = retrier
@@ -213,7 +216,7 @@ class RespiteTeamsBot:
             first, *extra = outcome.cards
             form_message = ctx.activity.reply_to_id
             if submitted and form_message:
-                update = card_activity(first)
+                update = await self._activity(ctx, first)
                 update.id = form_message
                 await self.retrier.call(
                     conversation_id, "a card update", lambda: ctx.update_activity(update)
@@ -223,11 +226,19 @@ class RespiteTeamsBot:
             for card in extra:
                 await self._send(ctx, card)
 
+    async def _activity(self, ctx: TurnContext, card: Card) -> Activity:
+        """The card as an activity for whoever is talking to the bot (names, picker choices)."""
+        people = None
+        if self.people is not None:
+            people = await self.people.for_card(card, inbound.actor(ctx.activity).user_id)
+        return card_activity(card, people)
+
     async def _send(self, ctx: TurnContext, card: Card) -> None:
+        activity = await self._activity(ctx, card)
         await self.retrier.call(
             str(ctx.activity.conversation.id),
             "a reply",
-            lambda: ctx.send_activity(card_activity(card)),
+            lambda: ctx.send_activity(activity),
         )
 
     async def _answer_privately(self, ctx: TurnContext, user_id: str, outcome: Outcome) -> None:
@@ -245,10 +256,17 @@ class RespiteTeamsBot:
     async def _resolve_mentions(
         self, ctx: TurnContext, others: list[inbound.MentionRef]
     ) -> tuple[str, ...]:
-        """AAD object ids of the people mentioned, asking Teams when the entity lacks one."""
+        """AAD object ids of the people mentioned.
+
+        Teams' mention entities usually name only the `29:` id: the contacts the bot already
+        has answer first, and Teams is asked about the others.
+        """
         resolved: list[str] = []
         for mention in others:
             aad = mention.aad_object_id
+            if not aad:
+                known = await self.contacts.user_by_teams_id(mention.teams_user_id)
+                aad = known.key if known is not None else None
             if not aad:
                 try:
                     member = await TeamsInfo.get_member(ctx, mention.teams_user_id)

@@ -6,7 +6,7 @@ contact is roster data (who can be messaged and how), never survey data.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -48,5 +48,13 @@ class ContactStore(Protocol):
         ...
 
     async def keys(self, kind: ContactKind) -> Sequence[Contact]: ...
+
+    async def names(self, keys: Collection[str]) -> dict[str, str]:
+        """Display names Teams gave for these users (AAD object ids); unknown ones are left out."""
+        ...
+
+    async def user_by_teams_id(self, teams_user_id: str) -> Contact | None:
+        """The user Teams knows as `29:...`, for mentions that arrive without an AAD object id."""
+        ...
 
     async def remove(self, kind: ContactKind, key: str) -> None: ...

@@ -5,6 +5,8 @@
   In a channel the bot's own @mention is removed first; other people's mentions become
   `Command.mentions` (their AAD object ids, once resolved).
 - A message whose `value` carries our form id is an Action.Submit of a form: a FormSubmission.
+  A user picker's choices arrive comma-separated (a multi-select ChoiceSet); they are passed on
+  space-separated, as on Slack.
 - A message whose `value` carries our action id is a button: a ButtonPress.
 """
 
@@ -24,6 +26,7 @@ from bot.platforms.teams.render import (
     ACTION_KEY,
     CONTEXT_KEY,
     FORM_KEY,
+    PICKERS_KEY,
     RESERVED_KEYS,
     VALUE_KEY,
 )
@@ -34,6 +37,7 @@ UMBRELLA = "respite"
 
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
+_LIST = re.compile(r"[,\s]+")
 
 Event = Command | ButtonPress | FormSubmission
 
@@ -114,6 +118,9 @@ def translate(activity: Activity, mentioned_ids: tuple[str, ...] = ()) -> Event 
                 for k, v in value.items()
                 if k not in RESERVED_KEYS
             }
+            for picker in str(value.get(PICKERS_KEY) or "").split():
+                if picker in values:
+                    values[picker] = " ".join(filter(None, _LIST.split(values[picker])))
             return FormSubmission(
                 who, str(value[FORM_KEY]), values, str(value.get(CONTEXT_KEY) or "")
             )

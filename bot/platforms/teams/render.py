@@ -6,6 +6,10 @@ here from resolved user ids: paragraphs with mentions travel as the message text
 plus Teams mention entities), because the official 1.5 schema has no room for Teams' card-level
 `msteams` extension and every card we send must validate against it.
 
+Teams names people in mentions, so a mention needs a display name the neutral card does not
+carry; a user picker needs the people it may offer, because Adaptive Cards 1.5 have no people
+picker. Both come in a `People` the adapter looks up before rendering (see `people.py`).
+
 This module builds plain JSON; `activity.py` wraps it into a Bot Framework activity.
 """
 
@@ -15,10 +19,10 @@ import base64
 import html
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bot.domain.messages import Block, Button, Card, Mention, Paragraph, plain
+from bot.domain.messages import Block, Button, Card, Mention, Paragraph, UserPicker, plain
 
 ADAPTIVE_CARD_VERSION = "1.5"
 ADAPTIVE_CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -28,7 +32,14 @@ FORM_KEY = "respite_form"
 CONTEXT_KEY = "respite_context"
 ACTION_KEY = "respite_action"
 VALUE_KEY = "respite_value"
-RESERVED_KEYS = frozenset({FORM_KEY, CONTEXT_KEY, ACTION_KEY, VALUE_KEY, "msteams"})
+# The ids of a form's user pickers: Teams sends a multi-select as comma-separated values, which
+# inbound turns into space-separated user ids, as Slack's users select gives them.
+PICKERS_KEY = "respite_pickers"
+RESERVED_KEYS = frozenset({FORM_KEY, CONTEXT_KEY, ACTION_KEY, VALUE_KEY, PICKERS_KEY, "msteams"})
+NOBODY_TO_PICK = (
+    "Respite does not know anyone on your team by name yet: it learns names when it is added to "
+    "your team in Teams, or when people chat with it. You can still write kudos @name message."
+)
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]()~#|!])")
 _LIST_MARKER = re.compile(r"^(\s*)([-+]|\d+[.)])(\s)", re.MULTILINE)
@@ -67,6 +78,58 @@ def mention_entity(mention: Mention) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class People:
+    """What a Teams card needs to know about people that the neutral card does not say.
+
+    `names`: display names by user id (AAD object id), for mentions. `choices`: whom a user
+    picker offers, as (AAD object id, display name), in the order shown.
+    """
+
+    names: Mapping[str, str] = field(default_factory=dict)
+    choices: tuple[tuple[str, str], ...] = ()
+
+
+def with_names(card: Card, names: Mapping[str, str]) -> Card:
+    """The card with every unnamed mention given the person's display name, when known."""
+    if not names:
+        return card
+    changed = False
+    blocks: list[Block] = []
+    for block in card.blocks:
+        if isinstance(block, Paragraph):
+            parts: list[str | Mention] = []
+            for part in block.parts:
+                if isinstance(part, Mention) and not part.name and names.get(part.user_id):
+                    part = Mention(part.user_id, names[part.user_id])
+                    changed = True
+                parts.append(part)
+            block = Paragraph(tuple(parts))
+        blocks.append(block)
+    return replace(card, blocks=tuple(blocks)) if changed else card
+
+
+def _picker(picker: UserPicker, choices: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    """A user picker as a ChoiceSet of known colleagues; values are their AAD object ids.
+
+    Compact (a drop-down) rather than Teams' `filtered` type-ahead: `filtered` first appears in
+    the 1.6 schema, and every card must validate against 1.5. Choice titles are plain text in
+    Adaptive Cards (never markdown), so names are shown as Teams gave them.
+    """
+    if not choices:
+        return _text_block(escape_markdown(f"{picker.label} {NOBODY_TO_PICK}"), weight="Bolder")
+    return {
+        "type": "Input.ChoiceSet",
+        "id": picker.id,
+        "label": picker.label,
+        "style": "compact",
+        "isMultiSelect": picker.multiple,
+        "isRequired": picker.required,
+        "errorMessage": "Please choose someone.",
+        "choices": [{"title": name, "value": user_id} for user_id, name in choices],
+    }
+
+
 def _has_mentions(block: Block) -> bool:
     return isinstance(block, Paragraph) and any(isinstance(p, Mention) for p in block.parts)
 
@@ -89,8 +152,11 @@ def _button(button: Button) -> dict[str, Any]:
     return action
 
 
-def adaptive_card(card: Card) -> dict[str, Any]:
-    """The Adaptive Card for a neutral card (mention paragraphs are left to the message text)."""
+def adaptive_card(card: Card, choices: tuple[tuple[str, str], ...] = ()) -> dict[str, Any]:
+    """The Adaptive Card for a neutral card (mention paragraphs are left to the message text).
+
+    `choices` are the people its user pickers offer (see `People`).
+    """
     body: list[dict[str, Any]] = [
         _text_block(escape_markdown(card.title), size="Medium", weight="Bolder", style="heading")
     ]
@@ -119,6 +185,7 @@ def adaptive_card(card: Card) -> dict[str, Any]:
                 "size": "Stretch",
             }
         )
+    body.extend(_picker(p, choices) for p in card.pickers)
     for q in card.questions:
         body.append(
             {
@@ -149,12 +216,15 @@ def adaptive_card(card: Card) -> dict[str, Any]:
         body.append(_text_block(escape_markdown(card.note), isSubtle=True, size="Small"))
     actions: list[dict[str, Any]] = []
     if card.form is not None:
+        data = {FORM_KEY: card.form.form_id, CONTEXT_KEY: card.form.context}
+        if card.pickers:
+            data[PICKERS_KEY] = " ".join(p.id for p in card.pickers)
         actions.append(
             {
                 "type": "Action.Submit",
                 "title": card.form.submit_label,
                 "style": "positive",
-                "data": {FORM_KEY: card.form.form_id, CONTEXT_KEY: card.form.context},
+                "data": data,
             }
         )
     actions.extend(_button(b) for b in card.buttons)
@@ -180,7 +250,9 @@ class TeamsMessage:
     entities: tuple[dict[str, Any], ...] = field(default_factory=tuple)
 
 
-def render(card: Card) -> TeamsMessage:
+def render(card: Card, people: People | None = None) -> TeamsMessage:
+    if people is not None:
+        card = with_names(card, people.names)
     lines: list[str] = []
     entities: dict[str, dict[str, Any]] = {}
     for block in card.blocks:
@@ -197,7 +269,7 @@ def render(card: Card) -> TeamsMessage:
                 parts.append(escape_xml(part))
         lines.append("".join(parts))
     return TeamsMessage(
-        card=adaptive_card(card),
+        card=adaptive_card(card, people.choices if people is not None else ()),
         summary=card.title,
         text="<br>".join(lines) if lines else None,
         entities=tuple(entities.values()),

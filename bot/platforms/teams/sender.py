@@ -28,6 +28,7 @@ from bot.domain.messages import Card, Recipient
 from bot.domain.ports import DeliveryFailed
 from bot.platforms.teams.activity import card_activity
 from bot.platforms.teams.contacts import Contact, ContactStore
+from bot.platforms.teams.people import PeopleBook
 from bot.platforms.teams.retry import Retrier
 
 log = logging.getLogger(__name__)
@@ -58,8 +59,10 @@ class TeamsSender:
         app_id: str | None,
         retrier: Retrier,
         now: Callable[[], datetime],
+        people: PeopleBook | None = None,
     ) -> None:
         self._adapter = adapter
+        self._people = people
         self._contacts = contacts
         self._app_id = app_id or None
         self._retrier = retrier
@@ -72,12 +75,18 @@ class TeamsSender:
         return await self._contacts.get("channel", recipient.channel_id)
 
     async def send(self, recipient: Recipient, card: Card) -> str | None:
-        return await self.send_activity(recipient, card_activity(card))
+        """Send a card; a channel post's mentions are named and become real Teams mentions."""
+        people = None
+        if self._people is not None:
+            people = await self._people.for_card(card, recipient.user_id)
+        return await self.send_activity(recipient, card_activity(card, people))
 
     async def send_activity(self, recipient: Recipient, activity: Activity) -> str | None:
         contact = await self._contact(recipient)
         if contact is not None and contact.reference:
-            return await self._continue(reference_of(contact), activity)
+            return await self._continue(
+                reference_of(contact), activity, new_post=recipient.channel_id is not None
+            )
         if recipient.user_id:
             return await self._create_and_send(recipient.user_id, contact, activity)
         raise DeliveryFailed(
@@ -119,11 +128,21 @@ class TeamsSender:
         if failure:
             raise failure[0]
 
-    async def _continue(self, reference: ConversationReference, activity: Activity) -> str:
+    async def _continue(
+        self, reference: ConversationReference, activity: Activity, new_post: bool = False
+    ) -> str:
+        """Continue a saved conversation and send.
+
+        A proactive turn starts from an event with a made-up id, which botbuilder would turn
+        into a reply to that id. In a channel that must be a new post of its own (a new thread,
+        sent to the channel's conversation), so the made-up id is dropped there.
+        """
         conversation_id = str(reference.conversation.id)
         sent: list[str] = []
 
         async def logic(ctx: TurnContext) -> None:
+            if new_post:
+                ctx.activity.id = None
             response = await self._retrier.call(
                 conversation_id, "a message", lambda: ctx.send_activity(activity)
             )

@@ -17,3 +17,10 @@ async def test_teams_demo_tells_the_story() -> None:
     assert "Nothing was saved yet" in text
     assert "Dr Gallagher (team lead) receives" in text
     assert "Respondents: 6 of 6" in text
+    # One kudos on Teams: the form offers teammates by name, the post mentions for real.
+    assert "Pick one or more of: Brian (psychotherapist), Ciara" in text
+    assert (
+        "@Aoife (counsellor) recognised @Fionn (trauma specialist): held a hard session"
+        "   (real Teams mentions)" in text
+    )
+    assert "Fionn (trauma specialist) receives:\n      @Aoife (counsellor) recognised you" in text
