@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.charts import MatplotlibCharts
 from bot.clock import SystemClock
 from bot.config import RosterConfig, Settings, load_instrument, load_roster
 from bot.domain.directory import RosterDirectory
@@ -22,6 +23,7 @@ from bot.domain.instrument import Instrument
 from bot.domain.messages import Platform
 from bot.domain.ports import Clock, MemberLookup, Sender
 from bot.storage.db import create_engine_async, session_factory
+from bot.storage.digests import SqlDigestStore
 from bot.storage.lease import SqlLease
 from bot.storage.members import SqlMemberSync
 from bot.storage.outbox import SqlOutbox
@@ -74,6 +76,9 @@ async def build(
         rounds=SqlRoundStore(sessions, instrument),
         outbox=outbox,
         clock=clock,
+        org=roster.org_chart,
+        digests=SqlDigestStore(sessions),
+        charts=MatplotlibCharts(),
     )
     all_senders: dict[Platform, Sender] = dict(senders or {})
     lookups: dict[Platform, MemberLookup] = {}

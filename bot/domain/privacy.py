@@ -80,20 +80,20 @@ class _Tree:
         for kids in self.children.values():
             kids.sort(key=lambda c: (self.nodes[c].respondents, c))
         self.depth: dict[str, int] = {}
-        for n in self.nodes:
-            d, cur = 0, self.nodes[n].parent
+        for gid in self.nodes:
+            d, cur = 0, self.nodes[gid].parent
             while cur is not None:
                 d += 1
                 cur = self.nodes[cur].parent
                 if d > len(self.nodes):
                     raise ValueError("the group tree has a cycle")
-            self.depth[n] = d
+            self.depth[gid] = d
         self.subtree_k: dict[str, int] = {}
-        for n in sorted(self.nodes, key=lambda x: -self.depth[x]):
-            k = effective_threshold(self.nodes[n].min_group_size)
-            for c in self.children[n]:
+        for gid in sorted(self.nodes, key=lambda x: -self.depth[x]):
+            k = effective_threshold(self.nodes[gid].min_group_size)
+            for c in self.children[gid]:
                 k = max(k, self.subtree_k[c])
-            self.subtree_k[n] = k
+            self.subtree_k[gid] = k
 
     def resp(self, group_id: str) -> int:
         return self.nodes[group_id].respondents

@@ -131,25 +131,44 @@ def freeze_period(
         members = dept_teams.get(dept.id)
         if not members:
             continue
-        meta[dept.id] = ("department", dept.name, org.id, k_of(members, dept.min_group_size), members)
+        meta[dept.id] = (
+            "department",
+            dept.name,
+            org.id,
+            k_of(members, dept.min_group_size),
+            members,
+        )
     for team in present:
         parent = org.parent_of(team.id)
-        meta[team.id] = ("team", team.name, parent, effective_threshold(team.min_group_size), [team])
-    for gid, (_kind, _name, parent, k, ts) in meta.items():
-        nodes.append(
-            GroupNode(gid, parent, sum(merged[t.id].tally.respondents for t in ts), k)
+        meta[team.id] = (
+            "team",
+            team.name,
+            parent,
+            effective_threshold(team.min_group_size),
+            [team],
         )
+    for gid, (_kind, _name, up, k, ts) in meta.items():
+        nodes.append(GroupNode(gid, up, sum(merged[t.id].tally.respondents for t in ts), k))
     decision = decide_release(nodes) if present else ReleaseDecision(frozenset())
 
     groups: list[GroupFigures] = []
-    for gid, (kind, name, parent, k, ts) in meta.items():
+    for gid, (kind, name, up, k, ts) in meta.items():
         if not ts:
             continue
         closed_at = max(merged[t.id].closed_at for t in ts)
         if not decision.is_released(gid):
             groups.append(
-                GroupFigures(period, gid, kind, name, parent, k, False, closed_at,
-                             round_id=merged[gid].round_id if kind == "team" else None)
+                GroupFigures(
+                    period,
+                    gid,
+                    kind,
+                    name,
+                    up,
+                    k,
+                    False,
+                    closed_at,
+                    round_id=merged[gid].round_id if kind == "team" else None,
+                )
             )
             continue
         tally = Tally()
@@ -162,7 +181,7 @@ def freeze_period(
                 group_id=gid,
                 kind=kind,
                 name=name,
-                parent_id=parent,
+                parent_id=up,
                 min_group_size=k,
                 released=True,
                 closed_at=closed_at,

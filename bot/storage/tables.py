@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -127,4 +129,71 @@ scheduler_lease = Table(
     Column("name", String(64), primary_key=True),
     Column("holder", String(128), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=False),
+)
+
+# Digests: frozen period figures of every team, department and the organisation. A suppressed
+# group's row holds no count and no sums; `digest_rounds` records which closed rounds a frozen
+# period consumed, so a period is rolled up exactly once.
+
+digest_periods = Table(
+    "digest_periods",
+    metadata,
+    Column("period", String(16), primary_key=True),
+    Column("frozen_at", UtcDateTime(), nullable=False),
+)
+
+digest_rounds = Table(
+    "digest_rounds",
+    metadata,
+    Column(
+        "round_id", String(32), ForeignKey("pulse_rounds.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column(
+        "period",
+        String(16),
+        ForeignKey("digest_periods.period", ondelete="CASCADE"),
+        nullable=False,
+    ),
+)
+
+digest_groups = Table(
+    "digest_groups",
+    metadata,
+    Column(
+        "period",
+        String(16),
+        ForeignKey("digest_periods.period", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("group_id", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("parent_id", String(64)),
+    Column("min_group_size", Integer, nullable=False),
+    Column("released", Boolean, nullable=False),
+    Column("closed_at", UtcDateTime(), nullable=False),
+    Column("round_id", String(32)),
+    Column("members", Integer),
+    Column("respondents", Integer),
+    Column("kudos", Integer),
+    Column("breaks_prompted", Integer),
+    Column("breaks_done", Integer),
+    Column("breaks_skipped", Integer),
+    Index("ix_digest_groups_group", "group_id", "period"),
+    Index("ix_digest_groups_parent", "period", "parent_id"),
+)
+
+digest_group_dimensions = Table(
+    "digest_group_dimensions",
+    metadata,
+    Column("period", String(16), primary_key=True),
+    Column("group_id", String(64), primary_key=True),
+    Column("dimension", String(64), primary_key=True),
+    Column("n", Integer, nullable=False),
+    Column("total", Float, nullable=False),
+    ForeignKeyConstraint(
+        ["period", "group_id"],
+        ["digest_groups.period", "digest_groups.group_id"],
+        ondelete="CASCADE",
+    ),
 )

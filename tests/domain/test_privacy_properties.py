@@ -126,9 +126,7 @@ def test_nothing_protected_lies_in_the_span_of_released_figures(world: World) ->
                 if teams_a != teams_b:
                     # The people in the difference are covered by their own teams' thresholds.
                     k = min(effective_threshold(by_id[t].min_group_size) for t in teams_a - teams_b)
-                    assert diff >= k, (
-                        f"{a} minus {b} leaves {diff}: {decision}"
-                    )
+                    assert diff >= k, f"{a} minus {b} leaves {diff}: {decision}"
 
 
 @settings(max_examples=200, deadline=None)

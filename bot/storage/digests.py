@@ -1,0 +1,205 @@
+"""Frozen period figures on SQL: the DigestStore port.
+
+A period is written once, in one transaction, keyed by its period id; a second writer (another
+replica, the CLI) fails on the key and stores nothing. Nothing here ever updates a frozen row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.domain.org import period_of
+from bot.domain.rollup import FrozenPeriod, GroupFigures, TeamRound
+from bot.domain.scoring import Tally
+from bot.storage.tables import (
+    digest_group_dimensions,
+    digest_groups,
+    digest_periods,
+    digest_rounds,
+    pulse_rounds,
+    round_figures,
+)
+
+
+class SqlDigestStore:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def pending_rounds(self) -> list[TeamRound]:
+        async with self._sessions() as s:
+            frozen = {p for (p,) in await s.execute(select(digest_periods.c.period))}
+            rows = (
+                await s.execute(
+                    select(
+                        pulse_rounds.c.id,
+                        pulse_rounds.c.team_id,
+                        pulse_rounds.c.opens_at,
+                        pulse_rounds.c.closed_at,
+                        pulse_rounds.c.members,
+                    ).where(
+                        pulse_rounds.c.closed_at.is_not(None),
+                        pulse_rounds.c.id.not_in(select(digest_rounds.c.round_id)),
+                    )
+                )
+            ).all()
+            rounds = {r.id: r for r in rows if period_of(r.opens_at) not in frozen}
+            tallies: dict[str, Tally] = {rid: Tally() for rid in rounds}
+            ids = list(rounds)
+            for start in range(0, len(ids), 500):
+                figs = await s.execute(
+                    select(
+                        round_figures.c.round_id,
+                        round_figures.c.unit_id,
+                        round_figures.c.dimension,
+                        round_figures.c.respondents,
+                        round_figures.c.n,
+                        round_figures.c.total,
+                    ).where(round_figures.c.round_id.in_(ids[start : start + 500]))
+                )
+                for f in figs:
+                    if f.unit_id != rounds[f.round_id].team_id:
+                        continue
+                    t = tallies[f.round_id]
+                    t.respondents = f.respondents
+                    t.sums[f.dimension] = f.total
+                    t.counts[f.dimension] = f.n
+            return [
+                TeamRound(
+                    team_id=r.team_id,
+                    round_id=r.id,
+                    period=period_of(r.opens_at),
+                    closed_at=r.closed_at,
+                    members=r.members or 0,
+                    tally=tallies[r.id],
+                )
+                for r in rounds.values()
+            ]
+
+    async def freeze(self, frozen: FrozenPeriod, when: datetime) -> bool:
+        groups: list[dict[str, Any]] = []
+        dims: list[dict[str, Any]] = []
+        rounds: list[dict[str, Any]] = []
+        for g in frozen.groups:
+            released = g.released and g.tally is not None
+            groups.append(
+                {
+                    "period": frozen.period,
+                    "group_id": g.group_id,
+                    "kind": g.kind,
+                    "name": g.name,
+                    "parent_id": g.parent_id,
+                    "min_group_size": g.min_group_size,
+                    "released": released,
+                    "closed_at": g.closed_at,
+                    "round_id": g.round_id,
+                    "members": g.members if released else None,
+                    "respondents": g.tally.respondents if released and g.tally else None,
+                    "kudos": g.kudos if released else None,
+                    "breaks_prompted": g.breaks[0] if released and g.breaks else None,
+                    "breaks_done": g.breaks[1] if released and g.breaks else None,
+                    "breaks_skipped": g.breaks[2] if released and g.breaks else None,
+                }
+            )
+            if g.kind == "team" and g.round_id:
+                rounds.append({"round_id": g.round_id, "period": frozen.period})
+            if released and g.tally is not None:
+                dims.extend(
+                    {
+                        "period": frozen.period,
+                        "group_id": g.group_id,
+                        "dimension": dim,
+                        "n": g.tally.counts[dim],
+                        "total": g.tally.sums[dim],
+                    }
+                    for dim in g.tally.sums
+                )
+        try:
+            async with self._sessions.begin() as s:
+                await s.execute(insert(digest_periods).values(period=frozen.period, frozen_at=when))
+                if groups:
+                    await s.execute(insert(digest_groups), groups)
+                if dims:
+                    await s.execute(insert(digest_group_dimensions), dims)
+                if rounds:
+                    await s.execute(insert(digest_rounds), rounds)
+        except IntegrityError:
+            return False
+        return True
+
+    async def _load(self, s: AsyncSession, rows: Sequence[Any]) -> list[GroupFigures]:
+        keys = [(r.period, r.group_id) for r in rows if r.released]
+        tallies: dict[tuple[str, str], Tally] = {}
+        if keys:
+            periods = sorted({k[0] for k in keys})
+            groups = sorted({k[1] for k in keys})
+            wanted = set(keys)
+            figs = await s.execute(
+                select(digest_group_dimensions).where(
+                    digest_group_dimensions.c.period.in_(periods),
+                    digest_group_dimensions.c.group_id.in_(groups),
+                )
+            )
+            for f in figs:
+                key = (f.period, f.group_id)
+                if key not in wanted:
+                    continue
+                t = tallies.setdefault(key, Tally())
+                t.sums[f.dimension] = f.total
+                t.counts[f.dimension] = f.n
+        out = []
+        for r in rows:
+            tally = tallies.get((r.period, r.group_id)) if r.released else None
+            if tally is not None:
+                tally.respondents = r.respondents or 0
+            breaks = (
+                (r.breaks_prompted, r.breaks_done, r.breaks_skipped)
+                if r.breaks_prompted is not None
+                else None
+            )
+            out.append(
+                GroupFigures(
+                    period=r.period,
+                    group_id=r.group_id,
+                    kind=r.kind,
+                    name=r.name,
+                    parent_id=r.parent_id,
+                    min_group_size=r.min_group_size,
+                    released=bool(r.released) and tally is not None,
+                    closed_at=r.closed_at,
+                    members=r.members,
+                    tally=tally,
+                    round_id=r.round_id,
+                    kudos=r.kudos,
+                    breaks=breaks,
+                )
+            )
+        return out
+
+    async def history(self, group_id: str, limit: int) -> list[GroupFigures]:
+        async with self._sessions() as s:
+            rows = (
+                await s.execute(
+                    select(digest_groups)
+                    .where(digest_groups.c.group_id == group_id)
+                    .order_by(digest_groups.c.period.desc())
+                    .limit(limit)
+                )
+            ).all()
+            return await self._load(s, rows)
+
+    async def period_groups(self, period: str, parent_id: str) -> list[GroupFigures]:
+        async with self._sessions() as s:
+            rows = (
+                await s.execute(
+                    select(digest_groups)
+                    .where(digest_groups.c.period == period, digest_groups.c.parent_id == parent_id)
+                    .order_by(digest_groups.c.name)
+                )
+            ).all()
+            return await self._load(s, rows)
