@@ -29,8 +29,11 @@ HISTORY_ROUNDS = 6
 # A change smaller than this between two released rounds is not called a change.
 WORSENING_STEP = 0.05
 
+# One wording for every suppressed group: saying *why* (too few answers here, or protecting a
+# smaller sibling) would itself tell a reader something about a group below the threshold.
 SUPPRESSED_TEXT = (
-    "Not enough responses this round to report without risking anyone's anonymity. "
+    "Not enough responses this round to report without risking anyone's anonymity (too few "
+    "answers here, or a figure that would let a smaller group's answers be worked out). "
     "Nothing from this round is shown."
 )
 WITHHELD_LINE = "not shown (too few responses, or withheld so no smaller group can be worked out)"
