@@ -520,10 +520,8 @@ def digest_card(digest: GroupDigest, image: Image | None = None) -> Card:
     blocks: list[str] = [digest.reading]
     if digest.exhaustion_alert:
         blocks.append(digest.exhaustion_alert)
-    blocks.append(
-        "Suggested actions:\n"
-        + "\n".join(f"{i}. {a.title}: {a.why}" for i, a in enumerate(digest.actions, 1))
-    )
+    blocks.append("Suggested actions:")
+    blocks.extend(f"{i}. {a.title}: {a.why}" for i, a in enumerate(digest.actions, 1))
     return Card(
         title=title,
         blocks=tuple(blocks),
