@@ -65,7 +65,7 @@ def _actor(as_user: str) -> Actor:
 
 async def run_digest(settings: Settings, req: DigestRequest) -> int:
     from bot.main import build
-    from handlers.digests import can_see, chart_image, group_digest, viewer
+    from handlers.digests import all_digests, can_see, chart_image, group_digest, viewer
 
     respite = await build(settings)
     try:
@@ -88,8 +88,13 @@ async def run_digest(settings: Settings, req: DigestRequest) -> int:
             file=sys.stderr,
             disable=len(groups) < PROGRESS_FROM,
         )
+        everything = await all_digests(deps) if len(groups) >= PROGRESS_FROM else None
         for group_id in bar:
-            digest = await group_digest(deps, group_id)
+            digest = (
+                everything.get(group_id)
+                if everything is not None
+                else await group_digest(deps, group_id)
+            )
             if digest is None:
                 continue
             digests.append(digest)

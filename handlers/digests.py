@@ -18,6 +18,7 @@ from bot.domain.events import Actor, Command, Outcome, Reply
 from bot.domain.messages import Card, Image
 from bot.domain.org import Viewer, viewer_for
 from bot.domain.ports import DigestStore
+from bot.domain.rollup import GroupFigures
 from bot.domain.team import Team
 from handlers.deps import Deps
 
@@ -46,6 +47,27 @@ async def group_digest(deps: Deps, group_id: str) -> GroupDigest | None:
     if history[0].kind != "team":
         children = await store.period_groups(history[0].period, group_id)
     return build_group_digest(deps.instrument, history, children)
+
+
+async def all_digests(deps: Deps) -> dict[str, GroupDigest]:
+    """Every group's digest for its newest frozen period, from one read of the window.
+
+    This is what a period's fan-out uses: two queries whatever the number of groups.
+    """
+    figures = await _store(deps).recent(HISTORY_ROUNDS)
+    history: dict[str, list[GroupFigures]] = {}
+    children: dict[tuple[str, str], list[GroupFigures]] = {}
+    for g in figures:  # newest period first
+        history.setdefault(g.group_id, []).append(g)
+        if g.parent_id is not None:
+            children.setdefault((g.period, g.parent_id), []).append(g)
+    out = {}
+    for group_id, hist in history.items():
+        kids = children.get((hist[0].period, group_id), []) if hist[0].kind != "team" else []
+        digest = build_group_digest(deps.instrument, hist, sorted(kids, key=lambda k: k.name))
+        if digest is not None:
+            out[group_id] = digest
+    return out
 
 
 async def latest_digest(deps: Deps, team: Team) -> GroupDigest | None:

@@ -17,7 +17,7 @@ from bot.domain.messages import Platform, Recipient
 from bot.domain.org import period_of, period_window
 from bot.domain.rollup import Activity, FrozenPeriod, TeamRound, freeze_period
 from handlers.deps import Deps
-from handlers.digests import card_for, group_digest
+from handlers.digests import all_digests, card_for
 from scheduler.pulse_jobs import JobReport
 
 log = logging.getLogger(__name__)
@@ -101,11 +101,12 @@ def _recipients(deps: Deps, group_id: str, kind: str) -> list[Recipient]:
 async def queue_digests(deps: Deps, frozen: FrozenPeriod, report: JobReport) -> int:
     now = deps.clock.now()
     queued = 0
+    digests = await all_digests(deps)
     for g in frozen.groups:
         recipients = _recipients(deps, g.group_id, g.kind)
         if not recipients:
             continue
-        digest = await group_digest(deps, g.group_id)
+        digest = digests.get(g.group_id)
         if digest is None or digest.period != frozen.period:
             continue
         card = card_for(deps, digest)

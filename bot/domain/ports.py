@@ -267,6 +267,10 @@ class DigestStore(Protocol):
         """The frozen figures of a period's groups directly below `parent_id`."""
         ...
 
+    async def recent(self, periods: int) -> list[GroupFigures]:
+        """Every group's frozen figures of the last `periods` frozen periods, newest first."""
+        ...
+
 
 class ChartRenderer(Protocol):
     """Draws a trend chart; the composition root wires one that imports its plotting library

@@ -132,10 +132,22 @@ class SqlDigestStore:
             return False
         return True
 
-    async def _load(self, s: AsyncSession, rows: Sequence[Any]) -> list[GroupFigures]:
+    async def _load(
+        self, s: AsyncSession, rows: Sequence[Any], whole_periods: bool = False
+    ) -> list[GroupFigures]:
         keys = [(r.period, r.group_id) for r in rows if r.released]
         tallies: dict[tuple[str, str], Tally] = {}
-        if keys:
+        if keys and whole_periods:
+            figs = await s.execute(
+                select(digest_group_dimensions).where(
+                    digest_group_dimensions.c.period.in_(sorted({k[0] for k in keys}))
+                )
+            )
+            for f in figs:
+                t = tallies.setdefault((f.period, f.group_id), Tally())
+                t.sums[f.dimension] = f.total
+                t.counts[f.dimension] = f.n
+        elif keys:
             periods = sorted({k[0] for k in keys})
             groups = sorted({k[1] for k in keys})
             wanted = set(keys)
@@ -203,3 +215,24 @@ class SqlDigestStore:
                 )
             ).all()
             return await self._load(s, rows)
+
+    async def recent(self, periods: int) -> list[GroupFigures]:
+        async with self._sessions() as s:
+            wanted = [
+                p
+                for (p,) in await s.execute(
+                    select(digest_periods.c.period)
+                    .order_by(digest_periods.c.period.desc())
+                    .limit(periods)
+                )
+            ]
+            if not wanted:
+                return []
+            rows = (
+                await s.execute(
+                    select(digest_groups)
+                    .where(digest_groups.c.period.in_(wanted))
+                    .order_by(digest_groups.c.period.desc(), digest_groups.c.group_id)
+                )
+            ).all()
+            return await self._load(s, rows, whole_periods=True)

@@ -6,6 +6,7 @@ from bot.clock import FixedClock
 from bot.config import Settings, parse_roster
 from bot.domain.org import period_of
 from bot.main import build
+from handlers.digests import all_digests, group_digest
 from scheduler.digest_jobs import freeze_due
 from tests.conftest import MONDAY
 from tests.rounds_helper import roster, run_week
@@ -62,6 +63,11 @@ async def test_periods_freeze_once_and_survive_a_team_moving(database_url: str) 
         # A suppressed group's row holds no figure at all.
         teams = await store.period_groups(adult[0].period, "adult")
         assert {t.group_id for t in teams} == {"lighthouse", "harbour"}
+        # The fan-out path (one read for every group) builds the same digests as one by one.
+        everything = await all_digests(second.deps)
+        assert set(everything) == {"organisation", "adult", "child", *SIZES}
+        for gid, digest in everything.items():
+            assert digest == await group_digest(second.deps, gid)
     finally:
         await second.close()
 
