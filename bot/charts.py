@@ -67,6 +67,7 @@ def render_trend(chart: TrendChart) -> RenderedChart:
             )
         ax.set_xlim(-0.5, max(len(xs) - 0.5, 0.5))
         ax.set_ylim(chart.scale_min, chart.scale_max)
+        ax.set_yticks(range(chart.scale_min, chart.scale_max + 1))
         ax.set_xticks(xs)
         ax.set_xticklabels(chart.periods, fontsize=8)
         ax.set_ylabel("mean (1-5)", fontsize=8)
@@ -79,8 +80,15 @@ def render_trend(chart: TrendChart) -> RenderedChart:
         x_pixels = tuple(float(ax.transData.transform((x, chart.scale_min))[0]) for x in xs)
         top = float(height - ax.transData.transform((0, chart.scale_max))[1])
         bottom = float(height - ax.transData.transform((0, chart.scale_min))[1])
+        # Encode the one drawing we already have (savefig would draw the figure a second time).
+        from PIL import Image as PILImage
+
+        width, height_px = canvas.get_width_height()
+        rgba = PILImage.frombuffer(
+            "RGBA", (width, height_px), canvas.buffer_rgba(), "raw", "RGBA", 0, 1
+        )
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+        rgba.convert("RGB").save(buf, format="PNG", compress_level=6)
         return RenderedChart(
             png=buf.getvalue(),
             width=int(fig.bbox.width),

@@ -7,6 +7,8 @@ not even whether a group exists or had enough answers.
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.domain.digest import (
     HISTORY_ROUNDS,
     GroupDigest,
@@ -137,7 +139,7 @@ async def on_demand(deps: Deps, command: Command) -> Outcome:
     for group_id in groups:
         digest = await group_digest(deps, group_id)
         cards.append(
-            card_for(deps, digest)
+            await asyncio.to_thread(card_for, deps, digest)
             if digest
             else Card(
                 title=f"No digest yet for {group_id}",

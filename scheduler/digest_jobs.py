@@ -9,6 +9,7 @@ are keyed by (period, group, recipient) in the outbox.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
 
@@ -101,15 +102,14 @@ def _recipients(deps: Deps, group_id: str, kind: str) -> list[Recipient]:
 async def queue_digests(deps: Deps, frozen: FrozenPeriod, report: JobReport) -> int:
     now = deps.clock.now()
     queued = 0
-    digests = await all_digests(deps)
-    for g in frozen.groups:
-        recipients = _recipients(deps, g.group_id, g.kind)
-        if not recipients:
-            continue
+    wanted = [(g, r) for g in frozen.groups if (r := _recipients(deps, g.group_id, g.kind))]
+    digests = await all_digests(deps) if wanted else {}
+    for g, recipients in wanted:
         digest = digests.get(g.group_id)
         if digest is None or digest.period != frozen.period:
             continue
-        card = card_for(deps, digest)
+        # Drawing a chart takes a tenth of a second; keep the event loop answering meanwhile.
+        card = await asyncio.to_thread(card_for, deps, digest)
         for recipient in recipients:
             key = f"digest:{frozen.period}:{g.group_id}:{recipient.key}"
             if await deps.outbox.enqueue(key, recipient, card, now):

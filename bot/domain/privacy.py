@@ -20,10 +20,15 @@ regions of different released groups are disjoint. Hence:
   learnable only if it is a union of whole regions;
 - so every non-empty region must hold at least `min_group_size` respondents (the remainder rule:
   the difference between a released group and the released groups inside it is never small),
-- every suppressed group must own part of a region (it must keep some respondents outside the
-  released groups below it), and that part must not be the whole region (complementary
-  suppression: when exactly one child of a released parent is suppressed, the next smallest
-  sibling is suppressed too, recursively up the tree).
+- every suppressed group must own part of a region (some of its members outside the released
+  groups below it), and that part must not be the whole region (complementary suppression: when
+  exactly one child of a released parent is suppressed, the next smallest sibling is suppressed
+  too, recursively up the tree);
+- and for a group suppressed for having too few answers, even a reader who knows who answered
+  must not find its answers alone in a region: the region's other part must hold answers too.
+
+Counts are protected on membership (a reader does not know who answered); single answers and
+small groups' answers are protected even against a reader who does.
 
 Decisions depend on respondent counts only, never on answers, so a changed answer can change
 only released figures of groups that contain it. Figures of different periods are different
@@ -56,6 +61,8 @@ class GroupNode:
     parent: str | None
     respondents: int
     min_group_size: int
+    # Members of a leaf (None: unknown, taken as some). A leaf with no members hides nothing.
+    members: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +108,10 @@ class _Tree:
     def is_leaf(self, group_id: str) -> bool:
         return not self.children[group_id]
 
+    def has_members(self, group_id: str) -> bool:
+        members = self.nodes[group_id].members
+        return members is None or members > 0 or self.resp(group_id) > 0
+
     def descendants(self, group_id: str) -> set[str]:
         out: set[str] = set()
         stack = list(self.children[group_id])
@@ -125,7 +136,7 @@ def _region(tree: _Tree, top: str, suppressed: set[str]) -> _Region:
     """The region below `top`, not counting `top` itself unless it is a suppressed leaf."""
     region = _Region()
     if tree.is_leaf(top):
-        if top in suppressed:
+        if top in suppressed and tree.has_members(top):
             region.leaves.add(top)
             region.respondents = tree.resp(top)
         return region
@@ -137,8 +148,9 @@ def _region(tree: _Tree, top: str, suppressed: set[str]) -> _Region:
             continue
         region.suppressed.append(g)
         if tree.is_leaf(g):
-            region.leaves.add(g)
-            region.respondents += tree.resp(g)
+            if tree.has_members(g):
+                region.leaves.add(g)
+                region.respondents += tree.resp(g)
         else:
             stack.extend(tree.children[g])
     return region
@@ -147,6 +159,8 @@ def _region(tree: _Tree, top: str, suppressed: set[str]) -> _Region:
 def _own_region(tree: _Tree, g: str, suppressed: set[str]) -> _Region:
     """For a suppressed group: the part of it not covered by released groups below it."""
     if tree.is_leaf(g):
+        if not tree.has_members(g):
+            return _Region()
         return _Region(leaves={g}, respondents=tree.resp(g))
     return _region(tree, g, suppressed)
 
@@ -182,10 +196,12 @@ def decide_release(nodes: Sequence[GroupNode]) -> ReleaseDecision:
             if g not in suppressed or tree.is_leaf(g):
                 continue
             own = _own_region(tree, g, suppressed)
-            if own.leaves and (own.respondents > 0 or tree.resp(g) == 0):
+            # A group too small to show must keep answers of its own outside the released
+            # groups below it (they can have lower thresholds), or it is just their sum.
+            small = tree.resp(g) > 0 and not releasable(tree.resp(g), tree.nodes[g].min_group_size)
+            if own.leaves and not (small and own.respondents == 0):
                 continue
-            pick = _smallest(tree, own.frontier, need_respondents=tree.resp(g) > 0)
-            pick = pick or _smallest(tree, own.frontier, need_respondents=False)
+            pick = _smallest(tree, own.frontier, need_respondents=small)
             if pick is not None:
                 suppress(pick, f"protects {g}")
                 changed = True
@@ -207,8 +223,11 @@ def decide_release(nodes: Sequence[GroupNode]) -> ReleaseDecision:
             else:
                 for g in region.suppressed:
                     own = _own_region(tree, g, suppressed)
+                    small = tree.resp(g) > 0 and not releasable(
+                        tree.resp(g), tree.nodes[g].min_group_size
+                    )
                     if own.leaves == region.leaves or (
-                        tree.resp(g) > 0 and own.respondents == region.respondents
+                        small and own.respondents == region.respondents
                     ):
                         bad = True
                         need_resp = own.leaves != region.leaves

@@ -147,8 +147,10 @@ def freeze_period(
             effective_threshold(team.min_group_size),
             [team],
         )
-    for gid, (_kind, _name, up, k, ts) in meta.items():
-        nodes.append(GroupNode(gid, up, sum(merged[t.id].tally.respondents for t in ts), k))
+    for gid, (kind, _name, up, k, ts) in meta.items():
+        respondents = sum(merged[t.id].tally.respondents for t in ts)
+        members = merged[gid].members if kind == "team" else None
+        nodes.append(GroupNode(gid, up, respondents, k, members))
     decision = decide_release(nodes) if present else ReleaseDecision(frozenset())
 
     groups: list[GroupFigures] = []

@@ -141,10 +141,12 @@ def test_successive_periods_with_changed_membership(
         unit = [0] * len(coords)
         unit[index[c]] = 1
         assert not span.contains(unit), f"an answer is exposed: {c}"
+    # Groups withheld for having too few answers stay hidden even from a reader who knows who
+    # answered (the vectors here are over respondents).
     for period, (frozen, *_rest) in frozen_by_period.items():
         for g in frozen.groups:
             people = members(period, g)
-            if not g.released and people:
+            if not g.released and people and len(people) < g.min_group_size:
                 assert not span.contains(vector(period, people)), f"{period} {g.group_id}"
 
     # Trends read the frozen figures, whatever the structure is now.
