@@ -84,9 +84,8 @@ def render_trend(chart: TrendChart) -> RenderedChart:
         from PIL import Image as PILImage
 
         width, height_px = canvas.get_width_height()
-        rgba = PILImage.frombuffer(
-            "RGBA", (width, height_px), canvas.buffer_rgba(), "raw", "RGBA", 0, 1
-        )
+        pixels = canvas.buffer_rgba()  # type: ignore[no-untyped-call]
+        rgba = PILImage.frombuffer("RGBA", (width, height_px), pixels, "raw", "RGBA", 0, 1)
         buf = io.BytesIO()
         rgba.convert("RGB").save(buf, format="PNG", compress_level=6)
         return RenderedChart(

@@ -149,8 +149,8 @@ def freeze_period(
         )
     for gid, (kind, _name, up, k, ts) in meta.items():
         respondents = sum(merged[t.id].tally.respondents for t in ts)
-        members = merged[gid].members if kind == "team" else None
-        nodes.append(GroupNode(gid, up, respondents, k, members))
+        headcount = merged[gid].members if kind == "team" else None
+        nodes.append(GroupNode(gid, up, respondents, k, headcount))
     decision = decide_release(nodes) if present else ReleaseDecision(frozenset())
 
     groups: list[GroupFigures] = []

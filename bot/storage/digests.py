@@ -7,24 +7,25 @@ replica, the CLI) fails on the key and stores nothing. Nothing here ever updates
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.domain.org import period_of
+from bot.domain.org import period_of, period_window
 from bot.domain.rollup import FrozenPeriod, GroupFigures, TeamRound
 from bot.domain.scoring import Tally
 from bot.storage.tables import (
-    digest_group_dimensions,
     digest_groups,
     digest_periods,
     digest_rounds,
     pulse_rounds,
     round_figures,
 )
+
+LOOKBACK_WEEKS = 8
 
 
 class SqlDigestStore:
@@ -34,20 +35,24 @@ class SqlDigestStore:
     async def pending_rounds(self) -> list[TeamRound]:
         async with self._sessions() as s:
             frozen = {p for (p,) in await s.execute(select(digest_periods.c.period))}
-            rows = (
-                await s.execute(
-                    select(
-                        pulse_rounds.c.id,
-                        pulse_rounds.c.team_id,
-                        pulse_rounds.c.opens_at,
-                        pulse_rounds.c.closed_at,
-                        pulse_rounds.c.members,
-                    ).where(
-                        pulse_rounds.c.closed_at.is_not(None),
-                        pulse_rounds.c.id.not_in(select(digest_rounds.c.round_id)),
-                    )
-                )
-            ).all()
+            query = select(
+                pulse_rounds.c.id,
+                pulse_rounds.c.team_id,
+                pulse_rounds.c.opens_at,
+                pulse_rounds.c.closed_at,
+                pulse_rounds.c.members,
+            ).where(
+                pulse_rounds.c.closed_at.is_not(None),
+                ~select(digest_rounds.c.round_id)
+                .where(digest_rounds.c.round_id == pulse_rounds.c.id)
+                .exists(),
+            )
+            if frozen:
+                # Periods more than LOOKBACK_WEEKS older than the newest frozen one are never
+                # released late: their digests would be stale, and it keeps this read small.
+                since = period_window(max(frozen))[0] - timedelta(weeks=LOOKBACK_WEEKS)
+                query = query.where(pulse_rounds.c.opens_at >= since)
+            rows = (await s.execute(query)).all()
             rounds = {r.id: r for r in rows if period_of(r.opens_at) not in frozen}
             tallies: dict[str, Tally] = {rid: Tally() for rid in rounds}
             ids = list(rounds)
@@ -83,7 +88,6 @@ class SqlDigestStore:
 
     async def freeze(self, frozen: FrozenPeriod, when: datetime) -> bool:
         groups: list[dict[str, Any]] = []
-        dims: list[dict[str, Any]] = []
         rounds: list[dict[str, Any]] = []
         for g in frozen.groups:
             released = g.released and g.tally is not None
@@ -100,6 +104,11 @@ class SqlDigestStore:
                     "round_id": g.round_id,
                     "members": g.members if released else None,
                     "respondents": g.tally.respondents if released and g.tally else None,
+                    "figures": (
+                        {d: [g.tally.counts[d], g.tally.sums[d]] for d in g.tally.sums}
+                        if released and g.tally
+                        else None
+                    ),
                     "kudos": g.kudos if released else None,
                     "breaks_prompted": g.breaks[0] if released and g.breaks else None,
                     "breaks_done": g.breaks[1] if released and g.breaks else None,
@@ -108,67 +117,26 @@ class SqlDigestStore:
             )
             if g.kind == "team" and g.round_id:
                 rounds.append({"round_id": g.round_id, "period": frozen.period})
-            if released and g.tally is not None:
-                dims.extend(
-                    {
-                        "period": frozen.period,
-                        "group_id": g.group_id,
-                        "dimension": dim,
-                        "n": g.tally.counts[dim],
-                        "total": g.tally.sums[dim],
-                    }
-                    for dim in g.tally.sums
-                )
         try:
             async with self._sessions.begin() as s:
                 await s.execute(insert(digest_periods).values(period=frozen.period, frozen_at=when))
-                if groups:
-                    await s.execute(insert(digest_groups), groups)
-                if dims:
-                    await s.execute(insert(digest_group_dimensions), dims)
-                if rounds:
-                    await s.execute(insert(digest_rounds), rounds)
+                for table, rows in ((digest_groups, groups), (digest_rounds, rounds)):
+                    if rows:
+                        await s.execute(insert(table), rows)
         except IntegrityError:
             return False
         return True
 
-    async def _load(
-        self, s: AsyncSession, rows: Sequence[Any], whole_periods: bool = False
-    ) -> list[GroupFigures]:
-        keys = [(r.period, r.group_id) for r in rows if r.released]
-        tallies: dict[tuple[str, str], Tally] = {}
-        if keys and whole_periods:
-            figs = await s.execute(
-                select(digest_group_dimensions).where(
-                    digest_group_dimensions.c.period.in_(sorted({k[0] for k in keys}))
-                )
-            )
-            for f in figs:
-                t = tallies.setdefault((f.period, f.group_id), Tally())
-                t.sums[f.dimension] = f.total
-                t.counts[f.dimension] = f.n
-        elif keys:
-            periods = sorted({k[0] for k in keys})
-            groups = sorted({k[1] for k in keys})
-            wanted = set(keys)
-            figs = await s.execute(
-                select(digest_group_dimensions).where(
-                    digest_group_dimensions.c.period.in_(periods),
-                    digest_group_dimensions.c.group_id.in_(groups),
-                )
-            )
-            for f in figs:
-                key = (f.period, f.group_id)
-                if key not in wanted:
-                    continue
-                t = tallies.setdefault(key, Tally())
-                t.sums[f.dimension] = f.total
-                t.counts[f.dimension] = f.n
+    @staticmethod
+    def _figures(rows: Sequence[Any]) -> list[GroupFigures]:
         out = []
         for r in rows:
-            tally = tallies.get((r.period, r.group_id)) if r.released else None
-            if tally is not None:
-                tally.respondents = r.respondents or 0
+            tally = None
+            if r.released and r.figures is not None:
+                tally = Tally(respondents=r.respondents or 0)
+                for dim, (n, total) in r.figures.items():
+                    tally.counts[dim] = n
+                    tally.sums[dim] = total
             breaks = (
                 (r.breaks_prompted, r.breaks_done, r.breaks_skipped)
                 if r.breaks_prompted is not None
@@ -182,7 +150,7 @@ class SqlDigestStore:
                     name=r.name,
                     parent_id=r.parent_id,
                     min_group_size=r.min_group_size,
-                    released=bool(r.released) and tally is not None,
+                    released=tally is not None,
                     closed_at=r.closed_at,
                     members=r.members,
                     tally=tally,
@@ -203,7 +171,7 @@ class SqlDigestStore:
                     .limit(limit)
                 )
             ).all()
-            return await self._load(s, rows)
+            return self._figures(rows)
 
     async def period_groups(self, period: str, parent_id: str) -> list[GroupFigures]:
         async with self._sessions() as s:
@@ -214,7 +182,7 @@ class SqlDigestStore:
                     .order_by(digest_groups.c.name)
                 )
             ).all()
-            return await self._load(s, rows)
+            return self._figures(rows)
 
     async def recent(self, periods: int) -> list[GroupFigures]:
         async with self._sessions() as s:
@@ -235,4 +203,4 @@ class SqlDigestStore:
                     .order_by(digest_groups.c.period.desc(), digest_groups.c.group_id)
                 )
             ).all()
-            return await self._load(s, rows, whole_periods=True)
+            return self._figures(rows)

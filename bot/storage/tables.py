@@ -16,7 +16,6 @@ from sqlalchemy import (
     Column,
     Float,
     ForeignKey,
-    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -135,6 +134,9 @@ scheduler_lease = Table(
 # group's row holds no count and no sums; `digest_rounds` records which closed rounds a frozen
 # period consumed, so a period is rolled up exactly once.
 
+# Finding the rounds of recent periods without scanning every round ever held.
+Index("ix_pulse_rounds_opens_at", pulse_rounds.c.opens_at)
+
 digest_periods = Table(
     "digest_periods",
     metadata,
@@ -175,25 +177,12 @@ digest_groups = Table(
     Column("round_id", String(32)),
     Column("members", Integer),
     Column("respondents", Integer),
+    # Per dimension [n, total] of a released group; NULL for a suppressed one.
+    Column("figures", JSON),
     Column("kudos", Integer),
     Column("breaks_prompted", Integer),
     Column("breaks_done", Integer),
     Column("breaks_skipped", Integer),
     Index("ix_digest_groups_group", "group_id", "period"),
     Index("ix_digest_groups_parent", "period", "parent_id"),
-)
-
-digest_group_dimensions = Table(
-    "digest_group_dimensions",
-    metadata,
-    Column("period", String(16), primary_key=True),
-    Column("group_id", String(64), primary_key=True),
-    Column("dimension", String(64), primary_key=True),
-    Column("n", Integer, nullable=False),
-    Column("total", Float, nullable=False),
-    ForeignKeyConstraint(
-        ["period", "group_id"],
-        ["digest_groups.period", "digest_groups.group_id"],
-        ondelete="CASCADE",
-    ),
 )

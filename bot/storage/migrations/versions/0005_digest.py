@@ -57,6 +57,7 @@ def upgrade() -> None:
         sa.Column("round_id", sa.String(length=32), nullable=True),
         sa.Column("members", sa.Integer(), nullable=True),
         sa.Column("respondents", sa.Integer(), nullable=True),
+        sa.Column("figures", sa.JSON(), nullable=True),
         sa.Column("kudos", sa.Integer(), nullable=True),
         sa.Column("breaks_prompted", sa.Integer(), nullable=True),
         sa.Column("breaks_done", sa.Integer(), nullable=True),
@@ -71,27 +72,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_digest_groups_group", "digest_groups", ["group_id", "period"])
     op.create_index("ix_digest_groups_parent", "digest_groups", ["period", "parent_id"])
-    op.create_table(
-        "digest_group_dimensions",
-        sa.Column("period", sa.String(length=16), nullable=False),
-        sa.Column("group_id", sa.String(length=64), nullable=False),
-        sa.Column("dimension", sa.String(length=64), nullable=False),
-        sa.Column("n", sa.Integer(), nullable=False),
-        sa.Column("total", sa.Float(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["period", "group_id"],
-            ["digest_groups.period", "digest_groups.group_id"],
-            name=op.f("fk_digest_group_dimensions_period_digest_groups"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint(
-            "period", "group_id", "dimension", name=op.f("pk_digest_group_dimensions")
-        ),
-    )
+    op.create_index("ix_pulse_rounds_opens_at", "pulse_rounds", ["opens_at"])
 
 
 def downgrade() -> None:
-    op.drop_table("digest_group_dimensions")
+    op.drop_index("ix_pulse_rounds_opens_at", table_name="pulse_rounds")
     op.drop_index("ix_digest_groups_parent", table_name="digest_groups")
     op.drop_index("ix_digest_groups_group", table_name="digest_groups")
     op.drop_table("digest_groups")
