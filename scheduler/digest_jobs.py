@@ -15,7 +15,7 @@ from collections import defaultdict
 
 from bot.domain.digest import digest_title
 from bot.domain.messages import Platform, Recipient
-from bot.domain.org import period_of, period_window
+from bot.domain.org import period_of_round, period_window
 from bot.domain.rollup import Activity, FrozenPeriod, TeamRound, freeze_period
 from handlers.deps import Deps
 from handlers.digests import all_digests, card_for
@@ -49,7 +49,9 @@ async def freeze_due(deps: Deps, report: JobReport | None = None) -> list[Frozen
     teams = deps.directory.teams()
     team_ids = {t.id for t in teams}
     open_periods = {
-        period_of(r.opens_at) for r in await deps.rounds.open_rounds() if r.team_id in team_ids
+        period_of_round(r.period_key, r.opens_at)
+        for r in await deps.rounds.open_rounds()
+        if r.team_id in team_ids
     }
     now = deps.clock.now()
     by_period: dict[str, list[TeamRound]] = defaultdict(list)

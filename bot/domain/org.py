@@ -100,16 +100,27 @@ def viewer_for(org: OrgChart, teams: Sequence[Team], platform: Platform, user_id
     )
 
 
-# Periods: figures of different teams are rolled up by ISO week of the round's opening (UTC).
+# Periods: figures of different teams are rolled up by the ISO week of the round's opening, in
+# the team's own time zone, so Monday rounds in Auckland and in London share a period.
 
 
 def period_of(opens_at: datetime) -> str:
-    year, week, _ = opens_at.astimezone(UTC).isocalendar()
+    """The ISO week of a moment, on the calendar of that moment's own offset."""
+    year, week, _ = opens_at.isocalendar()
     return f"{year}-W{week:02d}"
 
 
+def period_of_round(period_key: str, opens_at: datetime) -> str:
+    """A round's period: from its key (the local scheduled start), else from its opening."""
+    try:
+        local = datetime.fromisoformat(period_key)
+    except ValueError:
+        return period_of(opens_at.astimezone(UTC))
+    return period_of(local)
+
+
 def period_window(period: str) -> tuple[datetime, datetime]:
-    """[start, end) of an ISO week period, in UTC."""
+    """[start, end) of an ISO week period, in UTC (for counts from other features)."""
     year_text, _, week_text = period.partition("-W")
     monday = date.fromisocalendar(int(year_text), int(week_text), 1)
     start = datetime(monday.year, monday.month, monday.day, tzinfo=UTC)

@@ -14,7 +14,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.domain.org import period_of, period_window
+from bot.domain.org import period_of_round, period_window
 from bot.domain.rollup import FrozenPeriod, GroupFigures, TeamRound
 from bot.domain.scoring import Tally
 from bot.storage.tables import (
@@ -38,6 +38,7 @@ class SqlDigestStore:
             query = select(
                 pulse_rounds.c.id,
                 pulse_rounds.c.team_id,
+                pulse_rounds.c.period_key,
                 pulse_rounds.c.opens_at,
                 pulse_rounds.c.closed_at,
                 pulse_rounds.c.members,
@@ -53,7 +54,9 @@ class SqlDigestStore:
                 since = period_window(max(frozen))[0] - timedelta(weeks=LOOKBACK_WEEKS)
                 query = query.where(pulse_rounds.c.opens_at >= since)
             rows = (await s.execute(query)).all()
-            rounds = {r.id: r for r in rows if period_of(r.opens_at) not in frozen}
+            rounds = {
+                r.id: r for r in rows if period_of_round(r.period_key, r.opens_at) not in frozen
+            }
             tallies: dict[str, Tally] = {rid: Tally() for rid in rounds}
             ids = list(rounds)
             for start in range(0, len(ids), 500):
@@ -78,7 +81,7 @@ class SqlDigestStore:
                 TeamRound(
                     team_id=r.team_id,
                     round_id=r.id,
-                    period=period_of(r.opens_at),
+                    period=period_of_round(r.period_key, r.opens_at),
                     closed_at=r.closed_at,
                     members=r.members or 0,
                     tally=tallies[r.id],
