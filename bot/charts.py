@@ -63,7 +63,7 @@ def render_trend(chart: TrendChart) -> RenderedChart:
                 markersize=4,
                 linewidth=2,
                 color=PALETTE[n % len(PALETTE)],
-                label=series.label,
+                label=series.label.split(" (")[0],  # "Demands (caseload, ...)" -> "Demands"
             )
         ax.set_xlim(-0.5, max(len(xs) - 0.5, 0.5))
         ax.set_ylim(chart.scale_min, chart.scale_max)
