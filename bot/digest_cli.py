@@ -65,7 +65,7 @@ def _actor(as_user: str) -> Actor:
 
 async def run_digest(settings: Settings, req: DigestRequest) -> int:
     from bot.main import build
-    from handlers.digests import all_digests, can_see, chart_image, group_digest, viewer
+    from handlers.digests import all_digests, can_see, group_digest, viewer
 
     respite = await build(settings)
     try:
@@ -113,7 +113,7 @@ async def run_digest(settings: Settings, req: DigestRequest) -> int:
         if not digests:
             print(f"{groups[0]}: no frozen period yet", file=sys.stderr)
             return 1
-        text = _render(req, digests, sections, deps, chart_image, respite)
+        text = _render(req, digests, sections, deps)
         if req.out is not None:
             req.out.write_text(text, encoding="utf-8")
             print(f"wrote {req.out}", file=sys.stderr)
@@ -129,8 +129,6 @@ def _render(
     digests: Sequence[GroupDigest],
     sections: Sequence[tuple[GroupDigest, Any, str | None]],
     deps: Any,
-    chart_image: Any,
-    respite: Any,
 ) -> str:
     if req.fmt == "json":
         first, rest = digests[0], digests[1:]

@@ -1,7 +1,8 @@
 """Frozen period figures on SQL: the DigestStore port.
 
 A period is written once, in one transaction, keyed by its period id; a second writer (another
-replica, the CLI) fails on the key and stores nothing. Nothing here ever updates a frozen row.
+replica, the CLI) fails on the key and stores nothing. Nothing here ever updates a frozen row,
+and a round that closes after its period was frozen is never rolled up into it.
 """
 
 from __future__ import annotations
@@ -20,12 +21,11 @@ from bot.domain.scoring import Tally
 from bot.storage.tables import (
     digest_groups,
     digest_periods,
-    digest_rounds,
     pulse_rounds,
     round_figures,
 )
 
-LOOKBACK_WEEKS = 8
+LOOKBACK_WEEKS = 3
 
 
 class SqlDigestStore:
@@ -44,13 +44,10 @@ class SqlDigestStore:
                 pulse_rounds.c.members,
             ).where(
                 pulse_rounds.c.closed_at.is_not(None),
-                ~select(digest_rounds.c.round_id)
-                .where(digest_rounds.c.round_id == pulse_rounds.c.id)
-                .exists(),
             )
             if frozen:
-                # Periods more than LOOKBACK_WEEKS older than the newest frozen one are never
-                # released late: their digests would be stale, and it keeps this read small.
+                # A round stays open two weeks at most, so a period can be held back only that
+                # long; older periods are never frozen late, and this read stays small.
                 since = period_window(max(frozen))[0] - timedelta(weeks=LOOKBACK_WEEKS)
                 query = query.where(pulse_rounds.c.opens_at >= since)
             rows = (await s.execute(query)).all()
@@ -91,7 +88,6 @@ class SqlDigestStore:
 
     async def freeze(self, frozen: FrozenPeriod, when: datetime) -> bool:
         groups: list[dict[str, Any]] = []
-        rounds: list[dict[str, Any]] = []
         for g in frozen.groups:
             released = g.released and g.tally is not None
             groups.append(
@@ -118,14 +114,11 @@ class SqlDigestStore:
                     "breaks_skipped": g.breaks[2] if released and g.breaks else None,
                 }
             )
-            if g.kind == "team" and g.round_id:
-                rounds.append({"round_id": g.round_id, "period": frozen.period})
         try:
             async with self._sessions.begin() as s:
                 await s.execute(insert(digest_periods).values(period=frozen.period, frozen_at=when))
-                for table, rows in ((digest_groups, groups), (digest_rounds, rounds)):
-                    if rows:
-                        await s.execute(insert(table), rows)
+                if groups:
+                    await s.execute(insert(digest_groups), groups)
         except IntegrityError:
             return False
         return True

@@ -131,8 +131,7 @@ scheduler_lease = Table(
 )
 
 # Digests: frozen period figures of every team, department and the organisation. A suppressed
-# group's row holds no count and no sums; `digest_rounds` records which closed rounds a frozen
-# period consumed, so a period is rolled up exactly once.
+# group's row holds no count and no sums. A period is rolled up exactly once.
 
 # Finding the rounds of recent periods without scanning every round ever held.
 Index("ix_pulse_rounds_opens_at", pulse_rounds.c.opens_at)
@@ -142,20 +141,6 @@ digest_periods = Table(
     metadata,
     Column("period", String(16), primary_key=True),
     Column("frozen_at", UtcDateTime(), nullable=False),
-)
-
-digest_rounds = Table(
-    "digest_rounds",
-    metadata,
-    Column(
-        "round_id", String(32), ForeignKey("pulse_rounds.id", ondelete="CASCADE"), primary_key=True
-    ),
-    Column(
-        "period",
-        String(16),
-        ForeignKey("digest_periods.period", ondelete="CASCADE"),
-        nullable=False,
-    ),
 )
 
 digest_groups = Table(

@@ -27,24 +27,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("period", name=op.f("pk_digest_periods")),
     )
     op.create_table(
-        "digest_rounds",
-        sa.Column("round_id", sa.String(length=32), nullable=False),
-        sa.Column("period", sa.String(length=16), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["round_id"],
-            ["pulse_rounds.id"],
-            name=op.f("fk_digest_rounds_round_id_pulse_rounds"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["period"],
-            ["digest_periods.period"],
-            name=op.f("fk_digest_rounds_period_digest_periods"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("round_id", name=op.f("pk_digest_rounds")),
-    )
-    op.create_table(
         "digest_groups",
         sa.Column("period", sa.String(length=16), nullable=False),
         sa.Column("group_id", sa.String(length=64), nullable=False),
@@ -80,5 +62,4 @@ def downgrade() -> None:
     op.drop_index("ix_digest_groups_parent", table_name="digest_groups")
     op.drop_index("ix_digest_groups_group", table_name="digest_groups")
     op.drop_table("digest_groups")
-    op.drop_table("digest_rounds")
     op.drop_table("digest_periods")
