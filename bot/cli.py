@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_instrument, load_roster
 from bot.logs import configure_logging
@@ -39,9 +39,20 @@ def _parser() -> argparse.ArgumentParser:
         pp = pulse_sub.add_parser(name)
         pp.add_argument("--team", required=True)
 
-    dg = sub.add_parser("digest", help="the lead's view of the latest closed round")
-    dg.add_argument("--team", required=True)
-    dg.add_argument("--format", choices=("text", "json"), default="text")
+    dg = sub.add_parser("digest", help="a lead's digest of the latest frozen period")
+    which = dg.add_mutually_exclusive_group(required=True)
+    which.add_argument("--team", help="a team id")
+    which.add_argument("--department", help="a department id: its roll-up and its teams")
+    which.add_argument("--organisation", action="store_true", help="everything")
+    dg.add_argument("--format", choices=("text", "json", "html"), default="text")
+    dg.add_argument("--out", type=Path, default=None, help="write to this file (e.g. digest.html)")
+    dg.add_argument(
+        "--as",
+        dest="as_user",
+        default=None,
+        metavar="PLATFORM:USER",
+        help="show only what this person may read (nothing unless they lead the group)",
+    )
 
     cc = sub.add_parser("check-config", help="validate the roster and instrument")
     cc.add_argument(
@@ -96,7 +107,21 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "pulse":
         return asyncio.run(_pulse(settings, args.pulse_command, args.team))
     if args.command == "digest":
-        return asyncio.run(_digest(settings, args.team, args.format))
+        from bot.digest_cli import DigestRequest, run_digest
+
+        return asyncio.run(
+            run_digest(
+                settings,
+                DigestRequest(
+                    team=args.team,
+                    department=args.department,
+                    organisation=args.organisation,
+                    fmt=args.format,
+                    out=args.out,
+                    as_user=args.as_user,
+                ),
+            )
+        )
     if args.command == "check-config":
         status = _check_config(settings)
         if args.reach:
@@ -136,30 +161,6 @@ async def _pulse(settings: Settings, action: str, team_id: str) -> int:
             print(line)
         pending = await respite.runtime.queue.pending_count()
         print(f"{sent} message(s) sent now; {pending} waiting in the outbox")
-        return 0
-    finally:
-        await respite.close()
-
-
-async def _digest(settings: Settings, team_id: str, fmt: str) -> int:
-    from bot.domain.digest import digest_card, digest_json
-    from bot.main import build
-    from bot.platforms.console.render import card_text
-    from handlers.digests import latest_digest
-
-    respite = await build(settings)
-    try:
-        team = respite.deps.directory.team(team_id)
-        if team is None:
-            raise LookupError(f"no team with id {team_id!r} in the roster")
-        digest = await latest_digest(respite.deps, team)
-        if digest is None:
-            print(f"{team_id}: no closed round yet", file=sys.stderr)
-            return 1
-        if fmt == "json":
-            print(json.dumps(digest_json(digest), indent=2))
-        else:
-            print(card_text(digest_card(digest), indent=""))
         return 0
     finally:
         await respite.close()

@@ -30,6 +30,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.domain.breaks import CommandError, parse_days, parse_hours, parse_time
 from bot.domain.instrument import Instrument
 from bot.domain.messages import Platform
+from bot.domain.org import ORGANISATION_ID, Department, OrgChart
 from bot.domain.team import (
     DEFAULT_MIN_GROUP_SIZE,
     MIN_GROUP_SIZE_FLOOR,
@@ -288,24 +289,78 @@ class TeamConfig(_Strict):
         )
 
 
+class DepartmentConfig(_Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    name: str = Field(min_length=1)
+    teams: list[str] = Field(min_length=1)
+    platform: Literal["slack", "teams", "console"] = "slack"
+    leads: list[str] = Field(default_factory=list)
+    min_group_size: int | None = None
+
+    @field_validator("min_group_size")
+    @classmethod
+    def _k(cls, value: int | None) -> int | None:
+        if value is not None and value < MIN_GROUP_SIZE_FLOOR:
+            raise ValueError(
+                f"must be at least {MIN_GROUP_SIZE_FLOOR}: smaller groups expose individuals"
+            )
+        return value
+
+    def to_department(self) -> Department:
+        return Department(
+            id=self.id,
+            name=self.name,
+            team_ids=tuple(self.teams),
+            platform=Platform(self.platform),
+            leads=frozenset(self.leads),
+            min_group_size=self.min_group_size,
+        )
+
+
+class OrganisationConfig(_Strict):
+    name: str = Field("Organisation", min_length=1)
+    platform: Literal["slack", "teams", "console"] = "slack"
+    leads: list[str] = Field(default_factory=list)
+    min_group_size: int | None = None
+
+    @field_validator("min_group_size")
+    @classmethod
+    def _k(cls, value: int | None) -> int | None:
+        return DepartmentConfig._k(value)
+
+
 class RosterConfig(_Strict):
     instrument: Path | None = None
+    organisation: OrganisationConfig = OrganisationConfig()
+    departments: list[DepartmentConfig] = Field(default_factory=list)
     teams: list[TeamConfig] = Field(min_length=1)
 
     @cached_property
     def team_list(self) -> list[Team]:
         return [t.to_team() for t in self.teams]
 
+    @cached_property
+    def org_chart(self) -> OrgChart:
+        return OrgChart(
+            id=ORGANISATION_ID,
+            name=self.organisation.name,
+            platform=Platform(self.organisation.platform),
+            leads=frozenset(self.organisation.leads),
+            departments=tuple(d.to_department() for d in self.departments),
+            min_group_size=self.organisation.min_group_size,
+        )
+
 
 def _where(loc: tuple[int | str, ...], raw: dict[str, Any]) -> str:
-    """Name the team (by id) and the field of a validation error."""
-    if len(loc) >= 2 and loc[0] == "teams" and isinstance(loc[1], int):
-        teams = raw.get("teams") or []
+    """Name the team or department (by id) and the field of a validation error."""
+    if len(loc) >= 2 and loc[0] in ("teams", "departments") and isinstance(loc[1], int):
+        kind = "team" if loc[0] == "teams" else "department"
+        teams = raw.get(str(loc[0])) or []
         index = loc[1]
         team_id = None
         if index < len(teams) and isinstance(teams[index], dict):
             team_id = teams[index].get("id")
-        label = f"team {team_id!r}" if team_id else f"team #{index + 1}"
+        label = f"{kind} {team_id!r}" if team_id else f"{kind} #{index + 1}"
         field = ".".join(str(p) for p in loc[2:]) or "(team)"
         return f"{label}: {field}"
     return ".".join(str(p) for p in loc) or "(roster)"
@@ -344,6 +399,21 @@ def _cross_team_errors(roster: RosterConfig) -> list[str]:
                     f"{owner[key]!r}; each person belongs to one team"
                 )
             owner.setdefault(key, team.id)
+    team_dept: dict[str, str] = {}
+    dept_ids: set[str] = set()
+    for dept in roster.departments:
+        if dept.id in dept_ids or dept.id in seen_ids or dept.id == ORGANISATION_ID:
+            errors.append(f"department {dept.id!r}: id: already used by another team or department")
+        dept_ids.add(dept.id)
+        for team_id in dept.teams:
+            if team_id not in seen_ids:
+                errors.append(f"department {dept.id!r}: teams: no team with id {team_id!r}")
+            elif team_id in team_dept and team_dept[team_id] != dept.id:
+                errors.append(
+                    f"department {dept.id!r}: teams: team {team_id!r} is already in department "
+                    f"{team_dept[team_id]!r}; each team belongs to one department"
+                )
+            team_dept.setdefault(team_id, dept.id)
     return errors
 
 

@@ -122,6 +122,9 @@ async def run_demo(db_path: str | None, write: Callable[[str], None] = print) ->
             await show_recognition(respite, clock, console, write)
         finally:
             await respite.close()
+        from bot.demo_digest import run_digest_demo
+
+        await run_digest_demo(write)
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -17,6 +17,7 @@ from aiohttp import ClientSession, web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.calendar_feed import IcsCalendarFeed
+from bot.charts import MatplotlibCharts
 from bot.clock import SystemClock
 from bot.config import RosterConfig, Settings, load_instrument, load_roster
 from bot.domain.directory import RosterDirectory
@@ -31,8 +32,10 @@ from bot.domain.ports import (
     Sender,
     TimezoneLookup,
 )
+from bot.storage.activity import SqlPeriodActivity
 from bot.storage.breaks import SqlBreakStore
 from bot.storage.db import create_engine_async, session_factory
+from bot.storage.digests import SqlDigestStore
 from bot.storage.kudos import SqlKudosStore
 from bot.storage.lease import SqlLease
 from bot.storage.members import SqlMemberSync
@@ -90,6 +93,7 @@ async def build(
     # Filled below as platforms are configured; handlers and the outbox worker share this map.
     all_senders: dict[Platform, Sender] = dict(senders or {})
     breaks = SqlBreakStore(sessions)
+    kudos = SqlKudosStore(sessions)
     deps = Deps(
         instrument=instrument,
         directory=directory,
@@ -97,10 +101,14 @@ async def build(
         rounds=SqlRoundStore(sessions, instrument),
         outbox=outbox,
         clock=clock,
-        kudos=SqlKudosStore(sessions),
+        kudos=kudos,
         giver_key=GiverKey(_secret(settings)),
         senders=all_senders,
         breaks=breaks,
+        org=roster.org_chart,
+        digests=SqlDigestStore(sessions),
+        activity=SqlPeriodActivity(kudos, breaks),
+        charts=MatplotlibCharts(),
     )
     lookups: dict[Platform, MemberLookup] = {}
     routes: dict[str, Handler] = {}
@@ -164,7 +172,9 @@ async def build(
         deps=deps,
         queue=outbox,
         senders=all_senders,
-        lease=SqlLease(sessions, "scheduler", f"{socket.gethostname()}:{os.getpid()}"),
+        lease=SqlLease(
+            sessions, "scheduler", f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        ),
         directory=directory,
         member_lookups=lookups,
         member_store=members,

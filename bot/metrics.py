@@ -22,10 +22,10 @@ INTERACTIONS = Counter(
     ["platform", "kind"],
     registry=REGISTRY,
 )
-ROUNDS_CLOSED = Counter(
-    "respite_rounds_closed_total",
-    "Pulse rounds closed, by whether the digest released figures or was suppressed.",
-    ["released"],
+DIGESTS = Counter(
+    "respite_digests_total",
+    "Digests queued for leads, by group kind and whether figures were released or withheld.",
+    ["kind", "released"],
     registry=REGISTRY,
 )
 

@@ -6,11 +6,16 @@ from dataclasses import dataclass, field
 
 from bot.domain.instrument import Instrument
 from bot.domain.kudos import GiverKey, KudosStore
+from bot.domain.org import OrgChart
 from bot.domain.ports import (
     BreakStore,
+    ChartRenderer,
     Clock,
+    DigestStore,
     Directory,
+    NullActivity,
     Outbox,
+    PeriodActivity,
     PeriodCalendar,
     RoundStore,
     SenderMap,
@@ -31,3 +36,8 @@ class Deps:
     giver_key: GiverKey | None = None
     senders: SenderMap = field(default_factory=dict)
     breaks: BreakStore | None = None
+    # Digests: the organisation chart, frozen period figures, other features' counts, charts.
+    org: OrgChart = OrgChart()  # noqa: RUF009 - immutable
+    digests: DigestStore | None = None
+    activity: PeriodActivity = NullActivity()  # noqa: RUF009 - stateless
+    charts: ChartRenderer | None = None

@@ -1,43 +1,149 @@
-"""Digests for leads: built from frozen figures of closed rounds, shown only to a team's leads."""
+"""Digests for leads: built from frozen period figures, shown only to those who lead the group.
+
+A team lead reads their team; a department lead reads the department roll-up and its teams; an
+organisation lead reads everything. Anyone else is told digests are for leads and sees no figure,
+not even whether a group exists or had enough answers.
+"""
 
 from __future__ import annotations
 
-from bot.domain.digest import TeamDigest, build_team_digest, digest_card
-from bot.domain.events import Command, Outcome, Reply
-from bot.domain.messages import Card
+import asyncio
+
+from bot.domain.digest import (
+    HISTORY_ROUNDS,
+    GroupDigest,
+    build_group_digest,
+    digest_card,
+    trend_chart,
+)
+from bot.domain.events import Actor, Command, Outcome, Reply
+from bot.domain.messages import Card, Image
+from bot.domain.org import Viewer, viewer_for
+from bot.domain.ports import DigestStore
+from bot.domain.rollup import GroupFigures
 from bot.domain.team import Team
 from handlers.deps import Deps
 
-HISTORY_ROUNDS = 6
+NOT_A_LEAD = Card(
+    title="Digests are for leads",
+    blocks=(
+        "Only a team's leads, a department's leads and the organisation's leads can read "
+        "digests. Everyone's own answers stay anonymous; see `privacy` for what is shared.",
+    ),
+)
 
 
-async def latest_digest(deps: Deps, team: Team) -> TeamDigest | None:
-    history = await deps.rounds.released(team.id, HISTORY_ROUNDS)
-    return build_team_digest(deps.instrument, team, history)
+def _store(deps: Deps) -> DigestStore:
+    if deps.digests is None:
+        raise LookupError("digests are not wired in this deployment")
+    return deps.digests
+
+
+async def group_digest(deps: Deps, group_id: str) -> GroupDigest | None:
+    """The digest of a team, department or the organisation for its newest frozen period."""
+    store = _store(deps)
+    history = await store.history(group_id, HISTORY_ROUNDS)
+    if not history:
+        return None
+    children = []
+    if history[0].kind != "team":
+        children = await store.period_groups(history[0].period, group_id)
+    return build_group_digest(deps.instrument, history, children)
+
+
+async def all_digests(deps: Deps) -> dict[str, GroupDigest]:
+    """Every group's digest for its newest frozen period, from one read of the window.
+
+    This is what a period's fan-out uses: two queries whatever the number of groups.
+    """
+    figures = await _store(deps).recent(HISTORY_ROUNDS)
+    history: dict[str, list[GroupFigures]] = {}
+    children: dict[tuple[str, str], list[GroupFigures]] = {}
+    for g in figures:  # newest period first
+        history.setdefault(g.group_id, []).append(g)
+        if g.parent_id is not None:
+            children.setdefault((g.period, g.parent_id), []).append(g)
+    out = {}
+    for group_id, hist in history.items():
+        kids = children.get((hist[0].period, group_id), []) if hist[0].kind != "team" else []
+        digest = build_group_digest(deps.instrument, hist, sorted(kids, key=lambda k: k.name))
+        if digest is not None:
+            out[group_id] = digest
+    return out
+
+
+async def latest_digest(deps: Deps, team: Team) -> GroupDigest | None:
+    return await group_digest(deps, team.id)
+
+
+def chart_image(deps: Deps, digest: GroupDigest) -> Image | None:
+    if deps.charts is None:
+        return None
+    chart = trend_chart(deps.instrument, digest)
+    if chart is None:
+        return None
+    return Image(png=deps.charts.trend_png(chart), alt_text=chart.alt_text, title=chart.title)
+
+
+def card_for(deps: Deps, digest: GroupDigest) -> Card:
+    return digest_card(digest, chart_image(deps, digest))
+
+
+def viewer(deps: Deps, actor: Actor) -> Viewer:
+    return viewer_for(deps.org, deps.directory.teams(), actor.platform, actor.user_id)
+
+
+def can_see(deps: Deps, who: Viewer, group_id: str) -> bool:
+    if group_id == deps.org.id:
+        return who.can_see_organisation()
+    if deps.org.department(group_id) is not None:
+        return who.can_see_department(group_id)
+    if deps.directory.team(group_id) is not None:
+        return who.can_see_team(deps.org, group_id)
+    return False
+
+
+def default_groups(deps: Deps, who: Viewer) -> list[str]:
+    """What `/respite digest` shows without an argument: the widest groups one leads."""
+    if who.everything:
+        return [deps.org.id]
+    groups = [d.id for d in deps.org.departments if d.id in who.departments]
+    groups += [
+        t
+        for t in sorted(who.teams)
+        if not any(d.id in who.departments for d in [deps.org.department_of(t)] if d)
+    ]
+    return groups
 
 
 async def on_demand(deps: Deps, command: Command) -> Outcome:
-    actor = command.actor
-    teams = deps.directory.teams_led_by(actor.platform, actor.user_id)
-    if not teams:
-        return Reply(
-            Card(
-                title="Digests are for team leads",
-                blocks=(
-                    "Only a team's leads can read its digest. Everyone's own answers stay "
-                    "anonymous; see `privacy` for what is shared.",
-                ),
+    who = viewer(deps, command.actor)
+    if who.nothing:
+        return Reply(NOT_A_LEAD)
+    target = command.args.strip()
+    if target:
+        if not can_see(deps, who, target):
+            return Reply(
+                Card(
+                    title="No digest you can read",
+                    blocks=(
+                        f"There is no digest for “{target}” among the groups you lead. Ask "
+                        "without a name to see yours.",
+                    ),
+                )
             )
-        )
+        groups = [target]
+    else:
+        groups = default_groups(deps, who)
     cards = []
-    for team in teams:
-        digest = await latest_digest(deps, team)
+    for group_id in groups:
+        digest = await group_digest(deps, group_id)
         cards.append(
-            digest_card(digest)
+            await asyncio.to_thread(card_for, deps, digest)
             if digest
             else Card(
-                title=f"No digest yet for {team.name}",
-                blocks=("A digest appears after the team's first check-in round closes.",),
+                title=f"No digest yet for {group_id}",
+                blocks=("A digest appears once the first check-in round closes.",),
             )
         )
     return Reply(cards[0], extra=tuple(cards[1:]))

@@ -12,14 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain.digest import digest_card
 from bot.domain.messages import Recipient
 from bot.domain.ports import Round
 from bot.domain.pulse import invitation_card, reminder_card
 from bot.domain.team import Team
-from bot.metrics import ROUNDS_CLOSED
 from handlers.deps import Deps
-from handlers.digests import latest_digest
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +96,11 @@ async def send_reminders(deps: Deps, rnd: Round, report: JobReport | None = None
     return queued
 
 
-async def close_round(deps: Deps, rnd: Round, report: JobReport | None = None) -> bool:
-    """Close a round: freeze its figures, shuffle its answers, and queue the leads' digest."""
+async def close_round(
+    deps: Deps, rnd: Round, report: JobReport | None = None, *, freeze: bool = True
+) -> bool:
+    """Close a round: freeze its figures and shuffle its answers; then, unless the caller will
+    do it once for many rounds, freeze any period now complete and queue its digests."""
     report = report or JobReport()
     team = _require_team(deps, rnd.team_id)
     now = deps.clock.now()
@@ -109,24 +109,11 @@ async def close_round(deps: Deps, rnd: Round, report: JobReport | None = None) -
         report.say(f"{team.id}: round {rnd.period_key} was already closed")
     else:
         report.say(f"{team.id}: round {rnd.period_key} closed; answers re-written in random order")
-    await queue_digest(deps, team, rnd.id, report)
+    if freeze:
+        from scheduler.digest_jobs import freeze_due
+
+        await freeze_due(deps, report)
     return closed
-
-
-async def queue_digest(deps: Deps, team: Team, round_id: str, report: JobReport) -> None:
-    digest = await latest_digest(deps, team)
-    if digest is None or digest.round_id != round_id:
-        return
-    card = digest_card(digest)
-    now = deps.clock.now()
-    queued = 0
-    for lead in sorted(team.leads):
-        recipient = Recipient(team.platform, user_id=lead)
-        if await deps.outbox.enqueue(f"digest:{round_id}:{recipient.key}", recipient, card, now):
-            queued += 1
-    ROUNDS_CLOSED.labels("no" if digest.suppressed else "yes").inc()
-    state = "suppressed (too few responses)" if digest.suppressed else "released"
-    report.say(f"{team.id}: digest {state}; {queued} lead message(s) queued")
 
 
 async def close_team_round(deps: Deps, team_id: str, report: JobReport | None = None) -> bool:
@@ -155,7 +142,10 @@ async def tick(deps: Deps, report: JobReport | None = None) -> JobReport:
         if deps.directory.team(rnd.team_id) is None:
             continue  # team removed from the roster; its round stays open and unreported
         if now >= rnd.closes_at:
-            await close_round(deps, rnd, report)
+            await close_round(deps, rnd, report, freeze=False)
         elif now >= rnd.remind_at and rnd.reminded_at is None:
             await send_reminders(deps, rnd, report)
+    from scheduler.digest_jobs import freeze_due
+
+    await freeze_due(deps, report)
     return report

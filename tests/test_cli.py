@@ -120,12 +120,12 @@ async def test_pulse_open_close_and_digest_from_the_command_line(
 
     code, out, err = await arun(["digest", "--team", "riverside", "--format", "json"], env)
     assert code == 1
-    assert "no closed round yet" in err
+    assert "no frozen period yet" in err
 
     code, out, err = await arun(["pulse", "close", "--team", "riverside"], env)
     assert code == 0, err
     assert "closed; answers re-written in random order" in out
-    assert "digest suppressed" in out
+    assert "suppressed (too few responses)" in out
     assert fake_slack.called("chat.postMessage")[-1].params["channel"] == LEAD
 
     code, out, err = await arun(["digest", "--team", "riverside", "--format", "json"], env)

@@ -1,25 +1,42 @@
-"""The lead's digest: team-level figures, their trend, and what the pattern suggests.
+"""The lead's digest: group-level figures, their trend, and what the pattern suggests.
 
 The reading follows Job Demands-Resources: burnout grows when demands outweigh resources, so the
-digest points at the organisational lever (caseload, documentation time, supervision, autonomy)
-rather than at individual self-care.
+digest points at the organisational levers a clinic controls (caseload limits, protected time for
+documentation, supervision and case consultation, recognition, autonomy over schedule) rather
+than at individual self-care. Every figure comes from frozen period figures that the release
+rules allowed (bot.domain.rollup, bot.domain.privacy); a suppressed period shows nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bot.domain.instrument import Instrument
-from bot.domain.messages import Card, Field
+from bot.domain.messages import Card, Field, Image
+from bot.domain.org import GroupKind, period_of
 from bot.domain.ports import RoundFigures
 from bot.domain.privacy import releasable
+from bot.domain.rollup import GroupFigures
 from bot.domain.scoring import Band, band
 from bot.domain.team import Team
+from bot.domain.trend import TrendChart, TrendSeries
 
 BAND_MARK = {"ok": "ok", "watch": "watch", "concern": "concern"}
+HISTORY_ROUNDS = 6
+# A change smaller than this between two released rounds is not called a change.
+WORSENING_STEP = 0.05
+
+# One wording for every suppressed group: saying *why* (too few answers here, or protecting a
+# smaller sibling) would itself tell a reader something about a group below the threshold.
+SUPPRESSED_TEXT = (
+    "Not enough responses this round to report without risking anyone's anonymity (too few "
+    "answers here, or a figure that would let a smaller group's answers be worked out). "
+    "Nothing from this round is shown."
+)
+WITHHELD_LINE = "not shown (too few responses, or withheld so no smaller group can be worked out)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,14 +46,40 @@ class DimensionLine:
     mean: float
     band: Band
     change: float | None
+    # Means over the trend window, oldest first; None where a round released nothing.
+    trend: tuple[float | None, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
-class TeamDigest:
-    team_id: str
-    team_name: str
+class Action:
+    """One suggested organisational action and the rule that chose it."""
+
+    lever: str
+    title: str
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChildLine:
+    """A team of a department (or a department of the organisation) in the same period."""
+
+    group_id: str
+    name: str
+    kind: GroupKind
+    released: bool
+    respondents: int | None
+    members: int | None
+    exhaustion: float | None
+    exhaustion_band: Band | None
+
+
+@dataclass(frozen=True, slots=True)
+class GroupDigest:
+    group_id: str
+    kind: GroupKind
+    name: str
+    period: str
     round_id: str
-    period_key: str
     closed_at: datetime
     min_group_size: int
     suppressed: bool
@@ -44,6 +87,25 @@ class TeamDigest:
     members: int | None
     dimensions: tuple[DimensionLine, ...]
     reading: str
+    actions: tuple[Action, ...] = ()
+    exhaustion_alert: str | None = None
+    kudos: int | None = None
+    breaks: tuple[int, int, int] | None = None
+    periods: tuple[str, ...] = ()  # the trend window, oldest first
+    released_periods: tuple[bool, ...] = ()
+    children: tuple[ChildLine, ...] = ()
+
+    @property
+    def team_id(self) -> str:
+        return self.group_id
+
+    @property
+    def team_name(self) -> str:
+        return self.name
+
+    @property
+    def period_key(self) -> str:
+        return self.period
 
     @property
     def participation(self) -> float | None:
@@ -52,34 +114,65 @@ class TeamDigest:
         return self.respondents / self.members
 
 
-def build_team_digest(
-    instrument: Instrument, team: Team, history: Sequence[RoundFigures]
-) -> TeamDigest | None:
-    """Digest of the newest closed round in `history` (newest first); None before any round."""
+# Kept for callers of the single-team digest.
+TeamDigest = GroupDigest
+
+
+# --- building -------------------------------------------------------------------------------
+
+
+def _strain(instrument: Instrument, dim: str, mean: float) -> float:
+    return instrument.to_strain(dim, mean)
+
+
+def exhaustion_worsening(instrument: Instrument, released_means: Sequence[float]) -> bool:
+    """True when exhaustion worsened in each of the last two steps between released rounds.
+
+    `released_means` are the exhaustion means of released rounds, oldest first.
+    """
+    if len(released_means) < 3:
+        return False
+    a, b, c = (_strain(instrument, "exhaustion", m) for m in released_means[-3:])
+    return b - a >= WORSENING_STEP and c - b >= WORSENING_STEP
+
+
+def build_group_digest(
+    instrument: Instrument,
+    history: Sequence[GroupFigures],
+    children: Sequence[GroupFigures] = (),
+) -> GroupDigest | None:
+    """Digest of the newest frozen period in `history` (newest first); None before any."""
     if not history:
         return None
+    window = list(reversed(history[:HISTORY_ROUNDS]))  # oldest first
     latest = history[0]
-    k = team.min_group_size
-    if not releasable(latest.tally.respondents, k):
-        return TeamDigest(
-            team_id=team.id,
-            team_name=team.name,
-            round_id=latest.round_id,
-            period_key=latest.period_key,
-            closed_at=latest.closed_at,
-            min_group_size=k,
+    periods = tuple(g.period for g in window)
+    released = tuple(g.released and g.tally is not None for g in window)
+    child_lines = tuple(_child_line(instrument, c) for c in children)
+    base: dict[str, Any] = {
+        "group_id": latest.group_id,
+        "kind": latest.kind,
+        "name": latest.name,
+        "period": latest.period,
+        "round_id": latest.round_id or latest.period,
+        "closed_at": latest.closed_at,
+        "min_group_size": latest.min_group_size,
+        "periods": periods,
+        "released_periods": released,
+        "children": child_lines,
+    }
+    if not latest.released or latest.tally is None:
+        return GroupDigest(
+            **base,
             suppressed=True,
             respondents=None,
             members=None,
             dimensions=(),
-            reading=(
-                "Not enough responses this round to report without risking anyone's anonymity. "
-                "Nothing from this round is shown."
-            ),
+            reading=SUPPRESSED_TEXT,
         )
-    previous = next((r for r in history[1:] if releasable(r.tally.respondents, k)), None)
-    prev_means = previous.tally.means() if previous else {}
+    window_means = [g.tally.means() if g.released and g.tally else None for g in window]
     means = latest.tally.means()
+    prev_means = next((m for m in reversed(window_means[:-1]) if m is not None), {})
     lines = tuple(
         DimensionLine(
             id=dim.id,
@@ -87,26 +180,94 @@ def build_team_digest(
             mean=round(means[dim.id], 2),
             band=band(instrument, dim.id, means[dim.id]),
             change=round(means[dim.id] - prev_means[dim.id], 2) if dim.id in prev_means else None,
+            trend=tuple(
+                round(m[dim.id], 2) if m is not None and dim.id in m else None for m in window_means
+            ),
         )
         for dim in instrument.dimensions.values()
         if dim.id in means
     )
-    return TeamDigest(
-        team_id=team.id,
-        team_name=team.name,
-        round_id=latest.round_id,
-        period_key=latest.period_key,
-        closed_at=latest.closed_at,
-        min_group_size=k,
+    exhaustion_series = [m["exhaustion"] for m in window_means if m and "exhaustion" in m]
+    worsening = exhaustion_worsening(instrument, exhaustion_series)
+    bands = {line.id: line.band for line in lines}
+    return GroupDigest(
+        **base,
         suppressed=False,
         respondents=latest.tally.respondents,
         members=latest.members,
         dimensions=lines,
-        reading=jdr_reading({line.id: line.band for line in lines}),
+        reading=jdr_reading(bands),
+        actions=suggest_actions(
+            bands,
+            worsening=worsening,
+            kudos=latest.kudos,
+            members=latest.members,
+            breaks=latest.breaks,
+        ),
+        exhaustion_alert=(
+            "Exhaustion has worsened two released rounds in a row: act on it this week, before "
+            "it shows up as sickness absence or people leaving."
+            if worsening
+            else None
+        ),
+        kudos=latest.kudos,
+        breaks=latest.breaks,
     )
 
 
-def jdr_reading(bands: dict[str, Band]) -> str:
+def _child_line(instrument: Instrument, child: GroupFigures) -> ChildLine:
+    if not child.released or child.tally is None:
+        return ChildLine(child.group_id, child.name, child.kind, False, None, None, None, None)
+    means = child.tally.means()
+    ex = means.get("exhaustion")
+    return ChildLine(
+        child.group_id,
+        child.name,
+        child.kind,
+        True,
+        child.tally.respondents,
+        child.members,
+        round(ex, 2) if ex is not None else None,
+        band(instrument, "exhaustion", ex) if ex is not None else None,
+    )
+
+
+def build_team_digest(
+    instrument: Instrument, team: Team, history: Sequence[RoundFigures]
+) -> GroupDigest | None:
+    """A team seen on its own (an organisation of one team): primary suppression only."""
+    frozen = [
+        GroupFigures(
+            period=period_of(r.closed_at),
+            group_id=team.id,
+            kind="team",
+            name=team.name,
+            parent_id=None,
+            min_group_size=team.min_group_size,
+            released=releasable(r.tally.respondents, team.min_group_size),
+            closed_at=r.closed_at,
+            members=r.members,
+            tally=r.tally if releasable(r.tally.respondents, team.min_group_size) else None,
+            round_id=r.round_id,
+        )
+        for r in history
+    ]
+    digest = build_group_digest(instrument, frozen)
+    if digest is None:
+        return None
+    return GroupDigest(
+        **{
+            **{f: getattr(digest, f) for f in GroupDigest.__dataclass_fields__},
+            "period": history[0].period_key,
+            "periods": tuple(r.period_key for r in reversed(history[:HISTORY_ROUNDS])),
+        }
+    )
+
+
+# --- reading and actions ----------------------------------------------------------------------
+
+
+def jdr_reading(bands: Mapping[str, Band]) -> str:
     """One plain-language line on what the pattern suggests."""
     demands = bands.get("demands", "ok")
     resources = bands.get("resources", "ok")
@@ -139,6 +300,144 @@ def jdr_reading(bands: dict[str, Band]) -> str:
     return "Demands and resources look in balance; keep protecting what makes that so."
 
 
+LEVERS = {
+    "caseload": "Set caseload limits",
+    "documentation": "Protect time for documentation",
+    "supervision": "Supervision and case consultation",
+    "recognition": "Recognise the work",
+    "autonomy": "Autonomy over schedule",
+}
+
+# Break prompts taken below this share, out of at least BREAKS_MIN_PROMPTS, read as "no room".
+BREAKS_LOW_SHARE = 0.3
+BREAKS_MIN_PROMPTS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """What the action rules look at; every field comes from released figures only."""
+
+    bands: Mapping[str, Band]
+    worsening: bool = False
+    kudos: int | None = None
+    members: int | None = None
+    breaks: tuple[int, int, int] | None = None
+
+    def at_least(self, dim: str, level: Band) -> bool:
+        order = {"ok": 0, "watch": 1, "concern": 2}
+        got = self.bands.get(dim)
+        return got is not None and order[got] >= order[level]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    lever: str
+    when: Callable[[Signals], bool]
+    why: str
+
+
+def _breaks_low(s: Signals) -> bool:
+    if s.breaks is None:
+        return False
+    prompted, done, _skipped = s.breaks
+    return prompted >= BREAKS_MIN_PROMPTS and done / prompted < BREAKS_LOW_SHARE
+
+
+def _kudos_low(s: Signals) -> bool:
+    return s.kudos is not None and bool(s.members) and s.kudos < max(1, (s.members or 0) // 4)
+
+
+# In priority order; the first three distinct levers that fire are suggested.
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "caseload",
+        lambda s: s.at_least("demands", "concern"),
+        "Demands are at concern level: pause new intakes or cap caseloads per clinician until "
+        "they ease.",
+    ),
+    Rule(
+        "documentation",
+        lambda s: (
+            s.at_least("demands", "watch") and (s.at_least("exhaustion", "watch") or s.worsening)
+        ),
+        "Demands and exhaustion are both raised: protect a weekly block for notes and letters, "
+        "free of clients and meetings.",
+    ),
+    Rule(
+        "supervision",
+        lambda s: s.at_least("resources", "watch"),
+        "Resources are low: make sure everyone has regular supervision and a place to bring "
+        "difficult cases.",
+    ),
+    Rule(
+        "supervision",
+        lambda s: s.at_least("detachment", "watch") or s.at_least("secondary_stress", "watch"),
+        "Distance from clients is growing: case consultation and reflective supervision help "
+        "before cynicism sets in.",
+    ),
+    Rule(
+        "autonomy",
+        lambda s: s.worsening,
+        "Exhaustion keeps rising: let clinicians shape how their sessions are spaced and when "
+        "they take breaks.",
+    ),
+    Rule(
+        "autonomy",
+        _breaks_low,
+        "Few break prompts are taken: schedules leave no room; give clinicians a say over gaps "
+        "between sessions.",
+    ),
+    Rule(
+        "autonomy",
+        lambda s: s.at_least("exhaustion", "concern"),
+        "Exhaustion is high: give clinicians a say over their schedule and case mix.",
+    ),
+    Rule(
+        "recognition",
+        lambda s: s.at_least("accomplishment", "watch"),
+        "Sense of accomplishment is low: name the difference the work makes, in team meetings "
+        "and one to one.",
+    ),
+    Rule(
+        "recognition",
+        _kudos_low,
+        "Little recognition was shared this period: leads can start by thanking people for "
+        "specific pieces of work.",
+    ),
+)
+
+FALLBACK = Rule(
+    "recognition",
+    lambda s: True,
+    "Nothing is raised: tell the team what is working and keep protecting it.",
+)
+
+
+def suggest_actions(
+    bands: Mapping[str, Band],
+    *,
+    worsening: bool = False,
+    kudos: int | None = None,
+    members: int | None = None,
+    breaks: tuple[int, int, int] | None = None,
+) -> tuple[Action, ...]:
+    """One to three organisational actions, chosen by the explicit rules in RULES."""
+    signals = Signals(bands, worsening, kudos, members, breaks)
+    chosen: list[Action] = []
+    for rule in RULES:
+        if len(chosen) == 3:
+            break
+        if any(a.lever == rule.lever for a in chosen) or not rule.when(signals):
+            continue
+        chosen.append(Action(rule.lever, LEVERS[rule.lever], rule.why))
+    if not chosen:
+        chosen.append(Action(FALLBACK.lever, LEVERS[FALLBACK.lever], FALLBACK.why))
+    return tuple(chosen)
+
+
+# --- rendering to the neutral card, JSON and the chart -------------------------------------
+
+
 def _fmt_change(change: float | None) -> str:
     if change is None:
         return "first reported round"
@@ -147,13 +446,55 @@ def _fmt_change(change: float | None) -> str:
     return f"{change:+.2f} since last report"
 
 
-def digest_card(digest: TeamDigest) -> Card:
-    title = f"Respite digest · {digest.team_name} · week of {digest.period_key[:10]}"
+def fmt_trend(values: Sequence[float | None]) -> str:
+    return " → ".join("–" if v is None else f"{v:.1f}" for v in values)
+
+
+KIND_WORD = {"team": "", "department": "department · ", "organisation": "organisation · "}
+
+
+def digest_title(digest: GroupDigest) -> str:
+    return f"Respite digest · {KIND_WORD[digest.kind]}{digest.name} · {digest.period}"
+
+
+def _activity_fields(digest: GroupDigest) -> list[Field]:
+    fields = []
+    if digest.kudos is not None:
+        fields.append(Field("Recognition this period", f"{digest.kudos} kudos shared"))
+    if digest.breaks is not None:
+        prompted, done, skipped = digest.breaks
+        share = f" ({done / prompted:.0%})" if prompted else ""
+        fields.append(
+            Field("Break prompts", f"{done} of {prompted} taken{share}, {skipped} skipped")
+        )
+    return fields
+
+
+def _child_fields(digest: GroupDigest) -> list[Field]:
+    out = []
+    for c in digest.children:
+        if not c.released:
+            out.append(Field(c.name, WITHHELD_LINE))
+            continue
+        who = f"{c.respondents} of {c.members} answered" if c.members else f"{c.respondents}"
+        ex = (
+            f" · exhaustion {c.exhaustion:.2f} ({BAND_MARK[c.exhaustion_band]})"
+            if c.exhaustion is not None and c.exhaustion_band is not None
+            else ""
+        )
+        out.append(Field(c.name, who + ex))
+    return out
+
+
+def digest_card(digest: GroupDigest, image: Image | None = None) -> Card:
+    title = digest_title(digest)
     if digest.suppressed:
         return Card(
             title=title,
             blocks=(digest.reading,),
-            note=(f"Results are shown only when at least {digest.min_group_size} people answer."),
+            fields=tuple(_child_fields(digest)),
+            image=image,
+            note=f"Results are shown only when at least {digest.min_group_size} people answer.",
         )
     assert digest.respondents is not None
     participation = (
@@ -162,27 +503,47 @@ def digest_card(digest: TeamDigest) -> Card:
         else str(digest.respondents)
     )
     fields = [Field("Respondents", participation)]
-    fields.extend(
-        Field(line.label, f"{line.mean:.2f} · {BAND_MARK[line.band]} · {_fmt_change(line.change)}")
-        for line in digest.dimensions
-    )
+    for line in digest.dimensions:
+        trend = (
+            f" · trend {fmt_trend(line.trend)}"
+            if sum(v is not None for v in line.trend) > 1
+            else ""
+        )
+        fields.append(
+            Field(
+                line.label,
+                f"{line.mean:.2f} · {BAND_MARK[line.band]} · {_fmt_change(line.change)}{trend}",
+            )
+        )
+    fields.extend(_activity_fields(digest))
+    fields.extend(_child_fields(digest))
+    blocks: list[str] = [digest.reading]
+    if digest.exhaustion_alert:
+        blocks.append(digest.exhaustion_alert)
+    blocks.append("Suggested actions:")
+    blocks.extend(f"{i}. {a.title}: {a.why}" for i, a in enumerate(digest.actions, 1))
     return Card(
         title=title,
-        blocks=(digest.reading,),
+        blocks=tuple(blocks),
         fields=tuple(fields),
+        image=image,
         note=(
-            "Scores are means on a 1-5 scale (higher = more of that dimension). Team-level only; "
-            f"shown because at least {digest.min_group_size} people answered."
+            "Scores are means on a 1-5 scale (higher = more of that dimension). Group-level only; "
+            f"shown because at least {digest.min_group_size} people answered. A dash in a trend "
+            "is a round with too few answers to show."
         ),
     )
 
 
-def digest_json(digest: TeamDigest) -> dict[str, Any]:
-    return {
-        "team": digest.team_id,
-        "team_name": digest.team_name,
+def digest_json(digest: GroupDigest) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "kind": digest.kind,
+        "group": digest.group_id,
+        "team": digest.group_id if digest.kind == "team" else None,
+        "team_name": digest.name,
+        "name": digest.name,
         "round": digest.round_id,
-        "period": digest.period_key,
+        "period": digest.period,
         "closed_at": digest.closed_at.isoformat(),
         "suppressed": digest.suppressed,
         "respondents": digest.respondents,
@@ -197,8 +558,69 @@ def digest_json(digest: TeamDigest) -> dict[str, Any]:
                 "mean": line.mean,
                 "band": line.band,
                 "change": line.change,
+                "trend": list(line.trend),
             }
             for line in digest.dimensions
         },
+        "trend_periods": list(digest.periods),
+        "released_periods": list(digest.released_periods),
         "reading": digest.reading,
+        "actions": [{"lever": a.lever, "title": a.title, "why": a.why} for a in digest.actions],
+        "exhaustion_alert": digest.exhaustion_alert,
+        "kudos": digest.kudos,
+        "break_uptake": (
+            dict(zip(("prompted", "done", "skipped"), digest.breaks, strict=True))
+            if digest.breaks is not None
+            else None
+        ),
     }
+    if digest.kind == "department":
+        data["department"] = digest.group_id
+    if digest.children:
+        data["children"] = [
+            {
+                "group": c.group_id,
+                "kind": c.kind,
+                "name": c.name,
+                "suppressed": not c.released,
+                "respondents": c.respondents,
+                "members": c.members,
+                "exhaustion": c.exhaustion,
+            }
+            for c in digest.children
+        ]
+    return data
+
+
+def trend_chart(instrument: Instrument, digest: GroupDigest) -> TrendChart | None:
+    """The chart of the trend window, or None when no round in it was released."""
+    if not digest.periods or not any(digest.released_periods):
+        return None
+    series: list[TrendSeries] = []
+    if digest.dimensions:
+        for line in digest.dimensions:
+            series.append(TrendSeries(line.label, line.trend))
+    else:
+        # The latest round is suppressed: no line may be drawn for it, so draw no series at all
+        # and let the alt text say why.
+        return None
+    gaps = [p for p, ok in zip(digest.periods, digest.released_periods, strict=True) if not ok]
+    alt = (
+        f"Line chart of {len(series)} dimension means (scale {instrument.scale_min} to "
+        f"{instrument.scale_max}) for {digest.name} over {len(digest.periods)} round(s), "
+        f"{digest.periods[0]} to {digest.periods[-1]}."
+    )
+    if gaps:
+        alt += (
+            f" No figures for {', '.join(gaps)}: too few responses, drawn as a gap in every line."
+        )
+    latest = ", ".join(f"{line.label} {line.mean:.2f}" for line in digest.dimensions)
+    alt += f" Latest: {latest}."
+    return TrendChart(
+        title=f"{digest.name}: trend",
+        periods=digest.periods,
+        series=tuple(series),
+        scale_min=instrument.scale_min,
+        scale_max=instrument.scale_max,
+        alt_text=alt,
+    )

@@ -14,8 +14,10 @@ from typing import Protocol
 
 from bot.domain.breaks import BreakSettings, Busy
 from bot.domain.messages import Card, Platform, Recipient
+from bot.domain.rollup import FrozenPeriod, GroupFigures, TeamRound
 from bot.domain.scoring import Tally
 from bot.domain.team import MemberSource, Team
+from bot.domain.trend import TrendChart
 
 
 class Clock(Protocol):
@@ -371,3 +373,63 @@ class BreakStore(Protocol):
     async def break_uptake(
         self, team_id: str, start: datetime, end: datetime
     ) -> tuple[int, int, int]: ...
+
+
+class PeriodActivity(Protocol):
+    """Counts from recognition and break prompts for one team over [start, end).
+
+    A deployment without one of those features raises NotImplementedError from its method; the
+    digest then leaves that line out. Counts are released under the same rules as the pulse
+    figures: only for groups that release this period, frozen when the period is frozen.
+    """
+
+    async def kudos_count(self, team_id: str, start: datetime, end: datetime) -> int: ...
+
+    async def break_uptake(
+        self, team_id: str, start: datetime, end: datetime
+    ) -> tuple[int, int, int]:
+        """(prompted, done, skipped) break prompts of the team's members in the window."""
+        ...
+
+
+class NullActivity:
+    """Neither recognition nor break prompts are wired in: both lines stay out of digests."""
+
+    async def kudos_count(self, team_id: str, start: datetime, end: datetime) -> int:
+        raise NotImplementedError("recognition is not enabled")
+
+    async def break_uptake(
+        self, team_id: str, start: datetime, end: datetime
+    ) -> tuple[int, int, int]:
+        raise NotImplementedError("break prompts are not enabled")
+
+
+class DigestStore(Protocol):
+    """Frozen period figures: written once per period, read by every digest afterwards."""
+
+    async def pending_rounds(self) -> list[TeamRound]:
+        """Closed rounds not yet part of a frozen period, with their frozen figures."""
+        ...
+
+    async def freeze(self, frozen: FrozenPeriod, when: datetime) -> bool:
+        """Store a period's figures; False (storing nothing) when it was frozen already."""
+        ...
+
+    async def history(self, group_id: str, limit: int) -> list[GroupFigures]:
+        """The group's frozen figures of its last `limit` frozen periods, newest first."""
+        ...
+
+    async def period_groups(self, period: str, parent_id: str) -> list[GroupFigures]:
+        """The frozen figures of a period's groups directly below `parent_id`."""
+        ...
+
+    async def recent(self, periods: int) -> list[GroupFigures]:
+        """Every group's frozen figures of the last `periods` frozen periods, newest first."""
+        ...
+
+
+class ChartRenderer(Protocol):
+    """Draws a trend chart; the composition root wires one that imports its plotting library
+    only when it first draws."""
+
+    def trend_png(self, chart: TrendChart) -> bytes: ...

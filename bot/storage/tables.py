@@ -223,3 +223,45 @@ break_uptake = Table(
     Column("done", Integer, nullable=False, default=0),
     Column("skipped", Integer, nullable=False, default=0),
 )
+
+# Digests: frozen period figures of every team, department and the organisation. A suppressed
+# group's row holds no count and no sums. A period is rolled up exactly once.
+
+# Finding the rounds of recent periods without scanning every round ever held.
+Index("ix_pulse_rounds_opens_at", pulse_rounds.c.opens_at)
+
+digest_periods = Table(
+    "digest_periods",
+    metadata,
+    Column("period", String(16), primary_key=True),
+    Column("frozen_at", UtcDateTime(), nullable=False),
+)
+
+digest_groups = Table(
+    "digest_groups",
+    metadata,
+    Column(
+        "period",
+        String(16),
+        ForeignKey("digest_periods.period", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("group_id", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("parent_id", String(64)),
+    Column("min_group_size", Integer, nullable=False),
+    Column("released", Boolean, nullable=False),
+    Column("closed_at", UtcDateTime(), nullable=False),
+    Column("round_id", String(32)),
+    Column("members", Integer),
+    Column("respondents", Integer),
+    # Per dimension [n, total] of a released group; NULL for a suppressed one.
+    Column("figures", JSON),
+    Column("kudos", Integer),
+    Column("breaks_prompted", Integer),
+    Column("breaks_done", Integer),
+    Column("breaks_skipped", Integer),
+    Index("ix_digest_groups_group", "group_id", "period"),
+    Index("ix_digest_groups_parent", "period", "parent_id"),
+)

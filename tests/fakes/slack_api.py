@@ -46,7 +46,11 @@ class FakeSlackApi:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle)
         app.router.add_post("/response/{token}", self._response_url)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self.responses: list[dict[str, Any]] = []
+        # Files uploaded through files upload v2: file id -> bytes received at the upload URL.
+        self.uploads: dict[str, bytes] = {}
+        self.pending_files: dict[str, dict[str, Any]] = {}
         self._server = TestServer(app, host="127.0.0.1")
 
     async def start(self) -> None:
@@ -62,6 +66,13 @@ class FakeSlackApi:
     def response_url(self, token: str = "r1") -> str:
         """A response_url for a payload; posts to it land in `self.responses`."""
         return str(self._server.make_url(f"/response/{token}"))
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        if file_id not in self.pending_files:
+            return web.Response(status=404, text="unknown upload")
+        self.uploads[file_id] = await request.read()
+        return web.Response(text=f"OK - {len(self.uploads[file_id])}")
 
     async def _response_url(self, request: web.Request) -> web.Response:
         self.responses.append(await request.json())
@@ -91,7 +102,7 @@ class FakeSlackApi:
         else:
             params = dict(parse_qsl(raw, keep_blank_values=True))
             params.update(request.query)
-        for key in ("blocks", "view", "attachments"):
+        for key in ("blocks", "view", "attachments", "files"):
             if isinstance(params.get(key), str):
                 params[key] = json.loads(params[key])
         self.calls.append(Call(method, params, dict(request.headers)))
@@ -164,3 +175,33 @@ class FakeSlackApi:
             "next_dnd_start_ts": 0,
             "next_dnd_end_ts": 0,
         }
+
+    def _files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not params.get("filename") or not params.get("length"):
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._ts):08d}"
+        self.pending_files[file_id] = dict(params)
+        return {
+            "ok": True,
+            "file_id": file_id,
+            "upload_url": str(self._server.make_url(f"/upload/{file_id}")),
+        }
+
+    def _files_completeUploadExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        files = params.get("files") or []
+        out = []
+        for f in files:
+            if f["id"] not in self.uploads:
+                return {"ok": False, "error": "file_not_found"}
+            meta = self.pending_files[f["id"]]
+            out.append(
+                {
+                    "id": f["id"],
+                    "title": f.get("title"),
+                    "name": meta.get("filename"),
+                    "alt_txt": meta.get("alt_txt"),
+                    "size": len(self.uploads[f["id"]]),
+                    "channels": [params.get("channel_id")] if params.get("channel_id") else [],
+                }
+            )
+        return {"ok": True, "files": out}

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from slack_sdk.errors import SlackApiError
+import logging
+
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.messages import Card, Recipient
 from bot.domain.ports import DeliveryDeferred, DeliveryFailed
 from bot.domain.team import MemberSource
 from bot.platforms.slack.render import fallback_text, message_blocks
+
+log = logging.getLogger(__name__)
 
 # Errors for which another attempt cannot succeed.
 PERMANENT = frozenset(
@@ -46,7 +50,29 @@ class SlackSender:
             )
         except SlackApiError as exc:
             raise _translate(exc) from exc
-        return f"{resp.get('channel', channel)}:{resp.get('ts', '')}"
+        posted = str(resp.get("channel", channel))
+        if card.image is not None:
+            await self._attach_image(posted, card)
+        return f"{posted}:{resp.get('ts', '')}"
+
+    async def _attach_image(self, channel: str, card: Card) -> None:
+        """Upload the card's chart beside the message (files upload v2).
+
+        The message is already delivered and carries the chart's alt text, so a failed upload is
+        logged rather than retried: retrying would send the message twice.
+        """
+        image = card.image
+        assert image is not None
+        try:
+            await self._client.files_upload_v2(
+                channel=channel,
+                file=image.png,
+                filename="respite-trend.png",
+                title=image.title or card.title,
+                alt_txt=image.alt_text[:1000],
+            )
+        except (SlackApiError, SlackClientError) as exc:
+            log.warning("chart upload failed; the message went without it: %s", exc)
 
     async def delete(self, recipient: Recipient, ref: str) -> None:
         channel, _, ts = ref.partition(":")

@@ -9,15 +9,16 @@ the channel note), plus every card builder of the domain and a card using every 
 
 from __future__ import annotations
 
+import functools
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from jsonschema import Draft6Validator
 
-from bot.domain.digest import TeamDigest, digest_card
+from bot.domain.digest import digest_card
 from bot.domain.messages import (
     Button,
     Card,
@@ -56,12 +57,17 @@ PNG_1PX = bytes.fromhex(
 )
 
 
-@pytest.fixture(scope="module")
-def validator() -> Draft6Validator:
+@functools.cache
+def schema_validator() -> Draft6Validator:
     path = SHARED if SHARED.exists() else COPY
     schema = json.loads(path.read_text(encoding="utf-8"))
     Draft6Validator.check_schema(schema)
     return Draft6Validator(schema)
+
+
+@pytest.fixture(scope="module")
+def validator() -> Draft6Validator:
+    return schema_validator()
 
 
 def _assert_valid(validator: Draft6Validator, card: dict[str, Any]) -> None:
@@ -99,11 +105,11 @@ def domain_cards() -> list[Card]:
 
     team = parse_roster(teams_roster()).team_list[0]
     instrument = load_instrument()
-    closed = datetime(2026, 12, 3, 10, tzinfo=UTC)
-    suppressed = TeamDigest(
-        team.id, team.name, "r1", "2026-11-30T10:00", closed, 5, True, None, None, (), "Too few."
-    )
+    from tests.digest_variants import VARIANTS
+
+    digests = [digest_card(make()) for make in VARIANTS.values()]
     return [
+        *digests,
         pulse_card(instrument, team),
         invitation_card(team, "Thursday 03 Dec, 10:00"),
         reminder_card(team, "Thursday 03 Dec, 10:00"),
@@ -111,7 +117,6 @@ def domain_cards() -> list[Card]:
         thanks_card(team, False),
         already_answered_card(),
         no_team_card(),
-        digest_card(suppressed),
         form_errors_card({"caseload": "Please choose an answer."}),
         PRIVATE_NOTE,
         SORRY,

@@ -114,7 +114,7 @@ async def test_words_route_generically(teams_app: TeamsHarness) -> None:
     expected = {
         "help": "Respite helps your team",
         "privacy": "Your privacy in Respite",
-        "digest": "Digests are for team leads",
+        "digest": "Digests are for leads",
         "PRIVACY please": "Your privacy in Respite",
         "<p>help</p>": "Respite helps your team",
         "frobnicate": "I don't know “frobnicate”",

@@ -1,0 +1,124 @@
+"""Freezing each period's figures once, and queueing the leads' digests.
+
+A period (ISO week) is frozen when every team in the roster has closed its round of that week,
+or when the week is over and none of its rounds is still open. Freezing later than that could let
+a late round change a department figure that was already shown, and two versions of a figure can
+be subtracted. The job is idempotent: a period is frozen by one caller only, and digest messages
+are keyed by (period, group, recipient) in the outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+
+from bot.domain.digest import digest_title
+from bot.domain.messages import Platform, Recipient
+from bot.domain.org import period_of_round, period_window
+from bot.domain.rollup import Activity, FrozenPeriod, TeamRound, freeze_period
+from bot.metrics import DIGESTS
+from handlers.deps import Deps
+from handlers.digests import all_digests, card_for
+from scheduler.pulse_jobs import JobReport
+
+log = logging.getLogger(__name__)
+
+
+async def _activity(deps: Deps, team_id: str, period: str) -> Activity:
+    start, end = period_window(period)
+    try:
+        kudos: int | None = await deps.activity.kudos_count(team_id, start, end)
+    except NotImplementedError:
+        kudos = None
+    try:
+        breaks: tuple[int, int, int] | None = await deps.activity.break_uptake(team_id, start, end)
+    except NotImplementedError:
+        breaks = None
+    return Activity(kudos, breaks)
+
+
+async def freeze_due(deps: Deps, report: JobReport | None = None) -> list[FrozenPeriod]:
+    """Freeze every period that is complete; queue digests for the newest one frozen now."""
+    report = report or JobReport()
+    store = deps.digests
+    if store is None:
+        return []
+    pending = await store.pending_rounds()
+    if not pending:
+        return []
+    teams = deps.directory.teams()
+    team_ids = {t.id for t in teams}
+    open_periods = {
+        period_of_round(r.period_key, r.opens_at)
+        for r in await deps.rounds.open_rounds()
+        if r.team_id in team_ids
+    }
+    now = deps.clock.now()
+    by_period: dict[str, list[TeamRound]] = defaultdict(list)
+    for r in pending:
+        by_period[r.period].append(r)
+    frozen_now: list[FrozenPeriod] = []
+    for period in sorted(by_period):
+        if period in open_periods:
+            continue
+        rounds = by_period[period]
+        have = {r.team_id for r in rounds} & team_ids
+        if not have:
+            continue
+        _start, end = period_window(period)
+        if not (team_ids <= have or now >= end):
+            continue
+        activity = {tid: await _activity(deps, tid, period) for tid in sorted(have)}
+        frozen = freeze_period(deps.org, teams, period, rounds, activity)
+        if await store.freeze(frozen, now):
+            released = sum(1 for g in frozen.groups if g.released)
+            report.say(
+                f"{period}: figures frozen; {released} of {len(frozen.groups)} group(s) released"
+            )
+            # Which groups are withheld and why (counts are never logged, only the rule).
+            for group_id, why in sorted(frozen.decision.reasons.items()):
+                report.say(f"{period}: {group_id} withheld: {why}")
+            frozen_now.append(frozen)
+    if frozen_now:
+        await queue_digests(deps, frozen_now[-1], report)
+    return frozen_now
+
+
+def _recipients(deps: Deps, group_id: str, kind: str) -> list[Recipient]:
+    platform: Platform
+    if kind == "team":
+        team = deps.directory.team(group_id)
+        if team is None:
+            return []
+        platform, leads = team.platform, team.leads
+    elif kind == "department":
+        dept = deps.org.department(group_id)
+        if dept is None:
+            return []
+        platform, leads = dept.platform, dept.leads
+    else:
+        platform, leads = deps.org.platform, deps.org.leads
+    return [Recipient(platform, user_id=lead) for lead in sorted(leads)]
+
+
+async def queue_digests(deps: Deps, frozen: FrozenPeriod, report: JobReport) -> int:
+    now = deps.clock.now()
+    queued = 0
+    wanted = [(g, r) for g in frozen.groups if (r := _recipients(deps, g.group_id, g.kind))]
+    digests = await all_digests(deps) if wanted else {}
+    for g, recipients in wanted:
+        digest = digests.get(g.group_id)
+        if digest is None or digest.period != frozen.period:
+            continue
+        # Drawing a chart takes a tenth of a second; keep the event loop answering meanwhile.
+        card = await asyncio.to_thread(card_for, deps, digest)
+        for recipient in recipients:
+            key = f"digest:{frozen.period}:{g.group_id}:{recipient.key}"
+            if await deps.outbox.enqueue(key, recipient, card, now):
+                queued += 1
+        DIGESTS.labels(g.kind, "no" if digest.suppressed else "yes").inc()
+        state = "suppressed (too few responses)" if digest.suppressed else "released"
+        report.say(f"{digest_title(digest)}: {state}; for {len(recipients)} lead(s)")
+    report.say(f"{frozen.period}: {queued} digest message(s) queued")
+    return queued

@@ -1,0 +1,143 @@
+"""Digests through Slack's real protocol path: rounds close on the scheduler tick, the period is
+frozen, leads get a DM with the trend chart attached by files upload v2, and `/respite digest`
+shows each person exactly what they lead."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from scheduler import pulse_jobs
+from tests.conftest import SlackHarness
+
+ROSTER = yaml.safe_load(
+    (Path(__file__).parents[2] / "data" / "rosters" / "department.yaml").read_text()
+)
+ANSWERS = {
+    "drained": 4,
+    "recharged": 2,
+    "going_through_motions": 3,
+    "made_a_difference": 3,
+    "caseload": 5,
+    "supported": 2,
+}
+# Riverside and Lighthouse answer well; Harbour has two answers, below the minimum of 5.
+ANSWERING = {"riverside": 7, "lighthouse": 6, "harbour": 2}
+
+
+@pytest.fixture
+def harness_roster() -> dict[str, Any]:
+    return ROSTER
+
+
+async def _run_round(h: SlackHarness) -> None:
+    deps = h.respite.deps
+    h.clock.set(h.clock.now().replace(hour=10))
+    await pulse_jobs.tick(deps)
+    for team in ROSTER["teams"]:
+        rnd = next(r for r in await deps.rounds.open_rounds() if r.team_id == team["id"])
+        for user in team["members"][: ANSWERING[team["id"]]]:
+            assert await deps.rounds.record_response(
+                rnd.id, team["id"], deps.directory.team(team["id"]).platform, user, ANSWERS
+            )
+    h.fake.calls.clear()
+    h.clock.advance(timedelta(hours=72))
+    await pulse_jobs.tick(deps)
+    await h.deliver()
+
+
+def _dm(h: SlackHarness, user: str) -> dict[str, Any]:
+    calls = [c for c in h.fake.called("chat.postMessage") if c.params["channel"] == user]
+    assert len(calls) == 1, f"{user}: {len(calls)} message(s)"
+    return calls[0].params
+
+
+async def test_leads_get_digests_with_the_chart_uploaded(slack_app: SlackHarness) -> None:
+    await _run_round(slack_app)
+    fake = slack_app.fake
+
+    dept = _dm(slack_app, "UDEPT01")
+    assert "Adult Services" in dept["text"]
+    assert "Respondents: 15 of 20" in dept["text"]
+    assert "Riverside Therapy: 7 of 8" in dept["text"]
+    # Harbour is below the minimum, so Lighthouse (the next smallest) is withheld too.
+    assert "Harbour: not shown" in dept["text"] and "Lighthouse: not shown" in dept["text"]
+    assert "6 of 7" not in dept["text"] and "2 of 5" not in dept["text"]
+
+    for lead in ("ULEADB1", "ULEADC1"):
+        msg = _dm(slack_app, lead)
+        assert "Not enough responses" in msg["text"]
+        assert "Respondents" not in msg["text"]
+    river = _dm(slack_app, "ULEADA1")
+    assert "Respondents: 7 of 8" in river["text"]
+    org = _dm(slack_app, "UORG001")
+    assert "Northside Clinics" in org["text"] and "Adult Services: 15 of 20" in org["text"]
+
+    # Released digests carry a chart: files upload v2 in three steps, to the lead's DM.
+    urls = fake.called("files.getUploadURLExternal")
+    completes = fake.called("files.completeUploadExternal")
+    assert len(urls) == len(completes) == 3  # riverside, the department, the organisation
+    assert {c.params["channel_id"] for c in completes} == {"ULEADA1", "UDEPT01", "UORG001"}
+    assert all(u.params["alt_txt"].startswith("Line chart of") for u in urls)
+    assert len(fake.uploads) == 3
+    assert all(data.startswith(b"\x89PNG") for data in fake.uploads.values())
+    assert all(
+        int(u.params["length"]) == len(fake.uploads[f])
+        for u, f in zip(urls, fake.uploads, strict=True)
+    )
+
+
+async def test_digest_messages_are_not_sent_twice(slack_app: SlackHarness) -> None:
+    await _run_round(slack_app)
+    sent = len(slack_app.fake.called("chat.postMessage"))
+    await pulse_jobs.tick(slack_app.respite.deps)
+    from scheduler.digest_jobs import freeze_due
+
+    assert await freeze_due(slack_app.respite.deps) == []
+    assert await slack_app.deliver() == 0
+    assert len(slack_app.fake.called("chat.postMessage")) == sent
+
+
+async def _ask(h: SlackHarness, user: str, text: str) -> str:
+    before = len(h.fake.responses)
+    resp = await h.slack.slash("/respite", text, user)
+    assert resp.status == 200
+    for _ in range(200):
+        if len(h.fake.responses) > before:
+            break
+        await asyncio.sleep(0.02)
+    return " ".join(r["text"] for r in h.fake.responses[before:])
+
+
+async def test_respite_digest_shows_each_person_only_what_they_lead(
+    slack_app: SlackHarness,
+) -> None:
+    await _run_round(slack_app)
+    await asyncio.sleep(0)
+    clinician = await _ask(slack_app, "UA00001", "digest")
+    assert "Digests are for leads" in clinician and "Respondents" not in clinician
+    for target in ("riverside", "adult", "organisation"):
+        text = await _ask(slack_app, "UA00001", f"digest {target}")
+        assert "Digests are for leads" in text and "Respondents" not in text
+
+    team_lead = await _ask(slack_app, "ULEADA1", "digest adult")
+    assert "No digest you can read" in team_lead and "15" not in team_lead
+    other_team = await _ask(slack_app, "ULEADA1", "digest lighthouse")
+    assert "No digest you can read" in other_team
+    own = await _ask(slack_app, "ULEADA1", "digest")
+    assert "Riverside Therapy" in own and "Respondents: 7 of 8" in own
+
+    dept = await _ask(slack_app, "UDEPT01", "digest")
+    assert "Adult Services" in dept and "Respondents: 15 of 20" in dept
+    dept_team = await _ask(slack_app, "UDEPT01", "digest riverside")
+    assert "Respondents: 7 of 8" in dept_team
+    dept_org = await _ask(slack_app, "UDEPT01", "digest organisation")
+    assert "No digest you can read" in dept_org
+
+    org = await _ask(slack_app, "UORG001", "digest harbour")
+    assert "Not enough responses" in org and "Respondents" not in org

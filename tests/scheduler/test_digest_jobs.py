@@ -1,0 +1,89 @@
+"""When a period is frozen: only once every round of the week is in, so a late round can never
+change a department figure that was already shown."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from bot.clock import FixedClock
+from bot.config import Settings, parse_roster
+from bot.main import build
+from handlers.digests import group_digest
+from scheduler import pulse_jobs
+from tests.conftest import MONDAY
+from tests.rounds_helper import ANSWERS, roster
+
+
+def _roster(b_cron: str) -> dict[str, Any]:
+    data = roster(
+        [{"id": "adult", "name": "Adult", "teams": ["alpha", "bravo"]}],
+        {"alpha": 8, "bravo": 8},
+    )
+    data["teams"][1]["pulse"] = {"cron": b_cron, "open_hours": 72, "remind_after_hours": 48}
+    return data
+
+
+async def _answer(respite: Any, team_id: str, n: int) -> None:
+    deps = respite.deps
+    team = deps.directory.team(team_id)
+    rnd = next(r for r in await deps.rounds.open_rounds() if r.team_id == team_id)
+    for user in sorted(team.members)[:n]:
+        assert await deps.rounds.record_response(rnd.id, team_id, team.platform, user, ANSWERS)
+
+
+async def test_a_round_still_open_in_the_week_holds_the_period(database_url: str) -> None:
+    clock = FixedClock(MONDAY)
+    respite = await build(
+        Settings(database_url=database_url),
+        clock=clock,
+        roster=parse_roster(_roster("0 10 * * thu")),
+    )
+    try:
+        deps = respite.deps
+        clock.set(MONDAY.replace(hour=10))
+        await pulse_jobs.tick(deps)
+        await _answer(respite, "alpha", 7)
+        clock.set(
+            MONDAY.replace(hour=10) + timedelta(days=3)
+        )  # Thursday: alpha closes, bravo opens
+        report = await pulse_jobs.tick(deps)
+        assert not any("frozen" in line for line in report.lines)
+        assert await group_digest(deps, "adult") is None
+        await _answer(respite, "bravo", 6)
+        clock.advance(timedelta(hours=72))  # Sunday: bravo closes
+        report = await pulse_jobs.tick(deps)
+        assert any("figures frozen" in line for line in report.lines)
+        adult = await group_digest(deps, "adult")
+        assert adult is not None and adult.respondents == 13
+    finally:
+        await respite.close()
+
+
+async def test_a_team_without_a_round_that_week_waits_for_the_week_to_end(
+    database_url: str,
+) -> None:
+    clock = FixedClock(MONDAY)
+    respite = await build(
+        Settings(database_url=database_url),
+        clock=clock,
+        roster=parse_roster(_roster("0 10 15 * *")),
+    )
+    try:
+        deps = respite.deps
+        clock.set(MONDAY.replace(hour=10))
+        await pulse_jobs.tick(deps)
+        await _answer(respite, "alpha", 7)
+        clock.advance(timedelta(hours=72))
+        await pulse_jobs.tick(deps)
+        assert await group_digest(deps, "alpha") is None
+        clock.set(MONDAY.replace(hour=0, minute=5) + timedelta(days=7))  # the week is over
+        await pulse_jobs.tick(deps)
+        alpha = await group_digest(deps, "alpha")
+        adult = await group_digest(deps, "adult")
+        assert alpha is not None and not alpha.suppressed and alpha.respondents == 7
+        # The department is alpha alone this period: same people, same figure.
+        assert adult is not None and adult.respondents == 7
+        assert [c.group_id for c in adult.children] == ["alpha"]
+    finally:
+        await respite.close()
