@@ -18,8 +18,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.clock import FixedClock
-from bot.config import Settings, parse_roster
+from bot.config import parse_roster
 from bot.demo_kudos import show_recognition
+from bot.demo_settings import demo_settings
 from bot.domain.events import Actor, ButtonPress, FormSubmission, Reply, ShowForm
 from bot.domain.messages import Platform
 from bot.domain.pulse import START_CHECKIN
@@ -112,7 +113,7 @@ async def run_demo(db_path: str | None, write: Callable[[str], None] = print) ->
         names = {c.user_id: c.name for c in CLINICIANS} | {LEAD[0]: LEAD[1]}
         console = ConsoleSender(write, names)
         respite = await build(
-            Settings(database_url=url),
+            demo_settings(url),
             clock=clock,
             roster=parse_roster(ROSTER),
             senders={Platform.CONSOLE: console},

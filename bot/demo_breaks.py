@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 
 from bot.calendar_feed import IcsCalendarFeed
 from bot.clock import FixedClock
-from bot.config import Settings, parse_roster
+from bot.config import parse_roster
+from bot.demo_settings import demo_settings
 from bot.domain.break_cards import BREAK_DONE, BREAK_SNOOZE
 from bot.domain.events import Actor, ButtonPress, Command, Reply
 from bot.domain.messages import Card, Platform, Recipient
@@ -84,7 +85,7 @@ async def run_breaks_demo(write: Callable[[str], None] = print) -> None:
         clock = FixedClock(DAY)
         sender = _DaySender(clock, write)
         respite = await build(
-            Settings(database_url=url),
+            demo_settings(url),
             clock=clock,
             roster=parse_roster(ROSTER),
             senders={Platform.CONSOLE: sender},

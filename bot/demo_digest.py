@@ -16,7 +16,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.clock import FixedClock
-from bot.config import Settings, parse_roster
+from bot.config import parse_roster
+from bot.demo_settings import demo_settings
 from bot.domain.messages import Platform
 from bot.main import Respite, build
 from bot.platforms.console.render import card_text
@@ -73,7 +74,7 @@ async def run_digest_demo(write: Callable[[str], None] = print) -> None:
         upgrade(url)
         clock = FixedClock(START)
         respite = await build(
-            Settings(database_url=url), clock=clock, roster=parse_roster(_roster()), senders={}
+            demo_settings(url), clock=clock, roster=parse_roster(_roster()), senders={}
         )
         try:
             await _simulate(respite, clock, write)

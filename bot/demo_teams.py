@@ -26,7 +26,8 @@ from zoneinfo import ZoneInfo
 from aiohttp import ClientSession, web
 
 from bot.clock import FixedClock
-from bot.config import Settings, parse_roster
+from bot.config import parse_roster
+from bot.demo_settings import demo_settings
 from bot.main import build
 from bot.storage.migrate import upgrade
 from bot.web import build_web_app
@@ -212,7 +213,7 @@ async def _run(url: str, write: Callable[[str], None]) -> None:
             }
         ]
     }
-    respite = await build(Settings(database_url=url), clock=clock, roster=parse_roster(roster))
+    respite = await build(demo_settings(url), clock=clock, roster=parse_roster(roster))
     runner = web.AppRunner(build_web_app(respite), access_log=None)
     await runner.setup()
     site = web.SockSite(runner, _socket())

@@ -461,11 +461,14 @@ def _activity_fields(digest: GroupDigest) -> list[Field]:
     fields = []
     if digest.kudos is not None:
         fields.append(Field("Recognition this period", f"{digest.kudos} kudos shared"))
-    if digest.breaks is not None:
+    if digest.breaks is not None and digest.breaks[0]:
+        # No prompts went out (breaks off, or a new team): a line of zeros would only be noise.
         prompted, done, skipped = digest.breaks
-        share = f" ({done / prompted:.0%})" if prompted else ""
         fields.append(
-            Field("Break prompts", f"{done} of {prompted} taken{share}, {skipped} skipped")
+            Field(
+                "Break prompts",
+                f"{done} of {prompted} taken ({done / prompted:.0%}), {skipped} skipped",
+            )
         )
     return fields
 
