@@ -94,6 +94,15 @@ class ConfigError(Exception):
         self.errors = errors
 
 
+def _threshold(value: int | None) -> int | None:
+    """A minimum group size below the floor would let people work out each other's answers."""
+    if value is not None and value < MIN_GROUP_SIZE_FLOOR:
+        raise ValueError(
+            f"must be at least {MIN_GROUP_SIZE_FLOOR}: smaller groups expose individuals"
+        )
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -232,10 +241,7 @@ class TeamConfig(_Strict):
     @field_validator("min_group_size")
     @classmethod
     def _k(cls, value: int) -> int:
-        if value < MIN_GROUP_SIZE_FLOOR:
-            raise ValueError(
-                f"must be at least {MIN_GROUP_SIZE_FLOOR}: smaller groups expose individuals"
-            )
+        _threshold(value)
         return value
 
     @field_validator("kudos_channel")
@@ -300,11 +306,7 @@ class DepartmentConfig(_Strict):
     @field_validator("min_group_size")
     @classmethod
     def _k(cls, value: int | None) -> int | None:
-        if value is not None and value < MIN_GROUP_SIZE_FLOOR:
-            raise ValueError(
-                f"must be at least {MIN_GROUP_SIZE_FLOOR}: smaller groups expose individuals"
-            )
-        return value
+        return _threshold(value)
 
     def to_department(self) -> Department:
         return Department(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain.messages import Recipient
+from bot.domain.messages import Card, Recipient
 from bot.domain.ports import Round
 from bot.domain.pulse import invitation_card, reminder_card
 from bot.domain.team import Team
@@ -43,6 +43,22 @@ def _require_team(deps: Deps, team_id: str) -> Team:
     return team
 
 
+async def _queue_for_non_responders(
+    deps: Deps, team: Team, rnd: Round, kind: str, card: Card
+) -> int:
+    """One message per member who has not answered, keyed so a second run queues nothing."""
+    answered = await deps.rounds.participants(rnd.id)
+    now = deps.clock.now()
+    queued = 0
+    for user in sorted(team.members):
+        if (team.platform, user) in answered:
+            continue
+        recipient = Recipient(team.platform, user_id=user)
+        if await deps.outbox.enqueue(f"{kind}:{rnd.id}:{recipient.key}", recipient, card, now):
+            queued += 1
+    return queued
+
+
 async def open_round(deps: Deps, team_id: str, report: JobReport | None = None) -> Round:
     """Open the team's current round (creating it if needed) and invite who has not answered."""
     report = report or JobReport()
@@ -52,17 +68,8 @@ async def open_round(deps: Deps, team_id: str, report: JobReport | None = None) 
     if rnd.is_closed:
         report.say(f"{team.id}: round {rnd.period_key} is already closed; nothing to open")
         return rnd
-    answered = await deps.rounds.participants(rnd.id)
     card = invitation_card(team, _local(team, rnd.closes_at))
-    queued = 0
-    for user in sorted(team.members):
-        if (team.platform, user) in answered:
-            continue
-        recipient = Recipient(team.platform, user_id=user)
-        if await deps.outbox.enqueue(
-            f"pulse-invite:{rnd.id}:{recipient.key}", recipient, card, now
-        ):
-            queued += 1
+    queued = await _queue_for_non_responders(deps, team, rnd, "pulse-invite", card)
     await deps.rounds.mark_invited(rnd.id, now)
     if now >= rnd.remind_at:
         # Opened late (after downtime, or by hand): the invitation is also the reminder.
@@ -80,17 +87,8 @@ async def send_reminders(deps: Deps, rnd: Round, report: JobReport | None = None
     now = deps.clock.now()
     if rnd.is_closed or now >= rnd.closes_at:
         return 0
-    answered = await deps.rounds.participants(rnd.id)
     card = reminder_card(team, _local(team, rnd.closes_at))
-    queued = 0
-    for user in sorted(team.members):
-        if (team.platform, user) in answered:
-            continue
-        recipient = Recipient(team.platform, user_id=user)
-        if await deps.outbox.enqueue(
-            f"pulse-remind:{rnd.id}:{recipient.key}", recipient, card, now
-        ):
-            queued += 1
+    queued = await _queue_for_non_responders(deps, team, rnd, "pulse-remind", card)
     await deps.rounds.mark_reminded(rnd.id, now)
     report.say(f"{team.id}: round {rnd.period_key}: {queued} reminder(s) queued")
     return queued
