@@ -392,6 +392,11 @@ def _cross_team_errors(roster: RosterConfig) -> list[str]:
     for team in roster.teams:
         if team.id in seen_ids:
             errors.append(f"team {team.id!r}: id: used by more than one team")
+        if team.id == ORGANISATION_ID:
+            errors.append(
+                f"team {team.id!r}: id: {ORGANISATION_ID!r} names the whole organisation; "
+                "choose another id"
+            )
         seen_ids.add(team.id)
         for member in team.members:
             key = (team.platform, member)

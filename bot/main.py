@@ -178,7 +178,7 @@ async def build(
         directory=directory,
         member_lookups=lookups,
         member_store=members,
-        boundaries=WorkBoundaries(directory, breaks, dnd),
+        boundaries=WorkBoundaries(directory, breaks, dnd, roster.org_chart),
     )
     runtime.extra_ticks.append(kudos_jobs.tick)
     feed = calendar_feed or IcsCalendarFeed(

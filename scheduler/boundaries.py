@@ -14,6 +14,7 @@ from datetime import datetime
 
 from bot.domain.breaks import effective, in_working_hours, next_working_start
 from bot.domain.messages import Platform, Recipient
+from bot.domain.org import OrgChart
 from bot.domain.ports import BreakStore, Directory, DoNotDisturb, Hold
 from bot.domain.team import Team
 
@@ -26,18 +27,35 @@ class WorkBoundaries:
         directory: Directory,
         store: BreakStore,
         dnd: Mapping[Platform, DoNotDisturb] | None = None,
+        org: OrgChart | None = None,
     ) -> None:
         self._directory = directory
         self._store = store
         self._dnd = dict(dnd or {})
+        self._org = org or OrgChart()
 
     def _team(self, recipient: Recipient) -> Team | None:
-        assert recipient.user_id is not None
-        team = self._directory.team_of(recipient.platform, recipient.user_id)
-        if team is None:
-            led = self._directory.teams_led_by(recipient.platform, recipient.user_id)
-            team = led[0] if led else None
-        return team
+        """The team whose working pattern applies: the person's own, else one they lead, else
+        (a department or organisation lead) the first team of what they lead."""
+        platform, user = recipient.platform, recipient.user_id
+        assert user is not None
+        team = self._directory.team_of(platform, user)
+        if team is not None:
+            return team
+        led = self._directory.teams_led_by(platform, user)
+        if led:
+            return led[0]
+        team_ids: list[str] = []
+        for dept in self._org.departments:
+            if dept.is_lead(platform, user):
+                team_ids.extend(dept.team_ids)
+        if not team_ids and self._org.is_lead(platform, user):
+            team_ids = [t.id for t in self._directory.teams()]
+        for team_id in team_ids:
+            found = self._directory.team(team_id)
+            if found is not None:
+                return found
+        return None
 
     async def hold(self, recipient: Recipient, now: datetime) -> Hold | None:
         if recipient.user_id is None:

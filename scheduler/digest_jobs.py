@@ -76,9 +76,11 @@ async def freeze_due(deps: Deps, report: JobReport | None = None) -> list[Frozen
             report.say(
                 f"{period}: figures frozen; {released} of {len(frozen.groups)} group(s) released"
             )
-            # Which groups are withheld and why (counts are never logged, only the rule).
-            for group_id, why in sorted(frozen.decision.reasons.items()):
-                report.say(f"{period}: {group_id} withheld: {why}")
+            # Which groups are withheld, but not why: "too few responses" would itself report
+            # a participation count below the threshold, which the release rules never do.
+            withheld = sorted(frozen.decision.reasons)
+            if withheld:
+                report.say(f"{period}: withheld: {', '.join(withheld)}")
             frozen_now.append(frozen)
     if frozen_now:
         await queue_digests(deps, frozen_now[-1], report)

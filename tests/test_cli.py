@@ -184,3 +184,9 @@ def test_an_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
         in lines[0]
     )
     assert "Traceback" not in result.stderr
+
+
+def test_a_team_may_not_take_the_organisation_s_id(tmp_path: Path) -> None:
+    result = run(["check-config"], _env(tmp_path, roster_data(id="organisation")))
+    assert result.returncode == 2
+    assert "team 'organisation': id: 'organisation' names the whole organisation" in result.stderr

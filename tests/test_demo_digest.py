@@ -9,8 +9,8 @@ async def test_demo_shows_complementary_suppression() -> None:
     lines: list[str] = []
     await run_digest_demo(lines.append)
     out = "\n".join(lines)
-    assert "harbour withheld: too few responses" in out
-    assert "lighthouse withheld: protects harbour" in out
+    assert "withheld: harbour, lighthouse" in out
+    assert "Lighthouse, is withheld too (complementary suppression)" in out
     dept = out.split("What the department lead receives:")[1].split("What Harbour's lead")[0]
     assert "Riverside Therapy: 7 of 8 answered" in dept
     assert "Harbour Trauma Service: not shown" in dept

@@ -22,6 +22,7 @@ from bot.platforms.slack.render import message_blocks
 from tests.digest_variants import GAP, INSTRUMENT, VARIANTS
 
 Renderer = Callable[[GroupDigest, Card], str]
+TEAMS_MESSAGE_LIMIT = 28_000
 
 
 def _slack(_digest: GroupDigest, card: Card) -> str:
@@ -53,11 +54,14 @@ def _html(digest: GroupDigest, _card: Card) -> str:
 
 
 def _teams(_digest: GroupDigest, card: Card) -> str:
+    from bot.platforms.teams.activity import card_activity
     from bot.platforms.teams.render import adaptive_card
     from tests.platforms.teams.test_card_schema import _assert_valid, schema_validator
 
     content = adaptive_card(card)
     _assert_valid(schema_validator(), content)
+    # Teams refuses a message over about 28 KB; the chart travels inside the card.
+    assert len(json.dumps(card_activity(card).serialize())) < TEAMS_MESSAGE_LIMIT
     return json.dumps(content, ensure_ascii=False)
 
 
