@@ -1,7 +1,7 @@
 """Freezing each period's figures once, and queueing the leads' digests.
 
-A period (ISO week) is frozen when every team in the roster has closed its round of that week,
-or when the week is over and none of its rounds is still open. Freezing later than that could let
+A period (ISO week) is frozen when every team whose schedule starts a round in that week has
+closed it, or when the week is over and none of its rounds is still open. Freezing later than that could let
 a late round change a department figure that was already shown, and two versions of a figure can
 be subtracted. The job is idempotent: a period is frozen by one caller only, and digest messages
 are keyed by (period, group, recipient) in the outbox.
@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from datetime import datetime, timedelta
 
 from bot.domain.digest import digest_title
 from bot.domain.messages import Platform, Recipient
@@ -36,6 +37,17 @@ async def _activity(deps: Deps, team_id: str, period: str) -> Activity:
     except NotImplementedError:
         breaks = None
     return Activity(kudos, breaks)
+
+
+def _expected(deps: Deps, period: str, start: datetime, end: datetime) -> set[str]:
+    """Teams whose schedule starts a round in this period: only those are waited for, so one
+    fortnightly team does not hold back every weekly team's digest."""
+    expected = set()
+    for team in deps.directory.teams():
+        latest = deps.calendar.latest_start(team, end - timedelta(microseconds=1))
+        if latest is not None and period_of_round(latest.key, latest.opens_at) == period:
+            expected.add(team.id)
+    return expected
 
 
 async def freeze_due(deps: Deps, report: JobReport | None = None) -> list[FrozenPeriod]:
@@ -66,8 +78,8 @@ async def freeze_due(deps: Deps, report: JobReport | None = None) -> list[Frozen
         have = {r.team_id for r in rounds} & team_ids
         if not have:
             continue
-        _start, end = period_window(period)
-        if not (team_ids <= have or now >= end):
+        start, end = period_window(period)
+        if not (_expected(deps, period, start, end) <= have or now >= end):
             continue
         activity = {tid: await _activity(deps, tid, period) for tid in sorted(have)}
         frozen = freeze_period(deps.org, teams, period, rounds, activity)
