@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 
@@ -43,7 +44,12 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         tick_seconds=settings.tick_interval_seconds,
         outbox_seconds=settings.outbox_interval_seconds,
     )
-    web_runner = web.AppRunner(build_web_app(respite), access_log=None)
+    app = build_web_app(respite)
+    # Everything built so far lives as long as the process: move it out of the collector's way,
+    # so a full collection under load does not stall the event loop scanning SDKs and models.
+    gc.collect()
+    gc.freeze()
+    web_runner = web.AppRunner(app, access_log=None)
     await web_runner.setup()
     site = web.TCPSite(web_runner, host, port)
     await site.start()

@@ -1,10 +1,10 @@
 """Freezing each period's figures once, and queueing the leads' digests.
 
 A period (ISO week) is frozen when every team whose schedule starts a round in that week has
-closed it, or when the week is over and none of its rounds is still open. Freezing later than that could let
-a late round change a department figure that was already shown, and two versions of a figure can
-be subtracted. The job is idempotent: a period is frozen by one caller only, and digest messages
-are keyed by (period, group, recipient) in the outbox.
+closed it, or when the week is over and none of its rounds is still open. Freezing earlier could
+let a late round change a department figure that was already shown, and two versions of a
+figure can be subtracted. The job is idempotent: a period is frozen by one caller only, and
+digest messages are keyed by (period, group, recipient) in the outbox.
 """
 
 from __future__ import annotations
