@@ -6,6 +6,8 @@ a broadcast (`<!channel>`) or a disguised link; the only mentions are those buil
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -165,6 +167,29 @@ def _tail(card: Card) -> list[Block]:
 
 def message_blocks(card: Card) -> list[dict[str, Any]]:
     """Blocks for a chat message (DM, channel post, ephemeral reply)."""
+    blocks: list[dict[str, Any]] = json.loads(_message_blocks_json(card))
+    return blocks
+
+
+def modal_view(card: Card, callback_id: str, private_metadata: str = "") -> dict[str, Any]:
+    """A modal for a form card; a card without a form becomes a read-only modal."""
+    view: dict[str, Any] = json.loads(_modal_view_json(card, callback_id, private_metadata))
+    return view
+
+
+# slack_sdk's models validate every element on the way to JSON, which costs milliseconds for a
+# pulse form; the same card renders the same way, so each is rendered once and copied after.
+@functools.lru_cache(maxsize=512)
+def _message_blocks_json(card: Card) -> str:
+    return json.dumps(_message_blocks(card))
+
+
+@functools.lru_cache(maxsize=512)
+def _modal_view_json(card: Card, callback_id: str, private_metadata: str) -> str:
+    return json.dumps(_modal_view(card, callback_id, private_metadata))
+
+
+def _message_blocks(card: Card) -> list[dict[str, Any]]:
     blocks = _body(card, with_header=True) + _tail(card)
     if card.image is not None and card.image.title:
         # Images travel as a file upload next to the message; this keeps the alt text in place.
@@ -172,8 +197,7 @@ def message_blocks(card: Card) -> list[dict[str, Any]]:
     return [b.to_dict() for b in blocks]
 
 
-def modal_view(card: Card, callback_id: str, private_metadata: str = "") -> dict[str, Any]:
-    """A modal for a form card; a card without a form becomes a read-only modal."""
+def _modal_view(card: Card, callback_id: str, private_metadata: str) -> dict[str, Any]:
     blocks = _body(card, with_header=False) + _inputs(card) + _tail(card)
     view = View(
         type="modal",
