@@ -145,6 +145,31 @@ def test_dockerfile_is_multi_stage_non_root_and_serves() -> None:
     assert "/healthz" in dict(runtime)["HEALTHCHECK"]
 
 
+def test_dockerfile_gives_matplotlib_a_writable_config_dir_and_names_both_platforms() -> None:
+    """Digest charts import matplotlib, which needs a writable config dir; the non-root user has
+    no home, so MPLCONFIGDIR points inside /app/data, which that user owns."""
+    steps = _instructions()
+    runtime = steps[[i for i, (w, _) in enumerate(steps) if w == "FROM"][-1] :]
+    env = " ".join(rest for word, rest in runtime if word == "ENV")
+    found = re.search(r"MPLCONFIGDIR=(\S+)", env)
+    assert found and found.group(1).startswith("/app/data/")
+    run = " ".join(rest for word, rest in runtime if word == "RUN")
+    assert f"mkdir -p {found.group(1)}" in run
+    assert "chown -R respite:respite /app/data" in run
+    user_at = [i for i, (w, _) in enumerate(runtime) if w == "USER"][-1]
+    assert max(i for i, (w, _) in enumerate(runtime) if w == "RUN") < user_at
+    label = dict(runtime)["LABEL"]
+    assert "Slack and Microsoft Teams" in label
+
+
+def test_env_example_covers_both_platforms_and_the_secret() -> None:
+    text = (ROOT / ".env.example").read_text()
+    for name in ("SLACK_BOT_TOKEN", "MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD", "RESPITE_SECRET"):
+        assert re.search(rf"^#? ?{name}=", text, re.M), name
+        assert name.lower() in Settings.model_fields, name
+    assert "RESPITE_SECRET" in (ROOT / "docker-compose.yml").read_text()
+
+
 def test_dockerignore_keeps_what_the_build_copies() -> None:
     """Whitelist rules: everything the Dockerfile COPYs from the context is let through, and
     local databases, virtualenvs and tests are not."""
