@@ -26,10 +26,13 @@ RUN pip install --no-cache-dir . \
     && python -c "import bot.storage.migrations.versions, bot.config; print('respite installed')"
 
 # ---- runtime: the venv, a non-root user, nothing else -----------------------------------------
+# The user's only writable place is /app/data: the SQLite database (when DATABASE_URL is left as
+# it is) and matplotlib's cache for digest charts (MPLCONFIGDIR; its default lives in a home
+# directory this user does not have).
 FROM ${PYTHON_IMAGE} AS runtime
 
 LABEL org.opencontainers.image.title="Respite" \
-      org.opencontainers.image.description="Self-hosted Slack bot for clinical teams: anonymous pulses and team-level digests." \
+      org.opencontainers.image.description="Self-hosted Slack and Microsoft Teams bot for clinical teams: anonymous pulses, break prompts, recognition and team-level digests." \
       org.opencontainers.image.licenses="Apache-2.0"
 
 ENV PYTHONUNBUFFERED=1 \
@@ -38,13 +41,14 @@ ENV PYTHONUNBUFFERED=1 \
     HOST=0.0.0.0 \
     PORT=3000 \
     RESPITE_CONFIG=/app/respite.yaml \
-    DATABASE_URL=sqlite:////app/data/respite.db
+    DATABASE_URL=sqlite:////app/data/respite.db \
+    MPLCONFIGDIR=/app/data/mpl
 
 RUN groupadd --system --gid 10001 respite \
     && useradd --system --uid 10001 --gid respite --home-dir /app --no-create-home \
        --shell /usr/sbin/nologin respite \
-    && mkdir -p /app/data \
-    && chown respite:respite /app/data
+    && mkdir -p /app/data/mpl \
+    && chown -R respite:respite /app/data
 
 COPY --from=builder /opt/venv /opt/venv
 

@@ -2,7 +2,8 @@
 
 A command is parsed completely before anything is stored, and all of a person's settings are
 written in one statement, so a malformed command changes nothing. The calendar address is a
-secret: it is stored, and never shown back, not even in part.
+secret: it is stored, and never shown back, not even in part; and it is refused when typed where
+others can read it (a Teams channel), since by then the channel has seen it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from bot.domain.break_cards import PRACTICES, prompt_card
 from bot.domain.breaks import (
     PROMPT_LIFETIME,
     SNOOZE,
-    USAGE,
     BreakSettings,
     CommandError,
     Effective,
@@ -25,11 +25,13 @@ from bot.domain.breaks import (
     local_date,
     next_fixed_slot,
     parse_command,
+    usage,
     week_bounds,
     zone,
 )
+from bot.domain.commands import word
 from bot.domain.events import Actor, ButtonPress, Command, Outcome, Reply
-from bot.domain.messages import Card, Field
+from bot.domain.messages import Card, Field, Platform
 from bot.domain.ports import BreakStore
 from bot.domain.team import Team
 from handlers.deps import Deps
@@ -104,15 +106,30 @@ def status_fields(
     return tuple(fields)
 
 
+def calendar_in_public(platform: Platform) -> Reply:
+    return _reply(
+        "Send your calendar address privately",
+        "A calendar address is a secret: anyone who has it can read your calendar. Nothing was "
+        "saved. Send it in your 1:1 chat with Respite instead: "
+        f"{word(platform, 'breaks calendar https://…/basic.ics')}",
+        note="If the address was a private feed link, consider resetting it in your calendar's "
+        "settings, since the conversation has now seen it.",
+    )
+
+
 async def command(deps: Deps, cmd: Command) -> Outcome:
+    words = cmd.args.lower().split()
+    if not cmd.private and words[:1] == ["calendar"] and words[1:] != ["off"]:
+        return calendar_in_public(cmd.actor.platform)
     loaded = await _load(deps, cmd.actor)
     if isinstance(loaded, Reply):
         return loaded
     store, team, current = loaded
     now = deps.clock.now()
     today = local_date(now, effective(current, team).tz)
+    typed = word(cmd.actor.platform, "breaks")
     try:
-        change = parse_command(cmd.args, today)
+        change = parse_command(cmd.args, today, typed)
     except CommandError as exc:
         return _reply("That breaks command didn't work", str(exc), note="Nothing was changed.")
     updated = current
@@ -140,7 +157,7 @@ async def command(deps: Deps, cmd: Command) -> Outcome:
     if change.action != "status":
         await store.save(updated, now)
     eff = effective(updated, team)
-    note = f"Change them with: {USAGE}"
+    note = f"Change them with: {usage(typed)}"
     blocks: tuple[str, ...] = ()
     if change.action == "hours":
         blocks = ("Respite sends nothing outside these hours, on days off or on team holidays.",)
@@ -186,7 +203,7 @@ async def snooze(deps: Deps, press: ButtonPress) -> Outcome:
     await deps.outbox.enqueue(
         f"break-snooze:{recipient.key}:{slot}:{now:%Y%m%dT%H%M}",
         recipient,
-        prompt_card(index, slot),
+        prompt_card(index, slot, recipient.platform),
         now + SNOOZE,
         drop_after=now + SNOOZE + PROMPT_LIFETIME,
     )
@@ -203,7 +220,8 @@ async def skip_today(deps: Deps, press: ButtonPress) -> Outcome:
     await store.save(replace(current, skip_date=today), now)
     await _count(deps, store, team, press, "skipped")
     return _reply(
-        "No more break prompts today", "See you tomorrow. /respite breaks resume undoes it."
+        "No more break prompts today",
+        f"See you tomorrow. {word(press.actor.platform, 'breaks resume')} undoes it.",
     )
 
 
@@ -217,5 +235,6 @@ async def pause(deps: Deps, press: ButtonPress) -> Outcome:
     await store.save(replace(current, paused_until=until), now)
     return _reply(
         "Break prompts paused for a week",
-        f"They start again on {until:%A %d %B}. /respite breaks resume restarts them sooner.",
+        f"They start again on {until:%A %d %B}. "
+        f"{word(press.actor.platform, 'breaks resume')} restarts them sooner.",
     )

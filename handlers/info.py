@@ -1,37 +1,63 @@
-"""Help and privacy: what Respite does, what it stores, and who sees what."""
+"""Help and privacy: what Respite does, what it stores, and who sees what.
+
+Every command in these texts is spelled the way the reader types it on their platform
+(`bot.domain.commands`), and every privacy statement is one the code keeps: release per period
+(`bot.domain.rollup`, `scheduler.digest_jobs`), roll-ups with complementary suppression
+(`bot.domain.privacy`), what breaks and kudos store (`bot.storage.breaks`, `handlers.kudos`).
+"""
 
 from __future__ import annotations
 
+from bot.domain.commands import own, umbrella
 from bot.domain.events import Command, Outcome, Reply
-from bot.domain.messages import Card
+from bot.domain.messages import Card, Platform
 from handlers.deps import Deps
 
-HELP_TOPICS = (
-    ("checkin", "a one-minute anonymous check-in (Slack: /checkin)"),
-    ("help", "this message"),
-    ("privacy", "what Respite stores and who can see what"),
-    ("digest", "team leads: the latest team digest"),
-    (
-        "kudos",
-        "recognise colleagues for the work behind the work (Slack: /kudos @someone [category] "
-        "message, or /kudos alone for a form); `kudos withdraw <id>` takes one back",
-    ),
-    ("kudos-names", "off or on: whether weekly recognition roundups name you"),
-    ("breaks", "break prompts between sessions: status, on, off, at, hours, pause, resume"),
-)
+
+def help_topics(platform: Platform) -> tuple[tuple[str, str], ...]:
+    """(word, what it does) for each word, with commands written for `platform`."""
+    checkin, kudos = own(platform, "checkin"), own(platform, "kudos")
+    return (
+        ("checkin", f"a one-minute anonymous check-in ({checkin})"),
+        ("help", "this message"),
+        ("privacy", "what Respite stores and who can see what"),
+        (
+            "digest",
+            "for leads of a team, a department or the organisation: the latest digest of the "
+            "groups you lead",
+        ),
+        (
+            "kudos",
+            f"recognise colleagues for the work behind the work ({kudos} @someone [category] "
+            f"message, or {kudos} alone for a form); `{kudos} withdraw <id>` takes one back",
+        ),
+        ("kudos-names", "off or on: whether weekly recognition roundups name you"),
+        (
+            "breaks",
+            "break prompts between sessions: status, on, off, at, hours, pause, resume, zone, "
+            "calendar",
+        ),
+    )
 
 
 async def help_(deps: Deps, command: Command) -> Outcome:
-    lines = tuple(f"• {word}: {what}" for word, what in HELP_TOPICS)
+    platform = command.actor.platform
+    prefix = umbrella(platform)
+    lines = tuple(f"• {prefix}{word}: {what}" for word, what in help_topics(platform))
+    how = (
+        "Send Respite one of these words, in your 1:1 chat with it or with an @mention."
+        if platform == Platform.TEAMS
+        else "Type /respite followed by one of these words."
+    )
     return Reply(
         Card(
             title="Respite helps your team notice and ease burnout",
             blocks=(
-                "Once a week you get a one-minute anonymous check-in. Your lead sees team results "
+                "Once a week you get a one-minute anonymous check-in. Leads see group results "
                 "only, and only when enough people answer.",
                 *lines,
             ),
-            note="Slack: /respite <word>. Teams: send the word to Respite.",
+            note=how,
         )
     )
 
@@ -41,10 +67,11 @@ async def privacy(deps: Deps, command: Command) -> Outcome:
     team = deps.directory.team_of(actor.platform, actor.user_id)
     threshold = (
         f"In {team.name}, results are shown only when at least {team.min_group_size} people "
-        "answer a round; below that, not even the number of answers is shown."
+        "answer; below that, not even the number of answers is shown."
         if team
-        else "Results are shown only when enough people answer a round (at least 5 by default)."
+        else "Results are shown only when enough people answer (at least 5 by default)."
     )
+    names = f"`{umbrella(actor.platform)}kudos-names off`"
     return Reply(
         Card(
             title="Your privacy in Respite",
@@ -55,9 +82,22 @@ async def privacy(deps: Deps, command: Command) -> Outcome:
                 "round closes its answers are re-written in random order.",
                 "What is not stored: any note Respite showed you about your own answers. It is "
                 "worked out when you submit and shown only to you.",
-                "Who sees what: your team lead sees team averages, the band and the trend, "
-                "never an individual answer. " + threshold,
-                "Results of a round are released only after it closes, and never change after.",
+                "Who sees what: your team's leads see team averages, the band and the trend, "
+                "never an individual answer. Department and organisation leads see the same for "
+                "the teams they hold together. "
+                + threshold
+                + " When only one team of a department "
+                "would be hidden, a second is hidden too, so no hidden figure can be worked out "
+                "by subtraction.",
+                "When: results are released week by week, once every team's round of that week "
+                "has closed (or the week is over), and never change after.",
+                "Breaks: your break settings are stored, and your calendar feed address if you "
+                "give one; it is never shown back or written to logs. For break prompts only team "
+                "totals of Done and Skip are kept, never who pressed what.",
+                "Kudos: the message, who it recognises, and who gave it, shown unless they "
+                "chose anonymous. For an anonymous kudos Respite keeps only a keyed hash of the "
+                "giver, for 24 hours (for the daily limit and withdrawing), then erases it. "
+                f"{names} keeps you out of weekly roundups.",
             ),
         )
     )

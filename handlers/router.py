@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from bot.domain.break_cards import BREAK_DONE, BREAK_PAUSE, BREAK_SKIP, BREAK_SNOOZE
 from bot.domain.events import ButtonPress, Command, FormSubmission, Outcome, Reply
@@ -63,7 +64,7 @@ async def on_command(deps: Deps, command: Command) -> Outcome:
                 blocks=("Try one of: " + ", ".join(sorted(SUBCOMMANDS)) + ".",),
             )
         )
-    return await handler(deps, Command(command.actor, word.lower(), rest.strip(), command.mentions))
+    return await handler(deps, replace(command, name=word.lower(), args=rest.strip()))
 
 
 async def on_button(deps: Deps, press: ButtonPress) -> Outcome:

@@ -206,7 +206,7 @@ class BreakTicker:
                 QueuedPrompt(
                     f"break-note:{recipient.key}:{slot.key}",
                     recipient,
-                    protect_tomorrow_card(),
+                    protect_tomorrow_card(platform),
                     slot.at,
                     slot.at + PROMPT_LIFETIME,
                     team.id,
@@ -220,7 +220,7 @@ class BreakTicker:
             QueuedPrompt(
                 f"break:{recipient.key}:{slot.key}",
                 recipient,
-                prompt_card(practice, slot.key),
+                prompt_card(practice, slot.key, platform),
                 slot.at,
                 slot.at + PROMPT_LIFETIME,
                 team.id,
@@ -247,7 +247,7 @@ class BreakTicker:
                     QueuedPrompt(
                         f"break-calendar:{recipient.key}:{day.isoformat()}",
                         recipient,
-                        calendar_failed_card(),
+                        calendar_failed_card(Platform(s.platform)),
                         now,
                         None,  # not a prompt: held for working hours, never dropped
                         s.team_id,

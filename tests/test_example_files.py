@@ -13,11 +13,19 @@ import pytest
 import yaml
 
 from bot.cli import main
-from bot.config import Settings, load_roster
+from bot.config import (
+    DepartmentConfig,
+    OrganisationConfig,
+    RosterConfig,
+    Settings,
+    load_roster,
+)
 from bot.storage.db import async_url
 
 ROOT = Path(__file__).parent.parent
 EXAMPLE = ROOT / "respite.example.yaml"
+SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,}")
+ENTRA_OBJECT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def test_example_roster_parses_and_shows_every_field() -> None:
@@ -29,7 +37,21 @@ def test_example_roster_parses_and_shows_every_field() -> None:
     # Every field of a team appears somewhere in the example, so it documents them all.
     shown = set().union(*(t.keys() for t in raw["teams"]))
     assert shown == set(type(roster.teams[0]).model_fields)
-    assert all(t.platform == "slack" for t in roster.teams)
+    # Both chat platforms, each with ids of its own kind.
+    assert {t.platform for t in roster.teams} == {"slack", "teams"}
+    for team in roster.teams:
+        people = [*team.members, *team.leads]
+        pattern = SLACK_USER if team.platform == "slack" else ENTRA_OBJECT_ID
+        assert all(pattern.fullmatch(p) for p in people), team.id
+    # The organisation and departments, with every key they take.
+    # `instrument` is shown commented out: it names a file the admin supplies.
+    assert set(raw) | {"instrument"} == set(RosterConfig.model_fields)
+    assert "\n# instrument: " in EXAMPLE.read_text()
+    assert set(raw["organisation"]) == set(OrganisationConfig.model_fields)
+    assert set().union(*(d.keys() for d in raw["departments"])) == set(
+        DepartmentConfig.model_fields
+    )
+    assert roster.organisation.leads and all(d.leads for d in roster.departments)
     sources = {t.members_from.to_source().kind for t in roster.teams if t.members_from}
     assert sources == {"channel", "usergroup"}
     assert any(t.members for t in roster.teams)
@@ -48,7 +70,8 @@ def test_example_roster_passes_check_config(
     monkeypatch.setenv("RESPITE_CONFIG", str(EXAMPLE))
     assert main(["check-config"]) == 0
     out = capsys.readouterr().out
-    assert "3 team(s)" in out
+    assert "4 team(s)" in out
+    assert "harbour (teams," in out
     assert "members from usergroup" in out and "members from channel" in out
 
 
@@ -120,6 +143,31 @@ def test_dockerfile_is_multi_stage_non_root_and_serves() -> None:
     assert "PYTHONUNBUFFERED=1" in env
     assert re.search(r"PORT=3000\b", env)
     assert "/healthz" in dict(runtime)["HEALTHCHECK"]
+
+
+def test_dockerfile_gives_matplotlib_a_writable_config_dir_and_names_both_platforms() -> None:
+    """Digest charts import matplotlib, which needs a writable config dir; the non-root user has
+    no home, so MPLCONFIGDIR points inside /app/data, which that user owns."""
+    steps = _instructions()
+    runtime = steps[[i for i, (w, _) in enumerate(steps) if w == "FROM"][-1] :]
+    env = " ".join(rest for word, rest in runtime if word == "ENV")
+    found = re.search(r"MPLCONFIGDIR=(\S+)", env)
+    assert found and found.group(1).startswith("/app/data/")
+    run = " ".join(rest for word, rest in runtime if word == "RUN")
+    assert f"mkdir -p {found.group(1)}" in run
+    assert "chown -R respite:respite /app/data" in run
+    user_at = [i for i, (w, _) in enumerate(runtime) if w == "USER"][-1]
+    assert max(i for i, (w, _) in enumerate(runtime) if w == "RUN") < user_at
+    label = dict(runtime)["LABEL"]
+    assert "Slack and Microsoft Teams" in label
+
+
+def test_env_example_covers_both_platforms_and_the_secret() -> None:
+    text = (ROOT / ".env.example").read_text()
+    for name in ("SLACK_BOT_TOKEN", "MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD", "RESPITE_SECRET"):
+        assert re.search(rf"^#? ?{name}=", text, re.M), name
+        assert name.lower() in Settings.model_fields, name
+    assert "RESPITE_SECRET" in (ROOT / "docker-compose.yml").read_text()
 
 
 def test_dockerignore_keeps_what_the_build_copies() -> None:

@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 import yaml
 
 from bot.platforms.slack.app import SLASH_COMMANDS
+from handlers.router import SUBCOMMANDS
 from tests.conftest import SlackHarness
 from tests.slack_driver import signed_headers
 
@@ -61,11 +62,21 @@ def test_commands_match_the_app() -> None:
     assert set(SLASH_COMMANDS) <= set(commands)
     assert set(commands) <= set(SLASH_COMMANDS) | PLANNED_COMMANDS
     assert "/kudos" in commands
+    # Both commands that take @mentions need Slack to escape them into user ids.
     assert commands["/kudos"]["should_escape"] is True
+    assert commands["/respite"]["should_escape"] is True
     for name, command in commands.items():
         assert command["description"], name
         assert len(command["description"]) <= 100, name
         assert isinstance(command["should_escape"], bool), name
+
+
+async def test_respite_usage_hint_lists_every_word() -> None:
+    """The hint Slack shows under `/respite` names every word the router answers."""
+    commands = {c["command"]: c for c in _manifest()["features"]["slash_commands"]}
+    hint = commands["/respite"]["usage_hint"]
+    words = {w.strip() for w in hint.strip("[]").split("|")}
+    assert words == set(SUBCOMMANDS) - {"checkin"}  # /checkin is its own command
 
 
 async def test_one_https_request_url_the_app_serves(slack_app: SlackHarness) -> None:

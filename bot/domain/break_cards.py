@@ -10,7 +10,8 @@ import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.domain.messages import Button, Card
+from bot.domain import commands
+from bot.domain.messages import Button, Card, Platform
 
 BREAK_DONE = "break_done"
 BREAK_SNOOZE = "break_snooze"
@@ -19,8 +20,12 @@ BREAK_PAUSE = "break_pause"
 
 PRIVACY_NOTE = (
     "Only team totals of Done and Skip are kept, week by week, never who pressed what. "
-    "Settings: /respite breaks status"
+    "Settings: {status}"
 )
+
+
+def privacy_note(platform: Platform) -> str:
+    return PRIVACY_NOTE.format(status=commands.word(platform, "breaks status"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +125,7 @@ def next_practice(user_id: str, last: int | None) -> int:
 
 
 @lru_cache(maxsize=1024)
-def prompt_card(practice_index: int, slot_key: str) -> Card:
+def prompt_card(practice_index: int, slot_key: str, platform: Platform) -> Card:
     practice = PRACTICES[practice_index % len(PRACTICES)]
     return Card(
         title=f"Time for a short break: {practice.title}",
@@ -131,26 +136,27 @@ def prompt_card(practice_index: int, slot_key: str) -> Card:
             Button(BREAK_SKIP, "Skip today", slot_key),
             Button(BREAK_PAUSE, "Pause breaks", slot_key),
         ),
-        note=PRIVACY_NOTE,
+        note=privacy_note(platform),
     )
 
 
-def protect_tomorrow_card() -> Card:
+def protect_tomorrow_card(platform: Platform) -> Card:
     return Card(
         title="No break fitted today",
         blocks=(
             "Your calendar had no gap of ten minutes today. Could you protect one short break "
             "tomorrow? Blocking ten minutes after a session is enough.",
         ),
-        note="Settings: /respite breaks status",
+        note=f"Settings: {commands.word(platform, 'breaks status')}",
     )
 
 
-def calendar_failed_card() -> Card:
+def calendar_failed_card(platform: Platform) -> Card:
     return Card(
         title="I couldn't read your calendar",
         blocks=(
             "Until it works again your break prompts follow your fixed break times. "
-            "I'll only tell you this once; /respite breaks calendar off stops using it.",
+            f"I'll only tell you this once; {commands.word(platform, 'breaks calendar off')} "
+            "stops using it.",
         ),
     )

@@ -272,16 +272,29 @@ def calendar_slots(eff: Effective, day: date, busy: Sequence[Busy]) -> list[Slot
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _DURATION = re.compile(r"^(\d{1,3})([dw])$")
 
+# `{cmd}` is how the person types the command on their platform: `/respite breaks` on Slack,
+# `breaks` on Teams (see bot.domain.commands).
 FORMS = {
-    "at": "breaks at 10:50 14:50   (24-hour HH:MM times, up to 12; or: breaks at default)",
-    "hours": "breaks hours 08:00-17:00 mon-fri   (or: breaks hours default)",
-    "pause": "breaks pause 3d   ·   breaks pause 1w   ·   breaks pause until 2026-12-01",
-    "zone": "breaks zone Europe/London   (an IANA time zone; or: breaks zone default)",
-    "calendar": "breaks calendar https://…/basic.ics   ·   breaks calendar off",
+    "at": "{cmd} at 10:50 14:50   (24-hour HH:MM times, up to 12; or: {cmd} at default)",
+    "hours": "{cmd} hours 08:00-17:00 mon-fri   (or: {cmd} hours default)",
+    "pause": "{cmd} pause 3d   ·   {cmd} pause 1w   ·   {cmd} pause until 2026-12-01",
+    "zone": "{cmd} zone Europe/London   (an IANA time zone; or: {cmd} zone default)",
+    "calendar": "{cmd} calendar https://…/basic.ics   ·   {cmd} calendar off",
 }
-USAGE = "breaks status · breaks on · breaks off · breaks resume · " + " · ".join(
-    FORMS[k] for k in ("at", "hours", "pause", "zone", "calendar")
-)
+
+
+def form(verb: str, cmd: str = "breaks") -> str:
+    return FORMS[verb].format(cmd=cmd)
+
+
+def usage(cmd: str = "breaks") -> str:
+    """Every form of the command, as `cmd` (e.g. `/respite breaks`) is typed."""
+    simple = " · ".join(f"{cmd} {verb}" for verb in ("status", "on", "off", "resume"))
+    return (
+        simple
+        + " · "
+        + " · ".join(form(k, cmd) for k in ("at", "hours", "pause", "zone", "calendar"))
+    )
 
 
 class CommandError(ValueError):
@@ -329,7 +342,8 @@ def parse_hours(text: str) -> tuple[time, time]:
     return start, end
 
 
-def parse_command(args: str, today: date) -> Change:
+def parse_command(args: str, today: date, cmd: str = "breaks") -> Change:
+    """`args` after the command word; `cmd` is how the person types it, for error messages."""
     words = args.split()
     if not words:
         return Change("status")
@@ -373,9 +387,9 @@ def parse_command(args: str, today: date) -> Change:
                 raise CommandError("that is not an https:// (or webcal://) calendar address")
             return Change("calendar", {"calendar_url": re.sub("^webcal", "https", url, flags=re.I)})
     except CommandError as exc:
-        raise CommandError(f"{exc}. Write it like: {FORMS[verb]}") from None
+        raise CommandError(f"{exc}. Write it like: {form(verb, cmd)}") from None
     # Only the first word is repeated back: the rest may hold a calendar address.
-    raise CommandError(f"I don't know “breaks {verb[:20]}”. Try: {USAGE}")
+    raise CommandError(f"I don't know “{cmd} {verb[:20]}”. Try: {usage(cmd)}")
 
 
 def _pause_until(rest: list[str], today: date) -> date:

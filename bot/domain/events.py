@@ -28,12 +28,18 @@ class Actor:
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    """A typed command: `/checkin`, `/respite privacy`, Teams `checkin`."""
+    """A typed command: `/checkin`, `/respite privacy`, Teams `checkin`.
+
+    `private` is False when the command's text itself was seen by others (a Teams channel or
+    group chat @mention), so a handler can refuse a secret typed there. Slack slash commands are
+    never shown to a channel, so they are always private.
+    """
 
     actor: Actor
     name: str
     args: str = ""
     mentions: tuple[str, ...] = ()
+    private: bool = True
 
 
 @dataclass(frozen=True, slots=True)

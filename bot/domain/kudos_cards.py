@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.domain import commands
 from bot.domain.kudos import (
     CATEGORIES,
     MAX_RECIPIENTS,
@@ -44,13 +45,6 @@ ANONYMITY_NOTE = (
     "of you, only to apply the daily limit and let you withdraw; then the hash is erased and "
     "nothing links this kudos to you."
 )
-
-
-def _commands(platform: Platform) -> tuple[str, str]:
-    """How a person types the kudos command and a `/respite` word on their platform."""
-    if platform == Platform.TEAMS:
-        return "kudos", ""
-    return "/kudos", "/respite "
 
 
 def _people(user_ids: Sequence[str]) -> list[str | Mention]:
@@ -141,8 +135,8 @@ def sent_card(kudos: Kudos) -> Card:
         title="Kudos sent",
         blocks=(
             Paragraph(("Your recognition of ", *_people(kudos.recipients), " is posted.")),
-            f"To take it back: the button below, or {_commands(kudos.platform)[0]} withdraw "
-            f"{kudos.id}.",
+            "To take it back: the button below, or "
+            f"{commands.own(kudos.platform, 'kudos')} withdraw {kudos.id}.",
         ),
         buttons=(Button(WITHDRAW, "Withdraw", kudos.id, style="danger"),),
         note=ANONYMITY_NOTE if kudos.anonymous else None,
@@ -150,7 +144,7 @@ def sent_card(kudos: Kudos) -> Card:
 
 
 def refused_card(refusals: Sequence[Refusal], platform: Platform = Platform.SLACK) -> Card:
-    kudos, _ = _commands(platform)
+    kudos = commands.own(platform, "kudos")
     return Card(
         title="Kudos not sent",
         blocks=tuple(r.reason for r in refusals),
@@ -225,7 +219,7 @@ def not_allowed_card() -> Card:
 
 
 def usage_card(platform: Platform = Platform.SLACK) -> Card:
-    kudos, respite = _commands(platform)
+    kudos, respite = commands.own(platform, "kudos"), commands.umbrella(platform)
     return Card(
         title="Kudos",
         blocks=(
@@ -239,7 +233,7 @@ def usage_card(platform: Platform = Platform.SLACK) -> Card:
 
 
 def names_card(shown: bool, platform: Platform = Platform.SLACK) -> Card:
-    _, respite = _commands(platform)
+    respite = commands.umbrella(platform)
     if shown:
         text = f"Weekly recognition roundups may name you. `{respite}kudos-names off` to stop."
     else:
@@ -271,5 +265,5 @@ def roundup_card(roundup: Roundup, team: Team) -> Card:
         title="This week's recognition",
         blocks=tuple(blocks),
         note="Thank you for noticing each other's work. "
-        f"`{_commands(team.platform)[1]}kudos-names off` keeps your name out of roundups.",
+        f"`{commands.word(team.platform, 'kudos-names off')}` keeps your name out of roundups.",
     )

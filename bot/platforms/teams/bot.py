@@ -201,7 +201,7 @@ class RespiteTeamsBot:
             outcome = await router.on_button(self.deps, event)
         else:
             outcome = await router.on_form(self.deps, event)
-        if conversation_type(activity) != "personal":
+        if not inbound.is_private(activity):
             await self._answer_privately(ctx, event.actor.user_id, outcome)
             return
         await self._show(ctx, outcome, isinstance(event, FormSubmission))

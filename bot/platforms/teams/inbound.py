@@ -103,6 +103,16 @@ def command_text(activity: Activity) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+def is_private(activity: Activity) -> bool:
+    """Whether only the person and the bot see this conversation (a 1:1 chat).
+
+    A channel or a group chat shows a command's text to everyone in it.
+    """
+    conversation = activity.conversation
+    kind = getattr(conversation, "conversation_type", None) if conversation else None
+    return (kind or "personal") == "personal"
+
+
 def translate(activity: Activity, mentioned_ids: tuple[str, ...] = ()) -> Event | None:
     """The neutral event a message activity means, or None when it means nothing to us."""
     if activity.type != ActivityTypes.message:
@@ -129,6 +139,7 @@ def translate(activity: Activity, mentioned_ids: tuple[str, ...] = ()) -> Event 
         return None
     text = command_text(activity)
     word, _, rest = text.partition(" ")
+    private = is_private(activity)
     if word.lower() in router.COMMANDS:
-        return Command(who, word.lower(), rest.strip(), mentioned_ids)
-    return Command(who, UMBRELLA, text, mentioned_ids)
+        return Command(who, word.lower(), rest.strip(), mentioned_ids, private)
+    return Command(who, UMBRELLA, text, mentioned_ids, private)

@@ -18,8 +18,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bot.domain.messages import Platform
 from handlers import router
-from handlers.info import HELP_TOPICS
+from handlers.info import help_topics
 
 TEMPLATE = Path(__file__).resolve().parents[3] / "deploy" / "teams" / "manifest.json"
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -82,7 +83,7 @@ def outline_icon(size: int = 32) -> bytes:
 
 
 def commands() -> list[dict[str, str]]:
-    described = dict(HELP_TOPICS)
+    described = dict(help_topics(Platform.TEAMS))
     words = list(dict.fromkeys([*described, *router.COMMANDS, *router.SUBCOMMANDS]))
     return [
         {"title": word[:32], "description": described.get(word, f"Respite: {word}")[:128]}

@@ -240,3 +240,41 @@ async def test_time_zone_from_slack_profile(slack_app: SlackHarness) -> None:
     assert (await _settings(h, U3)).timezone == "America/New_York"
     assert Platform.SLACK.value == (await _settings(h, U3)).platform
     assert time(10, 50)
+
+
+async def test_break_hints_are_slack_commands(slack_app: SlackHarness) -> None:
+    h = slack_app
+    wrong = _text(await _say(h, "breaks at 25:00"))
+    assert "/respite breaks at 10:50 14:50" in wrong
+    saved = _text(await _say(h, "breaks pause 1w"))
+    assert "/respite breaks pause 1w" in saved and "/respite breaks calendar off" in saved
+    help_text = _text(await _say(h, "help"))
+    assert "/respite breaks:" in help_text and "/kudos @someone" in help_text
+    assert "/respite kudos-names off" in _text(await _say(h, "privacy"))
+
+    h.clock.set(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    await _tick_and_deliver(h)
+    h.clock.set(datetime(2026, 11, 30, 10, 50, tzinfo=UTC))
+    await _tick_and_deliver(h)
+    [prompt] = _posted_to(h, U2)
+    assert "Settings: /respite breaks status" in str(prompt.params["blocks"])
+    await h.slack.click("break_skip_today", _prompt_buttons(prompt)["break_skip_today"], U2)
+    for _ in range(200):
+        if "No more break prompts today" in h.fake.responses[-1]["text"]:
+            break
+        await asyncio.sleep(0.02)
+    assert "/respite breaks resume undoes it" in _text(h.fake.responses[-1])
+
+
+async def test_escaped_calendar_link_is_stored_as_typed(slack_app: SlackHarness) -> None:
+    """With escaping on, Slack wraps a link in <...> and encodes `&`; the address kept is the
+    one the person typed."""
+    h = slack_app
+    url = f"https://calendar.example/private/{SECRET}/basic.ics?user=1&key=2"
+    escaped = url.replace("&", "&amp;")
+    reply = await _say(h, f"breaks calendar <{escaped}>")
+    assert "Calendar connected" in reply["text"] and SECRET not in _text(reply)
+    assert (await _settings(h, U1)).calendar_url == url
+    reply = await _say(h, f"breaks calendar <{escaped}|{escaped}>", U2)
+    assert "Calendar connected" in reply["text"] and SECRET not in _text(reply)
+    assert (await _settings(h, U2)).calendar_url == url

@@ -293,3 +293,22 @@ async def test_a_post_already_removed_in_slack_still_withdraws(slack_app: SlackH
     done = await slash(slack_app, f"withdraw {kudos_id}", ANA)
     assert done["text"].startswith("Kudos withdrawn")
     assert await kudos_rows(slack_app) == []
+
+
+async def test_respite_kudos_takes_escaped_mentions_channels_and_links(
+    slack_app: SlackHarness,
+) -> None:
+    """`/respite` is escaped too (deploy/slack/manifest.yaml), so `/respite kudos @ana` arrives
+    as Slack's markup and reaches the same handler as `/kudos`."""
+    reply = await slash(
+        slack_app,
+        f"kudos <@{ANA}|ana> cover thanks for <#C0123|general> and <https://wiki.example/a?x=1&amp;y=2>",
+        GIVER,
+        command="/respite",
+    )
+    assert reply["text"].startswith("Kudos sent")
+    [row] = await kudos_rows(slack_app)
+    assert row.category == "cover"
+    assert row.message == "thanks for #general and https://wiki.example/a?x=1&y=2"
+    [post] = channel_posts(slack_app)
+    assert f"<@{GIVER}> recognised <@{ANA}>:" in texts(post.params["blocks"])

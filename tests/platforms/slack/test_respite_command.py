@@ -39,6 +39,24 @@ async def test_privacy_states_what_is_stored_and_the_threshold(slack_app: SlackH
     assert "without your name" in text
     assert "never joined" in text
     assert "at least 5 people" in text
+    # Release is per week (ISO period), once every team's round of it has closed.
+    assert "week by week, once every team's round of that week has closed" in text
+    assert "after it closes" not in text
+    # Roll-ups and the protection against subtraction.
+    assert "Department and organisation leads" in text
+    assert "a second is hidden too" in text
+    # What the other features store.
+    assert "calendar feed address" in text and "never shown back or written to logs" in text
+    assert "keyed hash" in text and "24 hours" in text
+    assert "/respite kudos-names off" in text
+
+
+async def test_help_names_every_lead_and_every_word(slack_app: SlackHarness) -> None:
+    text = (await _reply(slack_app, "help", CLINICIANS[0]))["text"]
+    assert "a team, a department or the organisation" in text
+    assert "team leads: the latest team digest" not in text
+    for word in ("checkin", "help", "privacy", "digest", "kudos", "kudos-names", "breaks"):
+        assert f"/respite {word}:" in text, word
 
 
 async def test_digest_on_demand_for_leads_only(slack_app: SlackHarness) -> None:

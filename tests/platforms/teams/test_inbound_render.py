@@ -39,6 +39,18 @@ def test_channel_mention_of_the_bot_is_stripped() -> None:
     assert isinstance(event, Command) and event.name == "checkin" and event.args == ""
 
 
+def test_only_a_one_to_one_chat_is_private() -> None:
+    """A channel or group chat shows the command's text to others; handlers refuse secrets there."""
+    personal = inbound.translate(_activity("message_text.json", text="breaks status"))
+    channel = inbound.translate(_activity("channel_mention.json"))
+    group = load("channel_mention.json")
+    group["conversation"].update(conversationType="groupChat", id="19:group@thread.v2")
+    in_group = inbound.translate(Activity().deserialize(group))
+    assert isinstance(personal, Command) and personal.private is True
+    assert isinstance(channel, Command) and channel.private is False
+    assert isinstance(in_group, Command) and in_group.private is False
+
+
 def test_other_mentions_are_kept_apart_from_the_bot_mention() -> None:
     activity = _activity(
         "channel_mention.json",
