@@ -15,7 +15,6 @@ from typing import Protocol
 from bot.domain.breaks import BreakSettings, Busy
 from bot.domain.messages import Card, Platform, Recipient
 from bot.domain.rollup import FrozenPeriod, GroupFigures, TeamRound
-from bot.domain.scoring import Tally
 from bot.domain.team import MemberSource, Team
 from bot.domain.trend import TrendChart
 
@@ -77,18 +76,6 @@ class Round:
         return self.closed_at is not None
 
 
-@dataclass(frozen=True, slots=True)
-class RoundFigures:
-    """A closed round's frozen figures for one reporting unit (a team)."""
-
-    round_id: str
-    team_id: str
-    period_key: str
-    closed_at: datetime
-    members: int
-    tally: Tally
-
-
 class RoundStore(Protocol):
     async def get(self, round_id: str) -> Round | None: ...
 
@@ -134,10 +121,6 @@ class RoundStore(Protocol):
         ...
 
     async def open_rounds(self) -> list[Round]: ...
-
-    async def released(self, team_id: str, limit: int) -> list[RoundFigures]:
-        """The team's closed rounds, newest first."""
-        ...
 
 
 class Outbox(Protocol):

@@ -51,7 +51,6 @@ pulse_rounds = Table(
     Column("reminded_at", UtcDateTime()),
     Column("closed_at", UtcDateTime()),
     Column("members", Integer),
-    Column("respondents", Integer),
     UniqueConstraint("team_id", "period_key", name="uq_pulse_rounds_team_period"),
     Index("ix_pulse_rounds_open", "closed_at", "closes_at"),
 )

@@ -53,7 +53,6 @@ def upgrade() -> None:
         sa.Column("reminded_at", UtcDateTime(), nullable=True),
         sa.Column("closed_at", UtcDateTime(), nullable=True),
         sa.Column("members", sa.Integer(), nullable=True),
-        sa.Column("respondents", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pulse_rounds")),
         sa.UniqueConstraint("team_id", "period_key", name="uq_pulse_rounds_team_period"),
     )
