@@ -139,6 +139,11 @@ class Outbox(Protocol):
         """
         ...
 
+    async def cancel(self, key_prefix: str) -> int:
+        """Delete the messages whose key starts with `key_prefix` and that are not sent yet
+        (a withdrawn kudos' notes to its recipients); returns how many were removed."""
+        ...
+
 
 class DeliveryDeferred(Exception):
     """The platform asked us to slow down or is briefly unavailable; try again later."""
@@ -175,6 +180,8 @@ class OutboxItem:
     card: Card
     attempts: int
     drop_after: datetime | None = None
+    # Which claim handed this row out: settling it is refused once another claim took it over.
+    claim: str = ""
 
     @property
     def droppable(self) -> bool:
@@ -191,17 +198,20 @@ class OutboxQueue(Protocol):
         leaves that platform's messages waiting for one that has them."""
         ...
 
-    async def mark_sent(self, item_id: int, now: datetime) -> None: ...
+    # Settling applies only while the row is still held by the claim that handed it out: a
+    # worker whose lease lapsed (a slow batch) must not undo or repeat another worker's claim.
 
-    async def defer(self, item_id: int, until: datetime, error: str) -> None: ...
+    async def mark_sent(self, item: OutboxItem, now: datetime) -> bool: ...
 
-    async def fail(self, item_id: int, error: str) -> None: ...
+    async def defer(self, item: OutboxItem, until: datetime, error: str) -> bool: ...
 
-    async def hold(self, item_id: int, until: datetime, reason: str) -> None:
+    async def fail(self, item: OutboxItem, error: str) -> bool: ...
+
+    async def hold(self, item: OutboxItem, until: datetime, reason: str) -> bool:
         """Put a claimed row back until `until` without counting it as a delivery attempt."""
         ...
 
-    async def drop(self, item_id: int, reason: str) -> None:
+    async def drop(self, item: OutboxItem, reason: str) -> bool:
         """Settle a message that is no longer worth sending (a late or out-of-hours prompt)."""
         ...
 

@@ -107,6 +107,8 @@ outbox = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("not_before", UtcDateTime(), nullable=False),
     Column("claimed_until", UtcDateTime()),
+    # A fresh token per claim: only the claim that holds the row may settle it.
+    Column("claim", String(32)),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("sent_at", UtcDateTime()),
     Column("last_error", Text),

@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("not_before", UtcDateTime(), nullable=False),
         sa.Column("claimed_until", UtcDateTime(), nullable=True),
+        sa.Column("claim", sa.String(length=32), nullable=True),
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("sent_at", UtcDateTime(), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
