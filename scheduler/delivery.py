@@ -39,6 +39,10 @@ def backoff_seconds(attempts: int, base: float = 2.0, cap: float = 900.0) -> flo
     return random.uniform(0, min(cap, base * 2 ** max(0, attempts - 1)))
 
 
+def _leave(rows: int) -> None:
+    log.warning("outbox batch outlived its lease; %d row(s) left for the next claim", rows)
+
+
 async def deliver_due(
     queue: OutboxQueue,
     senders: SenderMap,
@@ -56,8 +60,7 @@ async def deliver_due(
         platform = item.recipient.platform.value
         now = clock.now()
         if now >= stop_at:
-            left = len(items) - position
-            log.warning("outbox batch outlived its lease; %d row(s) left for the next claim", left)
+            _leave(len(items) - position)
             break
         if item.drop_after is not None and now > item.drop_after:
             await queue.drop(item, "too late to be useful")
@@ -73,6 +76,9 @@ async def deliver_due(
                     await queue.hold(item, hold.until, hold.reason)
                     DELIVERIES.labels(platform, "held").inc()
                 continue
+        if clock.now() >= stop_at:  # the boundary lookup itself was slow
+            _leave(len(items) - position)
+            break
         sender = senders[item.recipient.platform]  # only these platforms were claimed
         try:
             await sender.send(item.recipient, item.card)
