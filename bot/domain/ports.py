@@ -95,7 +95,10 @@ class RoundStore(Protocol):
     ) -> bool:
         """Store an anonymous answer and, apart from it, that this person took part.
 
-        Returns False, storing nothing, when this person already answered this round.
+        In the same transaction every answer of the round is re-written under new ids in random
+        order, so nothing written alongside the participation row singles out this answer.
+        Returns False, storing nothing, when this person already answered this round or it is
+        closed.
         """
         ...
 
