@@ -106,6 +106,21 @@ async def test_every_answer_is_rewritten_on_each_submission(store: SqlRoundStore
     assert await _response_ids(store, rnd.id) & seen == await _response_ids(store, rnd.id)
 
 
+async def test_racing_submissions_of_different_people_lose_no_answer(
+    store: SqlRoundStore,
+) -> None:
+    rnd = await store.ensure("t1", PERIOD)
+    results = await asyncio.gather(
+        *(
+            store.record_response(rnd.id, "t1", Platform.SLACK, f"U{i}", dict(ANSWERS, caseload=i))
+            for i in range(1, 6)
+        )
+    )
+    assert results == [True] * 5
+    assert sorted(a["caseload"] for _, a in await store.answers(rnd.id)) == [1, 2, 3, 4, 5]
+    assert len(await _response_ids(store, rnd.id)) == 5
+
+
 async def _response_ids(store: SqlRoundStore, round_id: str) -> set[str]:
     async with store_sessions(store)() as s:
         rows = await s.execute(
