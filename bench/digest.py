@@ -137,7 +137,6 @@ def load_rounds(
                         "invited_at": opens,
                         "closed_at": opens + timedelta(hours=72),
                         "members": size,
-                        "respondents": n,
                     }
                 )
                 figures.extend(

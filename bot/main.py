@@ -92,7 +92,7 @@ async def build(
     directory.apply_synced(await members.load())
     # Filled below as platforms are configured; handlers and the outbox worker share this map.
     all_senders: dict[Platform, Sender] = dict(senders or {})
-    breaks = SqlBreakStore(sessions)
+    breaks = SqlBreakStore(sessions, directory.team)
     kudos = SqlKudosStore(sessions)
     deps = Deps(
         instrument=instrument,

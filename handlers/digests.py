@@ -21,7 +21,6 @@ from bot.domain.messages import Card, Image
 from bot.domain.org import Viewer, viewer_for
 from bot.domain.ports import DigestStore
 from bot.domain.rollup import GroupFigures
-from bot.domain.team import Team
 from handlers.deps import Deps
 
 NOT_A_LEAD = Card(
@@ -70,10 +69,6 @@ async def all_digests(deps: Deps) -> dict[str, GroupDigest]:
         if digest is not None:
             out[group_id] = digest
     return out
-
-
-async def latest_digest(deps: Deps, team: Team) -> GroupDigest | None:
-    return await group_digest(deps, team.id)
 
 
 def chart_image(deps: Deps, digest: GroupDigest) -> Image | None:

@@ -174,9 +174,18 @@ async def _create(
         return withdrawn_card()
     for user in kudos.recipients:
         to = Recipient(team.platform, user_id=user)
-        await deps.outbox.enqueue(f"kudos-dm:{kudos.id}:{to.key}", to, recipient_card(kudos), now)
+        await deps.outbox.enqueue(f"{_notes(kudos.id)}{to.key}", to, recipient_card(kudos), now)
+    if await store.get(kudos.id) is None:
+        # Withdrawn while the notes were being queued: they must not go out either.
+        await deps.outbox.cancel(_notes(kudos.id))
+        return withdrawn_card()
     log.info("kudos posted in team %s to %d people", team.id, len(kudos.recipients))
     return kudos
+
+
+def _notes(kudos_id: str) -> str:
+    """The outbox key prefix of a kudos' private notes to its recipients."""
+    return f"kudos-dm:{kudos_id}:"
 
 
 async def _delete_post(deps: Deps, kudos: Kudos, ref: str) -> bool:
@@ -211,7 +220,9 @@ async def _withdraw(deps: Deps, actor: Actor, kudos_id: str) -> Outcome:
     if kudos.channel_ref and not await _delete_post(deps, kudos, kudos.channel_ref):
         return Reply(withdraw_failed_card())
     await store.delete(kudos.id)
-    log.info("kudos withdrawn in team %s", kudos.team_id)
+    # Recipients not yet told privately are not told at all.
+    cancelled = await deps.outbox.cancel(_notes(kudos.id))
+    log.info("kudos withdrawn in team %s; %d private note(s) cancelled", kudos.team_id, cancelled)
     return Reply(withdrawn_card())
 
 

@@ -28,7 +28,10 @@ from bot.metrics import DELIVERIES
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-LEASE_SECONDS = 120.0
+# A batch is small and its lease long, so even slow boundary lookups (Do Not Disturb) finish
+# well within it; past the lease the rest of the batch is left for whoever claims it next.
+LEASE_SECONDS = 300.0
+BATCH = 10
 
 
 def backoff_seconds(attempts: int, base: float = 2.0, cap: float = 900.0) -> float:
@@ -36,57 +39,70 @@ def backoff_seconds(attempts: int, base: float = 2.0, cap: float = 900.0) -> flo
     return random.uniform(0, min(cap, base * 2 ** max(0, attempts - 1)))
 
 
+def _leave(rows: int) -> None:
+    log.warning("outbox batch outlived its lease; %d row(s) left for the next claim", rows)
+
+
 async def deliver_due(
     queue: OutboxQueue,
     senders: SenderMap,
     clock: Clock,
-    limit: int = 50,
+    limit: int = BATCH,
     boundaries: Boundaries | None = None,
 ) -> int:
     """Send what is due; returns how many were sent."""
     sent = 0
-    items = await queue.claim(clock.now(), limit, LEASE_SECONDS, list(senders))
-    for item in items:
+    claimed_at = clock.now()
+    items = await queue.claim(claimed_at, limit, LEASE_SECONDS, list(senders))
+    # Stop a little before the lease ends: a row whose lease lapsed may be another worker's now.
+    stop_at = claimed_at + timedelta(seconds=LEASE_SECONDS * 0.9)
+    for position, item in enumerate(items):
         platform = item.recipient.platform.value
         now = clock.now()
+        if now >= stop_at:
+            _leave(len(items) - position)
+            break
         if item.drop_after is not None and now > item.drop_after:
-            await queue.drop(item.id, "too late to be useful")
+            await queue.drop(item, "too late to be useful")
             DELIVERIES.labels(platform, "dropped").inc()
             continue
         if boundaries is not None:
             hold = await boundaries.hold(item.recipient, now)
             if hold is not None:
                 if item.droppable:
-                    await queue.drop(item.id, hold.reason)
+                    await queue.drop(item, hold.reason)
                     DELIVERIES.labels(platform, "dropped").inc()
                 else:
-                    await queue.hold(item.id, hold.until, hold.reason)
+                    await queue.hold(item, hold.until, hold.reason)
                     DELIVERIES.labels(platform, "held").inc()
                 continue
+        if clock.now() >= stop_at:  # the boundary lookup itself was slow
+            _leave(len(items) - position)
+            break
         sender = senders[item.recipient.platform]  # only these platforms were claimed
         try:
             await sender.send(item.recipient, item.card)
         except DeliveryDeferred as exc:
             until = clock.now() + timedelta(seconds=max(exc.retry_after, 0.0))
-            await queue.defer(item.id, until, str(exc))
+            await queue.defer(item, until, str(exc))
             DELIVERIES.labels(platform, "deferred").inc()
             log.warning("outbox %s deferred %.1fs: %s", item.id, exc.retry_after, exc)
         except DeliveryFailed as exc:
-            await queue.fail(item.id, str(exc))
+            await queue.fail(item, str(exc))
             DELIVERIES.labels(platform, "failed").inc()
             log.error("outbox %s failed: %s", item.id, exc)
         except Exception as exc:  # an unexpected error must not lose the row
             if item.attempts >= MAX_ATTEMPTS:
-                await queue.fail(item.id, repr(exc))
+                await queue.fail(item, repr(exc))
                 DELIVERIES.labels(platform, "failed").inc()
                 log.exception("outbox %s failed after %d attempts", item.id, item.attempts)
             else:
                 delay = backoff_seconds(item.attempts)
-                await queue.defer(item.id, clock.now() + timedelta(seconds=delay), repr(exc))
+                await queue.defer(item, clock.now() + timedelta(seconds=delay), repr(exc))
                 DELIVERIES.labels(platform, "retry").inc()
                 log.warning("outbox %s retry in %.1fs: %r", item.id, delay, exc)
         else:
-            await queue.mark_sent(item.id, clock.now())
+            await queue.mark_sent(item, clock.now())
             DELIVERIES.labels(platform, "sent").inc()
             sent += 1
     return sent

@@ -16,12 +16,9 @@ from typing import Any
 
 from bot.domain.instrument import Instrument
 from bot.domain.messages import Card, Field, Image
-from bot.domain.org import GroupKind, period_of
-from bot.domain.ports import RoundFigures
-from bot.domain.privacy import releasable
+from bot.domain.org import GroupKind
 from bot.domain.rollup import GroupFigures
 from bot.domain.scoring import Band, band
-from bot.domain.team import Team
 from bot.domain.trend import TrendChart, TrendSeries
 
 BAND_MARK = {"ok": "ok", "watch": "watch", "concern": "concern"}
@@ -96,26 +93,10 @@ class GroupDigest:
     children: tuple[ChildLine, ...] = ()
 
     @property
-    def team_id(self) -> str:
-        return self.group_id
-
-    @property
-    def team_name(self) -> str:
-        return self.name
-
-    @property
-    def period_key(self) -> str:
-        return self.period
-
-    @property
     def participation(self) -> float | None:
         if self.respondents is None or not self.members:
             return None
         return self.respondents / self.members
-
-
-# Kept for callers of the single-team digest.
-TeamDigest = GroupDigest
 
 
 # --- building -------------------------------------------------------------------------------
@@ -229,38 +210,6 @@ def _child_line(instrument: Instrument, child: GroupFigures) -> ChildLine:
         child.members,
         round(ex, 2) if ex is not None else None,
         band(instrument, "exhaustion", ex) if ex is not None else None,
-    )
-
-
-def build_team_digest(
-    instrument: Instrument, team: Team, history: Sequence[RoundFigures]
-) -> GroupDigest | None:
-    """A team seen on its own (an organisation of one team): primary suppression only."""
-    frozen = [
-        GroupFigures(
-            period=period_of(r.closed_at),
-            group_id=team.id,
-            kind="team",
-            name=team.name,
-            parent_id=None,
-            min_group_size=team.min_group_size,
-            released=releasable(r.tally.respondents, team.min_group_size),
-            closed_at=r.closed_at,
-            members=r.members,
-            tally=r.tally if releasable(r.tally.respondents, team.min_group_size) else None,
-            round_id=r.round_id,
-        )
-        for r in history
-    ]
-    digest = build_group_digest(instrument, frozen)
-    if digest is None:
-        return None
-    return GroupDigest(
-        **{
-            **{f: getattr(digest, f) for f in GroupDigest.__dataclass_fields__},
-            "period": history[0].period_key,
-            "periods": tuple(r.period_key for r in reversed(history[:HISTORY_ROUNDS])),
-        }
     )
 
 

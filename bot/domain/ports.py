@@ -15,7 +15,6 @@ from typing import Protocol
 from bot.domain.breaks import BreakSettings, Busy
 from bot.domain.messages import Card, Platform, Recipient
 from bot.domain.rollup import FrozenPeriod, GroupFigures, TeamRound
-from bot.domain.scoring import Tally
 from bot.domain.team import MemberSource, Team
 from bot.domain.trend import TrendChart
 
@@ -77,18 +76,6 @@ class Round:
         return self.closed_at is not None
 
 
-@dataclass(frozen=True, slots=True)
-class RoundFigures:
-    """A closed round's frozen figures for one reporting unit (a team)."""
-
-    round_id: str
-    team_id: str
-    period_key: str
-    closed_at: datetime
-    members: int
-    tally: Tally
-
-
 class RoundStore(Protocol):
     async def get(self, round_id: str) -> Round | None: ...
 
@@ -108,7 +95,10 @@ class RoundStore(Protocol):
     ) -> bool:
         """Store an anonymous answer and, apart from it, that this person took part.
 
-        Returns False, storing nothing, when this person already answered this round.
+        In the same transaction every answer of the round is re-written under new ids in random
+        order, so nothing written alongside the participation row singles out this answer.
+        Returns False, storing nothing, when this person already answered this round or it is
+        closed.
         """
         ...
 
@@ -135,10 +125,6 @@ class RoundStore(Protocol):
 
     async def open_rounds(self) -> list[Round]: ...
 
-    async def released(self, team_id: str, limit: int) -> list[RoundFigures]:
-        """The team's closed rounds, newest first."""
-        ...
-
 
 class Outbox(Protocol):
     async def enqueue(
@@ -154,6 +140,11 @@ class Outbox(Protocol):
         A message with `drop_after` (a break prompt) is dropped rather than held when it cannot
         go out in time or falls outside the recipient's boundaries.
         """
+        ...
+
+    async def cancel(self, key_prefix: str) -> int:
+        """Delete the messages whose key starts with `key_prefix` and that are not sent yet
+        (a withdrawn kudos' notes to its recipients); returns how many were removed."""
         ...
 
 
@@ -192,6 +183,8 @@ class OutboxItem:
     card: Card
     attempts: int
     drop_after: datetime | None = None
+    # Which claim handed this row out: settling it is refused once another claim took it over.
+    claim: str = ""
 
     @property
     def droppable(self) -> bool:
@@ -208,17 +201,20 @@ class OutboxQueue(Protocol):
         leaves that platform's messages waiting for one that has them."""
         ...
 
-    async def mark_sent(self, item_id: int, now: datetime) -> None: ...
+    # Settling applies only while the row is still held by the claim that handed it out: a
+    # worker whose lease lapsed (a slow batch) must not undo or repeat another worker's claim.
 
-    async def defer(self, item_id: int, until: datetime, error: str) -> None: ...
+    async def mark_sent(self, item: OutboxItem, now: datetime) -> bool: ...
 
-    async def fail(self, item_id: int, error: str) -> None: ...
+    async def defer(self, item: OutboxItem, until: datetime, error: str) -> bool: ...
 
-    async def hold(self, item_id: int, until: datetime, reason: str) -> None:
+    async def fail(self, item: OutboxItem, error: str) -> bool: ...
+
+    async def hold(self, item: OutboxItem, until: datetime, reason: str) -> bool:
         """Put a claimed row back until `until` without counting it as a delivery attempt."""
         ...
 
-    async def drop(self, item_id: int, reason: str) -> None:
+    async def drop(self, item: OutboxItem, reason: str) -> bool:
         """Settle a message that is no longer worth sending (a late or out-of-hours prompt)."""
         ...
 

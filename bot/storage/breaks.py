@@ -13,8 +13,8 @@ import hmac
 import json
 import secrets
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, time
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import String, and_, any_, bindparam, func, select, text, update
@@ -26,7 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.domain.breaks import BreakSettings
 from bot.domain.messages import Platform, card_to_dict
 from bot.domain.ports import Advance, DueBreak, QueuedPrompt
-from bot.domain.team import WorkPattern
+from bot.domain.privacy import releasable
+from bot.domain.team import Team, WorkPattern
 from bot.storage.tables import break_people, break_uptake
 from bot.storage.types import UtcDateTime
 
@@ -108,8 +109,14 @@ def _settings(row: Row[Any]) -> BreakSettings:
 
 
 class SqlBreakStore:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        teams: Callable[[str], Team | None],
+    ) -> None:
+        """`teams` finds a team's current policy (members, default, minimum group size)."""
         self._sessions = sessions
+        self._teams = teams
         self._salt = secrets.token_bytes(16)
         self._recent: OrderedDict[bytes, None] = OrderedDict()
 
@@ -395,8 +402,37 @@ class SqlBreakStore:
     async def break_uptake(
         self, team_id: str, start: datetime, end: datetime
     ) -> tuple[int, int, int]:
-        """(prompted, done, skipped) summed over the team's whole weeks inside [start, end)."""
+        """(prompted, done, skipped) summed over the team's weeks that [start, end) spans.
+
+        Weeks are stored as the team's LOCAL weeks (Monday 00:00 in its time zone) while a
+        digest asks for a UTC ISO week, so a local week belongs to the window when it starts and
+        ends within a day of the window's edges (no zone is a whole day off UTC). A window that
+        cuts a local week in half leaves that week out.
+
+        (0, 0, 0), which a digest shows as no line, unless at least the team's minimum group
+        size of its current members have break prompts on: uptake of one or two people would
+        say what those people did.
+        """
+        team = self._teams(team_id)
+        if team is None:
+            return 0, 0, 0
         async with self._sessions() as s:
+            people = (
+                await s.execute(
+                    select(
+                        break_people.c.platform, break_people.c.user_id, break_people.c.enabled
+                    ).where(break_people.c.team_id == team_id)
+                )
+            ).all()
+            taking_part = sum(
+                1
+                for platform, user_id, enabled in people
+                if team.is_member(Platform(platform), user_id)
+                and (team.breaks.enabled if enabled is None else enabled)
+            )
+            if not releasable(taking_part, team.min_group_size):
+                return 0, 0, 0
+            day = timedelta(days=1)
             row = (
                 await s.execute(
                     select(
@@ -406,8 +442,8 @@ class SqlBreakStore:
                     ).where(
                         and_(
                             break_uptake.c.team_id == team_id,
-                            break_uptake.c.week_start >= start,
-                            break_uptake.c.week_end <= end,
+                            break_uptake.c.week_start > start - day,
+                            break_uptake.c.week_end < end + day,
                         )
                     )
                 )

@@ -3,15 +3,18 @@
 Claiming uses `FOR UPDATE SKIP LOCKED` on PostgreSQL so several workers share the queue without
 sending a row twice; on SQLite the IMMEDIATE transaction already serialises claimers. A claim is a
 lease: a worker that dies mid-send leaves a row that becomes claimable again when the lease ends.
+Each claim writes a fresh token, and a row is settled only by the claim that still holds it, so a
+worker whose lease lapsed cannot mark sent, defer or put back a row another worker now holds.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -87,12 +90,14 @@ class SqlOutbox:
             ).all()
             if not rows:
                 return []
+            token = secrets.token_hex(16)
             await s.execute(
                 update(outbox)
                 .where(outbox.c.id.in_([r.id for r in rows]))
                 .values(
                     status="sending",
                     claimed_until=now + timedelta(seconds=lease_seconds),
+                    claim=token,
                     attempts=outbox.c.attempts + 1,
                 )
             )
@@ -104,57 +109,57 @@ class SqlOutbox:
                     card=card_from_dict(r.card),
                     attempts=r.attempts + 1,
                     drop_after=r.drop_after,
+                    claim=token,
                 )
                 for r in rows
             ]
 
-    async def mark_sent(self, item_id: int, now: datetime) -> None:
+    async def _settle(self, item: OutboxItem, **values: Any) -> bool:
+        """Apply `values` only if this claim still holds the row; False when it no longer does."""
         async with self._sessions.begin() as s:
-            await s.execute(
+            result = await s.execute(
                 update(outbox)
-                .where(outbox.c.id == item_id)
-                .values(status="sent", sent_at=now, claimed_until=None, last_error=None)
+                .where(
+                    outbox.c.id == item.id,
+                    outbox.c.status == "sending",
+                    outbox.c.claim == item.claim,
+                )
+                .values(claimed_until=None, claim=None, **values)
             )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def defer(self, item_id: int, until: datetime, error: str) -> None:
+    async def mark_sent(self, item: OutboxItem, now: datetime) -> bool:
+        return await self._settle(item, status="sent", sent_at=now, last_error=None)
+
+    async def defer(self, item: OutboxItem, until: datetime, error: str) -> bool:
+        return await self._settle(item, status="pending", not_before=until, last_error=error[:500])
+
+    async def fail(self, item: OutboxItem, error: str) -> bool:
+        return await self._settle(item, status="failed", last_error=error[:500])
+
+    async def hold(self, item: OutboxItem, until: datetime, reason: str) -> bool:
+        return await self._settle(
+            item,
+            status="pending",
+            not_before=until,
+            attempts=outbox.c.attempts - 1,
+            last_error=f"held: {reason}"[:500],
+        )
+
+    async def drop(self, item: OutboxItem, reason: str) -> bool:
+        return await self._settle(item, status="dropped", last_error=reason[:500])
+
+    async def cancel(self, key_prefix: str) -> int:
+        if not key_prefix:
+            raise ValueError("an empty prefix would cancel every message")
         async with self._sessions.begin() as s:
-            await s.execute(
-                update(outbox)
-                .where(outbox.c.id == item_id)
-                .values(
-                    status="pending", not_before=until, claimed_until=None, last_error=error[:500]
+            result = await s.execute(
+                delete(outbox).where(
+                    outbox.c.key.startswith(key_prefix, autoescape=True),
+                    outbox.c.status.in_(("pending", "sending")),
                 )
             )
-
-    async def fail(self, item_id: int, error: str) -> None:
-        async with self._sessions.begin() as s:
-            await s.execute(
-                update(outbox)
-                .where(outbox.c.id == item_id)
-                .values(status="failed", claimed_until=None, last_error=error[:500])
-            )
-
-    async def hold(self, item_id: int, until: datetime, reason: str) -> None:
-        async with self._sessions.begin() as s:
-            await s.execute(
-                update(outbox)
-                .where(outbox.c.id == item_id)
-                .values(
-                    status="pending",
-                    not_before=until,
-                    claimed_until=None,
-                    attempts=outbox.c.attempts - 1,
-                    last_error=f"held: {reason}"[:500],
-                )
-            )
-
-    async def drop(self, item_id: int, reason: str) -> None:
-        async with self._sessions.begin() as s:
-            await s.execute(
-                update(outbox)
-                .where(outbox.c.id == item_id)
-                .values(status="dropped", claimed_until=None, last_error=reason[:500])
-            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def pending_count(self) -> int:
         async with self._sessions() as s:

@@ -8,13 +8,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.instrument import Instrument
 from bot.domain.messages import Platform
-from bot.domain.ports import Period, Round, RoundFigures
+from bot.domain.ports import Period, Round
 from bot.domain.scoring import Tally, dimension_scores
 from bot.storage.tables import pulse_participation, pulse_responses, pulse_rounds, round_figures
 
@@ -23,6 +23,34 @@ _sysrand = random.SystemRandom()
 
 def _random_id() -> str:
     return secrets.token_hex(16)
+
+
+async def _rewrite_shuffled(s: AsyncSession, round_id: str) -> list[tuple[str, dict[str, int]]]:
+    """Re-write every response of a round under new random ids, in random order.
+
+    Run inside the transaction that last touched the round, it leaves no trace that could tie one
+    response to one participation row: on PostgreSQL every response of the round then carries
+    that transaction's id (`xmin`) and the heap order is random, rather than the one response
+    inserted beside its author's participation row. Returns the (unit, answers) pairs.
+    """
+    rows = [
+        (unit_id, dict(answers))
+        for unit_id, answers in (
+            await s.execute(
+                select(pulse_responses.c.unit_id, pulse_responses.c.answers).where(
+                    pulse_responses.c.round_id == round_id
+                )
+            )
+        ).all()
+    ]
+    shuffled = [
+        {"id": _random_id(), "round_id": round_id, "unit_id": u, "answers": a} for u, a in rows
+    ]
+    _sysrand.shuffle(shuffled)
+    await s.execute(delete(pulse_responses).where(pulse_responses.c.round_id == round_id))
+    if shuffled:
+        await s.execute(insert(pulse_responses), shuffled)
+    return rows
 
 
 def _round(row: Any) -> Round:
@@ -113,6 +141,8 @@ class SqlRoundStore:
                         id=_random_id(), round_id=round_id, unit_id=unit_id, answers=dict(answers)
                     )
                 )
+                # The new answer must not be the one row written beside this participation row.
+                await _rewrite_shuffled(s, round_id)
         except IntegrityError:
             return False
         return True
@@ -167,26 +197,12 @@ class SqlRoundStore:
             ).first()
             if state is None or state.closed_at is not None:
                 return False
-            rows = (
-                await s.execute(
-                    select(pulse_responses.c.unit_id, pulse_responses.c.answers).where(
-                        pulse_responses.c.round_id == round_id
-                    )
-                )
-            ).all()
+            rows = await _rewrite_shuffled(s, round_id)
             tallies: dict[str, Tally] = {}
             for unit_id, answers in rows:
                 tallies.setdefault(unit_id, Tally()).add(
                     dimension_scores(self._instrument, answers)
                 )
-            shuffled = [
-                {"id": _random_id(), "round_id": round_id, "unit_id": u, "answers": a}
-                for u, a in rows
-            ]
-            _sysrand.shuffle(shuffled)
-            await s.execute(delete(pulse_responses).where(pulse_responses.c.round_id == round_id))
-            if shuffled:
-                await s.execute(insert(pulse_responses), shuffled)
             figures = [
                 {
                     "round_id": round_id,
@@ -204,7 +220,7 @@ class SqlRoundStore:
             await s.execute(
                 update(pulse_rounds)
                 .where(pulse_rounds.c.id == round_id)
-                .values(closed_at=when, members=members, respondents=len(rows))
+                .values(closed_at=when, members=members)
             )
             return True
 
@@ -225,41 +241,3 @@ class SqlRoundStore:
                 .order_by(pulse_rounds.c.closes_at)
             )
             return [_round(r) for r in rows]
-
-    async def released(self, team_id: str, limit: int) -> list[RoundFigures]:
-        async with self._sessions() as s:
-            rounds = (
-                await s.execute(
-                    select(pulse_rounds)
-                    .where(pulse_rounds.c.team_id == team_id, pulse_rounds.c.closed_at.is_not(None))
-                    .order_by(pulse_rounds.c.closes_at.desc())
-                    .limit(limit)
-                )
-            ).all()
-            if not rounds:
-                return []
-            figs = await s.execute(
-                select(round_figures).where(
-                    and_(
-                        round_figures.c.round_id.in_([r.id for r in rounds]),
-                        round_figures.c.unit_id == team_id,
-                    )
-                )
-            )
-            tallies: dict[str, Tally] = {r.id: Tally() for r in rounds}
-            for f in figs:
-                t = tallies[f.round_id]
-                t.respondents = f.respondents
-                t.sums[f.dimension] = f.total
-                t.counts[f.dimension] = f.n
-            return [
-                RoundFigures(
-                    round_id=r.id,
-                    team_id=r.team_id,
-                    period_key=r.period_key,
-                    closed_at=r.closed_at,
-                    members=r.members or 0,
-                    tally=tallies[r.id],
-                )
-                for r in rounds
-            ]

@@ -51,7 +51,6 @@ pulse_rounds = Table(
     Column("reminded_at", UtcDateTime()),
     Column("closed_at", UtcDateTime()),
     Column("members", Integer),
-    Column("respondents", Integer),
     UniqueConstraint("team_id", "period_key", name="uq_pulse_rounds_team_period"),
     Index("ix_pulse_rounds_open", "closed_at", "closes_at"),
 )
@@ -108,6 +107,8 @@ outbox = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("not_before", UtcDateTime(), nullable=False),
     Column("claimed_until", UtcDateTime()),
+    # A fresh token per claim: only the claim that holds the row may settle it.
+    Column("claim", String(32)),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("sent_at", UtcDateTime()),
     Column("last_error", Text),

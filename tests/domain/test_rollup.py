@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain.digest import build_group_digest
+from bot.domain.digest import build_group_digest, digest_card
 from bot.domain.messages import Platform
 from bot.domain.org import Department, OrgChart
 from bot.domain.rollup import Activity, GroupFigures, TeamRound, freeze_period
@@ -167,3 +167,19 @@ def test_successive_periods_with_changed_membership(
                     assert value == round(expected, 2)
                 else:
                     assert value is None
+
+
+def test_withheld_break_uptake_counts_as_nothing_up_the_chart() -> None:
+    """A team with too few people taking breaks reports (0, 0, 0): its own digest has no break
+    line, and a department adds nothing from it, so its total is the other teams' own totals."""
+    org = OrgChart(departments=(Department("adult", "Adult", ("a", "b")),))
+    teams = [team("a", []), team("b", [])]
+    rounds = [round_of("a", "2026-W45", [3.0] * 7, 0), round_of("b", "2026-W45", [3.0] * 6, 0)]
+    activity = {"a": Activity(breaks=(20, 8, 4)), "b": Activity(breaks=(0, 0, 0))}
+    frozen = freeze_period(org, teams, "2026-W45", rounds, activity)
+    adult, a, b = (frozen.group(g) for g in ("adult", "a", "b"))
+    assert adult is not None and a is not None and b is not None
+    assert adult.breaks == a.breaks == (20, 8, 4)
+    digest = build_group_digest(INSTRUMENT, [b])
+    assert digest is not None and not digest.suppressed
+    assert not any(f.label == "Break prompts" for f in digest_card(digest).fields)

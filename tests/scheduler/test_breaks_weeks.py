@@ -47,7 +47,9 @@ async def test_two_weeks_across_spring_forward_in_new_york(
     database_url: str, closing: list[object]
 ) -> None:
     clock = FixedClock(datetime(2027, 3, 8, 0, 0, tzinfo=NY))  # Monday; DST starts Sunday 14th
-    respite, rec = await build_sim(database_url, clock, _roster("America/New_York"))
+    # Three people: a minimum group of three lets their uptake be reported.
+    roster = _roster("America/New_York", min_group_size=3)
+    respite, rec = await build_sim(database_url, clock, roster)
     closing.append(respite)
     await run_until(respite, clock, datetime(2027, 3, 20, 0, 0, tzinfo=NY))
     for user in PEOPLE:

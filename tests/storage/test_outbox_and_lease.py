@@ -62,15 +62,62 @@ async def test_a_lapsed_claim_is_claimed_again_and_settled_rows_are_not(
     await box.enqueue("b", to, _card(2), NOW)
     first = await box.claim(NOW, 10, 60, SLACK)
     assert len(first) == 2
-    await box.mark_sent(first[0].id, NOW)
+    assert await box.mark_sent(first[0], NOW)
     assert await box.claim(NOW + timedelta(seconds=30), 10, 60, SLACK) == []
     again = await box.claim(NOW + timedelta(seconds=61), 10, 60, SLACK)  # the worker died mid-send
     assert [i.key for i in again] == [first[1].key]
     assert again[0].attempts == 2
-    await box.defer(again[0].id, NOW + timedelta(minutes=5), "429")
+    assert await box.defer(again[0], NOW + timedelta(minutes=5), "429")
     assert await box.claim(NOW + timedelta(minutes=4), 10, 60, SLACK) == []
     assert len(await box.claim(NOW + timedelta(minutes=5), 10, 60, SLACK)) == 1
     assert await box.pending_count() == 1
+
+
+async def test_a_lapsed_claim_cannot_settle_a_row_claimed_again(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """A slow batch outlives its lease, another worker claims the row again: whatever the slow
+    worker reports afterwards must not touch the row the second worker holds."""
+    box = SqlOutbox(sessions, lambda: NOW)
+    to = Recipient(Platform.SLACK, user_id="U1")
+    for key in "abcde":
+        await box.enqueue(key, to, _card(1), NOW)
+    slow = {i.key: i for i in await box.claim(NOW, 10, 60, SLACK)}
+    later = NOW + timedelta(seconds=61)
+    fresh = {i.key: i for i in await box.claim(later, 10, 60, SLACK)}
+    assert set(fresh) == set(slow) == set("abcde")
+    assert not await box.mark_sent(slow["a"], later)
+    assert not await box.defer(slow["b"], later, "429")
+    assert not await box.hold(slow["c"], later, "do not disturb")
+    assert not await box.drop(slow["d"], "too late")
+    assert not await box.fail(slow["e"], "gone")
+    # None of that settled anything: the rows are still the second worker's, unsent.
+    assert await box.claim(later + timedelta(seconds=30), 10, 60, SLACK) == []
+    assert await box.pending_count() == 5
+    for key in "abcde":
+        assert await box.mark_sent(fresh[key], later)
+    assert not await box.mark_sent(fresh["a"], later)  # settled once only
+    assert await box.pending_count() == 0
+
+
+async def test_cancel_removes_only_unsent_messages_with_the_prefix(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    box = SqlOutbox(sessions, lambda: NOW)
+    to = Recipient(Platform.SLACK, user_id="U1")
+    await box.enqueue("kudos-dm:k1:sent", to, _card(1), NOW)
+    [sent] = await box.claim(NOW, 10, 60, SLACK)
+    await box.mark_sent(sent, NOW)
+    await box.enqueue("kudos-dm:k1:a", to, _card(2), NOW)
+    await box.enqueue("kudos-dm:k1:b", to, _card(3), NOW + timedelta(hours=1))
+    await box.enqueue("kudos-dm:k10:a", to, _card(4), NOW)
+    await box.enqueue("kudos-dm:k1%", to, _card(5), NOW + timedelta(hours=2))
+    assert await box.cancel("kudos-dm:k1:") == 2
+    assert await box.cancel("kudos-dm:k1:") == 0
+    with pytest.raises(ValueError, match="every message"):
+        await box.cancel("")
+    left = await box.claim(NOW + timedelta(days=1), 10, 60, SLACK)
+    assert sorted(i.key for i in left) == ["kudos-dm:k1%", "kudos-dm:k10:a"]
 
 
 async def test_lease_has_one_holder_and_passes_on_when_it_lapses(

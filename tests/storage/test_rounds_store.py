@@ -7,12 +7,17 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import load_instrument
 from bot.domain.messages import Platform
 from bot.domain.ports import Period
 from bot.storage.db import create_engine_async, session_factory
+from bot.storage.digests import SqlDigestStore
 from bot.storage.rounds import SqlRoundStore
+from bot.storage.tables import pulse_responses
+from tests.db import PostgresDatabase
 
 START = datetime(2026, 11, 30, 10, tzinfo=UTC)
 PERIOD = Period(
@@ -62,7 +67,7 @@ async def test_close_freezes_figures_and_refuses_late_answers(store: SqlRoundSto
     assert not await store.record_response(rnd.id, "t1", Platform.SLACK, "U9", ANSWERS)
     assert len(await store.answers(rnd.id)) == 6
     assert ids_before == {"t1"}
-    [figures] = await store.released("t1", 6)
+    [figures] = await SqlDigestStore(store_sessions(store)).pending_rounds()
     assert figures.members == 8
     assert figures.tally.respondents == 6
     assert figures.tally.means()["demands"] == pytest.approx(5.0)
@@ -70,7 +75,7 @@ async def test_close_freezes_figures_and_refuses_late_answers(store: SqlRoundSto
     assert figures.closed_at == closed_at
 
 
-async def test_released_is_newest_first_and_only_closed(store: SqlRoundStore) -> None:
+async def test_only_closed_rounds_have_figures(store: SqlRoundStore) -> None:
     for week in range(3):
         start = START + timedelta(weeks=week)
         period = Period(
@@ -80,6 +85,93 @@ async def test_released_is_newest_first_and_only_closed(store: SqlRoundStore) ->
         await store.record_response(rnd.id, "t1", Platform.SLACK, "U1", ANSWERS)
         if week < 2:
             await store.close(rnd.id, 5, period.closes_at)
-    released = await store.released("t1", 6)
-    assert [r.period_key for r in released] == ["week-1", "week-0"]
+    closed = await SqlDigestStore(store_sessions(store)).pending_rounds()
+    assert sorted(r.closed_at for r in closed) == [
+        START + timedelta(weeks=w, hours=72) for w in range(2)
+    ]
     assert [r.team_id for r in await store.open_rounds()] == ["t1"]
+
+
+async def test_every_answer_is_rewritten_on_each_submission(store: SqlRoundStore) -> None:
+    """The open round's answers get new ids each time anyone answers (both backends)."""
+    rnd = await store.ensure("t1", PERIOD)
+    seen: set[str] = set()
+    for i in range(5):
+        assert await store.record_response(rnd.id, "t1", Platform.SLACK, f"U{i}", ANSWERS)
+        ids = await _response_ids(store, rnd.id)
+        assert len(ids) == i + 1
+        assert not ids & seen  # not one id survives a submission
+        seen |= ids
+    assert not await store.record_response(rnd.id, "t1", Platform.SLACK, "U0", ANSWERS)
+    assert await _response_ids(store, rnd.id) & seen == await _response_ids(store, rnd.id)
+
+
+async def test_racing_submissions_of_different_people_lose_no_answer(
+    store: SqlRoundStore,
+) -> None:
+    rnd = await store.ensure("t1", PERIOD)
+    results = await asyncio.gather(
+        *(
+            store.record_response(rnd.id, "t1", Platform.SLACK, f"U{i}", dict(ANSWERS, caseload=i))
+            for i in range(1, 6)
+        )
+    )
+    assert results == [True] * 5
+    assert sorted(a["caseload"] for _, a in await store.answers(rnd.id)) == [1, 2, 3, 4, 5]
+    assert len(await _response_ids(store, rnd.id)) == 5
+
+
+async def _response_ids(store: SqlRoundStore, round_id: str) -> set[str]:
+    async with store_sessions(store)() as s:
+        rows = await s.execute(
+            select(pulse_responses.c.id).where(pulse_responses.c.round_id == round_id)
+        )
+        return {r for (r,) in rows}
+
+
+def store_sessions(store: SqlRoundStore) -> async_sessionmaker[AsyncSession]:
+    return store._sessions
+
+
+@pytest.fixture
+async def pg_store(postgres_database: PostgresDatabase) -> AsyncIterator[SqlRoundStore]:
+    postgres_database.truncate()
+    engine = create_engine_async(postgres_database.url)
+    yield SqlRoundStore(session_factory(engine), load_instrument())
+    await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_no_response_shares_its_transaction_alone_with_a_participant(
+    pg_store: SqlRoundStore,
+) -> None:
+    """PostgreSQL stamps every row with the transaction that wrote it (`xmin`). If an answer
+    were written alone beside its author's participation row, the two would share an `xmin`
+    that no other answer has, and the answer could be tied to the person."""
+    rnd = await pg_store.ensure("t1", PERIOD)
+    previous: set[str] = set()
+    for i in range(6):
+        answers = dict(ANSWERS, caseload=1 + i % 5)
+        assert await pg_store.record_response(rnd.id, "t1", Platform.SLACK, f"U{i}", answers)
+        async with store_sessions(pg_store)() as s:
+            people = (
+                await s.execute(
+                    text("SELECT xmin::text FROM pulse_participation WHERE round_id = :r"),
+                    {"r": rnd.id},
+                )
+            ).all()
+            responses = (
+                await s.execute(
+                    text("SELECT id, xmin::text FROM pulse_responses WHERE round_id = :r"),
+                    {"r": rnd.id},
+                )
+            ).all()
+        assert len(people) == len(responses) == i + 1
+        everyone = {rid for rid, _ in responses}
+        for (xmin,) in people:
+            sharing = {rid for rid, x in responses if x == xmin}
+            assert sharing in (set(), everyone)
+            if i > 0:
+                assert len(sharing) != 1
+        assert not everyone & previous  # new ids on every submission
+        previous = everyone

@@ -178,6 +178,24 @@ async def test_giver_withdraws_with_the_button(slack_app: SlackHarness) -> None:
     assert await kudos_rows(slack_app) == []
 
 
+async def test_a_withdrawn_kudos_never_reaches_its_recipients_privately(
+    slack_app: SlackHarness,
+) -> None:
+    reply = await slash(slack_app, f"<@{ANA}> <@{BEN}> support thank you", GIVER)
+    kudos_id = button_value(reply["blocks"], "kudos-withdraw")
+    # Withdrawn before the outbox worker came round to the recipients' notes.
+    done = await slash(slack_app, f"withdraw {kudos_id}", GIVER)
+    assert done["text"].startswith("Kudos withdrawn")
+    assert await slack_app.deliver() == 0
+    dms = [
+        c for c in slack_app.fake.called("chat.postMessage") if c.params["channel"] in (ANA, BEN)
+    ]
+    assert dms == []
+    # A kudos left standing still tells its recipient.
+    await slash(slack_app, f"<@{ANA}> support thanks again", GIVER)
+    assert await slack_app.deliver() == 1
+
+
 async def test_withdraw_from_the_modal_updates_it(slack_app: SlackHarness) -> None:
     view = await open_form(slack_app, GIVER)
     values = {"recipients": ANA, "category": "consult", "visibility": "named", "message": "Thanks"}

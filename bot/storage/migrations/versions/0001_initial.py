@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("not_before", UtcDateTime(), nullable=False),
         sa.Column("claimed_until", UtcDateTime(), nullable=True),
+        sa.Column("claim", sa.String(length=32), nullable=True),
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("sent_at", UtcDateTime(), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
@@ -53,7 +54,6 @@ def upgrade() -> None:
         sa.Column("reminded_at", UtcDateTime(), nullable=True),
         sa.Column("closed_at", UtcDateTime(), nullable=True),
         sa.Column("members", sa.Integer(), nullable=True),
-        sa.Column("respondents", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pulse_rounds")),
         sa.UniqueConstraint("team_id", "period_key", name="uq_pulse_rounds_team_period"),
     )
