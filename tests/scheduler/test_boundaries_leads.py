@@ -25,8 +25,9 @@ MONDAY_NOON = datetime(2026, 12, 7, 12, tzinfo=UTC)
 async def boundaries(database_url: str) -> AsyncIterator[WorkBoundaries]:
     roster = parse_roster(yaml.safe_load(ROSTER.read_text()))
     engine = create_engine_async(database_url)
-    store = SqlBreakStore(session_factory(engine))
-    yield WorkBoundaries(RosterDirectory(roster.team_list), store, None, roster.org_chart)
+    directory = RosterDirectory(roster.team_list)
+    store = SqlBreakStore(session_factory(engine), directory.team)
+    yield WorkBoundaries(directory, store, None, roster.org_chart)
     await engine.dispose()
 
 
