@@ -116,6 +116,16 @@ async def fake_slack() -> AsyncIterator[FakeSlackApi]:
     await fake.close()
 
 
+async def deliver_all(respite: Respite, clock: FixedClock) -> int:
+    """Run the outbox worker until nothing more is due; returns how many were sent."""
+    from scheduler.delivery import deliver_due
+
+    total = 0
+    while sent := await deliver_due(respite.runtime.queue, respite.senders, clock):
+        total += sent
+    return total
+
+
 @dataclass
 class SlackHarness:
     respite: Respite
@@ -125,14 +135,7 @@ class SlackHarness:
     server: TestServer
 
     async def deliver(self) -> int:
-        from scheduler.delivery import deliver_due
-
-        total = 0
-        while sent := await deliver_due(
-            self.respite.runtime.queue, self.respite.senders, self.clock
-        ):
-            total += sent
-        return total
+        return await deliver_all(self.respite, self.clock)
 
 
 async def start_slack_harness(

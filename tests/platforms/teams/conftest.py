@@ -16,6 +16,7 @@ from bot.clock import FixedClock
 from bot.config import Settings, parse_roster
 from bot.main import Respite, build
 from bot.web import build_web_app
+from tests.conftest import deliver_all
 from tests.fakes.bot_connector import FakeConnector
 from tests.teams_driver import TeamsDriver, aad
 
@@ -47,14 +48,7 @@ class TeamsHarness:
     server: TestServer
 
     async def deliver(self) -> int:
-        from scheduler.delivery import deliver_due
-
-        total = 0
-        while sent := await deliver_due(
-            self.respite.runtime.queue, self.respite.senders, self.clock
-        ):
-            total += sent
-        return total
+        return await deliver_all(self.respite, self.clock)
 
     async def count(self, table: Any) -> int:
         async with AsyncSession(self.respite.engine) as s:
