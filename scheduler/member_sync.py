@@ -32,5 +32,6 @@ async def sync_members(
             continue
         await store.replace(team.id, team.platform, users, clock.now())
         counts[team.id] = len(users)
-    directory.apply_synced(await store.load())
+    for line in directory.apply_synced(await store.load()):
+        log.warning("member sync: %s; not added twice", line)
     return counts

@@ -21,15 +21,33 @@ class RosterDirectory:
             for user in team.members:
                 self._by_member.setdefault((team.platform, user), team)
 
-    def apply_synced(self, synced: Mapping[str, Iterable[str]]) -> None:
-        """Add members synced from `members_from` to the roster's own members."""
+    def apply_synced(self, synced: Mapping[str, Iterable[str]]) -> list[str]:
+        """Add members synced from `members_from` to the roster's own members.
+
+        Each person belongs to one team: someone the roster lists, or an earlier team synced,
+        is not added to a second team (they would be invited twice and counted twice). Returns
+        one line per person skipped, for the admin's log.
+        """
         teams = dict(self._roster)
-        for team_id, users in synced.items():
+        owner = {(t.platform, user): t.id for t in self._roster.values() for user in t.members}
+        skipped: list[str] = []
+        for team_id in sorted(synced):
             base = teams.get(team_id)
-            if base is not None:
-                teams[team_id] = replace(base, members=base.members | frozenset(users))
+            if base is None:
+                continue
+            added = set()
+            for user in sorted(set(synced[team_id])):
+                other = owner.setdefault((base.platform, user), team_id)
+                if other == team_id:
+                    added.add(user)
+                else:
+                    skipped.append(
+                        f"{user} is synced into team {team_id!r} but belongs to team {other!r}"
+                    )
+            teams[team_id] = replace(base, members=base.members | frozenset(added))
         self._teams = teams
         self._index()
+        return skipped
 
     def teams(self) -> Sequence[Team]:
         return list(self._teams.values())

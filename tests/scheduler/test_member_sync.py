@@ -51,3 +51,27 @@ async def test_channel_and_usergroup_members_are_synced(
     assert counts == {"harbour": 2}
     assert rt2.directory.team_of(Platform.SLACK, "UNEW001") is not None
     await again.close()
+
+
+def test_a_person_synced_into_two_teams_stays_in_one() -> None:
+    from bot.domain.directory import RosterDirectory
+
+    roster = roster_data(members_from={"channel": "C0CLINIC"})
+    roster["teams"].append(
+        {
+            "id": "harbour",
+            "name": "Harbour",
+            "members": ["UHB001"],
+            "members_from": {"usergroup": "S0HARBOUR"},
+        }
+    )
+    directory = RosterDirectory(parse_roster(roster).team_list)
+    skipped = directory.apply_synced(
+        {"riverside": ["UHB001", "USHARED"], "harbour": ["USHARED", CLINICIANS[0]]}
+    )
+    assert directory.team_of(Platform.SLACK, "UHB001").id == "harbour"  # type: ignore[union-attr]
+    assert directory.team_of(Platform.SLACK, "USHARED").id == "harbour"  # type: ignore[union-attr]
+    riverside = directory.team("riverside")
+    assert riverside is not None and "USHARED" not in riverside.members
+    assert "UHB001" not in riverside.members
+    assert len(skipped) == 3
