@@ -13,11 +13,11 @@ import hmac
 import json
 import secrets
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, any_, bindparam, func, select, text, update
+from sqlalchemy import String, any_, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Row
@@ -413,39 +413,47 @@ class SqlBreakStore:
         size of its current members have break prompts on: uptake of one or two people would
         say what those people did.
         """
-        team = self._teams(team_id)
-        if team is None:
-            return 0, 0, 0
-        async with self._sessions() as s:
-            people = (
-                await s.execute(
-                    select(
-                        break_people.c.platform, break_people.c.user_id, break_people.c.enabled
-                    ).where(break_people.c.team_id == team_id)
-                )
-            ).all()
-            taking_part = sum(
-                1
-                for platform, user_id, enabled in people
-                if team.is_member(Platform(platform), user_id)
-                and (team.breaks.enabled if enabled is None else enabled)
+        return (await self.break_uptakes(start, end, [team_id])).get(team_id, (0, 0, 0))
+
+    async def break_uptakes(
+        self, start: datetime, end: datetime, team_ids: Collection[str] | None = None
+    ) -> dict[str, tuple[int, int, int]]:
+        """`break_uptake` for many teams in two queries (a digest period covers every team)."""
+        people_q = select(
+            break_people.c.team_id,
+            break_people.c.platform,
+            break_people.c.user_id,
+            break_people.c.enabled,
+        )
+        day = timedelta(days=1)
+        sums_q = (
+            select(
+                break_uptake.c.team_id,
+                func.coalesce(func.sum(break_uptake.c.prompted), 0),
+                func.coalesce(func.sum(break_uptake.c.done), 0),
+                func.coalesce(func.sum(break_uptake.c.skipped), 0),
             )
-            if not releasable(taking_part, team.min_group_size):
-                return 0, 0, 0
-            day = timedelta(days=1)
-            row = (
-                await s.execute(
-                    select(
-                        func.coalesce(func.sum(break_uptake.c.prompted), 0),
-                        func.coalesce(func.sum(break_uptake.c.done), 0),
-                        func.coalesce(func.sum(break_uptake.c.skipped), 0),
-                    ).where(
-                        and_(
-                            break_uptake.c.team_id == team_id,
-                            break_uptake.c.week_start > start - day,
-                            break_uptake.c.week_end < end + day,
-                        )
-                    )
-                )
-            ).one()
-            return int(row[0]), int(row[1]), int(row[2])
+            .where(break_uptake.c.week_start > start - day, break_uptake.c.week_end < end + day)
+            .group_by(break_uptake.c.team_id)
+        )
+        if team_ids is not None:
+            people_q = people_q.where(break_people.c.team_id.in_(list(team_ids)))
+            sums_q = sums_q.where(break_uptake.c.team_id.in_(list(team_ids)))
+        async with self._sessions() as s:
+            people = (await s.execute(people_q)).all()
+            sums = (await s.execute(sums_q)).all()
+        taking_part: dict[str, int] = {}
+        for team_id, platform, user_id, enabled in people:
+            team = self._teams(team_id)
+            if (
+                team is not None
+                and team.is_member(Platform(platform), user_id)
+                and (team.breaks.enabled if enabled is None else enabled)
+            ):
+                taking_part[team_id] = taking_part.get(team_id, 0) + 1
+        result: dict[str, tuple[int, int, int]] = {}
+        for team_id, prompted, done, skipped in sums:
+            team = self._teams(team_id)
+            if team is not None and releasable(taking_part.get(team_id, 0), team.min_group_size):
+                result[team_id] = (int(prompted), int(done), int(skipped))
+        return result

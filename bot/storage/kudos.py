@@ -134,15 +134,17 @@ class SqlKudosStore:
             return await self._load(s, rows)
 
     async def kudos_count(self, team_id: str, start: datetime, end: datetime) -> int:
+        return (await self.kudos_counts(start, end)).get(team_id, 0)
+
+    async def kudos_counts(self, start: datetime, end: datetime) -> dict[str, int]:
+        """Kudos given in [start, end), per team, in one query."""
         async with self._sessions() as s:
-            count = await s.scalar(
-                select(func.count())
-                .select_from(kudos_t)
-                .where(kudos_t.c.team_id == team_id)
-                .where(kudos_t.c.created_at >= start)
-                .where(kudos_t.c.created_at < end)
+            rows = await s.execute(
+                select(kudos_t.c.team_id, func.count())
+                .where(kudos_t.c.created_at >= start, kudos_t.c.created_at < end)
+                .group_by(kudos_t.c.team_id)
             )
-            return int(count or 0)
+            return {team_id: int(n) for team_id, n in rows}
 
     async def forget_givers(self, before: datetime) -> int:
         async with self._sessions.begin() as s:
