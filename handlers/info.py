@@ -89,8 +89,8 @@ async def privacy(deps: Deps, command: Command) -> Outcome:
                 + " When only one team of a department "
                 "would be hidden, a second is hidden too, so no hidden figure can be worked out "
                 "by subtraction.",
-                "When: results are released week by week, once every team's round of that week "
-                "has closed (or the week is over), and never change after.",
+                "When: results are released week by week, once the rounds of that week have "
+                "closed (or the week is over), and never change after.",
                 "Breaks: your break settings are stored, and your calendar feed address if you "
                 "give one; it is never shown back or written to logs. For break prompts only team "
                 "totals of Done and Skip are kept, never who pressed what.",

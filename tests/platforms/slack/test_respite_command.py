@@ -39,8 +39,8 @@ async def test_privacy_states_what_is_stored_and_the_threshold(slack_app: SlackH
     assert "without your name" in text
     assert "never joined" in text
     assert "at least 5 people" in text
-    # Release is per week (ISO period), once every team's round of it has closed.
-    assert "week by week, once every team's round of that week has closed" in text
+    # Release is per week (ISO period), once the rounds of that week have closed.
+    assert "week by week, once the rounds of that week have closed" in text
     assert "after it closes" not in text
     # Roll-ups and the protection against subtraction.
     assert "Department and organisation leads" in text
