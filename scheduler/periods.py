@@ -69,5 +69,23 @@ class CronCalendar:
         return period_for(team, _next_start(team, now))
 
     def latest_start(self, team: Team, now: datetime) -> Period | None:
-        starts = _starts(team, now - _LOOKBACK, now)
-        return period_for(team, starts[-1]) if starts else None
+        start = _latest_start(team.pulse.cron, team.timezone, now)
+        return period_for(team, start) if start is not None else None
+
+
+@lru_cache(maxsize=1024)
+def _latest_start(cron: str, timezone: str, now: datetime) -> datetime | None:
+    """Teams mostly share a schedule and ask about the same instant (one tick, one period), so
+    the walk back through the calendar is done once per schedule and instant. Recent days are
+    tried first: a weekly schedule seldom needs the whole lookback."""
+    trigger = _trigger(cron, timezone)
+    for lookback in (timedelta(days=8), _LOOKBACK):
+        fires: list[datetime] = []
+        previous: datetime | None = None
+        cursor = now - lookback + timedelta(microseconds=1)
+        while (fire := trigger.get_next_fire_time(previous, cursor)) is not None and fire <= now:
+            fires.append(fire)
+            previous, cursor = fire, fire + timedelta(microseconds=1)
+        if fires:
+            return fires[-1]
+    return None
