@@ -56,6 +56,9 @@ async def freeze_due(deps: Deps, report: JobReport | None = None) -> list[Frozen
     store = deps.digests
     if store is None:
         return []
+    unsent = await store.unqueued_period()
+    if unsent is not None:
+        await queue_digests(deps, unsent, report)
     pending = await store.pending_rounds()
     if not pending:
         return []
@@ -95,7 +98,7 @@ async def freeze_due(deps: Deps, report: JobReport | None = None) -> list[Frozen
                 report.say(f"{period}: withheld: {', '.join(withheld)}")
             frozen_now.append(frozen)
     if frozen_now:
-        await queue_digests(deps, frozen_now[-1], report)
+        await queue_digests(deps, frozen_now[-1].period, report)
     return frozen_now
 
 
@@ -116,23 +119,30 @@ def _recipients(deps: Deps, group_id: str, kind: str) -> list[Recipient]:
     return [Recipient(platform, user_id=lead) for lead in sorted(leads)]
 
 
-async def queue_digests(deps: Deps, frozen: FrozenPeriod, report: JobReport) -> int:
+async def queue_digests(deps: Deps, period: str, report: JobReport) -> int:
+    """Queue every lead's digest of a frozen period, then mark the period as sent on.
+
+    Keys make this safe to repeat, which is how a crash between freezing and queueing heals:
+    the next tick finds the newest period not marked and queues it again.
+    """
     now = deps.clock.now()
     queued = 0
-    wanted = [(g, r) for g in frozen.groups if (r := _recipients(deps, g.group_id, g.kind))]
-    digests = await all_digests(deps) if wanted else {}
-    for g, recipients in wanted:
-        digest = digests.get(g.group_id)
-        if digest is None or digest.period != frozen.period:
+    for digest in (await all_digests(deps)).values():
+        if digest.period != period:
+            continue
+        recipients = _recipients(deps, digest.group_id, digest.kind)
+        if not recipients:
             continue
         # Drawing a chart takes a tenth of a second; keep the event loop answering meanwhile.
         card = await asyncio.to_thread(card_for, deps, digest)
         for recipient in recipients:
-            key = f"digest:{frozen.period}:{g.group_id}:{recipient.key}"
+            key = f"digest:{period}:{digest.group_id}:{recipient.key}"
             if await deps.outbox.enqueue(key, recipient, card, now):
                 queued += 1
-        DIGESTS.labels(g.kind, "no" if digest.suppressed else "yes").inc()
+        DIGESTS.labels(digest.kind, "no" if digest.suppressed else "yes").inc()
         state = "suppressed (too few responses)" if digest.suppressed else "released"
         report.say(f"{digest_title(digest)}: {state}; for {len(recipients)} lead(s)")
-    report.say(f"{frozen.period}: {queued} digest message(s) queued")
+    report.say(f"{period}: {queued} digest message(s) queued")
+    if deps.digests is not None:
+        await deps.digests.mark_queued(period, now)
     return queued

@@ -423,6 +423,14 @@ class DigestStore(Protocol):
         """Every group's frozen figures of the last `periods` frozen periods, newest first."""
         ...
 
+    async def mark_queued(self, period: str, when: datetime) -> None:
+        """The period's digests are in the outbox."""
+        ...
+
+    async def unqueued_period(self) -> str | None:
+        """The newest frozen period whose digests were never queued (a crash in between)."""
+        ...
+
 
 class ChartRenderer(Protocol):
     """Draws a trend chart; the composition root wires one that imports its plotting library

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -85,6 +85,27 @@ class SqlDigestStore:
                 )
                 for r in rounds.values()
             ]
+
+    async def mark_queued(self, period: str, when: datetime) -> None:
+        async with self._sessions.begin() as s:
+            await s.execute(
+                update(digest_periods)
+                .where(digest_periods.c.period == period, digest_periods.c.queued_at.is_(None))
+                .values(queued_at=when)
+            )
+
+    async def unqueued_period(self) -> str | None:
+        async with self._sessions() as s:
+            newest = (
+                await s.execute(
+                    select(digest_periods.c.period, digest_periods.c.queued_at)
+                    .order_by(digest_periods.c.period.desc())
+                    .limit(1)
+                )
+            ).first()
+        if newest is None or newest.queued_at is not None:
+            return None
+        return str(newest.period)
 
     async def freeze(self, frozen: FrozenPeriod, when: datetime) -> bool:
         groups: list[dict[str, Any]] = []

@@ -236,6 +236,8 @@ digest_periods = Table(
     metadata,
     Column("period", String(16), primary_key=True),
     Column("frozen_at", UtcDateTime(), nullable=False),
+    # Set once the period's digests are in the outbox; NULL after a crash between the two.
+    Column("queued_at", UtcDateTime()),
 )
 
 digest_groups = Table(

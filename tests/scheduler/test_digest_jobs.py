@@ -87,3 +87,56 @@ async def test_a_team_with_no_round_scheduled_that_week_holds_nobody_back(
         assert [c.group_id for c in adult.children] == ["alpha"]
     finally:
         await respite.close()
+
+
+class _Crash(Exception):
+    pass
+
+
+class _CrashingOutbox:
+    """An outbox whose process dies on the first message it is asked to queue."""
+
+    async def enqueue(self, *args: Any, **kwargs: Any) -> bool:
+        raise _Crash
+
+
+async def test_digests_are_queued_after_a_crash_between_freezing_and_queueing(
+    database_url: str,
+) -> None:
+    import dataclasses
+
+    import pytest
+    from sqlalchemy import func, select
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from bot.storage.tables import outbox
+
+    clock = FixedClock(MONDAY)
+    respite = await build(
+        Settings(database_url=database_url),
+        clock=clock,
+        roster=parse_roster(_roster("0 10 * * mon")),
+    )
+    try:
+        deps = respite.deps
+        clock.set(MONDAY.replace(hour=10))
+        await pulse_jobs.tick(deps)
+        await _answer(respite, "alpha", 7)
+        await _answer(respite, "bravo", 6)
+        clock.advance(timedelta(hours=72))
+        crashing = dataclasses.replace(deps, outbox=_CrashingOutbox())
+        with pytest.raises(_Crash):
+            await pulse_jobs.tick(crashing)  # frozen, then the process dies before queueing
+        assert await group_digest(deps, "adult") is not None
+
+        report = await pulse_jobs.tick(deps)  # the next tick, after a restart
+        assert any("digest message(s) queued" in line for line in report.lines)
+        async with AsyncSession(respite.engine) as s:
+            digests = await s.scalar(
+                select(func.count()).select_from(outbox).where(outbox.c.key.like("digest:%"))
+            )
+        assert digests and digests > 0
+        again = await pulse_jobs.tick(deps)  # marked: nothing queued twice, nothing said
+        assert not any("digest message(s) queued" in line for line in again.lines)
+    finally:
+        await respite.close()

@@ -24,6 +24,7 @@ def upgrade() -> None:
         "digest_periods",
         sa.Column("period", sa.String(length=16), nullable=False),
         sa.Column("frozen_at", UtcDateTime(), nullable=False),
+        sa.Column("queued_at", UtcDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("period", name=op.f("pk_digest_periods")),
     )
     op.create_table(
