@@ -3,12 +3,18 @@ change a department figure that was already shown."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from typing import Any
 
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.clock import FixedClock
 from bot.config import Settings, parse_roster
-from bot.main import build
+from bot.main import Respite, build
+from bot.storage.tables import outbox
 from handlers.digests import group_digest
 from scheduler import pulse_jobs
 from tests.conftest import MONDAY
@@ -24,6 +30,13 @@ def _roster(b_cron: str) -> dict[str, Any]:
     return data
 
 
+async def _respite(database_url: str, bravo_cron: str) -> tuple[Respite, FixedClock]:
+    """Alpha checks in on Mondays, bravo on its own schedule; the clock starts Monday 09:00."""
+    clock = FixedClock(MONDAY)
+    roster = parse_roster(_roster(bravo_cron))
+    return await build(Settings(database_url=database_url), clock=clock, roster=roster), clock
+
+
 async def _answer(respite: Any, team_id: str, n: int) -> None:
     deps = respite.deps
     team = deps.directory.team(team_id)
@@ -33,12 +46,7 @@ async def _answer(respite: Any, team_id: str, n: int) -> None:
 
 
 async def test_a_round_still_open_in_the_week_holds_the_period(database_url: str) -> None:
-    clock = FixedClock(MONDAY)
-    respite = await build(
-        Settings(database_url=database_url),
-        clock=clock,
-        roster=parse_roster(_roster("0 10 * * thu")),
-    )
+    respite, clock = await _respite(database_url, "0 10 * * thu")
     try:
         deps = respite.deps
         clock.set(MONDAY.replace(hour=10))
@@ -63,12 +71,7 @@ async def test_a_round_still_open_in_the_week_holds_the_period(database_url: str
 async def test_a_team_with_no_round_scheduled_that_week_holds_nobody_back(
     database_url: str,
 ) -> None:
-    clock = FixedClock(MONDAY)
-    respite = await build(
-        Settings(database_url=database_url),
-        clock=clock,
-        roster=parse_roster(_roster("0 10 15 * *")),  # beta checks in on the 15th only
-    )
+    respite, clock = await _respite(database_url, "0 10 15 * *")  # beta checks in on the 15th only
     try:
         deps = respite.deps
         clock.set(MONDAY.replace(hour=10))
@@ -103,20 +106,7 @@ class _CrashingOutbox:
 async def test_digests_are_queued_after_a_crash_between_freezing_and_queueing(
     database_url: str,
 ) -> None:
-    import dataclasses
-
-    import pytest
-    from sqlalchemy import func, select
-    from sqlalchemy.ext.asyncio import AsyncSession
-
-    from bot.storage.tables import outbox
-
-    clock = FixedClock(MONDAY)
-    respite = await build(
-        Settings(database_url=database_url),
-        clock=clock,
-        roster=parse_roster(_roster("0 10 * * mon")),
-    )
+    respite, clock = await _respite(database_url, "0 10 * * mon")
     try:
         deps = respite.deps
         clock.set(MONDAY.replace(hour=10))
