@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestServer
 
 from bot.clock import FixedClock
 from bot.config import Settings, parse_roster
-from bot.logs import CAPPED
+from bot.logs import CAPPED, SLACK_SDK_MODULE_LOGGERS
 from bot.main import Respite, build
 from bot.web import build_web_app
 from tests.db import PostgresDatabase, SqliteTemplate, postgres_or_skip
@@ -64,7 +64,7 @@ def roster_data(**team_overrides: Any) -> dict[str, Any]:
 def _isolated_logging() -> Iterator[None]:
     """In-process CLI calls configure logging for the process; put it back after each test."""
     root = logging.getLogger()
-    names = ["", *CAPPED]
+    names = ["", *CAPPED, *SLACK_SDK_MODULE_LOGGERS]
     levels = {name: logging.getLogger(name).level for name in names}
     handlers = list(root.handlers)
     yield

@@ -2,7 +2,8 @@
 
 One `DATABASE_URL` names the database; the async driver serves the app and the sync driver serves
 Alembic. SQLite runs in WAL mode with IMMEDIATE transactions so that `respite serve` and a CLI
-command can share one file without lost updates or spurious "database is locked" errors.
+command can share one file without lost updates or spurious "database is locked" errors. Its
+statements run on the event loop over one connection per process (`bot.storage.sqlite_inline`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from bot.storage import sqlite_inline
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
@@ -46,13 +49,13 @@ def is_sqlite(raw: str) -> bool:
     return _url(raw).get_backend_name() == "sqlite"
 
 
-def _sqlite_setup(engine: Engine) -> None:
+def _sqlite_setup(engine: Engine, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when a transaction starts.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
         cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA synchronous = NORMAL")
         cur.execute("PRAGMA foreign_keys = ON")
@@ -66,8 +69,18 @@ def _sqlite_setup(engine: Engine) -> None:
 def create_engine_async(raw: str, **kwargs: Any) -> AsyncEngine:
     url = async_url(raw)
     if url.get_backend_name() == "sqlite":
-        engine = create_async_engine(url, **kwargs)
-        _sqlite_setup(engine.sync_engine)
+        database = url.database or ":memory:"
+        if database != ":memory:":
+            # One connection: coroutines queue for it on the pool, not in SQLite's busy handler.
+            kwargs.setdefault("pool_size", 1)
+            kwargs.setdefault("max_overflow", 0)
+        engine = create_async_engine(
+            url,
+            async_creator=lambda: sqlite_inline.connect(database, SQLITE_BUSY_TIMEOUT_MS / 1000),
+            **kwargs,
+        )
+        # The busy timeout is kept by the connection, waiting off the loop (see sqlite_inline).
+        _sqlite_setup(engine.sync_engine, busy_timeout_ms=0)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)

@@ -1,0 +1,91 @@
+"""SQLite statements on the event loop: another writer is waited for without stopping it."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.storage import sqlite_inline
+from bot.storage.db import create_engine_async
+
+
+async def _ticks_while(work: asyncio.Future[object]) -> int:
+    ticks = 0
+    while not work.done():
+        await asyncio.sleep(0.005)
+        ticks += 1
+    return ticks
+
+
+async def test_a_second_engine_waits_for_the_write_lock_off_the_loop(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    first, second = create_engine_async(url), create_engine_async(url)
+    try:
+        async with first.begin() as conn:
+            await conn.execute(text("CREATE TABLE notes (who TEXT)"))
+        order: list[str] = []
+
+        async def hold_the_lock() -> None:
+            async with first.begin() as conn:
+                await conn.execute(text("INSERT INTO notes VALUES ('first')"))
+                await asyncio.sleep(0.2)  # the transaction yields to the loop, lock held
+                order.append("first commits")
+
+        async def write_meanwhile() -> None:
+            await asyncio.sleep(0.02)
+            async with second.begin() as conn:
+                order.append("second begins")
+                await conn.execute(text("INSERT INTO notes VALUES ('second')"))
+
+        work = asyncio.ensure_future(asyncio.gather(hold_the_lock(), write_meanwhile()))
+        ticks = await _ticks_while(work)
+        await work
+        # The loop went on while the second engine waited: had the wait been in SQLite's busy
+        # handler, the first transaction could never have committed.
+        assert order == ["first commits", "second begins"]
+        assert ticks >= 10
+        async with second.connect() as conn:
+            rows = (await conn.execute(text("SELECT who FROM notes ORDER BY rowid"))).all()
+        assert [r.who for r in rows] == ["first", "second"]
+    finally:
+        await first.dispose()
+        await second.dispose()
+
+
+async def test_a_lock_held_past_the_busy_timeout_is_a_clear_error(tmp_path: Path) -> None:
+    path = str(tmp_path / "locked.db")
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("PRAGMA journal_mode = WAL")
+    other.execute("CREATE TABLE t (x INTEGER)")
+    other.execute("BEGIN IMMEDIATE")  # another process's long write
+    conn = await sqlite_inline.connect(path, busy_timeout_s=0.05)
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            await conn.execute("BEGIN IMMEDIATE")
+        other.execute("COMMIT")
+        await conn.execute("BEGIN IMMEDIATE")
+        await conn.execute("INSERT INTO t VALUES (1)")
+        await conn.commit()
+    finally:
+        await conn.close()
+        other.close()
+    check = sqlite3.connect(path)
+    assert check.execute("SELECT x FROM t").fetchall() == [(1,)]
+    check.close()
+
+
+async def test_errors_reach_the_caller_and_the_connection_stays_usable(tmp_path: Path) -> None:
+    conn = await sqlite_inline.connect(str(tmp_path / "e.db"), busy_timeout_s=1.0)
+    try:
+        await conn.execute("CREATE TABLE u (x INTEGER PRIMARY KEY)")
+        await conn.execute("INSERT INTO u VALUES (1)")
+        with pytest.raises(sqlite3.IntegrityError):
+            await conn.execute("INSERT INTO u VALUES (1)")
+        cursor = await conn.execute("SELECT count(*) FROM u")
+        assert await cursor.fetchall() == [(1,)]
+    finally:
+        await conn.close()
