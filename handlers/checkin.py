@@ -14,6 +14,7 @@ from bot.domain.events import (
     Reply,
     ShowForm,
 )
+from bot.domain.ports import Recorded
 from bot.domain.pulse import already_answered_card, no_team_card, pulse_card, thanks_card
 from bot.domain.scoring import needs_support_note, parse_answers
 from handlers.deps import Deps
@@ -30,10 +31,7 @@ async def _start_for(deps: Deps, actor: Actor) -> Outcome:
     if team is None:
         return Reply(no_team_card())
     period = deps.calendar.current(team, deps.clock.now())
-    existing = await deps.rounds.find(team.id, period.key)
-    if existing is not None and await deps.rounds.has_answered(
-        existing.id, actor.platform, actor.user_id
-    ):
+    if await deps.rounds.answered_in_period(team.id, period.key, actor.platform, actor.user_id):
         return Reply(already_answered_card())
     return ShowForm(pulse_card(deps.instrument, team))
 
@@ -46,16 +44,17 @@ async def submit(deps: Deps, submission: FormSubmission) -> Outcome:
     answers, errors = parse_answers(deps.instrument, submission.values)
     if errors:
         return FormErrors(errors)
-    now = deps.clock.now()
-    period = deps.calendar.current(team, now)
-    rnd = await deps.rounds.ensure(team.id, period)
-    if rnd.is_closed:
-        # Closed early by an admin: the answer belongs to the next window, not to a frozen round.
-        rnd = await deps.rounds.ensure(team.id, deps.calendar.current(team, rnd.closes_at))
-    stored = await deps.rounds.record_response(
-        rnd.id, team.id, actor.platform, actor.user_id, answers
+    period = deps.calendar.current(team, deps.clock.now())
+    recorded = await deps.rounds.record_in_period(
+        team.id, period, team.id, actor.platform, actor.user_id, answers
     )
-    if not stored:
+    if recorded is Recorded.ROUND_CLOSED:
+        # Closed early by an admin: the answer belongs to the next window, not to a frozen round.
+        following = deps.calendar.current(team, period.closes_at)
+        recorded = await deps.rounds.record_in_period(
+            team.id, following, team.id, actor.platform, actor.user_id, answers
+        )
+    if recorded is not Recorded.STORED:
         return Reply(already_answered_card())
     log.info("pulse response recorded", extra={"team": team.id})
     return Reply(thanks_card(team, needs_support_note(deps.instrument, answers)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from typing import Protocol
 
 from bot.domain.breaks import BreakSettings, Busy
@@ -76,6 +77,14 @@ class Round:
         return self.closed_at is not None
 
 
+class Recorded(Enum):
+    """What became of one pulse answer."""
+
+    STORED = "stored"
+    ALREADY_ANSWERED = "already_answered"
+    ROUND_CLOSED = "round_closed"
+
+
 class RoundStore(Protocol):
     async def get(self, round_id: str) -> Round | None: ...
 
@@ -102,7 +111,25 @@ class RoundStore(Protocol):
         """
         ...
 
+    async def record_in_period(
+        self,
+        team_id: str,
+        period: Period,
+        unit_id: str,
+        platform: Platform,
+        user_id: str,
+        answers: Mapping[str, int],
+    ) -> Recorded:
+        """`ensure` and `record_response` in one transaction: the path of every check-in."""
+        ...
+
     async def has_answered(self, round_id: str, platform: Platform, user_id: str) -> bool: ...
+
+    async def answered_in_period(
+        self, team_id: str, period_key: str, platform: Platform, user_id: str
+    ) -> bool:
+        """Whether this person answered the (team, period) round; False when there is none."""
+        ...
 
     async def participants(self, round_id: str) -> set[tuple[Platform, str]]: ...
 

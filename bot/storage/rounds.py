@@ -2,55 +2,143 @@
 
 from __future__ import annotations
 
-import random
 import secrets
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import String, bindparam, func, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql.dml import ReturningInsert
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.domain.instrument import Instrument
 from bot.domain.messages import Platform
-from bot.domain.ports import Period, Round
+from bot.domain.ports import Period, Recorded, Round
 from bot.domain.scoring import Tally, dimension_scores
 from bot.storage.tables import pulse_participation, pulse_responses, pulse_rounds, round_figures
-
-_sysrand = random.SystemRandom()
 
 
 def _random_id() -> str:
     return secrets.token_hex(16)
 
 
-async def _rewrite_shuffled(s: AsyncSession, round_id: str) -> list[tuple[str, dict[str, int]]]:
+async def _rewrite_shuffled(s: AsyncSession, round_id: str) -> None:
     """Re-write every response of a round under new random ids, in random order.
 
     Run inside the transaction that last touched the round, it leaves no trace that could tie one
     response to one participation row: on PostgreSQL every response of the round then carries
     that transaction's id (`xmin`) and the heap order is random, rather than the one response
-    inserted beside its author's participation row. Returns the (unit, answers) pairs.
+    inserted beside its author's participation row. It runs in the database, one statement,
+    without bringing the answers into Python.
     """
-    rows = [
-        (unit_id, dict(answers))
-        for unit_id, answers in (
-            await s.execute(
-                select(pulse_responses.c.unit_id, pulse_responses.c.answers).where(
-                    pulse_responses.c.round_id == round_id
-                )
+    if s.get_bind().dialect.name == "postgresql":
+        # Deleted and re-inserted in the order of fresh random ids (gen_random_uuid draws from
+        # the server's strong random source); an UPDATE would keep the old physical order.
+        await s.execute(_PG_RESHUFFLE, {"round": round_id})
+    else:
+        # A WITHOUT ROWID table stores rows in primary-key order: new random ids are a new order.
+        await s.execute(_SQLITE_RESHUFFLE, {"round": round_id})
+
+
+_SQLITE_RESHUFFLE = (
+    update(pulse_responses)
+    .where(pulse_responses.c.round_id == bindparam("round"))
+    .values(id=func.lower(func.hex(func.randomblob(16))))
+)
+_PG_RESHUFFLE = text(
+    """
+    WITH old AS (
+        DELETE FROM pulse_responses WHERE round_id = :round RETURNING unit_id, answers
+    ), fresh AS (
+        SELECT replace(gen_random_uuid()::text, '-', '') AS id, unit_id, answers FROM old
+    )
+    INSERT INTO pulse_responses (id, round_id, unit_id, answers)
+    SELECT id, :round, unit_id, answers FROM fresh ORDER BY id
+    """
+)
+
+
+# The statements of a check-in, built once: constructing one costs more than SQLite running it.
+_FIND = select(pulse_rounds).where(
+    pulse_rounds.c.team_id == bindparam("team"), pulse_rounds.c.period_key == bindparam("period")
+)
+_ROUND_COLUMNS = {
+    "id": bindparam("id"),
+    "team_id": bindparam("team"),
+    "period_key": bindparam("period"),
+    "opens_at": bindparam("opens_at", type_=pulse_rounds.c.opens_at.type),
+    "remind_at": bindparam("remind_at", type_=pulse_rounds.c.remind_at.type),
+    "closes_at": bindparam("closes_at", type_=pulse_rounds.c.closes_at.type),
+}
+_OPEN_ROUND = {
+    name: dialect.insert(pulse_rounds)
+    .values(_ROUND_COLUMNS)
+    .on_conflict_do_nothing(index_elements=["team_id", "period_key"])
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
+def _join_open_round(*where: ColumnElement[bool]) -> ReturningInsert[tuple[str]]:
+    """Participation in a round only while it is open. On PostgreSQL the round row stays locked
+    until commit, so a close cannot slip between this check and the answer."""
+    return (
+        insert(pulse_participation)
+        .from_select(
+            ["round_id", "platform", "user_id"],
+            select(
+                pulse_rounds.c.id,
+                bindparam("platform", type_=String),
+                bindparam("user", type_=String),
             )
-        ).all()
-    ]
-    shuffled = [
-        {"id": _random_id(), "round_id": round_id, "unit_id": u, "answers": a} for u, a in rows
-    ]
-    _sysrand.shuffle(shuffled)
-    await s.execute(delete(pulse_responses).where(pulse_responses.c.round_id == round_id))
-    if shuffled:
-        await s.execute(insert(pulse_responses), shuffled)
-    return rows
+            .where(*where, pulse_rounds.c.closed_at.is_(None))
+            .with_for_update(),
+        )
+        .returning(pulse_participation.c.round_id)
+    )
+
+
+_JOIN_OPEN_ROUND = _join_open_round(pulse_rounds.c.id == bindparam("round"))
+_JOIN_OPEN_ROUND_OF_PERIOD = _join_open_round(
+    pulse_rounds.c.team_id == bindparam("team"), pulse_rounds.c.period_key == bindparam("period")
+)
+_ADD_RESPONSE = insert(pulse_responses).values(
+    id=bindparam("id"),
+    round_id=bindparam("round"),
+    unit_id=bindparam("unit"),
+    answers=bindparam("answers", type_=pulse_responses.c.answers.type),
+)
+_HAS_ANSWERED = select(pulse_participation.c.round_id).where(
+    pulse_participation.c.round_id == bindparam("round"),
+    pulse_participation.c.platform == bindparam("platform"),
+    pulse_participation.c.user_id == bindparam("user"),
+)
+
+
+async def _add_answer(
+    s: AsyncSession, round_id: str, unit_id: str, answers: Mapping[str, int]
+) -> None:
+    """The answer, after its author's participation row was written in the same transaction."""
+    await s.execute(
+        _ADD_RESPONSE,
+        {"id": _random_id(), "round": round_id, "unit": unit_id, "answers": answers},
+    )
+    # The new answer must not be the one row written beside this participation row.
+    await _rewrite_shuffled(s, round_id)
+
+
+_ANSWERED_IN_PERIOD = (
+    select(pulse_participation.c.round_id)
+    .join(pulse_rounds, pulse_rounds.c.id == pulse_participation.c.round_id)
+    .where(
+        pulse_rounds.c.team_id == bindparam("team"),
+        pulse_rounds.c.period_key == bindparam("period"),
+        pulse_participation.c.platform == bindparam("platform"),
+        pulse_participation.c.user_id == bindparam("user"),
+    )
+)
 
 
 def _round(row: Any) -> Round:
@@ -81,13 +169,7 @@ class SqlRoundStore:
 
     async def find(self, team_id: str, period_key: str) -> Round | None:
         async with self._sessions() as s:
-            row = (
-                await s.execute(
-                    select(pulse_rounds).where(
-                        pulse_rounds.c.team_id == team_id, pulse_rounds.c.period_key == period_key
-                    )
-                )
-            ).first()
+            row = (await s.execute(_FIND, {"team": team_id, "period": period_key})).first()
             return _round(row) if row else None
 
     async def ensure(self, team_id: str, period: Period) -> Round:
@@ -122,43 +204,74 @@ class SqlRoundStore:
     ) -> bool:
         try:
             async with self._sessions.begin() as s:
-                state = (
-                    await s.execute(
-                        select(pulse_rounds.c.closed_at)
-                        .where(pulse_rounds.c.id == round_id)
-                        .with_for_update()
-                    )
-                ).first()
-                if state is None or state.closed_at is not None:
+                joined = await s.execute(
+                    _JOIN_OPEN_ROUND,
+                    {"round": round_id, "platform": platform.value, "user": user_id},
+                )
+                if joined.first() is None:
                     return False
-                await s.execute(
-                    insert(pulse_participation).values(
-                        round_id=round_id, platform=platform.value, user_id=user_id
-                    )
-                )
-                await s.execute(
-                    insert(pulse_responses).values(
-                        id=_random_id(), round_id=round_id, unit_id=unit_id, answers=dict(answers)
-                    )
-                )
-                # The new answer must not be the one row written beside this participation row.
-                await _rewrite_shuffled(s, round_id)
+                await _add_answer(s, round_id, unit_id, answers)
         except IntegrityError:
             return False
         return True
 
+    async def record_in_period(
+        self,
+        team_id: str,
+        period: Period,
+        unit_id: str,
+        platform: Platform,
+        user_id: str,
+        answers: Mapping[str, int],
+    ) -> Recorded:
+        try:
+            async with self._sessions.begin() as s:
+                open_round = _OPEN_ROUND[s.get_bind().dialect.name]
+                await s.execute(
+                    open_round,
+                    {
+                        "id": _random_id(),
+                        "team": team_id,
+                        "period": period.key,
+                        "opens_at": period.opens_at,
+                        "remind_at": period.remind_at,
+                        "closes_at": period.closes_at,
+                    },
+                )
+                joined = (
+                    await s.execute(
+                        _JOIN_OPEN_ROUND_OF_PERIOD,
+                        {
+                            "team": team_id,
+                            "period": period.key,
+                            "platform": platform.value,
+                            "user": user_id,
+                        },
+                    )
+                ).first()
+                if joined is None:
+                    return Recorded.ROUND_CLOSED
+                await _add_answer(s, joined.round_id, unit_id, answers)
+        except IntegrityError:
+            return Recorded.ALREADY_ANSWERED
+        return Recorded.STORED
+
     async def has_answered(self, round_id: str, platform: Platform, user_id: str) -> bool:
         async with self._sessions() as s:
-            row = (
-                await s.execute(
-                    select(pulse_participation.c.round_id).where(
-                        pulse_participation.c.round_id == round_id,
-                        pulse_participation.c.platform == platform.value,
-                        pulse_participation.c.user_id == user_id,
-                    )
-                )
-            ).first()
-            return row is not None
+            params = {"round": round_id, "platform": platform.value, "user": user_id}
+            return (await s.execute(_HAS_ANSWERED, params)).first() is not None
+
+    async def answered_in_period(
+        self, team_id: str, period_key: str, platform: Platform, user_id: str
+    ) -> bool:
+        params = {
+            "team": team_id,
+            "period": period_key,
+            "platform": platform.value,
+            "user": user_id,
+        }
+        async with self._sessions() as s:
+            return (await s.execute(_ANSWERED_IN_PERIOD, params)).first() is not None
 
     async def participants(self, round_id: str) -> set[tuple[Platform, str]]:
         async with self._sessions() as s:
@@ -197,7 +310,12 @@ class SqlRoundStore:
             ).first()
             if state is None or state.closed_at is not None:
                 return False
-            rows = await _rewrite_shuffled(s, round_id)
+            await _rewrite_shuffled(s, round_id)
+            rows = await s.execute(
+                select(pulse_responses.c.unit_id, pulse_responses.c.answers).where(
+                    pulse_responses.c.round_id == round_id
+                )
+            )
             tallies: dict[str, Tally] = {}
             for unit_id, answers in rows:
                 tallies.setdefault(unit_id, Tally()).add(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import load_instrument
 from bot.domain.messages import Platform
-from bot.domain.ports import Period
+from bot.domain.ports import Period, Recorded
 from bot.storage.db import create_engine_async, session_factory
 from bot.storage.digests import SqlDigestStore
 from bot.storage.rounds import SqlRoundStore
@@ -175,3 +176,75 @@ async def test_no_response_shares_its_transaction_alone_with_a_participant(
                 assert len(sharing) != 1
         assert not everyone & previous  # new ids on every submission
         previous = everyone
+
+
+@pytest.mark.postgres
+async def test_the_newest_answer_is_not_stored_after_the_others(pg_store: SqlRoundStore) -> None:
+    """Heap order on PostgreSQL follows the order rows were written. Each answer here is unique,
+    so we can see where the newest one lands: after a re-shuffle it must not always be last
+    (with ten submissions, always last by chance has a probability under one in three million)."""
+    rnd = await pg_store.ensure("t1", PERIOD)
+    last_each_time: list[bool] = []
+    for i in range(11):
+        answers = dict(ANSWERS, caseload=1 + i % 5, supported=1 + i // 5)
+        assert await pg_store.record_response(rnd.id, "t1", Platform.SLACK, f"U{i}", answers)
+        async with store_sessions(pg_store)() as s:
+            stored = (
+                await s.execute(
+                    text(
+                        "SELECT answers::text FROM pulse_responses"
+                        " WHERE round_id = :r ORDER BY ctid"
+                    ),
+                    {"r": rnd.id},
+                )
+            ).all()
+        if i > 0:
+            newest = json.loads(stored[-1][0])
+            last_each_time.append(
+                (newest["caseload"], newest["supported"])
+                == (answers["caseload"], answers["supported"])
+            )
+    assert not all(last_each_time)
+
+
+async def test_record_in_period_opens_the_round_once_and_takes_one_answer_each(
+    store: SqlRoundStore,
+) -> None:
+    results = await asyncio.gather(
+        *(
+            store.record_in_period("t1", PERIOD, "t1", Platform.SLACK, user, ANSWERS)
+            for user in ("U1", "U1", "U2", "U1", "U3")
+        )
+    )
+    assert sorted(r.value for r in results) == sorted(
+        [Recorded.STORED.value] * 3 + [Recorded.ALREADY_ANSWERED.value] * 2
+    )
+    rnd = await store.find("t1", PERIOD.key)
+    assert rnd is not None
+    assert len(await store.answers(rnd.id)) == 3
+    assert await store.participants(rnd.id) == {
+        (Platform.SLACK, "U1"),
+        (Platform.SLACK, "U2"),
+        (Platform.SLACK, "U3"),
+    }
+
+
+async def test_record_in_period_refuses_a_closed_round_and_stores_nothing(
+    store: SqlRoundStore,
+) -> None:
+    rnd = await store.ensure("t1", PERIOD)
+    assert await store.close(rnd.id, 5, START + timedelta(hours=1))
+    result = await store.record_in_period("t1", PERIOD, "t1", Platform.SLACK, "U1", ANSWERS)
+    assert result is Recorded.ROUND_CLOSED
+    assert await store.answers(rnd.id) == []
+    assert not await store.has_answered(rnd.id, Platform.SLACK, "U1")
+
+
+async def test_answered_in_period(store: SqlRoundStore) -> None:
+    assert not await store.answered_in_period("t1", PERIOD.key, Platform.SLACK, "U1")
+    await store.ensure("t1", PERIOD)
+    assert not await store.answered_in_period("t1", PERIOD.key, Platform.SLACK, "U1")
+    await store.record_in_period("t1", PERIOD, "t1", Platform.SLACK, "U1", ANSWERS)
+    assert await store.answered_in_period("t1", PERIOD.key, Platform.SLACK, "U1")
+    assert not await store.answered_in_period("t1", PERIOD.key, Platform.TEAMS, "U1")
+    assert not await store.answered_in_period("t2", PERIOD.key, Platform.SLACK, "U1")

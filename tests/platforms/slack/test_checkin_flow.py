@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bot.domain.messages import Platform
 from bot.storage.tables import pulse_participation, pulse_responses
 from tests.conftest import CLINICIANS, SlackHarness
 from tests.slack_driver import signed_headers
@@ -163,3 +164,27 @@ async def test_a_retried_delivery_of_the_same_submission_stores_nothing_new(
         assert "already" in body["view"]["title"]["text"].lower()
     assert await _count(slack_app, pulse_responses) == 1
     assert await _count(slack_app, pulse_participation) == 1
+
+
+async def test_an_answer_after_an_early_close_goes_to_the_next_window(
+    slack_app: SlackHarness,
+) -> None:
+    deps = slack_app.respite.deps
+    team = deps.directory.team_of(Platform.SLACK, CLINICIANS[3])
+    assert team is not None
+    period = deps.calendar.current(team, slack_app.clock.now())
+    view = await _open_modal(slack_app, CLINICIANS[3])
+    rnd = await deps.rounds.ensure(team.id, period)
+    assert await deps.rounds.close(rnd.id, len(team.members), slack_app.clock.now())
+
+    body = await (await slack_app.slack.submit(view, ANSWERS, CLINICIANS[3])).json()
+    assert "Thank you" in body["view"]["title"]["text"]
+    following = deps.calendar.current(team, period.closes_at)
+    assert following.key != period.key
+    assert not await deps.rounds.answered_in_period(
+        team.id, period.key, Platform.SLACK, CLINICIANS[3]
+    )
+    assert await deps.rounds.answered_in_period(
+        team.id, following.key, Platform.SLACK, CLINICIANS[3]
+    )
+    assert await _count(slack_app, pulse_responses) == 1
