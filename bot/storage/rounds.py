@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import String, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -25,7 +25,7 @@ def _random_id() -> str:
     return secrets.token_hex(16)
 
 
-async def _rewrite_shuffled(s: AsyncSession, round_id: str) -> None:
+async def _rewrite_shuffled(s: AsyncSession | AsyncConnection, round_id: str) -> None:
     """Re-write every response of a round under new random ids, in random order.
 
     Run inside the transaction that last touched the round, it leaves no trace that could tie one
@@ -34,7 +34,7 @@ async def _rewrite_shuffled(s: AsyncSession, round_id: str) -> None:
     inserted beside its author's participation row. It runs in the database, one statement,
     without bringing the answers into Python.
     """
-    if s.get_bind().dialect.name == "postgresql":
+    if _dialect(s) == "postgresql":
         # Deleted and re-inserted in the order of fresh random ids (gen_random_uuid draws from
         # the server's strong random source); an UPDATE would keep the old physical order.
         await s.execute(_PG_RESHUFFLE, {"round": round_id})
@@ -117,8 +117,12 @@ _HAS_ANSWERED = select(pulse_participation.c.round_id).where(
 )
 
 
+def _dialect(s: AsyncSession | AsyncConnection) -> str:
+    return s.dialect.name if isinstance(s, AsyncConnection) else s.get_bind().dialect.name
+
+
 async def _add_answer(
-    s: AsyncSession, round_id: str, unit_id: str, answers: Mapping[str, int]
+    s: AsyncSession | AsyncConnection, round_id: str, unit_id: str, answers: Mapping[str, int]
 ) -> None:
     """The answer, after its author's participation row was written in the same transaction."""
     await s.execute(
@@ -158,7 +162,10 @@ def _round(row: Any) -> Round:
 class SqlRoundStore:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], instrument: Instrument) -> None:
         self._sessions = sessions
+        self._engine: AsyncEngine = sessions.kw["bind"]
         self._instrument = instrument
+        # Rounds are never deleted: a (team, period) known to have one needs no insert-if-missing.
+        self._opened: set[tuple[str, str]] = set()
 
     async def get(self, round_id: str) -> Round | None:
         async with self._sessions() as s:
@@ -224,22 +231,23 @@ class SqlRoundStore:
         user_id: str,
         answers: Mapping[str, int],
     ) -> Recorded:
+        # The path of every check-in: a Core connection, without the ORM session around it.
         try:
-            async with self._sessions.begin() as s:
-                open_round = _OPEN_ROUND[s.get_bind().dialect.name]
-                await s.execute(
-                    open_round,
-                    {
-                        "id": _random_id(),
-                        "team": team_id,
-                        "period": period.key,
-                        "opens_at": period.opens_at,
-                        "remind_at": period.remind_at,
-                        "closes_at": period.closes_at,
-                    },
-                )
+            async with self._engine.begin() as conn:
+                if (team_id, period.key) not in self._opened:
+                    await conn.execute(
+                        _OPEN_ROUND[conn.dialect.name],
+                        {
+                            "id": _random_id(),
+                            "team": team_id,
+                            "period": period.key,
+                            "opens_at": period.opens_at,
+                            "remind_at": period.remind_at,
+                            "closes_at": period.closes_at,
+                        },
+                    )
                 joined = (
-                    await s.execute(
+                    await conn.execute(
                         _JOIN_OPEN_ROUND_OF_PERIOD,
                         {
                             "team": team_id,
@@ -251,9 +259,12 @@ class SqlRoundStore:
                 ).first()
                 if joined is None:
                     return Recorded.ROUND_CLOSED
-                await _add_answer(s, joined.round_id, unit_id, answers)
+                await _add_answer(conn, joined.round_id, unit_id, answers)
         except IntegrityError:
             return Recorded.ALREADY_ANSWERED
+        if len(self._opened) >= 10_000:  # a year of weeks for 200 teams; then start afresh
+            self._opened.clear()
+        self._opened.add((team_id, period.key))
         return Recorded.STORED
 
     async def has_answered(self, round_id: str, platform: Platform, user_id: str) -> bool:

@@ -2,7 +2,8 @@
 
 - `pulse_responses` holds answers and nothing that identifies a person: a random id, the round,
   the reporting unit. No user id, no timestamp, no sequence. On SQLite it is a WITHOUT ROWID table
-  so even the physical order follows the random id rather than the order of arrival.
+  keyed by (round, random id), so a round's answers lie together in the order of their random
+  ids rather than the order of arrival.
 - `pulse_participation` says who took part in a round (for reminders and one answer per round).
   It shares no key with responses but the round, and is never joined to them.
 - `round_figures` freezes each round's per-unit counts and sums when it closes.
@@ -58,14 +59,10 @@ pulse_rounds = Table(
 pulse_responses = Table(
     "pulse_responses",
     metadata,
-    Column("id", String(32), primary_key=True),
     Column(
-        "round_id",
-        String(32),
-        ForeignKey("pulse_rounds.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
+        "round_id", String(32), ForeignKey("pulse_rounds.id", ondelete="CASCADE"), primary_key=True
     ),
+    Column("id", String(32), primary_key=True),
     Column("unit_id", String(64), nullable=False),
     Column("answers", JSON, nullable=False),
     sqlite_with_rowid=False,
