@@ -20,62 +20,28 @@ from bot.domain.ports import Period, Recorded, Round
 from bot.domain.scoring import Tally, dimension_scores
 from bot.storage.tables import pulse_participation, pulse_responses, pulse_rounds, round_figures
 
+Executor = AsyncSession | AsyncConnection
+
 
 def _random_id() -> str:
     return secrets.token_hex(16)
 
 
-async def _rewrite_shuffled(s: AsyncSession | AsyncConnection, round_id: str) -> None:
-    """Re-write every response of a round under new random ids, in random order.
+# The statements of a check-in are built once: building one costs more than SQLite running it.
 
-    Run inside the transaction that last touched the round, it leaves no trace that could tie one
-    response to one participation row: on PostgreSQL every response of the round then carries
-    that transaction's id (`xmin`) and the heap order is random, rather than the one response
-    inserted beside its author's participation row. It runs in the database, one statement,
-    without bringing the answers into Python.
-    """
-    if _dialect(s) == "postgresql":
-        # Deleted and re-inserted in the order of fresh random ids (gen_random_uuid draws from
-        # the server's strong random source); an UPDATE would keep the old physical order.
-        await s.execute(_PG_RESHUFFLE, {"round": round_id})
-    else:
-        # A WITHOUT ROWID table stores rows in primary-key order: new random ids are a new order.
-        await s.execute(_SQLITE_RESHUFFLE, {"round": round_id})
-
-
-_SQLITE_RESHUFFLE = (
-    update(pulse_responses)
-    .where(pulse_responses.c.round_id == bindparam("round"))
-    .values(id=func.lower(func.hex(func.randomblob(16))))
-)
-_PG_RESHUFFLE = text(
-    """
-    WITH old AS (
-        DELETE FROM pulse_responses WHERE round_id = :round RETURNING unit_id, answers
-    ), fresh AS (
-        SELECT replace(gen_random_uuid()::text, '-', '') AS id, unit_id, answers FROM old
-    )
-    INSERT INTO pulse_responses (id, round_id, unit_id, answers)
-    SELECT id, :round, unit_id, answers FROM fresh ORDER BY id
-    """
-)
-
-
-# The statements of a check-in, built once: constructing one costs more than SQLite running it.
 _FIND = select(pulse_rounds).where(
     pulse_rounds.c.team_id == bindparam("team"), pulse_rounds.c.period_key == bindparam("period")
 )
-_ROUND_COLUMNS = {
-    "id": bindparam("id"),
-    "team_id": bindparam("team"),
-    "period_key": bindparam("period"),
-    "opens_at": bindparam("opens_at", type_=pulse_rounds.c.opens_at.type),
-    "remind_at": bindparam("remind_at", type_=pulse_rounds.c.remind_at.type),
-    "closes_at": bindparam("closes_at", type_=pulse_rounds.c.closes_at.type),
-}
 _OPEN_ROUND = {
     name: dialect.insert(pulse_rounds)
-    .values(_ROUND_COLUMNS)
+    .values(
+        id=bindparam("id"),
+        team_id=bindparam("team"),
+        period_key=bindparam("period"),
+        opens_at=bindparam("opens_at", type_=pulse_rounds.c.opens_at.type),
+        remind_at=bindparam("remind_at", type_=pulse_rounds.c.remind_at.type),
+        closes_at=bindparam("closes_at", type_=pulse_rounds.c.closes_at.type),
+    )
     .on_conflict_do_nothing(index_elements=["team_id", "period_key"])
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
@@ -115,24 +81,6 @@ _HAS_ANSWERED = select(pulse_participation.c.round_id).where(
     pulse_participation.c.platform == bindparam("platform"),
     pulse_participation.c.user_id == bindparam("user"),
 )
-
-
-def _dialect(s: AsyncSession | AsyncConnection) -> str:
-    return s.dialect.name if isinstance(s, AsyncConnection) else s.get_bind().dialect.name
-
-
-async def _add_answer(
-    s: AsyncSession | AsyncConnection, round_id: str, unit_id: str, answers: Mapping[str, int]
-) -> None:
-    """The answer, after its author's participation row was written in the same transaction."""
-    await s.execute(
-        _ADD_RESPONSE,
-        {"id": _random_id(), "round": round_id, "unit": unit_id, "answers": answers},
-    )
-    # The new answer must not be the one row written beside this participation row.
-    await _rewrite_shuffled(s, round_id)
-
-
 _ANSWERED_IN_PERIOD = (
     select(pulse_participation.c.round_id)
     .join(pulse_rounds, pulse_rounds.c.id == pulse_participation.c.round_id)
@@ -143,6 +91,46 @@ _ANSWERED_IN_PERIOD = (
         pulse_participation.c.user_id == bindparam("user"),
     )
 )
+# A WITHOUT ROWID table stores rows in primary-key order: new random ids are a new order.
+_SQLITE_RESHUFFLE = (
+    update(pulse_responses)
+    .where(pulse_responses.c.round_id == bindparam("round"))
+    .values(id=func.lower(func.hex(func.randomblob(16))))
+)
+# Deleted and re-inserted in the order of fresh random ids (gen_random_uuid draws from the
+# server's strong random source); an UPDATE would keep the old physical order.
+_PG_RESHUFFLE = text(
+    """
+    WITH old AS (
+        DELETE FROM pulse_responses WHERE round_id = :round RETURNING unit_id, answers
+    ), fresh AS (
+        SELECT replace(gen_random_uuid()::text, '-', '') AS id, unit_id, answers FROM old
+    )
+    INSERT INTO pulse_responses (id, round_id, unit_id, answers)
+    SELECT id, :round, unit_id, answers FROM fresh ORDER BY id
+    """
+)
+
+
+def _dialect(s: Executor) -> str:
+    return s.dialect.name if isinstance(s, AsyncConnection) else s.get_bind().dialect.name
+
+
+async def _rewrite_shuffled(s: Executor, round_id: str) -> None:
+    """Re-write every response of a round under new random ids, in random order.
+
+    Run inside the transaction that last touched the round, it leaves no trace that could tie one
+    response to one participation row: on PostgreSQL every response of the round then carries
+    that transaction's id (`xmin`) and the heap order is random, rather than the one response
+    inserted beside its author's participation row. One statement in the database: the answers
+    never come into Python.
+    """
+    reshuffle = _PG_RESHUFFLE if _dialect(s) == "postgresql" else _SQLITE_RESHUFFLE
+    await s.execute(reshuffle, {"round": round_id})
+
+
+def _key(team_period: tuple[str, Period]) -> tuple[str, str]:
+    return team_period[0], team_period[1].key
 
 
 def _round(row: Any) -> Round:
@@ -209,18 +197,9 @@ class SqlRoundStore:
         user_id: str,
         answers: Mapping[str, int],
     ) -> bool:
-        try:
-            async with self._sessions.begin() as s:
-                joined = await s.execute(
-                    _JOIN_OPEN_ROUND,
-                    {"round": round_id, "platform": platform.value, "user": user_id},
-                )
-                if joined.first() is None:
-                    return False
-                await _add_answer(s, round_id, unit_id, answers)
-        except IntegrityError:
-            return False
-        return True
+        join = {"round": round_id, "platform": platform.value, "user": user_id}
+        recorded = await self._record(None, _JOIN_OPEN_ROUND, join, unit_id, answers)
+        return recorded is Recorded.STORED
 
     async def record_in_period(
         self,
@@ -231,10 +210,24 @@ class SqlRoundStore:
         user_id: str,
         answers: Mapping[str, int],
     ) -> Recorded:
-        # The path of every check-in: a Core connection, without the ORM session around it.
+        join = {"team": team_id, "period": period.key, "platform": platform.value, "user": user_id}
+        return await self._record(
+            (team_id, period), _JOIN_OPEN_ROUND_OF_PERIOD, join, unit_id, answers
+        )
+
+    async def _record(
+        self,
+        open_first: tuple[str, Period] | None,
+        join: ReturningInsert[tuple[str]],
+        join_params: Mapping[str, str],
+        unit_id: str,
+        answers: Mapping[str, int],
+    ) -> Recorded:
+        """One answer in one transaction, on a Core connection (the path of every check-in)."""
         try:
             async with self._engine.begin() as conn:
-                if (team_id, period.key) not in self._opened:
+                if open_first is not None and _key(open_first) not in self._opened:
+                    team_id, period = open_first
                     await conn.execute(
                         _OPEN_ROUND[conn.dialect.name],
                         {
@@ -246,25 +239,22 @@ class SqlRoundStore:
                             "closes_at": period.closes_at,
                         },
                     )
-                joined = (
-                    await conn.execute(
-                        _JOIN_OPEN_ROUND_OF_PERIOD,
-                        {
-                            "team": team_id,
-                            "period": period.key,
-                            "platform": platform.value,
-                            "user": user_id,
-                        },
-                    )
-                ).first()
+                joined = (await conn.execute(join, join_params)).first()
                 if joined is None:
                     return Recorded.ROUND_CLOSED
-                await _add_answer(conn, joined.round_id, unit_id, answers)
+                round_id = joined.round_id
+                await conn.execute(
+                    _ADD_RESPONSE,
+                    {"id": _random_id(), "round": round_id, "unit": unit_id, "answers": answers},
+                )
+                # The new answer must not be the one row written beside this participation row.
+                await _rewrite_shuffled(conn, round_id)
         except IntegrityError:
             return Recorded.ALREADY_ANSWERED
-        if len(self._opened) >= 10_000:  # a year of weeks for 200 teams; then start afresh
-            self._opened.clear()
-        self._opened.add((team_id, period.key))
+        if open_first is not None:
+            if len(self._opened) >= 10_000:  # a year of weeks for 200 teams; then start afresh
+                self._opened.clear()
+            self._opened.add(_key(open_first))
         return Recorded.STORED
 
     async def has_answered(self, round_id: str, platform: Platform, user_id: str) -> bool:
