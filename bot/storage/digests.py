@@ -95,32 +95,28 @@ class SqlDigestStore:
                     )
             if not rounds:
                 return []
-            # The figures of the same rounds (the team's own unit only), in one read.
-            figures = await s.execute(
-                select(
-                    round_figures.c.round_id,
-                    round_figures.c.dimension,
-                    round_figures.c.respondents,
-                    round_figures.c.n,
-                    round_figures.c.total,
+            # Their figures (the team's own unit only), by key: a join on the window would
+            # have PostgreSQL hash the whole figures table for a week of rounds.
+            ids = list(rounds)
+            for start in range(0, len(ids), 500):
+                figures = await s.execute(
+                    select(
+                        round_figures.c.round_id,
+                        round_figures.c.unit_id,
+                        round_figures.c.dimension,
+                        round_figures.c.respondents,
+                        round_figures.c.n,
+                        round_figures.c.total,
+                    ).where(round_figures.c.round_id.in_(ids[start : start + 500]))
                 )
-                .select_from(
-                    round_figures.join(
-                        pulse_rounds,
-                        (round_figures.c.round_id == pulse_rounds.c.id)
-                        & (round_figures.c.unit_id == pulse_rounds.c.team_id),
-                    )
-                )
-                .where(closed)
-            )
-            for round_id, dimension, respondents, n, total in figures:
-                pending = rounds.get(round_id)
-                if pending is None:
-                    continue  # a round of a frozen period
-                tally = pending.tally
-                tally.respondents = respondents
-                tally.sums[dimension] = total
-                tally.counts[dimension] = n
+                for round_id, unit_id, dimension, respondents, n, total in figures:
+                    pending = rounds[round_id]
+                    if unit_id != pending.team_id:
+                        continue
+                    tally = pending.tally
+                    tally.respondents = respondents
+                    tally.sums[dimension] = total
+                    tally.counts[dimension] = n
             return list(rounds.values())
 
     async def mark_queued(self, period: str, when: datetime) -> None:
