@@ -201,25 +201,25 @@ class SqlDigestStore:
             tally = None
             if released and figures is not None:
                 tally = Tally(
-                    respondents or 0,
-                    {dim: total for dim, (_n, total) in figures.items()},
-                    {dim: n for dim, (n, _total) in figures.items()},
+                    respondents=respondents or 0,
+                    sums={dim: total for dim, (_n, total) in figures.items()},
+                    counts={dim: n for dim, (n, _total) in figures.items()},
                 )
             out.append(
                 GroupFigures(
-                    period,
-                    group_id,
-                    kind,
-                    name,
-                    parent_id,
-                    min_group_size,
-                    tally is not None,
-                    closed_at,
-                    members,
-                    tally,
-                    round_id,
-                    kudos,
-                    (prompted, done, skipped) if prompted is not None else None,
+                    period=period,
+                    group_id=group_id,
+                    kind=kind,
+                    name=name,
+                    parent_id=parent_id,
+                    min_group_size=min_group_size,
+                    released=tally is not None,
+                    closed_at=closed_at,
+                    members=members,
+                    tally=tally,
+                    round_id=round_id,
+                    kudos=kudos,
+                    breaks=(prompted, done, skipped) if prompted is not None else None,
                 )
             )
         return out
