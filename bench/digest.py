@@ -222,7 +222,7 @@ def baseline_sql(dialect: str) -> str:
 
 class CardsQueued:
     """The outbox of the timed runs: keeps each queued card in memory instead of writing a row
-    (delivery is not part of computing the digests; charts are timed apart, as before)."""
+    (delivery is not part of computing the digests; charts are timed apart)."""
 
     def __init__(self) -> None:
         self.cards: dict[str, Card] = {}
