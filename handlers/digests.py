@@ -84,6 +84,16 @@ def card_for(deps: Deps, digest: GroupDigest) -> Card:
     return digest_card(digest, chart_image(deps, digest))
 
 
+async def card_drawn_aside(deps: Deps, digest: GroupDigest) -> Card:
+    """The digest's card, its chart drawn in a worker thread (a tenth of a second each) so the
+    event loop keeps answering; no thread at all when there is no chart to draw."""
+    chart = trend_chart(deps.instrument, digest) if deps.charts is not None else None
+    if deps.charts is None or chart is None:
+        return digest_card(digest)
+    png = await asyncio.to_thread(deps.charts.trend_png, chart)
+    return digest_card(digest, Image(png=png, alt_text=chart.alt_text, title=chart.title))
+
+
 def viewer(deps: Deps, actor: Actor) -> Viewer:
     return viewer_for(deps.org, deps.directory.teams(), actor.platform, actor.user_id)
 
@@ -134,7 +144,7 @@ async def on_demand(deps: Deps, command: Command) -> Outcome:
     for group_id in groups:
         digest = await group_digest(deps, group_id)
         cards.append(
-            await asyncio.to_thread(card_for, deps, digest)
+            await card_drawn_aside(deps, digest)
             if digest
             else Card(
                 title=f"No digest yet for {group_id}",

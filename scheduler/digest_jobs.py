@@ -9,7 +9,6 @@ digest messages are keyed by (period, group, recipient) in the outbox.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -20,7 +19,7 @@ from bot.domain.org import period_of_round, period_window
 from bot.domain.rollup import Activity, FrozenPeriod, TeamRound, freeze_period
 from bot.metrics import DIGESTS
 from handlers.deps import Deps
-from handlers.digests import all_digests, card_for
+from handlers.digests import all_digests, card_drawn_aside
 from scheduler.pulse_jobs import JobReport
 
 log = logging.getLogger(__name__)
@@ -133,8 +132,7 @@ async def queue_digests(deps: Deps, period: str, report: JobReport) -> int:
         recipients = _recipients(deps, digest.group_id, digest.kind)
         if not recipients:
             continue
-        # Drawing a chart takes a tenth of a second; keep the event loop answering meanwhile.
-        card = await asyncio.to_thread(card_for, deps, digest)
+        card = await card_drawn_aside(deps, digest)
         for recipient in recipients:
             key = f"digest:{period}:{digest.group_id}:{recipient.key}"
             if await deps.outbox.enqueue(key, recipient, card, now):

@@ -7,15 +7,15 @@ and a round that closes after its period was frozen is never rolled up into it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import ColumnElement, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.domain.org import period_of_round, period_window
+from bot.domain.org import period_of, period_of_round, period_window
 from bot.domain.rollup import FrozenPeriod, GroupFigures, TeamRound
 from bot.domain.scoring import Tally
 from bot.storage.tables import (
@@ -26,6 +26,43 @@ from bot.storage.tables import (
 )
 
 LOOKBACK_WEEKS = 3
+# A round's period is the ISO week of its local scheduled start; east of UTC that start can come
+# up to 14 hours before the week's Monday in UTC, so a period's rounds are read from a day before.
+EARLY_START = timedelta(days=1)
+
+# Read in this order and unpacked by position: attribute access on a row costs more than the
+# rest of turning it into figures.
+_GROUP_COLUMNS = (
+    digest_groups.c.period,
+    digest_groups.c.group_id,
+    digest_groups.c.kind,
+    digest_groups.c.name,
+    digest_groups.c.parent_id,
+    digest_groups.c.min_group_size,
+    digest_groups.c.released,
+    digest_groups.c.closed_at,
+    digest_groups.c.round_id,
+    digest_groups.c.members,
+    digest_groups.c.respondents,
+    digest_groups.c.figures,
+    digest_groups.c.kudos,
+    digest_groups.c.breaks_prompted,
+    digest_groups.c.breaks_done,
+    digest_groups.c.breaks_skipped,
+)
+
+
+def _pending_since(frozen: set[str]) -> datetime | None:
+    """Where closed rounds of periods not yet frozen can start: the first week of the lookback
+    not frozen (a period held back by a round still open), else the week after the newest frozen
+    one. A round stays open two weeks at most, so a period can be held back only that long; older
+    periods are never frozen late, and this read stays about one week of rounds."""
+    if not frozen:
+        return None
+    newest = period_window(max(frozen))[0]
+    weeks = [newest + timedelta(weeks=k) for k in range(-LOOKBACK_WEEKS, 2)]
+    first = next(w for w in weeks if period_of(w) not in frozen)
+    return first - EARLY_START
 
 
 class SqlDigestStore:
@@ -34,30 +71,35 @@ class SqlDigestStore:
 
     async def pending_rounds(self) -> list[TeamRound]:
         async with self._sessions() as s:
-            frozen = {p for (p,) in await s.execute(select(digest_periods.c.period))}
-            query = select(
-                pulse_rounds.c.id,
-                pulse_rounds.c.team_id,
-                pulse_rounds.c.period_key,
-                pulse_rounds.c.opens_at,
-                pulse_rounds.c.closed_at,
-                pulse_rounds.c.members,
-            ).where(
-                pulse_rounds.c.closed_at.is_not(None),
+            frozen = set((await s.scalars(select(digest_periods.c.period))).all())
+            closed: ColumnElement[bool] = pulse_rounds.c.closed_at.is_not(None)
+            since = _pending_since(frozen)
+            if since is not None:
+                closed = closed & (pulse_rounds.c.opens_at >= since)
+            rows = await s.execute(
+                select(
+                    pulse_rounds.c.id,
+                    pulse_rounds.c.team_id,
+                    pulse_rounds.c.period_key,
+                    pulse_rounds.c.opens_at,
+                    pulse_rounds.c.closed_at,
+                    pulse_rounds.c.members,
+                ).where(closed)
             )
-            if frozen:
-                # A round stays open two weeks at most, so a period can be held back only that
-                # long; older periods are never frozen late, and this read stays small.
-                since = period_window(max(frozen))[0] - timedelta(weeks=LOOKBACK_WEEKS)
-                query = query.where(pulse_rounds.c.opens_at >= since)
-            rows = (await s.execute(query)).all()
-            rounds = {
-                r.id: r for r in rows if period_of_round(r.period_key, r.opens_at) not in frozen
-            }
-            tallies: dict[str, Tally] = {rid: Tally() for rid in rounds}
+            rounds: dict[str, TeamRound] = {}
+            for round_id, team_id, period_key, opens_at, closed_at, members in rows:
+                period = period_of_round(period_key, opens_at)
+                if period not in frozen:
+                    rounds[round_id] = TeamRound(
+                        team_id, round_id, period, closed_at, members or 0, Tally()
+                    )
+            if not rounds:
+                return []
+            # Their figures (the team's own unit only), by key: a join on the window would
+            # have PostgreSQL hash the whole figures table for a week of rounds.
             ids = list(rounds)
             for start in range(0, len(ids), 500):
-                figs = await s.execute(
+                figures = await s.execute(
                     select(
                         round_figures.c.round_id,
                         round_figures.c.unit_id,
@@ -67,24 +109,15 @@ class SqlDigestStore:
                         round_figures.c.total,
                     ).where(round_figures.c.round_id.in_(ids[start : start + 500]))
                 )
-                for f in figs:
-                    if f.unit_id != rounds[f.round_id].team_id:
+                for round_id, unit_id, dimension, respondents, n, total in figures:
+                    pending = rounds[round_id]
+                    if unit_id != pending.team_id:
                         continue
-                    t = tallies[f.round_id]
-                    t.respondents = f.respondents
-                    t.sums[f.dimension] = f.total
-                    t.counts[f.dimension] = f.n
-            return [
-                TeamRound(
-                    team_id=r.team_id,
-                    round_id=r.id,
-                    period=period_of_round(r.period_key, r.opens_at),
-                    closed_at=r.closed_at,
-                    members=r.members or 0,
-                    tally=tallies[r.id],
-                )
-                for r in rounds.values()
-            ]
+                    tally = pending.tally
+                    tally.respondents = respondents
+                    tally.sums[dimension] = total
+                    tally.counts[dimension] = n
+            return list(rounds.values())
 
     async def mark_queued(self, period: str, when: datetime) -> None:
         async with self._sessions.begin() as s:
@@ -145,35 +178,48 @@ class SqlDigestStore:
         return True
 
     @staticmethod
-    def _figures(rows: Sequence[Any]) -> list[GroupFigures]:
+    def _figures(rows: Iterable[Sequence[Any]]) -> list[GroupFigures]:
         out = []
-        for r in rows:
+        for (
+            period,
+            group_id,
+            kind,
+            name,
+            parent_id,
+            min_group_size,
+            released,
+            closed_at,
+            round_id,
+            members,
+            respondents,
+            figures,
+            kudos,
+            prompted,
+            done,
+            skipped,
+        ) in rows:
             tally = None
-            if r.released and r.figures is not None:
-                tally = Tally(respondents=r.respondents or 0)
-                for dim, (n, total) in r.figures.items():
-                    tally.counts[dim] = n
-                    tally.sums[dim] = total
-            breaks = (
-                (r.breaks_prompted, r.breaks_done, r.breaks_skipped)
-                if r.breaks_prompted is not None
-                else None
-            )
+            if released and figures is not None:
+                tally = Tally(
+                    respondents=respondents or 0,
+                    sums={dim: total for dim, (_n, total) in figures.items()},
+                    counts={dim: n for dim, (n, _total) in figures.items()},
+                )
             out.append(
                 GroupFigures(
-                    period=r.period,
-                    group_id=r.group_id,
-                    kind=r.kind,
-                    name=r.name,
-                    parent_id=r.parent_id,
-                    min_group_size=r.min_group_size,
+                    period=period,
+                    group_id=group_id,
+                    kind=kind,
+                    name=name,
+                    parent_id=parent_id,
+                    min_group_size=min_group_size,
                     released=tally is not None,
-                    closed_at=r.closed_at,
-                    members=r.members,
+                    closed_at=closed_at,
+                    members=members,
                     tally=tally,
-                    round_id=r.round_id,
-                    kudos=r.kudos,
-                    breaks=breaks,
+                    round_id=round_id,
+                    kudos=kudos,
+                    breaks=(prompted, done, skipped) if prompted is not None else None,
                 )
             )
         return out
@@ -182,7 +228,7 @@ class SqlDigestStore:
         async with self._sessions() as s:
             rows = (
                 await s.execute(
-                    select(digest_groups)
+                    select(*_GROUP_COLUMNS)
                     .where(digest_groups.c.group_id == group_id)
                     .order_by(digest_groups.c.period.desc())
                     .limit(limit)
@@ -194,7 +240,7 @@ class SqlDigestStore:
         async with self._sessions() as s:
             rows = (
                 await s.execute(
-                    select(digest_groups)
+                    select(*_GROUP_COLUMNS)
                     .where(digest_groups.c.period == period, digest_groups.c.parent_id == parent_id)
                     .order_by(digest_groups.c.name)
                 )
@@ -202,22 +248,16 @@ class SqlDigestStore:
             return self._figures(rows)
 
     async def recent(self, periods: int) -> list[GroupFigures]:
+        newest = (
+            select(digest_periods.c.period)
+            .order_by(digest_periods.c.period.desc())
+            .limit(periods)
+            .scalar_subquery()
+        )
         async with self._sessions() as s:
-            wanted = [
-                p
-                for (p,) in await s.execute(
-                    select(digest_periods.c.period)
-                    .order_by(digest_periods.c.period.desc())
-                    .limit(periods)
-                )
-            ]
-            if not wanted:
-                return []
-            rows = (
-                await s.execute(
-                    select(digest_groups)
-                    .where(digest_groups.c.period.in_(wanted))
-                    .order_by(digest_groups.c.period.desc(), digest_groups.c.group_id)
-                )
-            ).all()
+            rows = await s.execute(
+                select(*_GROUP_COLUMNS)
+                .where(digest_groups.c.period.in_(newest))
+                .order_by(digest_groups.c.period.desc(), digest_groups.c.group_id)
+            )
             return self._figures(rows)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import FixedClock
 from bot.config import Settings, parse_roster
+from bot.domain.messages import card_from_dict
 from bot.main import Respite, build
 from bot.storage.tables import outbox
 from handlers.digests import group_digest
@@ -130,3 +131,30 @@ async def test_digests_are_queued_after_a_crash_between_freezing_and_queueing(
         assert not any("digest message(s) queued" in line for line in again.lines)
     finally:
         await respite.close()
+
+
+async def test_queued_digests_carry_their_chart_only_where_a_trend_is_shown(
+    database_url: str,
+) -> None:
+    respite, clock = await _respite(database_url, "0 10 * * mon")
+    try:
+        deps = respite.deps
+        clock.set(MONDAY.replace(hour=10))
+        await pulse_jobs.tick(deps)
+        await _answer(respite, "alpha", 7)
+        await _answer(respite, "bravo", 2)  # withheld, and alpha with it to protect bravo
+        clock.advance(timedelta(hours=72))
+        await pulse_jobs.tick(deps)
+        async with AsyncSession(respite.engine) as s:
+            rows = (
+                await s.execute(
+                    select(outbox.c.key, outbox.c.card).where(outbox.c.key.like("digest:%"))
+                )
+            ).all()
+    finally:
+        await respite.close()
+    cards = {key.split(":")[2]: card_from_dict(card) for key, card in rows}
+    assert set(cards) == {"organisation", "alpha", "bravo"}  # the department has no lead here
+    shown = cards["organisation"].image
+    assert shown is not None and shown.png.startswith(b"\x89PNG") and shown.alt_text
+    assert cards["alpha"].image is None and cards["bravo"].image is None

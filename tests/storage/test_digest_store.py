@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert
+
 from bot.clock import FixedClock
 from bot.config import Settings, parse_roster
 from bot.domain.org import period_of
 from bot.main import build
+from bot.storage.db import create_engine_async, session_factory
+from bot.storage.digests import SqlDigestStore
+from bot.storage.tables import digest_periods, pulse_rounds, round_figures
 from handlers.digests import all_digests, group_digest
 from scheduler.digest_jobs import freeze_due
 from tests.conftest import MONDAY
@@ -96,3 +105,78 @@ async def test_a_second_freeze_of_the_same_period_stores_nothing(database_url: s
         assert not teams["lighthouse"].released and teams["riverside"].released
     finally:
         await respite.close()
+
+
+async def test_pending_rounds_are_those_of_periods_not_frozen_within_the_lookback(
+    database_url: str,
+) -> None:
+    """Closed rounds of a period held back (older than the newest frozen one, within the
+    lookback) and of a newer period come back, including a round that opened on the Sunday in
+    UTC because its team is east of UTC; rounds of frozen periods, of periods older than the
+    lookback, and open rounds do not. Each carries its own team's figures only."""
+    monday = MONDAY.replace(hour=10)  # 2026-W49
+
+    def week(k: int) -> str:
+        return period_of(monday + timedelta(weeks=k))
+
+    def round_row(rid: str, opens: datetime, key: str, closed: bool = True) -> dict[str, Any]:
+        return {
+            "id": rid,
+            "team_id": "t",
+            "period_key": key,
+            "opens_at": opens,
+            "remind_at": opens + timedelta(hours=48),
+            "closes_at": opens + timedelta(hours=72),
+            "invited_at": opens,
+            "closed_at": opens + timedelta(hours=72) if closed else None,
+            "members": 8,
+        }
+
+    # Frozen: W43, W44, W46, W47 (W45 held back). Kiritimati is UTC+14: its Monday 09:00 of W48
+    # is Sunday 19:00 UTC, still in W47 on the UTC calendar.
+    east = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Pacific/Kiritimati"))
+    rounds = [
+        round_row("old", monday - timedelta(weeks=9), (monday - timedelta(weeks=9)).isoformat()),
+        round_row("held", monday - timedelta(weeks=4), (monday - timedelta(weeks=4)).isoformat()),
+        round_row("frozen", monday - timedelta(weeks=2), (monday - timedelta(weeks=2)).isoformat()),
+        round_row("east", east.astimezone(UTC), east.isoformat()),
+        round_row("open", monday, monday.isoformat(), closed=False),
+    ]
+    engine = create_engine_async(database_url)
+    store = SqlDigestStore(session_factory(engine))
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(insert(pulse_rounds), rounds)
+            await conn.execute(
+                insert(round_figures),
+                [
+                    {
+                        "round_id": r["id"],
+                        "unit_id": unit,
+                        "dimension": "exhaustion",
+                        "respondents": n,
+                        "n": n,
+                        "total": 3.0 * n,
+                    }
+                    for r in rounds
+                    for unit, n in (("t", 6), ("elsewhere", 40))
+                ],
+            )
+            await conn.execute(
+                insert(digest_periods),
+                [{"period": week(k), "frozen_at": monday} for k in (-6, -5, -3, -2)],
+            )
+        held_back = {r.round_id: r for r in await store.pending_rounds()}
+        async with engine.begin() as conn:
+            await conn.execute(insert(digest_periods).values(period=week(-4), frozen_at=monday))
+        # Nothing held back: only the week after the newest frozen one is read, from a day early.
+        caught_up = {r.round_id: r for r in await store.pending_rounds()}
+    finally:
+        await engine.dispose()
+    assert east.astimezone(UTC).weekday() == 6 and period_of(east) == week(-1)
+    assert set(held_back) == {"held", "east"}
+    assert held_back["held"].period == week(-4) and held_back["east"].period == week(-1)
+    assert set(caught_up) == {"east"}
+    for r in held_back.values():
+        assert r.tally.respondents == 6 and r.tally.counts == {"exhaustion": 6}
+        assert r.tally.sums == {"exhaustion": 18.0}
