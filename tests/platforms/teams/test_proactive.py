@@ -195,6 +195,11 @@ async def test_uninstalling_forgets_the_chat(teams_app: TeamsHarness) -> None:
     removal["action"] = "remove"
     assert (await teams_app.teams.post(removal)).status == 200
     assert await _contacts(teams_app).get("user", aad(1)) is None
+    # Installed again: the chat is remembered afresh, although the turn looks like the last one.
+    again = teams_app.teams.activity("installation_update.json", 1)
+    again["action"] = "add"
+    assert (await teams_app.teams.post(again)).status == 200
+    assert await _contacts(teams_app).get("user", aad(1)) is not None
 
 
 async def test_unknown_channel_fails_with_a_reason(teams_app: TeamsHarness) -> None:
