@@ -87,6 +87,7 @@ def reach_fingerprint(activity: Activity) -> str:
     def fields(model: Any) -> Any:
         return None if model is None else vars(model)
 
+    data = _channel_data(activity)
     return repr(
         (
             activity.channel_id,
@@ -95,7 +96,8 @@ def reach_fingerprint(activity: Activity) -> str:
             fields(activity.from_property),
             fields(activity.recipient),
             fields(activity.conversation),
-            _channel_data(activity),
+            # Not the whole of channelData: a submission's carries the id it replies to.
+            [_id_of(data, part) for part in ("tenant", "team", "channel")],
         )
     )
 
