@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+import sqlite3
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import String, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -18,6 +21,7 @@ from bot.domain.instrument import Instrument
 from bot.domain.messages import Platform
 from bot.domain.ports import Period, Recorded, Round
 from bot.domain.scoring import Tally, dimension_scores
+from bot.storage import sqlite_inline
 from bot.storage.tables import pulse_participation, pulse_responses, pulse_rounds, round_figures
 
 Executor = AsyncSession | AsyncConnection
@@ -116,6 +120,32 @@ def _dialect(s: Executor) -> str:
     return s.dialect.name if isinstance(s, AsyncConnection) else s.get_bind().dialect.name
 
 
+def _reshuffle(dialect: str) -> Executable:
+    return _PG_RESHUFFLE if dialect == "postgresql" else _SQLITE_RESHUFFLE
+
+
+class _Transaction(Protocol):
+    async def run(self, statement: Executable, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """The statement's first row, if it returns rows."""
+        ...
+
+
+class _CoreTransaction:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def run(self, statement: Executable, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        result = await self._conn.execute(statement, params)
+        row = result.first() if result.returns_rows else None
+        return None if row is None else tuple(row)
+
+
+@asynccontextmanager
+async def _core_transaction(engine: AsyncEngine) -> AsyncIterator[_CoreTransaction]:
+    async with engine.begin() as conn:
+        yield _CoreTransaction(conn)
+
+
 async def _rewrite_shuffled(s: Executor, round_id: str) -> None:
     """Re-write every response of a round under new random ids, in random order.
 
@@ -125,8 +155,7 @@ async def _rewrite_shuffled(s: Executor, round_id: str) -> None:
     inserted beside its author's participation row. One statement in the database: the answers
     never come into Python.
     """
-    reshuffle = _PG_RESHUFFLE if _dialect(s) == "postgresql" else _SQLITE_RESHUFFLE
-    await s.execute(reshuffle, {"round": round_id})
+    await s.execute(_reshuffle(_dialect(s)), {"round": round_id})
 
 
 def _key(team_period: tuple[str, Period]) -> tuple[str, str]:
@@ -223,39 +252,47 @@ class SqlRoundStore:
         unit_id: str,
         answers: Mapping[str, int],
     ) -> Recorded:
-        """One answer in one transaction, on a Core connection (the path of every check-in)."""
+        """One answer in one transaction (the path of every check-in)."""
+        if open_first is not None and _key(open_first) not in self._opened:
+            await self._open(*open_first)
         try:
-            async with self._engine.begin() as conn:
-                if open_first is not None and _key(open_first) not in self._opened:
-                    team_id, period = open_first
-                    await conn.execute(
-                        _OPEN_ROUND[conn.dialect.name],
-                        {
-                            "id": _random_id(),
-                            "team": team_id,
-                            "period": period.key,
-                            "opens_at": period.opens_at,
-                            "remind_at": period.remind_at,
-                            "closes_at": period.closes_at,
-                        },
-                    )
-                joined = (await conn.execute(join, join_params)).first()
+            async with self._transaction() as tx:
+                joined = await tx.run(join, join_params)
                 if joined is None:
                     return Recorded.ROUND_CLOSED
-                round_id = joined.round_id
-                await conn.execute(
+                round_id = joined[0]
+                await tx.run(
                     _ADD_RESPONSE,
                     {"id": _random_id(), "round": round_id, "unit": unit_id, "answers": answers},
                 )
                 # The new answer must not be the one row written beside this participation row.
-                await _rewrite_shuffled(conn, round_id)
-        except IntegrityError:
+                await tx.run(_reshuffle(self._engine.dialect.name), {"round": round_id})
+        except (IntegrityError, sqlite3.IntegrityError):
             return Recorded.ALREADY_ANSWERED
-        if open_first is not None:
-            if len(self._opened) >= 10_000:  # a year of weeks for 200 teams; then start afresh
-                self._opened.clear()
-            self._opened.add(_key(open_first))
         return Recorded.STORED
+
+    async def _open(self, team_id: str, period: Period) -> None:
+        """Create the (team, period) round unless someone has."""
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                _OPEN_ROUND[conn.dialect.name],
+                {
+                    "id": _random_id(),
+                    "team": team_id,
+                    "period": period.key,
+                    "opens_at": period.opens_at,
+                    "remind_at": period.remind_at,
+                    "closes_at": period.closes_at,
+                },
+            )
+        if len(self._opened) >= 10_000:  # a year of weeks for 200 teams; then start afresh
+            self._opened.clear()
+        self._opened.add((team_id, period.key))
+
+    def _transaction(self) -> AbstractAsyncContextManager[_Transaction]:
+        if self._engine.dialect.name == "sqlite":
+            return sqlite_inline.direct_transaction(self._engine)
+        return _core_transaction(self._engine)
 
     async def has_answered(self, round_id: str, platform: Platform, user_id: str) -> bool:
         async with self._sessions() as s:

@@ -19,12 +19,22 @@ is replaced by a call in place.
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
 import sqlite3
 import time
-from collections.abc import Callable, Generator
+from collections.abc import AsyncIterator, Callable, Generator, Mapping
+from contextlib import asynccontextmanager
 from typing import Any
 
 import aiosqlite
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql.base import Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
+
+_SQLITE = sqlite.dialect()
 
 
 class _CallInPlace:
@@ -83,3 +93,50 @@ def connect(database: str, busy_timeout_s: float) -> InlineConnection:
         return sqlite3.connect(database, timeout=0, check_same_thread=False, isolation_level=None)
 
     return InlineConnection(connector, busy_timeout_s)
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(statement: Executable) -> SQLCompiler:
+    assert isinstance(statement, ClauseElement)
+    compiled = statement.compile(dialect=_SQLITE)
+    assert isinstance(compiled, SQLCompiler)  # SQLite's paramstyle is positional ("qmark")
+    return compiled
+
+
+class DirectTransaction:
+    """Core statements compiled once and run straight on the connection.
+
+    SQLAlchemy's execution machinery (events, execution context, result wrapping) costs about
+    60 microseconds a statement, several times what SQLite takes to run a check-in's statements;
+    the hottest write, one check-in, skips it. Parameters are plain values; a mapping is stored
+    as JSON text, as SQLAlchemy's JSON type would store it.
+    """
+
+    def __init__(self, connection: InlineConnection) -> None:
+        self._connection = connection
+
+    async def run(self, statement: Executable, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        compiled = _compiled(statement)
+        bound = compiled.construct_params(dict(params))  # with the statement's own literals
+        values = tuple(
+            json.dumps(v) if isinstance(v, Mapping) else v
+            for v in (bound[name] for name in compiled.positiontup or ())
+        )
+        async with self._connection.execute(compiled.string, values) as cursor:
+            row = await cursor.fetchone()
+            return None if row is None else tuple(row)
+
+
+@asynccontextmanager
+async def direct_transaction(engine: AsyncEngine) -> AsyncIterator[DirectTransaction]:
+    """An IMMEDIATE transaction on the pooled connection, committed unless the block raises."""
+    async with engine.connect() as conn:
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert isinstance(driver, InlineConnection)
+        await driver.execute("BEGIN IMMEDIATE")
+        try:
+            yield DirectTransaction(driver)
+        except BaseException:
+            await driver.rollback()
+            raise
+        await driver.commit()

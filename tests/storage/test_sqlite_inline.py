@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -13,7 +14,7 @@ from bot.storage import sqlite_inline
 from bot.storage.db import create_engine_async
 
 
-async def _ticks_while(work: asyncio.Future[object]) -> int:
+async def _ticks_while(work: asyncio.Future[Any]) -> int:
     ticks = 0
     while not work.done():
         await asyncio.sleep(0.005)
@@ -89,3 +90,43 @@ async def test_errors_reach_the_caller_and_the_connection_stays_usable(tmp_path:
         assert await cursor.fetchall() == [(1,)]
     finally:
         await conn.close()
+
+
+async def test_a_direct_transaction_commits_or_rolls_back_as_a_whole(tmp_path: Path) -> None:
+    from sqlalchemy import (
+        JSON,
+        Column,
+        Integer,
+        MetaData,
+        String,
+        Table,
+        bindparam,
+        func,
+        insert,
+        select,
+    )
+
+    meta = MetaData()
+    notes = Table("notes", meta, Column("id", String), Column("n", Integer), Column("doc", JSON))
+    engine = create_engine_async(f"sqlite:///{tmp_path / 'direct.db'}")
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(meta.create_all)
+        add = insert(notes).values(id=func.hex(func.randomblob(4)), n=1, doc={"fixed": True})
+        add_doc = insert(notes).values(n=2, doc=bindparam("doc")).returning(notes.c.n)
+        async with sqlite_inline.direct_transaction(engine) as tx:
+            assert await tx.run(add, {}) is None  # no rows to return
+            assert await tx.run(add_doc, {"doc": {"caseload": 4}}) == (2,)
+        with pytest.raises(RuntimeError):
+            async with sqlite_inline.direct_transaction(engine) as tx:
+                await tx.run(add_doc, {"doc": {"caseload": 5}})
+                raise RuntimeError("half-way")
+        async with engine.connect() as conn:
+            rows = (await conn.execute(select(notes.c.n, notes.c.doc, notes.c.id))).all()
+        assert sorted((n, doc) for n, doc, _ in rows) == [
+            (1, {"fixed": True}),
+            (2, {"caseload": 4}),
+        ]
+        assert [len(row_id) for n, _, row_id in rows if n == 1] == [8]  # randomblob(4), in hex
+    finally:
+        await engine.dispose()
