@@ -14,18 +14,28 @@ import json
 import secrets
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import String, any_, bindparam, func, select, text, update
+from sqlalchemy import Date, String, Text, any_, bindparam, cast, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql.elements import TextClause
 
+from bot.domain.break_cards import person_stride
 from bot.domain.breaks import BreakSettings
 from bot.domain.messages import Platform, card_to_dict
-from bot.domain.ports import Advance, DueBreak, QueuedPrompt
+from bot.domain.ports import (
+    Advance,
+    DueBreak,
+    DueGroup,
+    GroupMove,
+    GroupsMoved,
+    QueuedPrompt,
+)
 from bot.domain.privacy import releasable
 from bot.domain.team import Team, WorkPattern
 from bot.storage.tables import break_people, break_uptake
@@ -55,6 +65,93 @@ SQLITE_QUEUE = text(
     "r.value ->> 6, :created_at FROM json_each(:rows) AS r WHERE true "
     "ON CONFLICT (key) DO NOTHING RETURNING key"
 )
+
+
+# Due people, grouped by everything that plans them: one row per shared plan, not per person.
+# JSON settings are compared as the text stored (PostgreSQL's json type has no equality).
+_GROUP_BY = (
+    break_people.c.team_id,
+    break_people.c.platform,
+    break_people.c.timezone,
+    break_people.c.enabled,
+    cast(break_people.c.times, Text).label("times"),
+    cast(break_people.c.work, Text).label("work"),
+    break_people.c.paused_until,
+    break_people.c.skip_date,
+    break_people.c.next_at,
+    break_people.c.next_slot,
+    break_people.c.calendar_url.is_not(None).label("calendar"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _GroupSql:
+    queue: TextClause  # INSERT ... SELECT of the members' prompts
+    prompted: TextClause  # move the members on, recording the practice each was sent
+    move: TextClause  # move the members on (no prompt this time)
+    dormant: TextClause  # anyone in the group who is no longer a member
+
+
+def _group_statements(postgres: bool, cards: int) -> _GroupSql:
+    """The statements that plan a whole group at once.
+
+    Every statement names the group's rows by all they were grouped by, so a row that changed
+    since it was read (another tick moved it, its owner changed a setting) is left alone.
+    """
+    same = "IS NOT DISTINCT FROM" if postgres else "IS"
+    rows = (
+        "next_at = :old AND platform = :platform AND team_id = :team_id "
+        "AND calendar_url IS NULL "
+        f"AND timezone {same} :timezone AND enabled {same} :enabled "
+        f"AND CAST(times AS TEXT) {same} :times AND CAST(work AS TEXT) {same} :work "
+        f"AND paused_until {same} :paused_until AND skip_date {same} :skip_date "
+        f"AND next_slot {same} :next_slot"
+    )
+    members = (
+        "user_id = ANY(CAST(:members AS TEXT[]))"
+        if postgres
+        else "user_id IN (SELECT value FROM json_each(:members))"
+    )
+    # `rotate` from bot.domain.break_cards, per row, by the person's own stride.
+    practice = (
+        "((CASE WHEN last_practice >= 0 AND last_practice < :n "
+        "THEN last_practice + practice_stride ELSE practice_stride END) % :n)"
+    )
+    if postgres:
+        card = f"(CAST(:cards AS JSON[]))[{practice} + 1]"
+        recipient = (
+            "json_build_object('platform', platform, 'user_id', user_id, 'channel_id', NULL)"
+        )
+    else:
+        card = f"CASE {practice} " + " ".join(f"WHEN {i} THEN :c{i}" for i in range(cards)) + " END"
+        recipient = "json_object('platform', platform, 'user_id', user_id, 'channel_id', NULL)"
+    dates = (
+        bindparam("old", type_=UtcDateTime()),
+        bindparam("paused_until", type_=Date()),
+        bindparam("skip_date", type_=Date()),
+    )
+    # Only the fixed fragments above are joined in; every value is a bound parameter.
+    queue = (
+        "INSERT INTO outbox (key, platform, recipient, card, status, attempts, not_before, "
+        "drop_after, created_at) SELECT :prefix || user_id || :suffix, platform, {}, {}, "
+        "'pending', 0, :not_before, :drop_after, :not_before FROM break_people "
+        "WHERE {} AND {} ON CONFLICT (key) DO NOTHING"
+    )
+    move = "UPDATE break_people SET next_at = :next_at, next_slot = :new_slot{} WHERE {} AND {}"
+    dormant = "UPDATE break_people SET next_at = NULL, next_slot = NULL WHERE {} AND NOT ({})"
+    moved_at = bindparam("next_at", type_=UtcDateTime())
+    return _GroupSql(
+        queue=text(queue.format(recipient, card, rows, members)).bindparams(
+            *dates,
+            bindparam("not_before", type_=UtcDateTime()),
+            bindparam("drop_after", type_=UtcDateTime()),
+        ),
+        prompted=text(move.format(f", last_practice = {practice}", rows, members)).bindparams(
+            *dates, moved_at
+        ),
+        move=text(move.format("", rows, members)).bindparams(*dates, moved_at),
+        dormant=text(dormant.format(rows, members)).bindparams(*dates),
+    )
 
 
 def _sqlite_time(value: datetime | None) -> str | None:
@@ -119,6 +216,8 @@ class SqlBreakStore:
         self._teams = teams
         self._salt = secrets.token_bytes(16)
         self._recent: OrderedDict[bytes, None] = OrderedDict()
+        self._members: dict[frozenset[str], Any] = {}
+        self._statements: dict[tuple[bool, int], _GroupSql] = {}
 
     def _insert(self, s: AsyncSession, table: Any) -> Any:
         assert s.bind is not None
@@ -154,11 +253,12 @@ class SqlBreakStore:
         }
         if settings.timezone is not None:
             values["tz_checked"] = True  # chosen by the person or given by the platform
+        new = {"tz_checked": False, "practice_stride": person_stride(settings.user_id)}
         async with self._sessions.begin() as s:
             stmt = self._insert(s, break_people).values(
                 platform=settings.platform,
                 user_id=settings.user_id,
-                **({"tz_checked": False} | values),
+                **(new | values),
             )
             await s.execute(
                 stmt.on_conflict_do_update(index_elements=["platform", "user_id"], set_=values)
@@ -181,6 +281,7 @@ class SqlBreakStore:
                         "team_id": team_id,
                         "tz_checked": False,
                         "calendar_warned": False,
+                        "practice_stride": person_stride(u),
                         "next_at": now,
                         "updated_at": now,
                     }
@@ -225,7 +326,110 @@ class SqlBreakStore:
                     .limit(limit)
                 )
             ).all()
-        return [DueBreak(_settings(r), r.next_at, r.next_slot, r.last_practice) for r in rows]
+        return [
+            DueBreak(_settings(r), r.next_at, r.next_slot, r.last_practice, r.practice_stride)
+            for r in rows
+        ]
+
+    async def due_groups(self, now: datetime) -> list[DueGroup]:
+        query = (
+            select(*_GROUP_BY, func.count())
+            .where(break_people.c.next_at <= now)
+            .group_by(*_GROUP_BY)
+        )
+        async with self._sessions() as s:
+            rows = (await s.execute(query)).all()
+        groups = []
+        for r in rows:
+            team_id, platform, tz, enabled, times, work, paused, skip, next_at, slot, cal, n = r
+            settings = BreakSettings(
+                platform=platform,
+                user_id="",
+                team_id=team_id,
+                timezone=tz,
+                enabled=enabled,
+                times=_times_from_json(None if times is None else json.loads(times)),
+                work=_work_from_json(None if work is None else json.loads(work)),
+                paused_until=paused,
+                skip_date=skip,
+            )
+            match = (team_id, platform, tz, enabled, times, work, paused, skip, next_at, slot)
+            groups.append(DueGroup(settings, next_at, slot, n, bool(cal), match))
+        return groups
+
+    async def move_groups(self, moves: Sequence[GroupMove]) -> GroupsMoved:
+        if not moves:
+            return GroupsMoved()
+        queued = moved = dormant = 0
+        async with self._sessions.begin() as s:
+            assert s.bind is not None
+            postgres = s.bind.dialect.name == "postgresql"
+            for m in moves:
+                team_id, platform, tz, enabled, times, work, paused, skip, old, slot = m.group.match
+                rows = {
+                    "old": old,
+                    "platform": platform,
+                    "team_id": team_id,
+                    "timezone": tz,
+                    "enabled": enabled,
+                    "times": times,
+                    "work": work,
+                    "paused_until": paused,
+                    "skip_date": skip,
+                    "next_slot": slot,
+                    "members": self._members_param(m.members, postgres),
+                }
+                n = len(m.prompt.cards) if m.prompt else 1
+                sql = self._group_sql(postgres, n)
+                if m.members and m.prompt is not None:
+                    p = m.prompt
+                    cards = [json.dumps(card_to_dict(c)) for c in p.cards]
+                    params = rows | {
+                        "prefix": f"break:{platform}:u:",
+                        "suffix": f":{p.slot}",
+                        "not_before": p.not_before,
+                        "drop_after": p.drop_after,
+                        "n": n,
+                    }
+                    if postgres:
+                        params["cards"] = cards
+                    else:
+                        params |= {f"c{i}": c for i, c in enumerate(cards)}
+                    result = await s.execute(sql.queue, params)
+                    inserted = int(result.rowcount or 0)  # type: ignore[attr-defined]
+                    queued += inserted
+                    if inserted:
+                        await self._bump(s, p.team_id, p.week, "prompted", inserted)
+                if m.members:
+                    to = {"next_at": m.next_at, "new_slot": m.next_slot}
+                    if m.prompt is not None:
+                        result = await s.execute(sql.prompted, rows | to | {"n": n})
+                    else:
+                        result = await s.execute(sql.move, rows | to)
+                    moved_here = int(result.rowcount or 0)  # type: ignore[attr-defined]
+                    moved += moved_here
+                    if moved_here == m.group.people:
+                        continue  # everyone was a member: nobody to send dormant
+                result = await s.execute(sql.dormant, rows)
+                dormant += int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return GroupsMoved(queued, moved, dormant)
+
+    def _group_sql(self, postgres: bool, cards: int) -> _GroupSql:
+        key = (postgres, cards)
+        if key not in self._statements:
+            self._statements[key] = _group_statements(postgres, cards)
+        return self._statements[key]
+
+    def _members_param(self, members: frozenset[str], postgres: bool) -> Any:
+        """A team's members as one parameter; encoded once per roster, not once per tick."""
+        found = self._members.get(members)
+        if found is None:
+            if len(self._members) > 256:
+                self._members.clear()
+            ordered = sorted(members)
+            found = ordered if postgres else json.dumps(ordered)
+            self._members[members] = found
+        return found
 
     async def commit(self, prompts: Sequence[QueuedPrompt], advances: Sequence[Advance]) -> int:
         if not prompts and not advances:

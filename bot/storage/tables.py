@@ -20,6 +20,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -208,6 +209,9 @@ break_people = Table(
     Column("calendar_url", Text),
     Column("calendar_warned", Boolean, nullable=False, default=False),
     Column("last_practice", Integer),
+    # How far this person's practices step on each prompt (`person_stride`), kept so that a
+    # tick can rotate everyone's practice in SQL.
+    Column("practice_stride", SmallInteger, nullable=False),
     Column("next_at", UtcDateTime()),
     Column("next_slot", String(40)),
     Column("updated_at", UtcDateTime(), nullable=False),

@@ -1,9 +1,12 @@
-"""Migration 0004_breaks goes down and up again on both backends."""
+"""Break migrations go down and up again on both backends, keeping what is stored."""
 
 from __future__ import annotations
 
-from sqlalchemy import inspect
+from datetime import UTC, datetime
 
+from sqlalchemy import inspect, text
+
+from bot.domain.break_cards import person_stride
 from bot.storage.db import create_engine_sync
 from bot.storage.migrate import downgrade, upgrade
 
@@ -38,3 +41,34 @@ def test_breaks_migration_down_and_up(database_url: str) -> None:
         upgrade(database_url)
     tables, outbox, _ = _shape(database_url)
     assert {"break_people", "break_uptake"} <= tables and "drop_after" in outbox
+
+
+def test_strides_are_filled_in_for_people_already_stored(database_url: str) -> None:
+    people = ["U001", "U002", "29:1a-bc"]
+    try:
+        downgrade(database_url, "0005_digest")
+        engine = create_engine_sync(database_url)
+        try:
+            with engine.begin() as conn:
+                for user in people:
+                    conn.execute(
+                        text(
+                            "INSERT INTO break_people (platform, user_id, team_id, tz_checked, "
+                            "calendar_warned, updated_at) VALUES ('slack', :u, 't', false, "
+                            "false, :now)"
+                        ),
+                        {"u": user, "now": datetime(2026, 1, 1, tzinfo=UTC)},
+                    )
+        finally:
+            engine.dispose()
+    finally:
+        upgrade(database_url)
+    engine = create_engine_sync(database_url)
+    try:
+        with engine.connect() as conn:
+            stored = dict(
+                conn.execute(text("SELECT user_id, practice_stride FROM break_people")).all()
+            )
+    finally:
+        engine.dispose()
+    assert stored == {user: person_stride(user) for user in people}
