@@ -13,21 +13,22 @@ import hmac
 import json
 import secrets
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Date, String, Text, any_, bindparam, cast, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import TextClause
 
 from bot.domain.break_cards import person_stride
 from bot.domain.breaks import BreakSettings
-from bot.domain.messages import Platform, card_to_dict
+from bot.domain.messages import Card, Platform, card_to_dict
 from bot.domain.ports import (
     Advance,
     DueBreak,
@@ -90,6 +91,19 @@ class _GroupSql:
     prompted: TextClause  # move the members on, recording the practice each was sent
     move: TextClause  # move the members on (no prompt this time)
     dormant: TextClause  # anyone in the group who is no longer a member
+
+
+_DUE_GROUPS = (
+    select(*_GROUP_BY, func.count())
+    .where(break_people.c.next_at <= bindparam("now", type_=UtcDateTime()))
+    .group_by(*_GROUP_BY)
+)
+
+
+@lru_cache(maxsize=512)
+def _card_json(card: Card) -> str:
+    """A card's outbox JSON; a group's cards are the same from one person to the next."""
+    return json.dumps(card_to_dict(card))
 
 
 def _group_statements(postgres: bool, cards: int) -> _GroupSql:
@@ -213,6 +227,8 @@ class SqlBreakStore:
     ) -> None:
         """`teams` finds a team's current policy (members, default, minimum group size)."""
         self._sessions = sessions
+        # The minute tick's statements go straight to a connection: no ORM session to set up.
+        self._engine: AsyncEngine = sessions.kw["bind"]
         self._teams = teams
         self._salt = secrets.token_bytes(16)
         self._recent: OrderedDict[bytes, None] = OrderedDict()
@@ -332,13 +348,8 @@ class SqlBreakStore:
         ]
 
     async def due_groups(self, now: datetime) -> list[DueGroup]:
-        query = (
-            select(*_GROUP_BY, func.count())
-            .where(break_people.c.next_at <= now)
-            .group_by(*_GROUP_BY)
-        )
-        async with self._sessions() as s:
-            rows = (await s.execute(query)).all()
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(_DUE_GROUPS, {"now": now})).all()
         groups = []
         for r in rows:
             team_id, platform, tz, enabled, times, work, paused, skip, next_at, slot, cal, n = r
@@ -361,9 +372,9 @@ class SqlBreakStore:
         if not moves:
             return GroupsMoved()
         queued = moved = dormant = 0
-        async with self._sessions.begin() as s:
-            assert s.bind is not None
-            postgres = s.bind.dialect.name == "postgresql"
+        counts: dict[tuple[str, datetime], tuple[datetime, int]] = {}
+        async with self._engine.begin() as conn:
+            postgres = conn.dialect.name == "postgresql"
             for m in moves:
                 team_id, platform, tz, enabled, times, work, paused, skip, old, slot = m.group.match
                 rows = {
@@ -383,7 +394,7 @@ class SqlBreakStore:
                 sql = self._group_sql(postgres, n)
                 if m.members and m.prompt is not None:
                     p = m.prompt
-                    cards = [json.dumps(card_to_dict(c)) for c in p.cards]
+                    cards = [_card_json(c) for c in p.cards]
                     params = rows | {
                         "prefix": f"break:{platform}:u:",
                         "suffix": f":{p.slot}",
@@ -395,23 +406,22 @@ class SqlBreakStore:
                         params["cards"] = cards
                     else:
                         params |= {f"c{i}": c for i, c in enumerate(cards)}
-                    result = await s.execute(sql.queue, params)
-                    inserted = int(result.rowcount or 0)  # type: ignore[attr-defined]
+                    inserted = (await conn.execute(sql.queue, params)).rowcount
                     queued += inserted
                     if inserted:
-                        await self._bump(s, p.team_id, p.week, "prompted", inserted)
+                        end, sofar = counts.get((p.team_id, p.week[0]), (p.week[1], 0))
+                        counts[(p.team_id, p.week[0])] = (end, sofar + inserted)
                 if m.members:
                     to = {"next_at": m.next_at, "new_slot": m.next_slot}
                     if m.prompt is not None:
-                        result = await s.execute(sql.prompted, rows | to | {"n": n})
+                        result = await conn.execute(sql.prompted, rows | to | {"n": n})
                     else:
-                        result = await s.execute(sql.move, rows | to)
-                    moved_here = int(result.rowcount or 0)  # type: ignore[attr-defined]
-                    moved += moved_here
-                    if moved_here == m.group.people:
+                        result = await conn.execute(sql.move, rows | to)
+                    moved += result.rowcount
+                    if result.rowcount == m.group.people:
                         continue  # everyone was a member: nobody to send dormant
-                result = await s.execute(sql.dormant, rows)
-                dormant += int(result.rowcount or 0)  # type: ignore[attr-defined]
+                dormant += (await conn.execute(sql.dormant, rows)).rowcount
+            await self._count_prompted(conn, counts)
         return GroupsMoved(queued, moved, dormant)
 
     def _group_sql(self, postgres: bool, cards: int) -> _GroupSql:
@@ -445,8 +455,7 @@ class SqlBreakStore:
                         key = (p.team_id, p.week[0])
                         end, n = counts.get(key, (p.week[1], 0))
                         counts[key] = (end, n + 1)
-                for (team_id, week_start), (week_end, n) in counts.items():
-                    await self._bump(s, team_id, (week_start, week_end), "prompted", n)
+                await self._count_prompted(await s.connection(), counts)
             # People sharing a plan (a team's defaults) move on together: one statement per
             # group, not per person. A row moves only if it still holds what the tick read.
             groups: dict[tuple[Any, ...], list[str]] = {}
@@ -534,6 +543,35 @@ class SqlBreakStore:
             },
         )
         return {row[0] for row in result}
+
+    async def _count_prompted(
+        self, conn: AsyncConnection, counts: Mapping[tuple[str, datetime], tuple[datetime, int]]
+    ) -> None:
+        """Add prompts to their team-weeks: {(team, week start): (week end, prompts)}."""
+        if not counts:
+            return
+        insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(
+            break_uptake
+        )
+        stmt = insert.values(
+            [
+                {
+                    "team_id": team_id,
+                    "week_start": start,
+                    "week_end": end,
+                    "prompted": n,
+                    "done": 0,
+                    "skipped": 0,
+                }
+                for (team_id, start), (end, n) in sorted(counts.items())
+            ]
+        )
+        await conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["team_id", "week_start"],
+                set_={"prompted": break_uptake.c.prompted + stmt.excluded.prompted},
+            )
+        )
 
     async def _bump(
         self, s: AsyncSession, team_id: str, week: tuple[datetime, datetime], column: str, n: int
