@@ -3,17 +3,17 @@
 For each backend it times, in the same run:
   - every minute tick of several simulated days (1,440 a day), beside a bare SQL query
     selecting the same due rows at the same instant;
-  - the busiest minute of each day (three teams of 1,000 at the same local break time), and
+  - the busiest minute of each day (three teams of 1,000 due in the same minute), and
     all minutes with anyone due;
 and prints the ratios. The tick does everything a real one does (roster sync check, time-zone
 lookups queue, reading who is due, planning, queueing prompts with unique keys, moving schedules
 on with compare-and-set, counting team-week totals, committing); the bare query only reads.
 
 Busy minutes are also compared with bare SQL doing the same reads and writes and committing
-them: the due rows read, one outbox row each (per-person key and recipient, a prompt card of
-the real size) and one schedule update each. So that the tick's own state is not disturbed,
-those writes go to copies of the two tables (same columns and indexes), and the update finds
-its rows through the due rows of the real table.
+them: the due rows read, the prompt card stored once, one outbox row each (per-person key and
+recipient, referring to the card as a tick's rows do) and one schedule update each. So that the
+tick's own state is not disturbed, those rows go to copies of the two tables (same columns,
+keys and indexes), and the update finds its rows through the due rows of the real table.
 
     python bench/breaks.py                # both backends (PostgreSQL from RESPITE_BENCH_POSTGRES)
     python bench/breaks.py --only sqlite --days 1
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import secrets
@@ -46,7 +47,7 @@ from bot.domain.breaks import PROMPT_LIFETIME
 from bot.domain.messages import Card, Platform, Recipient, card_to_dict
 from bot.main import Respite, build
 from bot.storage.migrate import upgrade
-from bot.storage.tables import break_people, metadata, outbox
+from bot.storage.tables import break_people, metadata, outbox, outbox_cards
 from bot.storage.types import UtcDateTime
 from scheduler.breaks_jobs import BreakTicker
 
@@ -71,9 +72,10 @@ BARE = text("SELECT * FROM break_people WHERE next_at <= :now ORDER BY next_at")
 )
 
 
-def shadow_tables() -> tuple[MetaData, Table, Table]:
+def shadow_tables() -> tuple[MetaData, list[Table]]:
     """Copies of the outbox and the schedules, with the same columns, keys and indexes."""
     md = MetaData(naming_convention=metadata.naming_convention)
+    outbox_cards.to_metadata(md)  # what the outbox copy's card references point at
     copies = []
     for table in (outbox, break_people):
         copy = table.to_metadata(md, name=f"bench_{table.name}")
@@ -83,17 +85,22 @@ def shadow_tables() -> tuple[MetaData, Table, Table]:
             if isinstance(constraint.name, str):
                 constraint.name = quoted_name(f"bench_{constraint.name}", None)
         copies.append(copy)
-    return md, copies[0], copies[1]
+    return md, copies
 
 
-def bare_write_sql(postgres: bool) -> tuple[TextClause, TextClause]:
-    """The writes a busy tick makes, as plain set-based SQL (into the copies)."""
+def bare_write_sql(postgres: bool) -> tuple[TextClause, TextClause, TextClause]:
+    """The writes a busy tick makes, as plain set-based SQL (rows into the copies)."""
     recipient = "json_build_object" if postgres else "json_object"
+    card = text(
+        "INSERT INTO outbox_cards (id, card, created_at) VALUES (:card_id, :card, :now) "
+        "ON CONFLICT (id) DO NOTHING"
+    ).bindparams(bindparam("now", type_=UtcDateTime()))
     queue = text(
-        "INSERT INTO bench_outbox (key, platform, recipient, card, status, attempts, not_before, "
-        "drop_after, created_at) SELECT 'break:' || platform || ':u:' || user_id || ':' || :slot, "
+        "INSERT INTO bench_outbox (key, platform, recipient, card_id, status, attempts, "
+        "not_before, drop_after, created_at) "
+        "SELECT 'break:' || platform || ':u:' || user_id || ':' || :slot, "
         f"platform, {recipient}('platform', platform, 'user_id', user_id, 'channel_id', NULL), "
-        ":card, 'pending', 0, next_at, :later, next_at FROM break_people "
+        ":card_id, 'pending', 0, next_at, :later, next_at FROM break_people "
         "WHERE next_at <= :now ON CONFLICT (key) DO NOTHING"
     ).bindparams(bindparam("now", type_=UtcDateTime()), bindparam("later", type_=UtcDateTime()))
     move = text(
@@ -102,7 +109,7 @@ def bare_write_sql(postgres: bool) -> tuple[TextClause, TextClause]:
         "WHERE (platform, user_id) IN "
         "(SELECT platform, user_id FROM break_people WHERE next_at <= :now)"
     ).bindparams(bindparam("now", type_=UtcDateTime()), bindparam("later", type_=UtcDateTime()))
-    return queue, move
+    return card, queue, move
 
 
 class NullSender:
@@ -139,11 +146,18 @@ async def bare(respite: Respite, now: datetime) -> tuple[float, int]:
 
 async def bare_write(respite: Respite, now: datetime, card: str) -> float:
     """Read the due rows, queue one row each and move each schedule (in the copies); commit."""
-    queue, move = bare_write_sql(respite.engine.dialect.name == "postgresql")
+    share, queue, move = bare_write_sql(respite.engine.dialect.name == "postgresql")
+    params = {
+        "now": now,
+        "slot": now.isoformat(),
+        "card": card,
+        "card_id": hashlib.sha256(card.encode()).hexdigest()[:32],
+        "later": now + PROMPT_LIFETIME,
+    }
     start = time.perf_counter()
     async with respite.engine.begin() as conn:
         (await conn.execute(BARE, {"now": now})).all()
-        params = {"now": now, "slot": now.isoformat(), "card": card, "later": now + PROMPT_LIFETIME}
+        await conn.execute(share, params)
         await conn.execute(queue, params)
         await conn.execute(move, params)
     return time.perf_counter() - start
@@ -174,13 +188,17 @@ async def run_backend(name: str, url: str, days: int) -> dict[str, float]:
             pass
         plan = time.perf_counter() - t0
         print(f"[{name}] first plan of {len(ZONES) * PER_TEAM} people: {plan:.2f}s")
-        shadow, _outbox_copy, people_copy = shadow_tables()
+        shadow, (outbox_copy, people_copy) = shadow_tables()
         async with respite.engine.begin() as conn:
-            await conn.run_sync(shadow.create_all)
+            await conn.run_sync(shadow.create_all, tables=[outbox_copy, people_copy])
             await conn.execute(
                 people_copy.insert().from_select(break_people.c.keys(), select(break_people))
             )
-        card = json.dumps(card_to_dict(prompt_card(0, "2026-12-01T10:50", Platform.SLACK)))
+        card = json.dumps(
+            card_to_dict(prompt_card(0, "2026-12-01T10:50", Platform.SLACK)),
+            sort_keys=True,
+            separators=(",", ":"),
+        )
 
         # Every minute of each day; the bare query sees the same rows first.
         tick_total = bare_total = 0.0

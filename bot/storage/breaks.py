@@ -9,6 +9,7 @@ two overlapping ticks or a restart never send a slot twice.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import secrets
@@ -39,31 +40,30 @@ from bot.domain.ports import (
 )
 from bot.domain.privacy import releasable
 from bot.domain.team import Team, WorkPattern
-from bot.storage.tables import break_people, break_uptake
+from bot.storage.tables import break_people, break_uptake, outbox_cards
 from bot.storage.types import UtcDateTime
 
 OUTCOMES = ("done", "skipped")
 RECENT_PRESSES = 20_000
 
 PG_QUEUE = text(
-    "INSERT INTO outbox (key, platform, recipient, card, status, attempts, not_before, "
+    "INSERT INTO outbox (key, platform, recipient, card_id, status, attempts, not_before, "
     "drop_after, created_at) "
-    "SELECT k, p, json_build_object('platform', p, 'user_id', u, 'channel_id', ch), "
-    "CAST((CAST(:cards AS text[]))[ci] AS json), 'pending', 0, nb, da, :created_at "
+    "SELECT k, p, json_build_object('platform', p, 'user_id', u, 'channel_id', ch), c, "
+    "'pending', 0, nb, da, :created_at "
     "FROM unnest(CAST(:keys AS text[]), CAST(:platforms AS text[]), CAST(:users AS text[]), "
-    "CAST(:channels AS text[]), CAST(:card_index AS int[]), CAST(:not_before AS timestamptz[]), "
-    "CAST(:drop_after AS timestamptz[])) AS t(k, p, u, ch, ci, nb, da) "
+    "CAST(:channels AS text[]), CAST(:card_ids AS text[]), CAST(:not_before AS timestamptz[]), "
+    "CAST(:drop_after AS timestamptz[])) AS t(k, p, u, ch, c, nb, da) "
     "ON CONFLICT (key) DO NOTHING RETURNING key"
 ).bindparams(bindparam("created_at", type_=UtcDateTime()))
 
 
 SQLITE_QUEUE = text(
-    "INSERT INTO outbox (key, platform, recipient, card, status, attempts, not_before, "
+    "INSERT INTO outbox (key, platform, recipient, card_id, status, attempts, not_before, "
     "drop_after, created_at) "
     "SELECT r.value ->> 0, r.value ->> 1, json_object('platform', r.value ->> 1, "
-    "'user_id', r.value ->> 2, 'channel_id', r.value ->> 3), "
-    "json_extract(:cards, '$[' || (r.value ->> 4) || ']'), 'pending', 0, r.value ->> 5, "
-    "r.value ->> 6, :created_at FROM json_each(:rows) AS r WHERE true "
+    "'user_id', r.value ->> 2, 'channel_id', r.value ->> 3), r.value ->> 4, 'pending', 0, "
+    "r.value ->> 5, r.value ->> 6, :created_at FROM json_each(:rows) AS r WHERE true "
     "ON CONFLICT (key) DO NOTHING RETURNING key"
 )
 
@@ -101,9 +101,10 @@ _DUE_GROUPS = (
 
 
 @lru_cache(maxsize=512)
-def _card_json(card: Card) -> str:
-    """A card's outbox JSON; a group's cards are the same from one person to the next."""
-    return json.dumps(card_to_dict(card))
+def _shared_card(card: Card) -> tuple[str, str]:
+    """(id, JSON) of a card that many outbox rows refer to: the id is a hash of the JSON."""
+    data = json.dumps(card_to_dict(card), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(data.encode()).hexdigest()[:32], data
 
 
 def _group_statements(postgres: bool, cards: int) -> _GroupSql:
@@ -131,14 +132,11 @@ def _group_statements(postgres: bool, cards: int) -> _GroupSql:
         "((CASE WHEN last_practice >= 0 AND last_practice < :n "
         "THEN last_practice + practice_stride ELSE practice_stride END) % :n)"
     )
-    if postgres:
-        card = f"(CAST(:cards AS JSON[]))[{practice} + 1]"
-        recipient = (
-            "json_build_object('platform', platform, 'user_id', user_id, 'channel_id', NULL)"
-        )
-    else:
-        card = f"CASE {practice} " + " ".join(f"WHEN {i} THEN :c{i}" for i in range(cards)) + " END"
-        recipient = "json_object('platform', platform, 'user_id', user_id, 'channel_id', NULL)"
+    card = f"CASE {practice} " + " ".join(f"WHEN {i} THEN :c{i}" for i in range(cards)) + " END"
+    recipient = (
+        f"{'json_build_object' if postgres else 'json_object'}"
+        "('platform', platform, 'user_id', user_id, 'channel_id', NULL)"
+    )
     dates = (
         bindparam("old", type_=UtcDateTime()),
         bindparam("paused_until", type_=Date()),
@@ -146,7 +144,7 @@ def _group_statements(postgres: bool, cards: int) -> _GroupSql:
     )
     # Only the fixed fragments above are joined in; every value is a bound parameter.
     queue = (
-        "INSERT INTO outbox (key, platform, recipient, card, status, attempts, not_before, "
+        "INSERT INTO outbox (key, platform, recipient, card_id, status, attempts, not_before, "
         "drop_after, created_at) SELECT :prefix || user_id || :suffix, platform, {}, {}, "
         "'pending', 0, :not_before, :drop_after, :not_before FROM break_people "
         "WHERE {} AND {} ON CONFLICT (key) DO NOTHING"
@@ -375,6 +373,9 @@ class SqlBreakStore:
         counts: dict[tuple[str, datetime], tuple[datetime, int]] = {}
         async with self._engine.begin() as conn:
             postgres = conn.dialect.name == "postgresql"
+            cards = [c for m in moves if m.prompt and m.members for c in m.prompt.cards]
+            created = min((m.prompt.not_before for m in moves if m.prompt), default=None)
+            await self._share_cards(conn, cards, created)
             for m in moves:
                 team_id, platform, tz, enabled, times, work, paused, skip, old, slot = m.group.match
                 rows = {
@@ -394,7 +395,6 @@ class SqlBreakStore:
                 sql = self._group_sql(postgres, n)
                 if m.members and m.prompt is not None:
                     p = m.prompt
-                    cards = [_card_json(c) for c in p.cards]
                     params = rows | {
                         "prefix": f"break:{platform}:u:",
                         "suffix": f":{p.slot}",
@@ -402,10 +402,7 @@ class SqlBreakStore:
                         "drop_after": p.drop_after,
                         "n": n,
                     }
-                    if postgres:
-                        params["cards"] = cards
-                    else:
-                        params |= {f"c{i}": c for i, c in enumerate(cards)}
+                    params |= {f"c{i}": _shared_card(c)[0] for i, c in enumerate(p.cards)}
                     inserted = (await conn.execute(sql.queue, params)).rowcount
                     queued += inserted
                     if inserted:
@@ -489,26 +486,20 @@ class SqlBreakStore:
         self, s: AsyncSession, prompts: Sequence[QueuedPrompt], created_at: datetime | None
     ) -> set[str]:
         """Insert outbox rows, skipping keys already queued; returns the keys inserted."""
-        assert s.bind is not None
-        if s.bind.dialect.name == "postgresql":
+        conn = await s.connection()
+        await self._share_cards(conn, [p.card for p in prompts], created_at)
+        card_ids = [_shared_card(p.card)[0] for p in prompts]
+        if conn.dialect.name == "postgresql":
             # One statement over arrays: a handful of parameters however many prompts, so the
             # driver parses one short statement instead of thousands of placeholders.
-            # Each distinct card is sent once; rows refer to it by position (1-based).
-            positions: dict[int, int] = {}
-            texts: list[str] = []
-            for p in prompts:
-                if id(p.card) not in positions:
-                    texts.append(json.dumps(card_to_dict(p.card)))
-                    positions[id(p.card)] = len(texts)
-            result = await s.execute(
+            result = await conn.execute(
                 PG_QUEUE,
                 {
                     "keys": [p.key for p in prompts],
                     "platforms": [p.recipient.platform.value for p in prompts],
                     "users": [p.recipient.user_id for p in prompts],
                     "channels": [p.recipient.channel_id for p in prompts],
-                    "cards": texts,
-                    "card_index": [positions[id(p.card)] for p in prompts],
+                    "card_ids": card_ids,
                     "not_before": [p.not_before for p in prompts],
                     "drop_after": [p.drop_after for p in prompts],
                     "created_at": created_at,
@@ -516,33 +507,38 @@ class SqlBreakStore:
             )
             return {row[0] for row in result}
         # SQLite: the same idea with one JSON document read by json_each.
-        where: dict[int, int] = {}
-        cards: list[dict[str, Any]] = []
-        for p in prompts:
-            if id(p.card) not in where:
-                where[id(p.card)] = len(cards)
-                cards.append(card_to_dict(p.card))
         rows = [
             [
                 p.key,
                 p.recipient.platform.value,
                 p.recipient.user_id,
                 p.recipient.channel_id,
-                where[id(p.card)],
+                card_id,
                 _sqlite_time(p.not_before),
                 _sqlite_time(p.drop_after),
             ]
-            for p in prompts
+            for p, card_id in zip(prompts, card_ids, strict=True)
         ]
-        result = await s.execute(
-            SQLITE_QUEUE,
-            {
-                "rows": json.dumps(rows),
-                "cards": json.dumps(cards),
-                "created_at": _sqlite_time(created_at),
-            },
+        result = await conn.execute(
+            SQLITE_QUEUE, {"rows": json.dumps(rows), "created_at": _sqlite_time(created_at)}
         )
         return {row[0] for row in result}
+
+    async def _share_cards(
+        self, conn: AsyncConnection, cards: Iterable[Card], created_at: datetime | None
+    ) -> None:
+        """Keep each card once in `outbox_cards`, for outbox rows to refer to."""
+        distinct = dict(_shared_card(c) for c in cards)
+        if not distinct:
+            return
+        insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(
+            outbox_cards
+        )
+        rows = [
+            {"id": card_id, "card": json.loads(data), "created_at": created_at}
+            for card_id, data in sorted(distinct.items())
+        ]
+        await conn.execute(insert.values(rows).on_conflict_do_nothing(index_elements=["id"]))
 
     async def _count_prompted(
         self, conn: AsyncConnection, counts: Mapping[tuple[str, datetime], tuple[datetime, int]]

@@ -13,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     Float,
@@ -96,6 +97,16 @@ round_figures = Table(
     Column("total", Float, nullable=False),
 )
 
+# A card that many outbox rows carry (a break prompt goes to a whole team at once) is kept once,
+# named by a hash of its JSON, and each row refers to it: a row holds `card` or `card_id`.
+outbox_cards = Table(
+    "outbox_cards",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("card", JSON, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
 outbox = Table(
     "outbox",
     metadata,
@@ -103,7 +114,8 @@ outbox = Table(
     Column("key", String(255), nullable=False, unique=True),
     Column("platform", String(16), nullable=False),
     Column("recipient", JSON, nullable=False),
-    Column("card", JSON, nullable=False),
+    Column("card", JSON),
+    Column("card_id", String(32), ForeignKey("outbox_cards.id")),
     Column("status", String(16), nullable=False, default="pending"),
     Column("attempts", Integer, nullable=False, default=0),
     Column("not_before", UtcDateTime(), nullable=False),
@@ -116,6 +128,7 @@ outbox = Table(
     # Break prompts: set means "drop, do not hold, when it cannot go out by then".
     Column("drop_after", UtcDateTime()),
     Index("ix_outbox_due", "status", "not_before"),
+    CheckConstraint("(card IS NULL) <> (card_id IS NULL)", name="one_card"),
 )
 
 team_members = Table(

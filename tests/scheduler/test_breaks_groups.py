@@ -18,7 +18,7 @@ from bot.domain.breaks import BreakSettings
 from bot.domain.messages import Platform
 from bot.main import Respite
 from bot.storage.db import create_engine_sync
-from bot.storage.tables import break_people, break_uptake, metadata, outbox
+from bot.storage.tables import break_people, break_uptake, metadata, outbox, outbox_cards
 from scheduler import breaks_jobs
 from tests.breaks_sim import build_sim, command, rows, run_until, ticker
 from tests.conftest import roster_data
@@ -70,8 +70,9 @@ async def _fortnight(
     sent = sorted(
         ((s.at, s.recipient.user_id, s.card) for s in rec.sent), key=lambda x: (x[0], x[1])
     )
+    cards = {r.id: r.card for r in await rows(respite, outbox_cards)}
     queued = sorted(
-        (r.key, r.recipient, r.card, r.not_before, r.drop_after, r.status)
+        (r.key, r.recipient, r.card, cards[r.card_id], r.not_before, r.drop_after, r.status)
         for r in await rows(respite, outbox)
     )
     uptake = sorted(tuple(r) for r in await rows(respite, break_uptake))

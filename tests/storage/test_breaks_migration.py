@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from sqlalchemy import inspect, text
@@ -72,3 +73,33 @@ def test_strides_are_filled_in_for_people_already_stored(database_url: str) -> N
     finally:
         engine.dispose()
     assert stored == {user: person_stride(user) for user in people}
+
+
+def test_shared_cards_are_put_back_in_their_rows_when_going_down(database_url: str) -> None:
+    engine = create_engine_sync(database_url)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO outbox_cards (id, card, created_at) VALUES (:id, :card, :now)"),
+                {"id": "a" * 32, "card": '{"title": "shared"}', "now": now},
+            )
+            for key, card, card_id in (("k1", None, "a" * 32), ("k2", '{"title": "own"}', None)):
+                conn.execute(
+                    text(
+                        "INSERT INTO outbox (key, platform, recipient, card, card_id, status, "
+                        "attempts, not_before, created_at) VALUES (:key, 'slack', '{}', "
+                        ":card, :card_id, 'pending', 0, :now, :now)"
+                    ),
+                    {"key": key, "card": card, "card_id": card_id, "now": now},
+                )
+        downgrade(database_url, "0006_break_strides")
+        with engine.connect() as conn:
+            cards = dict(conn.execute(text("SELECT key, card FROM outbox")).all())
+        assert {k: json.loads(v) if isinstance(v, str) else v for k, v in cards.items()} == {
+            "k1": {"title": "shared"},
+            "k2": {"title": "own"},
+        }
+    finally:
+        engine.dispose()
+        upgrade(database_url)
