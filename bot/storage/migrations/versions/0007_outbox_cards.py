@@ -30,9 +30,6 @@ def upgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(sa.Column("card_id", sa.String(length=32), nullable=True))
         batch_op.alter_column("card", existing_type=sa.JSON(), nullable=True)
-        batch_op.create_foreign_key(
-            op.f("fk_outbox_card_id_outbox_cards"), "outbox_cards", ["card_id"], ["id"]
-        )
         batch_op.create_check_constraint(
             op.f("ck_outbox_one_card"), "(card IS NULL) <> (card_id IS NULL)"
         )
@@ -46,7 +43,6 @@ def downgrade() -> None:
         "WHERE card_id IS NOT NULL"
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_constraint(op.f("fk_outbox_card_id_outbox_cards"), type_="foreignkey")
         batch_op.drop_column("card_id")
         batch_op.alter_column("card", existing_type=sa.JSON(), nullable=False)
     op.drop_table("outbox_cards")
