@@ -40,7 +40,7 @@ from bot.domain.ports import (
 )
 from bot.domain.privacy import releasable
 from bot.domain.team import Team, WorkPattern
-from bot.storage.tables import break_people, break_uptake, outbox_cards
+from bot.storage.tables import break_people, break_uptake
 from bot.storage.types import UtcDateTime
 
 OUTCOMES = ("done", "skipped")
@@ -65,6 +65,26 @@ SQLITE_QUEUE = text(
     "'user_id', r.value ->> 2, 'channel_id', r.value ->> 3), r.value ->> 4, 'pending', 0, "
     "r.value ->> 5, r.value ->> 6, :created_at FROM json_each(:rows) AS r WHERE true "
     "ON CONFLICT (key) DO NOTHING RETURNING key"
+)
+
+
+_SHARE_CARD = (
+    "INSERT INTO outbox_cards (id, card, created_at) VALUES (:id, {}, :created_at) "
+    "ON CONFLICT (id) DO NOTHING"
+)
+SHARE_CARD_PG = text(_SHARE_CARD.format("CAST(:card AS json)")).bindparams(
+    bindparam("created_at", type_=UtcDateTime())
+)
+SHARE_CARD_SQLITE = text(_SHARE_CARD.format(":card")).bindparams(
+    bindparam("created_at", type_=UtcDateTime())
+)
+
+COUNT_PROMPTED = text(
+    "INSERT INTO break_uptake (team_id, week_start, week_end, prompted, done, skipped) "
+    "VALUES (:team_id, :week_start, :week_end, :n, 0, 0) ON CONFLICT (team_id, week_start) "
+    "DO UPDATE SET prompted = break_uptake.prompted + excluded.prompted"
+).bindparams(
+    bindparam("week_start", type_=UtcDateTime()), bindparam("week_end", type_=UtcDateTime())
 )
 
 
@@ -232,6 +252,7 @@ class SqlBreakStore:
         self._recent: OrderedDict[bytes, None] = OrderedDict()
         self._members: dict[frozenset[str], Any] = {}
         self._statements: dict[tuple[bool, int], _GroupSql] = {}
+        self._stored_cards: set[str] = set()  # shared cards this process saw committed
 
     def _insert(self, s: AsyncSession, table: Any) -> Any:
         assert s.bind is not None
@@ -375,7 +396,7 @@ class SqlBreakStore:
             postgres = conn.dialect.name == "postgresql"
             cards = [c for m in moves if m.prompt and m.members for c in m.prompt.cards]
             created = min((m.prompt.not_before for m in moves if m.prompt), default=None)
-            await self._share_cards(conn, cards, created)
+            stored = await self._share_cards(conn, cards, created)
             for m in moves:
                 team_id, platform, tz, enabled, times, work, paused, skip, old, slot = m.group.match
                 rows = {
@@ -419,6 +440,7 @@ class SqlBreakStore:
                         continue  # everyone was a member: nobody to send dormant
                 dormant += (await conn.execute(sql.dormant, rows)).rowcount
             await self._count_prompted(conn, counts)
+        self._remember_cards(stored)
         return GroupsMoved(queued, moved, dormant)
 
     def _group_sql(self, postgres: bool, cards: int) -> _GroupSql:
@@ -442,17 +464,20 @@ class SqlBreakStore:
         if not prompts and not advances:
             return 0
         queued: set[str] = set()
+        stored: list[str] = []
         async with self._sessions.begin() as s:
             created_at = min((p.not_before for p in prompts), default=None)
             if prompts:
-                queued = await self._queue_prompts(s, prompts, created_at)
+                conn = await s.connection()
+                stored = await self._share_cards(conn, [p.card for p in prompts], created_at)
+                queued = await self._queue_prompts(conn, prompts, created_at)
                 counts: dict[tuple[str, datetime], tuple[datetime, int]] = {}
                 for p in prompts:
                     if p.key in queued and p.counted:
                         key = (p.team_id, p.week[0])
                         end, n = counts.get(key, (p.week[1], 0))
                         counts[key] = (end, n + 1)
-                await self._count_prompted(await s.connection(), counts)
+                await self._count_prompted(conn, counts)
             # People sharing a plan (a team's defaults) move on together: one statement per
             # group, not per person. A row moves only if it still holds what the tick read.
             groups: dict[tuple[Any, ...], list[str]] = {}
@@ -480,14 +505,14 @@ class SqlBreakStore:
                         )
                         .values(next_at=next_at, next_slot=next_slot, last_practice=practice)
                     )
+        self._remember_cards(stored)
         return len(queued)
 
     async def _queue_prompts(
-        self, s: AsyncSession, prompts: Sequence[QueuedPrompt], created_at: datetime | None
+        self, conn: AsyncConnection, prompts: Sequence[QueuedPrompt], created_at: datetime | None
     ) -> set[str]:
-        """Insert outbox rows, skipping keys already queued; returns the keys inserted."""
-        conn = await s.connection()
-        await self._share_cards(conn, [p.card for p in prompts], created_at)
+        """Insert outbox rows (their cards already shared), skipping keys already queued;
+        returns the keys inserted."""
         card_ids = [_shared_card(p.card)[0] for p in prompts]
         if conn.dialect.name == "postgresql":
             # One statement over arrays: a handful of parameters however many prompts, so the
@@ -526,48 +551,40 @@ class SqlBreakStore:
 
     async def _share_cards(
         self, conn: AsyncConnection, cards: Iterable[Card], created_at: datetime | None
-    ) -> None:
-        """Keep each card once in `outbox_cards`, for outbox rows to refer to."""
-        distinct = dict(_shared_card(c) for c in cards)
-        if not distinct:
-            return
-        insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(
-            outbox_cards
-        )
-        rows = [
-            {"id": card_id, "card": json.loads(data), "created_at": created_at}
-            for card_id, data in sorted(distinct.items())
-        ]
-        await conn.execute(insert.values(rows).on_conflict_do_nothing(index_elements=["id"]))
+    ) -> list[str]:
+        """Keep each card once in `outbox_cards`, for outbox rows to refer to; returns the ids
+        written, to be remembered once the transaction has committed."""
+        fresh = dict(_shared_card(c) for c in cards)
+        for known in self._stored_cards & fresh.keys():
+            del fresh[known]
+        if fresh:
+            postgres = conn.dialect.name == "postgresql"
+            await conn.execute(
+                SHARE_CARD_PG if postgres else SHARE_CARD_SQLITE,
+                [
+                    {"id": card_id, "card": data, "created_at": created_at}
+                    for card_id, data in sorted(fresh.items())
+                ],
+            )
+        return list(fresh)
+
+    def _remember_cards(self, ids: Iterable[str]) -> None:
+        if len(self._stored_cards) > 100_000:
+            self._stored_cards.clear()
+        self._stored_cards.update(ids)
 
     async def _count_prompted(
         self, conn: AsyncConnection, counts: Mapping[tuple[str, datetime], tuple[datetime, int]]
     ) -> None:
         """Add prompts to their team-weeks: {(team, week start): (week end, prompts)}."""
-        if not counts:
-            return
-        insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(
-            break_uptake
-        )
-        stmt = insert.values(
-            [
-                {
-                    "team_id": team_id,
-                    "week_start": start,
-                    "week_end": end,
-                    "prompted": n,
-                    "done": 0,
-                    "skipped": 0,
-                }
-                for (team_id, start), (end, n) in sorted(counts.items())
-            ]
-        )
-        await conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["team_id", "week_start"],
-                set_={"prompted": break_uptake.c.prompted + stmt.excluded.prompted},
+        if counts:
+            await conn.execute(
+                COUNT_PROMPTED,
+                [
+                    {"team_id": team_id, "week_start": start, "week_end": end, "n": n}
+                    for (team_id, start), (end, n) in sorted(counts.items())
+                ],
             )
-        )
 
     async def _bump(
         self, s: AsyncSession, team_id: str, week: tuple[datetime, datetime], column: str, n: int

@@ -17,6 +17,7 @@ from bot.domain.break_cards import PRACTICES, person_stride, rotate
 from bot.domain.breaks import BreakSettings
 from bot.domain.messages import Platform
 from bot.main import Respite
+from bot.storage.breaks import SqlBreakStore
 from bot.storage.db import create_engine_sync
 from bot.storage.tables import break_people, break_uptake, metadata, outbox, outbox_cards
 from scheduler import breaks_jobs
@@ -270,3 +271,29 @@ async def test_groups_are_told_apart_by_their_planned_slot(
     assert (moved.queued, moved.moved) == (len(PEOPLE) - 1, len(PEOPLE) - 1)
     still = {r.user_id for r in await rows(respite, break_people) if r.next_slot is None}
     assert still == {"U001"}
+
+
+async def test_cards_of_a_tick_that_failed_are_written_again(
+    database_url: str, closing: list[Respite], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    respite, _ = await build_sim(database_url, clock, roster_data(members=PEOPLE))
+    closing.append(respite)
+    tick = ticker(respite)
+    tick.group_min = 1
+    await tick.tick(respite.deps)
+    clock.set(datetime(2026, 11, 30, 10, 50, 5, tzinfo=UTC))
+    store = respite.deps.breaks
+    assert isinstance(store, SqlBreakStore)
+
+    async def fail(*_args: object) -> None:
+        raise RuntimeError("the database went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "_count_prompted", fail)
+        with pytest.raises(RuntimeError):
+            await tick.tick(respite.deps)
+    assert await rows(respite, outbox) == [] and await rows(respite, outbox_cards) == []
+    assert (await tick.tick(respite.deps)).queued == len(PEOPLE)
+    cards = {r.id for r in await rows(respite, outbox_cards)}
+    assert {r.card_id for r in await rows(respite, outbox)} <= cards
