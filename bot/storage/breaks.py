@@ -5,6 +5,11 @@ indexed), so a tick reads only the rows that are due. A tick queues prompts and 
 on in one transaction: outbox keys are unique per (person, slot) and inserted with
 ON CONFLICT DO NOTHING, and a schedule moves only if it still holds the value the tick read, so
 two overlapping ticks or a restart never send a slot twice.
+
+People due at the same moment on the same plan are read as one group (`due_groups`) and moved
+together in SQL (`move_groups`): their prompts are queued by one INSERT ... SELECT, with each
+person's key, and practice rotated by the stride stored on their row, and they move on with one
+UPDATE. Prompt cards are kept once in `outbox_cards`; outbox rows refer to them.
 """
 
 from __future__ import annotations
@@ -103,16 +108,6 @@ _GROUP_BY = (
     break_people.c.next_slot,
     break_people.c.calendar_url.is_not(None).label("calendar"),
 )
-
-
-@dataclass(frozen=True, slots=True)
-class _GroupSql:
-    queue: TextClause  # INSERT ... SELECT of the members' prompts
-    prompted: TextClause  # move the members on, recording the practice each was sent
-    move: TextClause  # move the members on (no prompt this time)
-    dormant: TextClause  # anyone in the group who is no longer a member
-
-
 _DUE_GROUPS = (
     select(*_GROUP_BY, func.count())
     .where(break_people.c.next_at <= bindparam("now", type_=UtcDateTime()))
@@ -125,6 +120,14 @@ def _shared_card(card: Card) -> tuple[str, str]:
     """(id, JSON) of a card that many outbox rows refer to: the id is a hash of the JSON."""
     data = json.dumps(card_to_dict(card), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(data.encode()).hexdigest()[:32], data
+
+
+@dataclass(frozen=True, slots=True)
+class _GroupSql:
+    queue: TextClause  # INSERT ... SELECT of the members' prompts
+    prompted: TextClause  # move the members on, recording the practice each was sent
+    move: TextClause  # move the members on (no prompt this time)
+    dormant: TextClause  # anyone in the group who is no longer a member
 
 
 def _group_statements(postgres: bool, cards: int) -> _GroupSql:
