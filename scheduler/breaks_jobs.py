@@ -6,6 +6,12 @@ end-of-day note, or nothing, works out the following moment, and commits all of 
 transaction. Outbox keys are unique per (person, slot), so overlapping ticks and restarts send a
 slot at most once; a slot found more than PROMPT_GRACE late (after downtime) is skipped, since a
 break suggestion an hour late is noise.
+
+What happens at a moment depends only on the settings that apply, not on who the person is, so
+the tick first reads who is due as groups sharing a plan (a team on its defaults is one group).
+Each large group is planned once and moved in SQL: one INSERT ... SELECT queues every member's
+prompt, each with their own key and rotated practice, and one compare-and-set UPDATE moves them
+all on. People with a calendar feed, and small groups, are planned one by one.
 """
 
 from __future__ import annotations
@@ -18,10 +24,11 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.break_cards import (
+    PRACTICES,
     calendar_failed_card,
-    next_practice,
     prompt_card,
     protect_tomorrow_card,
+    rotate,
 )
 from bot.domain.breaks import (
     PROMPT_GRACE,
@@ -32,9 +39,9 @@ from bot.domain.breaks import (
     calendar_slots,
     effective,
     fixed_slots,
+    fixed_step,
     local_date,
     next_day_start,
-    next_fixed_slot,
     week_bounds,
     zone,
 )
@@ -45,6 +52,9 @@ from bot.domain.ports import (
     CalendarFeed,
     CalendarUnavailable,
     DueBreak,
+    DueGroup,
+    GroupMove,
+    GroupPrompt,
     QueuedPrompt,
     TimezoneLookup,
 )
@@ -54,6 +64,9 @@ from handlers.deps import Deps
 log = logging.getLogger(__name__)
 
 BATCH = 2000
+# People sharing one plan before they are planned and moved as a group: below this, the few
+# statements a group takes cost more than planning each person.
+GROUP_MIN = 10
 CALENDAR_CONCURRENCY = 10
 MAX_BATCHES = 50
 TIMEZONE_LOOKUPS_PER_TICK = 50  # users.info allows 100+ a minute
@@ -81,11 +94,13 @@ class BreakTicker:
         calendar: CalendarFeed | None = None,
         timezones: Mapping[Platform, TimezoneLookup] | None = None,
         batch: int = BATCH,
+        group_min: int | None = None,
     ) -> None:
         self._store = store
         self._calendar = calendar
         self._timezones = dict(timezones or {})
         self._batch = batch
+        self.group_min = GROUP_MIN if group_min is None else group_min
         self._synced: dict[str, frozenset[str]] = {}
         self._tz_pending = True  # until a look finds nobody left to ask about
 
@@ -97,9 +112,49 @@ class BreakTicker:
         result = TickResult()
         await self.sync_people(deps, now)
         await self.resolve_timezones(now)
+        groups = await self._store.due_groups(now)
+        result.due = sum(g.people for g in groups)
+        one_by_one = sum(g.people for g in groups if g.calendar or g.people < self.group_min)
+        moves = [
+            self.plan_group(deps, g, now)
+            for g in groups
+            if not g.calendar and g.people >= self.group_min
+        ]
+        if moves:
+            moved = await self._store.move_groups(moves)
+            result.queued += moved.queued
+            # Rows that changed between the read and the move are planned one by one.
+            one_by_one += sum(m.group.people for m in moves) - moved.moved - moved.dormant
+        if one_by_one > 0:
+            await self._plan_people(deps, now, result)
+        return result
+
+    def plan_group(self, deps: Deps, group: DueGroup, now: datetime) -> GroupMove:
+        """One plan for a whole group, worked out as for any one of them (see `_plan_one`)."""
+        s = group.settings
+        team = deps.directory.team(s.team_id)
+        if team is None or team.platform.value != s.platform:
+            return GroupMove(group, frozenset(), None, None, None)  # dormant until members
+        step = fixed_step(effective(s, team), group.next_at, group.next_slot, now)
+        prompt = None
+        if step.prompt is not None:
+            slot = step.prompt
+            prompt = GroupPrompt(
+                slot.key,
+                tuple(prompt_card(i, slot.key, team.platform) for i in range(len(PRACTICES))),
+                slot.at,
+                slot.at + PROMPT_LIFETIME,
+                team.id,
+                week_bounds(ZoneInfo(team.timezone), slot.at),
+            )
+        nxt = step.next
+        return GroupMove(
+            group, team.members, prompt, nxt.at if nxt else None, nxt.key if nxt else None
+        )
+
+    async def _plan_people(self, deps: Deps, now: datetime, result: TickResult) -> None:
         for _ in range(MAX_BATCHES):
             due = await self._store.due(now, self._batch)
-            result.due += len(due)
             plan = _Plan()
             feeds = [d for d in due if d.settings.calendar_url]
             for item in due:
@@ -110,7 +165,6 @@ class BreakTicker:
             result.queued += await self._store.commit(plan.prompts, plan.advances)
             if len(due) < self._batch:
                 break
-        return result
 
     async def _plan_feeds(
         self, deps: Deps, feeds: list[DueBreak], now: datetime, plan: _Plan
@@ -172,11 +226,14 @@ class BreakTicker:
             advance(None)  # dormant until they are a member again
             return
         eff = effective(s, team)
-        if eff.calendar and self._calendar is not None and s.calendar_url:
-            slots = await self._calendar_day(deps, item, eff, now, plan)
-        else:
-            slots = fixed_slots(eff, local_date(now, eff.tz))
         practice = item.last_practice
+        if not (eff.calendar and self._calendar is not None and s.calendar_url):
+            step = fixed_step(eff, item.next_at, item.next_slot, now)
+            if step.prompt is not None:
+                practice = self._queue(team, platform, s.user_id, step.prompt, item, plan)
+            advance(step.next, practice=practice)
+            return
+        slots = await self._calendar_day(deps, item, eff, now, plan)
         fresh = item.next_slot is not None and now - item.next_at <= PROMPT_GRACE
         if fresh:
             match = next((x for x in slots if x.key == item.next_slot), None)
@@ -185,10 +242,8 @@ class BreakTicker:
         upcoming = [x for x in slots if x.at > now]
         if upcoming:
             advance(upcoming[0], practice=practice)
-        elif eff.calendar and self._calendar is not None:
-            advance(None, next_day_start(eff, now), practice)  # re-plan from tomorrow's feed
         else:
-            advance(next_fixed_slot(eff, now), practice=practice)
+            advance(None, next_day_start(eff, now), practice)  # re-plan from tomorrow's feed
 
     def _queue(
         self,
@@ -215,7 +270,7 @@ class BreakTicker:
                 )
             )
             return item.last_practice
-        practice = next_practice(user_id, item.last_practice)
+        practice = rotate(item.last_practice, item.practice_stride)
         plan.prompts.append(
             QueuedPrompt(
                 f"break:{recipient.key}:{slot.key}",

@@ -118,10 +118,18 @@ def person_stride(user_id: str) -> int:
     return 1 + digest[0] % (len(PRACTICES) - 1)
 
 
-def next_practice(user_id: str, last: int | None) -> int:
+def rotate(last: int | None, stride: int) -> int:
+    """The practice after `last` for someone stepping by `stride`; with no last one, `stride`.
+
+    Storage repeats this rule in SQL to rotate a whole group's practices in one statement.
+    """
     if last is None or not 0 <= last < len(PRACTICES):
-        return person_stride(user_id) % len(PRACTICES)
-    return (last + person_stride(user_id)) % len(PRACTICES)
+        return stride % len(PRACTICES)
+    return (last + stride) % len(PRACTICES)
+
+
+def next_practice(user_id: str, last: int | None) -> int:
+    return rotate(last, person_stride(user_id))
 
 
 @lru_cache(maxsize=1024)

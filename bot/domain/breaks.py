@@ -192,6 +192,32 @@ def next_fixed_slot(eff: Effective, after: datetime) -> Slot | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class Step:
+    """What a due moment does on fixed break times: perhaps one prompt, then the next moment.
+
+    It depends only on the effective settings and the stored moment, never on who the person
+    is, so everyone who shares a team's defaults (or the same own settings) shares one Step.
+    """
+
+    prompt: Slot | None
+    next: Slot | None
+
+
+def fixed_step(eff: Effective, next_at: datetime, next_slot: str | None, now: datetime) -> Step:
+    """The prompt due at `next_at` (unless stale or no longer planned) and the slot after `now`.
+
+    A slot found more than PROMPT_GRACE late is not sent; one that settings have since moved
+    (paused, skipped, other times) is not found among today's slots and is not sent either.
+    """
+    slots = _fixed_slots(eff, local_date(now, eff.tz))
+    prompt = None
+    if next_slot is not None and now - next_at <= PROMPT_GRACE:
+        prompt = next((x for x in slots if x.key == next_slot), None)
+    upcoming = next((x for x in slots if x.at > now), None)
+    return Step(prompt, upcoming or next_fixed_slot(eff, now))
+
+
 def next_day_start(eff: Effective, after: datetime) -> datetime | None:
     """Start of the next day after `after`'s local date on which breaks may run."""
     if not eff.enabled:

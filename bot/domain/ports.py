@@ -322,6 +322,63 @@ class DueBreak:
     next_at: datetime
     next_slot: str | None
     last_practice: int | None
+    practice_stride: int
+
+
+@dataclass(frozen=True, slots=True)
+class DueGroup:
+    """Everyone whose next planned moment has come and who shares all that plans it.
+
+    Same team, platform, own settings (all None for people on the team's defaults), stored
+    moment and planned slot: one plan serves them all. `settings.user_id` is empty. `calendar`
+    groups hold people with a calendar feed, who are planned one by one. `match` is the
+    store's own description of these rows, handed back unchanged in a GroupMove.
+    """
+
+    settings: BreakSettings
+    next_at: datetime
+    next_slot: str | None
+    people: int
+    calendar: bool
+    match: tuple[object, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupPrompt:
+    """One prompt for each member of a group, at the same slot.
+
+    Each person's practice rotates on from their own last one by their own stride; `cards`
+    holds the card of every practice, by index, so a card is rendered once per group and not
+    once per person. Keys are `break:<recipient key>:<slot>`, as for a single QueuedPrompt.
+    """
+
+    slot: str
+    cards: tuple[Card, ...]
+    not_before: datetime
+    drop_after: datetime | None
+    team_id: str
+    week: tuple[datetime, datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupMove:
+    """Queue a group's prompt and move its members on; anyone not in `members` goes dormant.
+
+    Rows move only if they still match the group as it was read (compare-and-set).
+    """
+
+    group: DueGroup
+    members: frozenset[str]
+    prompt: GroupPrompt | None
+    next_at: datetime | None
+    next_slot: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class GroupsMoved:
+    queued: int = 0
+    moved: int = 0
+    dormant: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,6 +419,19 @@ class BreakStore(Protocol):
         ...
 
     async def due(self, now: datetime, limit: int) -> list[DueBreak]: ...
+
+    async def due_groups(self, now: datetime) -> list[DueGroup]:
+        """Everyone due at `now`, as groups of people who share a plan (one query)."""
+        ...
+
+    async def move_groups(self, moves: Sequence[GroupMove]) -> GroupsMoved:
+        """Queue each group's prompts (at most once per key), move its members on, send
+        non-members dormant, and count prompts per team-week; one transaction.
+
+        A member's prompt practice is the next after their own last one, as `rotate` says, by
+        their own stored stride; their schedule records it.
+        """
+        ...
 
     async def commit(self, prompts: Sequence[QueuedPrompt], advances: Sequence[Advance]) -> int:
         """Queue prompts (at most once per key), move schedules on, count prompts per team-week.

@@ -5,27 +5,44 @@ indexed), so a tick reads only the rows that are due. A tick queues prompts and 
 on in one transaction: outbox keys are unique per (person, slot) and inserted with
 ON CONFLICT DO NOTHING, and a schedule moves only if it still holds the value the tick read, so
 two overlapping ticks or a restart never send a slot twice.
+
+People due at the same moment on the same plan are read as one group (`due_groups`) and moved
+together in SQL (`move_groups`): their prompts are queued by one INSERT ... SELECT, with each
+person's key, and practice rotated by the stride stored on their row, and they move on with one
+UPDATE. Prompt cards are kept once in `outbox_cards`; outbox rows refer to them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import secrets
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import String, any_, bindparam, func, select, text, update
+from sqlalchemy import Date, String, Text, any_, bindparam, cast, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.sql.elements import TextClause
 
+from bot.domain.break_cards import person_stride
 from bot.domain.breaks import BreakSettings
-from bot.domain.messages import Platform, card_to_dict
-from bot.domain.ports import Advance, DueBreak, QueuedPrompt
+from bot.domain.messages import Card, Platform, card_to_dict
+from bot.domain.ports import (
+    Advance,
+    DueBreak,
+    DueGroup,
+    GroupMove,
+    GroupsMoved,
+    QueuedPrompt,
+)
 from bot.domain.privacy import releasable
 from bot.domain.team import Team, WorkPattern
 from bot.storage.tables import break_people, break_uptake
@@ -35,26 +52,141 @@ OUTCOMES = ("done", "skipped")
 RECENT_PRESSES = 20_000
 
 PG_QUEUE = text(
-    "INSERT INTO outbox (key, platform, recipient, card, status, attempts, not_before, "
+    "INSERT INTO outbox (key, platform, recipient, card_id, status, attempts, not_before, "
     "drop_after, created_at) "
-    "SELECT k, p, json_build_object('platform', p, 'user_id', u, 'channel_id', ch), "
-    "CAST((CAST(:cards AS text[]))[ci] AS json), 'pending', 0, nb, da, :created_at "
+    "SELECT k, p, json_build_object('platform', p, 'user_id', u, 'channel_id', ch), c, "
+    "'pending', 0, nb, da, :created_at "
     "FROM unnest(CAST(:keys AS text[]), CAST(:platforms AS text[]), CAST(:users AS text[]), "
-    "CAST(:channels AS text[]), CAST(:card_index AS int[]), CAST(:not_before AS timestamptz[]), "
-    "CAST(:drop_after AS timestamptz[])) AS t(k, p, u, ch, ci, nb, da) "
+    "CAST(:channels AS text[]), CAST(:card_ids AS text[]), CAST(:not_before AS timestamptz[]), "
+    "CAST(:drop_after AS timestamptz[])) AS t(k, p, u, ch, c, nb, da) "
     "ON CONFLICT (key) DO NOTHING RETURNING key"
 ).bindparams(bindparam("created_at", type_=UtcDateTime()))
 
 
 SQLITE_QUEUE = text(
-    "INSERT INTO outbox (key, platform, recipient, card, status, attempts, not_before, "
+    "INSERT INTO outbox (key, platform, recipient, card_id, status, attempts, not_before, "
     "drop_after, created_at) "
     "SELECT r.value ->> 0, r.value ->> 1, json_object('platform', r.value ->> 1, "
-    "'user_id', r.value ->> 2, 'channel_id', r.value ->> 3), "
-    "json_extract(:cards, '$[' || (r.value ->> 4) || ']'), 'pending', 0, r.value ->> 5, "
-    "r.value ->> 6, :created_at FROM json_each(:rows) AS r WHERE true "
+    "'user_id', r.value ->> 2, 'channel_id', r.value ->> 3), r.value ->> 4, 'pending', 0, "
+    "r.value ->> 5, r.value ->> 6, :created_at FROM json_each(:rows) AS r WHERE true "
     "ON CONFLICT (key) DO NOTHING RETURNING key"
 )
+
+
+_SHARE_CARD = (
+    "INSERT INTO outbox_cards (id, card, created_at) VALUES (:id, {}, :created_at) "
+    "ON CONFLICT (id) DO NOTHING"
+)
+SHARE_CARD_PG = text(_SHARE_CARD.format("CAST(:card AS json)")).bindparams(
+    bindparam("created_at", type_=UtcDateTime())
+)
+SHARE_CARD_SQLITE = text(_SHARE_CARD.format(":card")).bindparams(
+    bindparam("created_at", type_=UtcDateTime())
+)
+
+COUNT_PROMPTED = text(
+    "INSERT INTO break_uptake (team_id, week_start, week_end, prompted, done, skipped) "
+    "VALUES (:team_id, :week_start, :week_end, :n, 0, 0) ON CONFLICT (team_id, week_start) "
+    "DO UPDATE SET prompted = break_uptake.prompted + excluded.prompted"
+).bindparams(
+    bindparam("week_start", type_=UtcDateTime()), bindparam("week_end", type_=UtcDateTime())
+)
+
+
+# Due people, grouped by everything that plans them: one row per shared plan, not per person.
+# JSON settings are compared as the text stored (PostgreSQL's json type has no equality).
+_GROUP_BY = (
+    break_people.c.team_id,
+    break_people.c.platform,
+    break_people.c.timezone,
+    break_people.c.enabled,
+    cast(break_people.c.times, Text).label("times"),
+    cast(break_people.c.work, Text).label("work"),
+    break_people.c.paused_until,
+    break_people.c.skip_date,
+    break_people.c.next_at,
+    break_people.c.next_slot,
+    break_people.c.calendar_url.is_not(None).label("calendar"),
+)
+_DUE_GROUPS = (
+    select(*_GROUP_BY, func.count())
+    .where(break_people.c.next_at <= bindparam("now", type_=UtcDateTime()))
+    .group_by(*_GROUP_BY)
+)
+
+
+@lru_cache(maxsize=512)
+def _shared_card(card: Card) -> tuple[str, str]:
+    """(id, JSON) of a card that many outbox rows refer to: the id is a hash of the JSON."""
+    data = json.dumps(card_to_dict(card), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(data.encode()).hexdigest()[:32], data
+
+
+@dataclass(frozen=True, slots=True)
+class _GroupSql:
+    queue: TextClause  # INSERT ... SELECT of the members' prompts
+    prompted: TextClause  # move the members on, recording the practice each was sent
+    move: TextClause  # move the members on (no prompt this time)
+    dormant: TextClause  # anyone in the group who is no longer a member
+
+
+def _group_statements(postgres: bool, cards: int) -> _GroupSql:
+    """The statements that plan a whole group at once.
+
+    Every statement names the group's rows by all they were grouped by, so a row that changed
+    since it was read (another tick moved it, its owner changed a setting) is left alone.
+    """
+    same = "IS NOT DISTINCT FROM" if postgres else "IS"
+    rows = (
+        "next_at = :old AND platform = :platform AND team_id = :team_id "
+        "AND calendar_url IS NULL "
+        f"AND timezone {same} :timezone AND enabled {same} :enabled "
+        f"AND CAST(times AS TEXT) {same} :times AND CAST(work AS TEXT) {same} :work "
+        f"AND paused_until {same} :paused_until AND skip_date {same} :skip_date "
+        f"AND next_slot {same} :next_slot"
+    )
+    members = (
+        "user_id = ANY(CAST(:members AS TEXT[]))"
+        if postgres
+        else "user_id IN (SELECT value FROM json_each(:members))"
+    )
+    # `rotate` from bot.domain.break_cards, per row, by the person's own stride.
+    practice = (
+        "((CASE WHEN last_practice >= 0 AND last_practice < :n "
+        "THEN last_practice + practice_stride ELSE practice_stride END) % :n)"
+    )
+    card = f"CASE {practice} " + " ".join(f"WHEN {i} THEN :c{i}" for i in range(cards)) + " END"
+    recipient = (
+        f"{'json_build_object' if postgres else 'json_object'}"
+        "('platform', platform, 'user_id', user_id, 'channel_id', NULL)"
+    )
+    dates = (
+        bindparam("old", type_=UtcDateTime()),
+        bindparam("paused_until", type_=Date()),
+        bindparam("skip_date", type_=Date()),
+    )
+    # Only the fixed fragments above are joined in; every value is a bound parameter.
+    queue = (
+        "INSERT INTO outbox (key, platform, recipient, card_id, status, attempts, not_before, "
+        "drop_after, created_at) SELECT :prefix || user_id || :suffix, platform, {}, {}, "
+        "'pending', 0, :not_before, :drop_after, :not_before FROM break_people "
+        "WHERE {} AND {} ON CONFLICT (key) DO NOTHING"
+    )
+    move = "UPDATE break_people SET next_at = :next_at, next_slot = :new_slot{} WHERE {} AND {}"
+    dormant = "UPDATE break_people SET next_at = NULL, next_slot = NULL WHERE {} AND NOT ({})"
+    moved_at = bindparam("next_at", type_=UtcDateTime())
+    return _GroupSql(
+        queue=text(queue.format(recipient, card, rows, members)).bindparams(
+            *dates,
+            bindparam("not_before", type_=UtcDateTime()),
+            bindparam("drop_after", type_=UtcDateTime()),
+        ),
+        prompted=text(move.format(f", last_practice = {practice}", rows, members)).bindparams(
+            *dates, moved_at
+        ),
+        move=text(move.format("", rows, members)).bindparams(*dates, moved_at),
+        dormant=text(dormant.format(rows, members)).bindparams(*dates),
+    )
 
 
 def _sqlite_time(value: datetime | None) -> str | None:
@@ -116,9 +248,14 @@ class SqlBreakStore:
     ) -> None:
         """`teams` finds a team's current policy (members, default, minimum group size)."""
         self._sessions = sessions
+        # The minute tick's statements go straight to a connection: no ORM session to set up.
+        self._engine: AsyncEngine = sessions.kw["bind"]
         self._teams = teams
         self._salt = secrets.token_bytes(16)
         self._recent: OrderedDict[bytes, None] = OrderedDict()
+        self._members: dict[frozenset[str], Any] = {}
+        self._statements: dict[tuple[bool, int], _GroupSql] = {}
+        self._stored_cards: set[str] = set()  # shared cards this process saw committed
 
     def _insert(self, s: AsyncSession, table: Any) -> Any:
         assert s.bind is not None
@@ -154,11 +291,12 @@ class SqlBreakStore:
         }
         if settings.timezone is not None:
             values["tz_checked"] = True  # chosen by the person or given by the platform
+        new = {"tz_checked": False, "practice_stride": person_stride(settings.user_id)}
         async with self._sessions.begin() as s:
             stmt = self._insert(s, break_people).values(
                 platform=settings.platform,
                 user_id=settings.user_id,
-                **({"tz_checked": False} | values),
+                **(new | values),
             )
             await s.execute(
                 stmt.on_conflict_do_update(index_elements=["platform", "user_id"], set_=values)
@@ -181,6 +319,7 @@ class SqlBreakStore:
                         "team_id": team_id,
                         "tz_checked": False,
                         "calendar_warned": False,
+                        "practice_stride": person_stride(u),
                         "next_at": now,
                         "updated_at": now,
                     }
@@ -225,24 +364,123 @@ class SqlBreakStore:
                     .limit(limit)
                 )
             ).all()
-        return [DueBreak(_settings(r), r.next_at, r.next_slot, r.last_practice) for r in rows]
+        return [
+            DueBreak(_settings(r), r.next_at, r.next_slot, r.last_practice, r.practice_stride)
+            for r in rows
+        ]
+
+    async def due_groups(self, now: datetime) -> list[DueGroup]:
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(_DUE_GROUPS, {"now": now})).all()
+        groups = []
+        for r in rows:
+            team_id, platform, tz, enabled, times, work, paused, skip, next_at, slot, cal, n = r
+            settings = BreakSettings(
+                platform=platform,
+                user_id="",
+                team_id=team_id,
+                timezone=tz,
+                enabled=enabled,
+                times=_times_from_json(None if times is None else json.loads(times)),
+                work=_work_from_json(None if work is None else json.loads(work)),
+                paused_until=paused,
+                skip_date=skip,
+            )
+            match = (team_id, platform, tz, enabled, times, work, paused, skip, next_at, slot)
+            groups.append(DueGroup(settings, next_at, slot, n, bool(cal), match))
+        return groups
+
+    async def move_groups(self, moves: Sequence[GroupMove]) -> GroupsMoved:
+        if not moves:
+            return GroupsMoved()
+        queued = moved = dormant = 0
+        counts: dict[tuple[str, datetime], tuple[datetime, int]] = {}
+        async with self._engine.begin() as conn:
+            postgres = conn.dialect.name == "postgresql"
+            cards = [c for m in moves if m.prompt and m.members for c in m.prompt.cards]
+            created = min((m.prompt.not_before for m in moves if m.prompt), default=None)
+            stored = await self._share_cards(conn, cards, created)
+            for m in moves:
+                team_id, platform, tz, enabled, times, work, paused, skip, old, slot = m.group.match
+                rows = {
+                    "old": old,
+                    "platform": platform,
+                    "team_id": team_id,
+                    "timezone": tz,
+                    "enabled": enabled,
+                    "times": times,
+                    "work": work,
+                    "paused_until": paused,
+                    "skip_date": skip,
+                    "next_slot": slot,
+                    "members": self._members_param(m.members, postgres),
+                }
+                n = len(m.prompt.cards) if m.prompt else 1
+                sql = self._group_sql(postgres, n)
+                if m.members and m.prompt is not None:
+                    p = m.prompt
+                    params = rows | {
+                        "prefix": f"break:{platform}:u:",
+                        "suffix": f":{p.slot}",
+                        "not_before": p.not_before,
+                        "drop_after": p.drop_after,
+                        "n": n,
+                    }
+                    params |= {f"c{i}": _shared_card(c)[0] for i, c in enumerate(p.cards)}
+                    inserted = (await conn.execute(sql.queue, params)).rowcount
+                    queued += inserted
+                    if inserted:
+                        end, sofar = counts.get((p.team_id, p.week[0]), (p.week[1], 0))
+                        counts[(p.team_id, p.week[0])] = (end, sofar + inserted)
+                if m.members:
+                    to = {"next_at": m.next_at, "new_slot": m.next_slot}
+                    if m.prompt is not None:
+                        result = await conn.execute(sql.prompted, rows | to | {"n": n})
+                    else:
+                        result = await conn.execute(sql.move, rows | to)
+                    moved += result.rowcount
+                    if result.rowcount == m.group.people:
+                        continue  # everyone was a member: nobody to send dormant
+                dormant += (await conn.execute(sql.dormant, rows)).rowcount
+            await self._count_prompted(conn, counts)
+        self._remember_cards(stored)
+        return GroupsMoved(queued, moved, dormant)
+
+    def _group_sql(self, postgres: bool, cards: int) -> _GroupSql:
+        key = (postgres, cards)
+        if key not in self._statements:
+            self._statements[key] = _group_statements(postgres, cards)
+        return self._statements[key]
+
+    def _members_param(self, members: frozenset[str], postgres: bool) -> Any:
+        """A team's members as one parameter; encoded once per roster, not once per tick."""
+        found = self._members.get(members)
+        if found is None:
+            if len(self._members) > 256:
+                self._members.clear()
+            ordered = sorted(members)
+            found = ordered if postgres else json.dumps(ordered)
+            self._members[members] = found
+        return found
 
     async def commit(self, prompts: Sequence[QueuedPrompt], advances: Sequence[Advance]) -> int:
         if not prompts and not advances:
             return 0
         queued: set[str] = set()
+        stored: list[str] = []
         async with self._sessions.begin() as s:
             created_at = min((p.not_before for p in prompts), default=None)
             if prompts:
-                queued = await self._queue_prompts(s, prompts, created_at)
+                conn = await s.connection()
+                stored = await self._share_cards(conn, [p.card for p in prompts], created_at)
+                queued = await self._queue_prompts(conn, prompts, created_at)
                 counts: dict[tuple[str, datetime], tuple[datetime, int]] = {}
                 for p in prompts:
                     if p.key in queued and p.counted:
                         key = (p.team_id, p.week[0])
                         end, n = counts.get(key, (p.week[1], 0))
                         counts[key] = (end, n + 1)
-                for (team_id, week_start), (week_end, n) in counts.items():
-                    await self._bump(s, team_id, (week_start, week_end), "prompted", n)
+                await self._count_prompted(conn, counts)
             # People sharing a plan (a team's defaults) move on together: one statement per
             # group, not per person. A row moves only if it still holds what the tick read.
             groups: dict[tuple[Any, ...], list[str]] = {}
@@ -270,32 +508,26 @@ class SqlBreakStore:
                         )
                         .values(next_at=next_at, next_slot=next_slot, last_practice=practice)
                     )
+        self._remember_cards(stored)
         return len(queued)
 
     async def _queue_prompts(
-        self, s: AsyncSession, prompts: Sequence[QueuedPrompt], created_at: datetime | None
+        self, conn: AsyncConnection, prompts: Sequence[QueuedPrompt], created_at: datetime | None
     ) -> set[str]:
-        """Insert outbox rows, skipping keys already queued; returns the keys inserted."""
-        assert s.bind is not None
-        if s.bind.dialect.name == "postgresql":
+        """Insert outbox rows (their cards already shared), skipping keys already queued;
+        returns the keys inserted."""
+        card_ids = [_shared_card(p.card)[0] for p in prompts]
+        if conn.dialect.name == "postgresql":
             # One statement over arrays: a handful of parameters however many prompts, so the
             # driver parses one short statement instead of thousands of placeholders.
-            # Each distinct card is sent once; rows refer to it by position (1-based).
-            positions: dict[int, int] = {}
-            texts: list[str] = []
-            for p in prompts:
-                if id(p.card) not in positions:
-                    texts.append(json.dumps(card_to_dict(p.card)))
-                    positions[id(p.card)] = len(texts)
-            result = await s.execute(
+            result = await conn.execute(
                 PG_QUEUE,
                 {
                     "keys": [p.key for p in prompts],
                     "platforms": [p.recipient.platform.value for p in prompts],
                     "users": [p.recipient.user_id for p in prompts],
                     "channels": [p.recipient.channel_id for p in prompts],
-                    "cards": texts,
-                    "card_index": [positions[id(p.card)] for p in prompts],
+                    "card_ids": card_ids,
                     "not_before": [p.not_before for p in prompts],
                     "drop_after": [p.drop_after for p in prompts],
                     "created_at": created_at,
@@ -303,33 +535,59 @@ class SqlBreakStore:
             )
             return {row[0] for row in result}
         # SQLite: the same idea with one JSON document read by json_each.
-        where: dict[int, int] = {}
-        cards: list[dict[str, Any]] = []
-        for p in prompts:
-            if id(p.card) not in where:
-                where[id(p.card)] = len(cards)
-                cards.append(card_to_dict(p.card))
         rows = [
             [
                 p.key,
                 p.recipient.platform.value,
                 p.recipient.user_id,
                 p.recipient.channel_id,
-                where[id(p.card)],
+                card_id,
                 _sqlite_time(p.not_before),
                 _sqlite_time(p.drop_after),
             ]
-            for p in prompts
+            for p, card_id in zip(prompts, card_ids, strict=True)
         ]
-        result = await s.execute(
-            SQLITE_QUEUE,
-            {
-                "rows": json.dumps(rows),
-                "cards": json.dumps(cards),
-                "created_at": _sqlite_time(created_at),
-            },
+        result = await conn.execute(
+            SQLITE_QUEUE, {"rows": json.dumps(rows), "created_at": _sqlite_time(created_at)}
         )
         return {row[0] for row in result}
+
+    async def _share_cards(
+        self, conn: AsyncConnection, cards: Iterable[Card], created_at: datetime | None
+    ) -> list[str]:
+        """Keep each card once in `outbox_cards`, for outbox rows to refer to; returns the ids
+        written, to be remembered once the transaction has committed."""
+        fresh = dict(_shared_card(c) for c in cards)
+        for known in self._stored_cards & fresh.keys():
+            del fresh[known]
+        if fresh:
+            postgres = conn.dialect.name == "postgresql"
+            await conn.execute(
+                SHARE_CARD_PG if postgres else SHARE_CARD_SQLITE,
+                [
+                    {"id": card_id, "card": data, "created_at": created_at}
+                    for card_id, data in sorted(fresh.items())
+                ],
+            )
+        return list(fresh)
+
+    def _remember_cards(self, ids: Iterable[str]) -> None:
+        if len(self._stored_cards) > 100_000:
+            self._stored_cards.clear()
+        self._stored_cards.update(ids)
+
+    async def _count_prompted(
+        self, conn: AsyncConnection, counts: Mapping[tuple[str, datetime], tuple[datetime, int]]
+    ) -> None:
+        """Add prompts to their team-weeks: {(team, week start): (week end, prompts)}."""
+        if counts:
+            await conn.execute(
+                COUNT_PROMPTED,
+                [
+                    {"team_id": team_id, "week_start": start, "week_end": end, "n": n}
+                    for (team_id, start), (end, n) in sorted(counts.items())
+                ],
+            )
 
     async def _bump(
         self, s: AsyncSession, team_id: str, week: tuple[datetime, datetime], column: str, n: int

@@ -5,6 +5,7 @@ sending a row twice; on SQLite the IMMEDIATE transaction already serialises clai
 lease: a worker that dies mid-send leaves a row that becomes claimable again when the lease ends.
 Each claim writes a fresh token, and a row is settled only by the claim that still holds it, so a
 worker whose lease lapsed cannot mark sent, defer or put back a row another worker now holds.
+A row carries its card, or refers to one in `outbox_cards` that many rows share.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.messages import Card, Platform, Recipient, card_from_dict, card_to_dict
 from bot.domain.ports import OutboxItem
-from bot.storage.tables import outbox
+from bot.storage.tables import outbox, outbox_cards
 
 MAX_ATTEMPTS = 8
 
@@ -81,11 +82,14 @@ class SqlOutbox:
             ) & outbox.c.platform.in_(sorted(p.value for p in platforms))
             rows = (
                 await s.execute(
-                    select(outbox)
+                    select(outbox, outbox_cards.c.card.label("shared_card"))
+                    .select_from(
+                        outbox.outerjoin(outbox_cards, outbox.c.card_id == outbox_cards.c.id)
+                    )
                     .where(due)
                     .order_by(outbox.c.not_before, outbox.c.id)
                     .limit(limit)
-                    .with_for_update(skip_locked=True)
+                    .with_for_update(of=outbox, skip_locked=True)
                 )
             ).all()
             if not rows:
@@ -106,7 +110,7 @@ class SqlOutbox:
                     id=r.id,
                     key=r.key,
                     recipient=recipient_from_dict(r.recipient),
-                    card=card_from_dict(r.card),
+                    card=card_from_dict(r.card if r.card is not None else r.shared_card),
                     attempts=r.attempts + 1,
                     drop_after=r.drop_after,
                     claim=token,

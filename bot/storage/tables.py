@@ -14,6 +14,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     Float,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -92,6 +94,19 @@ round_figures = Table(
     Column("total", Float, nullable=False),
 )
 
+# A card that many outbox rows carry (a break prompt goes to a whole team at once) is kept once,
+# named by a hash of its JSON, and each row refers to it: a row holds `card` or `card_id`.
+# `card_id` has no foreign key: on PostgreSQL its per-row check cost about a fifth of a busy
+# break tick. Cards are written in the same transaction as, and before, the rows that refer to
+# them, and are never deleted.
+outbox_cards = Table(
+    "outbox_cards",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("card", JSON, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
 outbox = Table(
     "outbox",
     metadata,
@@ -99,7 +114,8 @@ outbox = Table(
     Column("key", String(255), nullable=False, unique=True),
     Column("platform", String(16), nullable=False),
     Column("recipient", JSON, nullable=False),
-    Column("card", JSON, nullable=False),
+    Column("card", JSON),
+    Column("card_id", String(32)),
     Column("status", String(16), nullable=False, default="pending"),
     Column("attempts", Integer, nullable=False, default=0),
     Column("not_before", UtcDateTime(), nullable=False),
@@ -112,6 +128,7 @@ outbox = Table(
     # Break prompts: set means "drop, do not hold, when it cannot go out by then".
     Column("drop_after", UtcDateTime()),
     Index("ix_outbox_due", "status", "not_before"),
+    CheckConstraint("(card IS NULL) <> (card_id IS NULL)", name="one_card"),
 )
 
 team_members = Table(
@@ -205,6 +222,9 @@ break_people = Table(
     Column("calendar_url", Text),
     Column("calendar_warned", Boolean, nullable=False, default=False),
     Column("last_practice", Integer),
+    # How far this person's practices step on each prompt (`person_stride`), kept so that a
+    # tick can rotate everyone's practice in SQL.
+    Column("practice_stride", SmallInteger, nullable=False),
     Column("next_at", UtcDateTime()),
     Column("next_slot", String(40)),
     Column("updated_at", UtcDateTime(), nullable=False),

@@ -19,7 +19,7 @@ from bot.clock import FixedClock
 from bot.domain.events import Reply
 from bot.domain.messages import card_to_dict
 from bot.domain.ports import CalendarUnavailable
-from bot.storage.tables import break_people, outbox
+from bot.storage.tables import break_people, outbox, outbox_cards
 from tests.breaks_sim import build_sim, command, rows, run_until
 from tests.conftest import roster_data
 
@@ -121,6 +121,7 @@ async def test_a_week_of_calendar_prompts(
         # The secret address appears in no log line and no queued message.
         assert SECRET not in caplog.text
         assert all(SECRET not in str(r.card) for r in await rows(respite, outbox))
+        assert all(SECRET not in str(r.card) for r in await rows(respite, outbox_cards))
         stored = [r.calendar_url for r in await rows(respite, break_people) if r.user_id == "U001"]
         assert stored == [feed.url]
     finally:

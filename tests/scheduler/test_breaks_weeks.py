@@ -14,7 +14,7 @@ import pytest
 from bot.clock import FixedClock
 from bot.domain.events import Reply
 from bot.storage.tables import outbox
-from scheduler import pulse_jobs
+from scheduler import breaks_jobs, pulse_jobs
 from tests.breaks_sim import build_sim, command, deliver, rows, run_until, ticker
 from tests.conftest import LEAD, roster_data
 
@@ -25,6 +25,12 @@ PEOPLE = ["U001", "U002", "U003"]
 
 def _roster(tz: str, **extra: object) -> dict[str, object]:
     return roster_data(timezone=tz, members=PEOPLE, **extra)
+
+
+@pytest.fixture(params=["one-by-one", "groups"])
+def both_paths(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plan everyone alone, or everyone (even a plan of one) as a group."""
+    monkeypatch.setattr(breaks_jobs, "GROUP_MIN", 10**9 if request.param == "one-by-one" else 1)
 
 
 @pytest.fixture
@@ -43,6 +49,7 @@ def _local_times(sent: list[object], tz: ZoneInfo) -> Counter[tuple[date, time]]
     return out
 
 
+@pytest.mark.usefixtures("both_paths")
 async def test_two_weeks_across_spring_forward_in_new_york(
     database_url: str, closing: list[object]
 ) -> None:
@@ -91,6 +98,7 @@ async def test_two_weeks_across_spring_forward_in_new_york(
     ],
     ids=["ny-spring", "london-spring", "ny-fall", "london-fall"],
 )
+@pytest.mark.usefixtures("both_paths")
 async def test_dst_day_itself_for_a_seven_day_worker(
     database_url: str, closing: list[object], tz: str, sunday: date, jump: time
 ) -> None:
@@ -114,6 +122,7 @@ async def test_dst_day_itself_for_a_seven_day_worker(
     assert on_sunday[-1].at.astimezone(zone).time() == time(10, 50)
 
 
+@pytest.mark.usefixtures("both_paths")
 async def test_person_in_another_time_zone_paused_person_and_holiday(
     database_url: str, closing: list[object]
 ) -> None:
@@ -174,6 +183,7 @@ async def test_pulse_waits_for_working_hours_and_holidays(
     assert LEAD  # the lead's digest is covered by the pulse tests
 
 
+@pytest.mark.usefixtures("both_paths")
 async def test_overlapping_ticks_and_restart_send_each_slot_once(
     database_url: str, closing: list[object]
 ) -> None:
@@ -197,6 +207,7 @@ async def test_overlapping_ticks_and_restart_send_each_slot_once(
     assert len(keys) == len(set(keys)) == len(PEOPLE)
 
 
+@pytest.mark.usefixtures("both_paths")
 async def test_late_tick_after_downtime_skips_stale_prompts(
     database_url: str, closing: list[object]
 ) -> None:
@@ -234,6 +245,7 @@ async def test_teams_words_reach_the_same_handlers(
     assert stored is not None and stored.timezone == "Asia/Kolkata"
 
 
+@pytest.mark.usefixtures("both_paths")
 async def test_member_who_leaves_and_returns_is_planned_again(
     database_url: str, closing: list[object]
 ) -> None:

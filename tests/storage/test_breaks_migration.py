@@ -1,9 +1,13 @@
-"""Migration 0004_breaks goes down and up again on both backends."""
+"""Break migrations go down and up again on both backends, keeping what is stored."""
 
 from __future__ import annotations
 
-from sqlalchemy import inspect
+import json
+from datetime import UTC, datetime
 
+from sqlalchemy import inspect, text
+
+from bot.domain.break_cards import person_stride
 from bot.storage.db import create_engine_sync
 from bot.storage.migrate import downgrade, upgrade
 
@@ -38,3 +42,64 @@ def test_breaks_migration_down_and_up(database_url: str) -> None:
         upgrade(database_url)
     tables, outbox, _ = _shape(database_url)
     assert {"break_people", "break_uptake"} <= tables and "drop_after" in outbox
+
+
+def test_strides_are_filled_in_for_people_already_stored(database_url: str) -> None:
+    people = ["U001", "U002", "29:1a-bc"]
+    try:
+        downgrade(database_url, "0006_responses_by_round")
+        engine = create_engine_sync(database_url)
+        try:
+            with engine.begin() as conn:
+                for user in people:
+                    conn.execute(
+                        text(
+                            "INSERT INTO break_people (platform, user_id, team_id, tz_checked, "
+                            "calendar_warned, updated_at) VALUES ('slack', :u, 't', false, "
+                            "false, :now)"
+                        ),
+                        {"u": user, "now": datetime(2026, 1, 1, tzinfo=UTC)},
+                    )
+        finally:
+            engine.dispose()
+    finally:
+        upgrade(database_url)
+    engine = create_engine_sync(database_url)
+    try:
+        with engine.connect() as conn:
+            stored = dict(
+                conn.execute(text("SELECT user_id, practice_stride FROM break_people")).all()
+            )
+    finally:
+        engine.dispose()
+    assert stored == {user: person_stride(user) for user in people}
+
+
+def test_shared_cards_are_put_back_in_their_rows_when_going_down(database_url: str) -> None:
+    engine = create_engine_sync(database_url)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO outbox_cards (id, card, created_at) VALUES (:id, :card, :now)"),
+                {"id": "a" * 32, "card": '{"title": "shared"}', "now": now},
+            )
+            for key, card, card_id in (("k1", None, "a" * 32), ("k2", '{"title": "own"}', None)):
+                conn.execute(
+                    text(
+                        "INSERT INTO outbox (key, platform, recipient, card, card_id, status, "
+                        "attempts, not_before, created_at) VALUES (:key, 'slack', '{}', "
+                        ":card, :card_id, 'pending', 0, :now, :now)"
+                    ),
+                    {"key": key, "card": card, "card_id": card_id, "now": now},
+                )
+        downgrade(database_url, "0007_break_strides")
+        with engine.connect() as conn:
+            cards = dict(conn.execute(text("SELECT key, card FROM outbox")).all())
+        assert {k: json.loads(v) if isinstance(v, str) else v for k, v in cards.items()} == {
+            "k1": {"title": "shared"},
+            "k2": {"title": "own"},
+        }
+    finally:
+        engine.dispose()
+        upgrade(database_url)

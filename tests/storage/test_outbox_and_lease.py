@@ -7,12 +7,15 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import insert, null
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.domain.messages import Card, Mention, Paragraph, Platform, Recipient
+from bot.domain.messages import Card, Mention, Paragraph, Platform, Recipient, card_to_dict
 from bot.storage.db import create_engine_async, session_factory
 from bot.storage.lease import SqlLease
 from bot.storage.outbox import SqlOutbox
+from bot.storage.tables import outbox, outbox_cards
 
 NOW = datetime(2026, 11, 30, 10, tzinfo=UTC)
 SLACK = [Platform.SLACK]
@@ -40,6 +43,35 @@ async def test_enqueue_is_unique_by_key_and_round_trips_cards(
     assert item.card == _card(1)
     assert item.recipient == to
     assert item.attempts == 1
+
+
+async def test_a_row_may_carry_a_card_many_rows_share(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    box = SqlOutbox(sessions, lambda: NOW)
+    shared = {"id": "c" * 32, "card": card_to_dict(_card(7)), "created_at": NOW}
+    row = {
+        "platform": "slack",
+        "status": "pending",
+        "attempts": 0,
+        "not_before": NOW,
+        "created_at": NOW,
+    }
+    async with sessions.begin() as s:
+        await s.execute(insert(outbox_cards).values(shared))
+        for user in ("U1", "U2"):
+            to = {"platform": "slack", "user_id": user}
+            values = row | {"key": f"k-{user}", "recipient": to, "card_id": shared["id"]}
+            await s.execute(insert(outbox).values(values))
+    claimed = await box.claim(NOW, 10, 60, SLACK)
+    assert [(i.recipient.user_id, i.card) for i in claimed] == [("U1", _card(7)), ("U2", _card(7))]
+    # A row holds its own card or a shared one: never neither, never both.
+    for card, card_id in ((null(), None), (card_to_dict(_card(1)), shared["id"])):
+        to = {"platform": "slack", "user_id": "U3"}
+        values = row | {"key": "k-bad", "recipient": to, "card": card, "card_id": card_id}
+        with pytest.raises(IntegrityError):
+            async with sessions.begin() as s:
+                await s.execute(insert(outbox).values(values))
 
 
 async def test_concurrent_claimers_get_disjoint_rows(

@@ -1,0 +1,299 @@
+"""People who share a plan are planned and moved as a group: the same prompts, keys, practices,
+schedules and team-week counts as planning each of them alone, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import delete, select, update
+
+from bot.clock import FixedClock
+from bot.domain.break_cards import PRACTICES, person_stride, rotate
+from bot.domain.breaks import BreakSettings
+from bot.domain.messages import Platform
+from bot.main import Respite
+from bot.storage.breaks import SqlBreakStore
+from bot.storage.db import create_engine_sync
+from bot.storage.tables import break_people, break_uptake, metadata, outbox, outbox_cards
+from scheduler import breaks_jobs
+from tests.breaks_sim import build_sim, command, rows, run_until, ticker
+from tests.conftest import roster_data
+
+NY = ZoneInfo("America/New_York")
+LONDON = ZoneInfo("Europe/London")
+PEOPLE = [f"U{i:03d}" for i in range(1, 25)]
+FOUR = {time(10, 50), time(11, 50), time(14, 50), time(15, 50)}
+
+
+@pytest.fixture
+async def closing() -> AsyncIterator[list[Respite]]:
+    opened: list[Respite] = []
+    yield opened
+    for respite in opened:
+        await respite.close()
+
+
+def _empty(database_url: str) -> None:
+    engine = create_engine_sync(database_url)
+    try:
+        with engine.begin() as conn:
+            for table in reversed(metadata.sorted_tables):
+                conn.execute(delete(table))
+    finally:
+        engine.dispose()
+
+
+async def _fortnight(
+    database_url: str, group_min: int, closing: list[Respite]
+) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
+    """Nine days across New York's spring-forward, with people on their own settings."""
+    clock = FixedClock(datetime(2027, 3, 8, 0, 0, tzinfo=NY))  # Monday; DST starts Sunday 14th
+    roster = roster_data(
+        timezone="America/New_York", members=PEOPLE, min_group_size=3, holidays=["2027-03-10"]
+    )
+    respite, rec = await build_sim(database_url, clock, roster)
+    closing.append(respite)
+    ticker(respite).group_min = group_min
+    await command(respite, "U002", "breaks status", tz="Europe/London")
+    await command(respite, "U003", "breaks pause 3d")
+    await command(respite, "U004", "breaks at 09:15 13:00")
+    await command(respite, "U005", "breaks hours 10:00-15:00 mon-thu")
+    await command(respite, "U006", "breaks off")
+    for user in ("U007", "U008", "U009"):  # three who share their own plan
+        await command(respite, user, "breaks hours 00:00-23:59 mon-sun")
+        await command(respite, user, "breaks at 02:30 10:50")
+    await run_until(respite, clock, datetime(2027, 3, 16, 12, 0, tzinfo=NY))
+    sent = sorted(
+        ((s.at, s.recipient.user_id, s.card) for s in rec.sent), key=lambda x: (x[0], x[1])
+    )
+    cards = {r.id: r.card for r in await rows(respite, outbox_cards)}
+    queued = sorted(
+        (r.key, r.recipient, r.card, cards[r.card_id], r.not_before, r.drop_after, r.status)
+        for r in await rows(respite, outbox)
+    )
+    uptake = sorted(tuple(r) for r in await rows(respite, break_uptake))
+    people = sorted(
+        (r.user_id, r.next_at, r.next_slot, r.last_practice)
+        for r in await rows(respite, break_people)
+    )
+    return sent, queued, uptake, people
+
+
+async def test_groups_plan_exactly_as_one_by_one(database_url: str, closing: list[Respite]) -> None:
+    alone = await _fortnight(database_url, 10**9, closing)
+    _empty(database_url)
+    grouped = await _fortnight(database_url, 1, closing)  # every plan, even of one, as a group
+    _empty(database_url)
+    mixed = await _fortnight(database_url, breaks_jobs.GROUP_MIN, closing)
+    assert grouped == alone
+    assert mixed == alone
+
+    sent = grouped[0]
+    by_user: dict[str, list[tuple[datetime, Any]]] = {}
+    for at, user, card in sent:
+        by_user.setdefault(user, []).append((at, card))
+    # On the team's defaults: four a working day at New York's wall-clock times, none on the
+    # holiday or at the weekend, each once, following the clock change.
+    for user in ("U001", "U010", "U024"):
+        local = [at.astimezone(NY) for at, _card in by_user[user]]
+        assert {t.time() for t in local} == FOUR
+        assert len(local) == len({(t.date(), t.time()) for t in local}) == 4 * 5 + 2
+        assert {t.date().isoformat() for t in local}.isdisjoint({"2027-03-10", "2027-03-13"})
+        assert {
+            at.astimezone(UTC).hour for at, _ in by_user[user] if at.astimezone(NY).hour == 10
+        } == {
+            15,
+            14,
+        }
+        titles = [card.title for _at, card in by_user[user]]
+        assert all(a != b for a, b in itertools.pairwise(titles))
+    # In London by their own zone: London's wall clock, whatever New York does.
+    assert {at.astimezone(LONDON).time() for at, _ in by_user["U002"]} == FOUR
+    # Paused until Thursday; own times; own hours; off.
+    assert min(at for at, _ in by_user["U003"]).astimezone(NY).date().isoformat() == "2027-03-11"
+    assert {at.astimezone(NY).time() for at, _ in by_user["U004"]} == {time(9, 15), time(13, 0)}
+    assert {at.astimezone(NY).time() for at, _ in by_user["U005"]} == {
+        time(10, 50),
+        time(11, 50),
+        time(14, 50),
+    }
+    assert {at.astimezone(NY).weekday() for at, _ in by_user["U005"]} <= {0, 1, 2, 3}
+    assert "U006" not in by_user
+    # Sharing a plan across the jump: 02:30 does not exist on the 14th and is sent once, just
+    # after the jump; each of the three keeps their own practice.
+    for user in ("U007", "U008", "U009"):
+        keys = [
+            next(b.value for b in card.buttons if b.action_id == "break_skip_today")
+            for _at, card in by_user[user]
+        ]
+        assert len(keys) == len(set(keys)) == 2 * 8  # nine days but the holiday
+        assert "2027-03-14T02:30" in keys
+    firsts = {by_user[u][0][1].title for u in ("U007", "U008", "U009")}
+    strides = {person_stride(u) for u in ("U007", "U008", "U009")}
+    assert len(firsts) == len(strides)
+
+
+@pytest.mark.parametrize("group_min", [1, 10**9], ids=["groups", "one-by-one"])
+async def test_practices_rotate_by_each_persons_own_stride(
+    database_url: str, closing: list[Respite], group_min: int
+) -> None:
+    clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    respite, rec = await build_sim(database_url, clock, roster_data(members=PEOPLE))
+    closing.append(respite)
+    ticker(respite).group_min = group_min
+    await run_until(respite, clock, datetime(2026, 12, 2, 0, 0, tzinfo=UTC))
+    titles = {p.title: i for i, p in enumerate(PRACTICES)}
+    for user in PEOPLE:
+        got = [titles[s.card.title.removeprefix("Time for a short break: ")] for s in rec.to(user)]
+        want, last = [], None
+        for _ in got:
+            last = rotate(last, person_stride(user))
+            want.append(last)
+        assert len(got) == 4 + 4 and got == want
+
+
+async def test_overlapping_group_ticks_queue_and_count_each_slot_once(
+    database_url: str, closing: list[Respite]
+) -> None:
+    import asyncio
+
+    roster = roster_data(members=PEOPLE, min_group_size=3)
+    clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    first, _ = await build_sim(database_url, clock, roster)
+    second, _ = await build_sim(database_url, clock, roster)  # another process
+    closing.extend([first, second])
+    for respite in (first, second):
+        ticker(respite).group_min = 1
+    await ticker(first).tick(first.deps)  # plans everyone
+    clock.set(datetime(2026, 11, 30, 10, 50, 20, tzinfo=UTC))
+    results = await asyncio.gather(
+        ticker(first).tick(first.deps),
+        ticker(second).tick(second.deps),
+        ticker(first).tick(first.deps),
+    )
+    assert sum(r.queued for r in results) == len(PEOPLE)
+    keys = [r.key for r in await rows(first, outbox)]
+    assert len(keys) == len(set(keys)) == len(PEOPLE)
+    assert [r.prompted for r in await rows(first, break_uptake)] == [len(PEOPLE)]
+    restarted, _ = await build_sim(database_url, clock, roster)
+    closing.append(restarted)
+    ticker(restarted).group_min = 1
+    assert (await ticker(restarted).tick(restarted.deps)).queued == 0
+    moved = {(r.next_at, r.next_slot) for r in await rows(first, break_people)}
+    assert moved == {(datetime(2026, 11, 30, 11, 50, tzinfo=UTC), "2026-11-30T11:50")}
+
+
+async def test_people_who_left_and_teams_that_went_sleep_in_a_group(
+    database_url: str, closing: list[Respite]
+) -> None:
+    clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    respite, _ = await build_sim(database_url, clock, roster_data(members=PEOPLE))
+    closing.append(respite)
+    await ticker(respite).tick(respite.deps)
+    # Two members leave; a row of a team the roster no longer has is due as well.
+    async with respite.engine.begin() as conn:
+        await conn.execute(
+            update(break_people)
+            .where(break_people.c.user_id.in_(["U023", "U024"]))
+            .values(team_id="gone")
+        )
+    smaller, rec = await build_sim(database_url, clock, roster_data(members=PEOPLE[:20]))
+    closing.append(smaller)
+    ticker(smaller).group_min = 1
+    await run_until(smaller, clock, datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
+    assert {s.recipient.user_id for s in rec.sent} == set(PEOPLE[:20])
+    asleep = {r.user_id for r in await rows(smaller, break_people) if r.next_at is None}
+    assert asleep == set(PEOPLE[20:])
+
+
+async def test_a_row_changed_after_the_read_is_left_to_the_next_plan(
+    database_url: str, closing: list[Respite]
+) -> None:
+    clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    respite, _ = await build_sim(database_url, clock, roster_data(members=PEOPLE))
+    closing.append(respite)
+    tick = ticker(respite)
+    tick.group_min = 1
+    await tick.tick(respite.deps)
+    clock.set(datetime(2026, 11, 30, 10, 50, 5, tzinfo=UTC))
+    store = respite.deps.breaks
+    assert store is not None
+    groups = await store.due_groups(clock.now())
+    assert [(g.people, g.calendar, g.next_slot) for g in groups] == [
+        (len(PEOPLE), False, "2026-11-30T10:50")
+    ]
+    moves = [tick.plan_group(respite.deps, g, clock.now()) for g in groups]
+    # U001 changes a setting between the read and the move.
+    await store.save(
+        BreakSettings(Platform.SLACK.value, "U001", "riverside", times=(time(16, 0),)), clock.now()
+    )
+    moved = await store.move_groups(moves)
+    assert (moved.queued, moved.moved, moved.dormant) == (len(PEOPLE) - 1, len(PEOPLE) - 1, 0)
+    keys = {r.key for r in await rows(respite, outbox)}
+    assert "break:slack:u:U001:2026-11-30T10:50" not in keys
+    assert "break:slack:u:U002:2026-11-30T10:50" in keys
+    # The next tick plans U001 alone, by their new times.
+    await tick.tick(respite.deps)
+    async with respite.engine.connect() as conn:
+        row = (
+            await conn.execute(select(break_people).where(break_people.c.user_id == "U001"))
+        ).one()
+    assert row.next_slot == "2026-11-30T16:00"
+
+
+async def test_groups_are_told_apart_by_their_planned_slot(
+    database_url: str, closing: list[Respite]
+) -> None:
+    clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    respite, _ = await build_sim(database_url, clock, roster_data(members=PEOPLE))
+    closing.append(respite)
+    tick = ticker(respite)
+    await tick.tick(respite.deps)
+    # Same settings and moment, but U001 is only to be re-planned (no slot of their own).
+    async with respite.engine.begin() as conn:
+        await conn.execute(
+            update(break_people).where(break_people.c.user_id == "U001").values(next_slot=None)
+        )
+    clock.set(datetime(2026, 11, 30, 10, 50, 5, tzinfo=UTC))
+    store = respite.deps.breaks
+    assert store is not None
+    groups = sorted(await store.due_groups(clock.now()), key=lambda g: g.people)
+    assert [(g.people, g.next_slot) for g in groups] == [
+        (1, None),
+        (len(PEOPLE) - 1, "2026-11-30T10:50"),
+    ]
+    moved = await store.move_groups([tick.plan_group(respite.deps, groups[1], clock.now())])
+    assert (moved.queued, moved.moved) == (len(PEOPLE) - 1, len(PEOPLE) - 1)
+    still = {r.user_id for r in await rows(respite, break_people) if r.next_slot is None}
+    assert still == {"U001"}
+
+
+async def test_cards_of_a_tick_that_failed_are_written_again(
+    database_url: str, closing: list[Respite], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    respite, _ = await build_sim(database_url, clock, roster_data(members=PEOPLE))
+    closing.append(respite)
+    tick = ticker(respite)
+    tick.group_min = 1
+    await tick.tick(respite.deps)
+    clock.set(datetime(2026, 11, 30, 10, 50, 5, tzinfo=UTC))
+    store = respite.deps.breaks
+    assert isinstance(store, SqlBreakStore)
+
+    async def fail(*_args: object) -> None:
+        raise RuntimeError("the database went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "_count_prompted", fail)
+        with pytest.raises(RuntimeError):
+            await tick.tick(respite.deps)
+    assert await rows(respite, outbox) == [] and await rows(respite, outbox_cards) == []
+    assert (await tick.tick(respite.deps)).queued == len(PEOPLE)
+    cards = {r.id for r in await rows(respite, outbox_cards)}
+    assert {r.card_id for r in await rows(respite, outbox)} <= cards
