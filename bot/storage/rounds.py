@@ -130,7 +130,7 @@ class _Transaction(Protocol):
         ...
 
 
-class _CoreTransaction:
+class _Core:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
@@ -141,9 +141,9 @@ class _CoreTransaction:
 
 
 @asynccontextmanager
-async def _core_transaction(engine: AsyncEngine) -> AsyncIterator[_CoreTransaction]:
+async def _core_transaction(engine: AsyncEngine) -> AsyncIterator[_Core]:
     async with engine.begin() as conn:
-        yield _CoreTransaction(conn)
+        yield _Core(conn)
 
 
 async def _rewrite_shuffled(s: Executor, round_id: str) -> None:
@@ -289,6 +289,15 @@ class SqlRoundStore:
             self._opened.clear()
         self._opened.add((team_id, period.key))
 
+    async def _read_first(
+        self, statement: Executable, params: Mapping[str, Any]
+    ) -> tuple[Any, ...] | None:
+        """One query on the check-in path (the modal's "already answered?")."""
+        if self._engine.dialect.name == "sqlite":
+            return await sqlite_inline.direct_read(self._engine, statement, params)
+        async with self._engine.connect() as conn:
+            return await _Core(conn).run(statement, params)
+
     def _transaction(self) -> AbstractAsyncContextManager[_Transaction]:
         if self._engine.dialect.name == "sqlite":
             return sqlite_inline.direct_transaction(self._engine)
@@ -308,8 +317,7 @@ class SqlRoundStore:
             "platform": platform.value,
             "user": user_id,
         }
-        async with self._sessions() as s:
-            return (await s.execute(_ANSWERED_IN_PERIOD, params)).first() is not None
+        return await self._read_first(_ANSWERED_IN_PERIOD, params) is not None
 
     async def participants(self, round_id: str) -> set[tuple[Platform, str]]:
         async with self._sessions() as s:

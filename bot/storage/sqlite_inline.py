@@ -103,13 +103,13 @@ def _compiled(statement: Executable) -> SQLCompiler:
     return compiled
 
 
-class DirectTransaction:
+class Direct:
     """Core statements compiled once and run straight on the connection.
 
     SQLAlchemy's execution machinery (events, execution context, result wrapping) costs about
     60 microseconds a statement, several times what SQLite takes to run a check-in's statements;
-    the hottest write, one check-in, skips it. Parameters are plain values; a mapping is stored
-    as JSON text, as SQLAlchemy's JSON type would store it.
+    the check-in's read and write skip it. Parameters are plain values; a mapping is stored as
+    JSON text, as SQLAlchemy's JSON type would store it.
     """
 
     def __init__(self, connection: InlineConnection) -> None:
@@ -128,15 +128,30 @@ class DirectTransaction:
 
 
 @asynccontextmanager
-async def direct_transaction(engine: AsyncEngine) -> AsyncIterator[DirectTransaction]:
-    """An IMMEDIATE transaction on the pooled connection, committed unless the block raises."""
+async def _driver(engine: AsyncEngine) -> AsyncIterator[InlineConnection]:
     async with engine.connect() as conn:
         driver = (await conn.get_raw_connection()).driver_connection
         assert isinstance(driver, InlineConnection)
+        yield driver
+
+
+@asynccontextmanager
+async def direct_transaction(engine: AsyncEngine) -> AsyncIterator[Direct]:
+    """An IMMEDIATE transaction on the pooled connection, committed unless the block raises."""
+    async with _driver(engine) as driver:
         await driver.execute("BEGIN IMMEDIATE")
         try:
-            yield DirectTransaction(driver)
+            yield Direct(driver)
         except BaseException:
             await driver.rollback()
             raise
         await driver.commit()
+
+
+async def direct_read(
+    engine: AsyncEngine, statement: Executable, params: Mapping[str, Any]
+) -> tuple[Any, ...] | None:
+    """The first row of one query, outside any explicit transaction: SQLite reads a single
+    statement from one snapshot, and takes no write lock for it."""
+    async with _driver(engine) as driver:
+        return await Direct(driver).run(statement, params)

@@ -130,3 +130,24 @@ async def test_a_direct_transaction_commits_or_rolls_back_as_a_whole(tmp_path: P
         assert [len(row_id) for n, _, row_id in rows if n == 1] == [8]  # randomblob(4), in hex
     finally:
         await engine.dispose()
+
+
+async def test_a_direct_read_takes_no_write_lock_and_needs_none(tmp_path: Path) -> None:
+    from sqlalchemy import bindparam
+
+    path = tmp_path / "read.db"
+    engine = create_engine_async(f"sqlite:///{path}")
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (x INTEGER)"))
+            await conn.execute(text("INSERT INTO t VALUES (7)"))
+        writer = sqlite3.connect(str(path), isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")  # another process in the middle of a write
+        writer.execute("INSERT INTO t VALUES (8)")
+        query = text("SELECT count(*), max(x) FROM t WHERE x >= :low").bindparams(bindparam("low"))
+        assert await sqlite_inline.direct_read(engine, query, {"low": 0}) == (1, 7)
+        writer.execute("COMMIT")
+        writer.close()
+        assert await sqlite_inline.direct_read(engine, query, {"low": 0}) == (2, 8)
+    finally:
+        await engine.dispose()
