@@ -5,8 +5,9 @@ unreachable recipient fails it; anything unexpected is retried with exponential 
 jitter until MAX_ATTEMPTS. A row is never dropped silently.
 
 Before sending, the recipient's boundaries are consulted (working hours, days off, holidays, Do
-Not Disturb): a held row waits for the next working moment, except a droppable one (a break
-prompt), which is settled as dropped, as is one that is already too late to be useful.
+Not Disturb): a held row waits for the next working moment, except one with a deadline that
+does not wait (a break prompt) or that the next working moment would miss (an invitation to a
+round closing before then): those are settled as dropped, as is one already too late.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ async def deliver_due(
         if boundaries is not None:
             hold = await boundaries.hold(item.recipient, now)
             if hold is not None:
-                if item.droppable:
+                if item.drop_rather_than_hold(hold.until):
                     await queue.drop(item, hold.reason)
                     DELIVERIES.labels(platform, "dropped").inc()
                 else:

@@ -54,7 +54,9 @@ async def _queue_for_non_responders(
         if (team.platform, user) in answered:
             continue
         recipient = Recipient(team.platform, user_id=user)
-        if await deps.outbox.enqueue(f"{kind}:{rnd.id}:{recipient.key}", recipient, card, now):
+        # Held outside working hours, but of no use once the round has closed.
+        key = f"{kind}:{rnd.id}:{recipient.key}"
+        if await deps.outbox.enqueue(key, recipient, card, now, rnd.closes_at, holds=True):
             queued += 1
     return queued
 

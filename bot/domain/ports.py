@@ -161,11 +161,13 @@ class Outbox(Protocol):
         card: Card,
         not_before: datetime,
         drop_after: datetime | None = None,
+        holds: bool = False,
     ) -> bool:
         """Queue one intended message; False when that key was already queued.
 
-        A message with `drop_after` (a break prompt) is dropped rather than held when it cannot
-        go out in time or falls outside the recipient's boundaries.
+        A message with `drop_after` is dropped once it cannot go out by then. Outside the
+        recipient's boundaries it is dropped at once (a break prompt), unless it `holds` (a pulse
+        invitation): then it waits for the next working moment, if that comes in time.
         """
         ...
 
@@ -210,12 +212,15 @@ class OutboxItem:
     card: Card
     attempts: int
     drop_after: datetime | None = None
+    holds: bool = False
     # Which claim handed this row out: settling it is refused once another claim took it over.
     claim: str = ""
 
-    @property
-    def droppable(self) -> bool:
-        return self.drop_after is not None
+    def drop_rather_than_hold(self, until: datetime) -> bool:
+        """Whether a boundary that lasts until `until` should drop this message, not hold it."""
+        if self.drop_after is None:
+            return False
+        return not self.holds or until > self.drop_after
 
 
 class OutboxQueue(Protocol):

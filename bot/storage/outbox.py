@@ -50,6 +50,7 @@ class SqlOutbox:
         card: Card,
         not_before: datetime,
         drop_after: datetime | None = None,
+        holds: bool = False,
     ) -> bool:
         try:
             async with self._sessions.begin() as s:
@@ -63,6 +64,7 @@ class SqlOutbox:
                         attempts=0,
                         not_before=not_before,
                         drop_after=drop_after,
+                        holds=holds,
                         created_at=self._now(),
                     )
                 )
@@ -113,6 +115,7 @@ class SqlOutbox:
                     card=card_from_dict(r.card if r.card is not None else r.shared_card),
                     attempts=r.attempts + 1,
                     drop_after=r.drop_after,
+                    holds=r.holds,
                     claim=token,
                 )
                 for r in rows

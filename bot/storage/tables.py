@@ -27,6 +27,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from bot.storage.types import UtcDateTime
@@ -125,8 +126,10 @@ outbox = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("sent_at", UtcDateTime()),
     Column("last_error", Text),
-    # Break prompts: set means "drop, do not hold, when it cannot go out by then".
+    # Set: useless after this moment, so dropped then. Outside the recipient's boundaries such a
+    # row is dropped (a break prompt) unless `holds` (a pulse invitation: it waits, up to then).
     Column("drop_after", UtcDateTime()),
+    Column("holds", Boolean, nullable=False, default=False, server_default=false()),
     Index("ix_outbox_due", "status", "not_before"),
     CheckConstraint("(card IS NULL) <> (card_id IS NULL)", name="one_card"),
 )

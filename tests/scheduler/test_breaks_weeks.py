@@ -173,13 +173,16 @@ async def test_pulse_waits_for_working_hours_and_holidays(
     await deliver(respite)
     reminded = [s for s in rec.sent[before:] if s.at == clock.now()]
     assert {s.recipient.user_id for s in reminded} == {"U001", "U003"}  # U002 starts at 13:00
+    # U002's next working moment, Thursday 13:00, comes after the round closes (Thursday 10:00):
+    # a reminder then would point at a closed round, so it is dropped rather than held.
     clock.set(datetime(2026, 12, 3, 13, 0, tzinfo=UTC))
     await deliver(respite)
-    assert {s.recipient.user_id for s in rec.sent[before:]} == {"U001", "U002", "U003"}
-    # Nothing was lost or dropped: pulses are held, never dropped.
-    sent_rows = await rows(respite, outbox)
-    assert Counter(r.status for r in sent_rows) == {"sent": 6}
-    assert {r.attempts for r in sent_rows} == {1}  # waiting is not a failed attempt
+    assert {s.recipient.user_id for s in rec.sent[before:]} == {"U001", "U003"}
+    outbox_rows = await rows(respite, outbox)
+    assert Counter(r.status for r in outbox_rows) == {"sent": 5, "dropped": 1}
+    (dropped,) = [r for r in outbox_rows if r.status == "dropped"]
+    assert dropped.key.startswith("pulse-remind:") and dropped.key.endswith("U002")
+    assert {r.attempts for r in outbox_rows} == {1}  # waiting is not a failed attempt
     assert LEAD  # the lead's digest is covered by the pulse tests
 
 
