@@ -15,9 +15,9 @@ that drift on a shared machine hits both alike, with a pause between rounds so t
 respite does after its acks cannot spill into the bare app's round and flatter the ratio. There
 are two modes: saturated (each client sends again as soon as it is answered, so latency mostly
 reflects CPU cost per request) and paced (a fixed request rate well below saturation, latency
-counted from when each request was due). The number
-of requests is bounded; the script stops its processes and exits by itself. It prints p50 and p99
-for both targets and the ratios (target: respite / bare <= 1.3).
+counted from when each request was due). The number of requests is bounded; the script stops its
+processes and exits by itself. It prints p50 and p99 for both targets and the ratios (target:
+respite / bare <= 1.3).
 
 The fake Slack server, the load generator and both apps share this machine's cores; on a real
 deployment Slack's side costs the bot nothing, so these ratios are, if anything, pessimistic.
