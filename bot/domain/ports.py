@@ -120,7 +120,8 @@ class RoundStore(Protocol):
         user_id: str,
         answers: Mapping[str, int],
     ) -> Recorded:
-        """`ensure` and `record_response` in one transaction: the path of every check-in."""
+        """Open the (team, period) round if nobody has, then record the answer in it as
+        `record_response` does: the path of every check-in."""
         ...
 
     async def has_answered(self, round_id: str, platform: Platform, user_id: str) -> bool: ...
@@ -220,7 +221,7 @@ class OutboxItem:
         """Whether a boundary that lasts until `until` should drop this message, not hold it."""
         if self.drop_after is None:
             return False
-        return not self.holds or until > self.drop_after
+        return not self.holds or until >= self.drop_after
 
 
 class OutboxQueue(Protocol):

@@ -8,6 +8,7 @@ statements run on the event loop over one connection per process (`bot.storage.s
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import event
@@ -20,6 +21,8 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from bot.storage import sqlite_inline
+
+log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
@@ -57,6 +60,13 @@ def _sqlite_setup(engine: Engine, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS)
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
         cur.execute("PRAGMA journal_mode = WAL")
+        mode = str(cur.fetchone()[0]).lower()
+        if mode not in ("wal", "memory"):  # a file system without shared memory, for one
+            log.warning(
+                "SQLite stayed in %s journal mode instead of WAL: readers and writers will wait "
+                "for each other",
+                mode,
+            )
         cur.execute("PRAGMA synchronous = NORMAL")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
@@ -69,6 +79,8 @@ def _sqlite_setup(engine: Engine, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS)
 def create_engine_async(raw: str, **kwargs: Any) -> AsyncEngine:
     url = async_url(raw)
     if url.get_backend_name() == "sqlite":
+        # The file path is all that is used of a SQLite URL: query options (`?mode=ro`, `uri=true`)
+        # and `connect_args` do not reach the connection, which sqlite_inline opens itself.
         database = url.database or ":memory:"
         if database != ":memory:":
             # One connection: coroutines queue for it on the pool, not in SQLite's busy handler.

@@ -9,7 +9,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import String, bindparam, func, insert, select, text, update
+from sqlalchemy import JSON, String, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
@@ -114,6 +114,29 @@ _PG_RESHUFFLE = text(
     SELECT id, :round, unit_id, answers FROM fresh ORDER BY id
     """
 )
+# The same with one more answer. On PostgreSQL the new answer goes in within the re-shuffle, so it
+# never exists as a row of its own: inserted and then deleted in one transaction, it would stay
+# behind until VACUUM as a dead row version stamped with that transaction alone (xmin = xmax),
+# the transaction of its author's participation row.
+_PG_ADD_AMONG_OTHERS = text(
+    """
+    WITH old AS (
+        DELETE FROM pulse_responses WHERE round_id = :round RETURNING unit_id, answers
+    ), everyone AS (
+        SELECT unit_id, answers FROM old
+        UNION ALL SELECT :unit, CAST(:answers AS json)
+    ), fresh AS (
+        SELECT replace(gen_random_uuid()::text, '-', '') AS id, unit_id, answers FROM everyone
+    )
+    INSERT INTO pulse_responses (id, round_id, unit_id, answers)
+    SELECT id, :round, unit_id, answers FROM fresh ORDER BY id
+    """
+).bindparams(bindparam("answers", type_=JSON))
+# The statements that add one answer to a round and re-shuffle it, by dialect.
+_ADD_ANSWER: dict[str, tuple[Executable, ...]] = {
+    "sqlite": (_ADD_RESPONSE, _SQLITE_RESHUFFLE),
+    "postgresql": (_PG_ADD_AMONG_OTHERS,),
+}
 
 
 def _dialect(s: Executor) -> str:
@@ -198,23 +221,9 @@ class SqlRoundStore:
 
     async def ensure(self, team_id: str, period: Period) -> Round:
         found = await self.find(team_id, period.key)
-        if found is not None:
-            return found
-        try:
-            async with self._sessions.begin() as s:
-                await s.execute(
-                    insert(pulse_rounds).values(
-                        id=_random_id(),
-                        team_id=team_id,
-                        period_key=period.key,
-                        opens_at=period.opens_at,
-                        remind_at=period.remind_at,
-                        closes_at=period.closes_at,
-                    )
-                )
-        except IntegrityError:
-            pass  # another process opened it first; theirs is the round
-        found = await self.find(team_id, period.key)
+        if found is None:
+            await self._open(team_id, period)  # or another process opens it first: theirs it is
+            found = await self.find(team_id, period.key)
         assert found is not None
         return found
 
@@ -260,13 +269,11 @@ class SqlRoundStore:
                 joined = await tx.run(join, join_params)
                 if joined is None:
                     return Recorded.ROUND_CLOSED
-                round_id = joined[0]
-                await tx.run(
-                    _ADD_RESPONSE,
-                    {"id": _random_id(), "round": round_id, "unit": unit_id, "answers": answers},
-                )
-                # The new answer must not be the one row written beside this participation row.
-                await tx.run(_reshuffle(self._engine.dialect.name), {"round": round_id})
+                # The new answer must not be the one row written beside this participation row:
+                # it goes in with every answer of the round re-written in random order.
+                answer = {"id": _random_id(), "round": joined[0], "unit": unit_id}
+                for statement in _ADD_ANSWER[self._engine.dialect.name]:
+                    await tx.run(statement, {**answer, "answers": answers})
         except (IntegrityError, sqlite3.IntegrityError):
             return Recorded.ALREADY_ANSWERED
         return Recorded.STORED

@@ -10,7 +10,8 @@ connection per process (see `bot.storage.db`), so coroutines queue for it on the
 busy timeout is 0. When another connection holds the write lock (a CLI command on the same file,
 or a second engine), the statement fails at once with SQLITE_BUSY and is retried here after an
 asynchronous sleep, for as long as the busy timeout allows. With IMMEDIATE transactions in WAL
-mode only `BEGIN IMMEDIATE` meets the lock, and retrying it is safe.
+mode it is `BEGIN IMMEDIATE` that meets the lock; any statement that fails with SQLITE_BUSY has
+changed nothing, so running it again is safe.
 
 SQLAlchemy's aiosqlite dialect drives the connection; only aiosqlite's queue to the worker thread
 is replaced by a call in place.
@@ -28,6 +29,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import aiosqlite
+from sqlalchemy import JSON
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.base import Executable
@@ -53,10 +55,12 @@ class _CallInPlace:
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
-    code = getattr(exc, "sqlite_errorcode", None)
+    """Another connection holds a lock (SQLITE_BUSY). Not SQLITE_LOCKED: that is a conflict
+    within this connection, which waiting cannot clear."""
+    code: int | None = getattr(exc, "sqlite_errorcode", None)
     if code is not None:
-        return (code & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-    return "locked" in str(exc)
+        return (code & 0xFF) == sqlite3.SQLITE_BUSY
+    return "database is locked" in str(exc)
 
 
 class InlineConnection(aiosqlite.Connection):
@@ -100,6 +104,11 @@ def _compiled(statement: Executable) -> SQLCompiler:
     assert isinstance(statement, ClauseElement)
     compiled = statement.compile(dialect=_SQLITE)
     assert isinstance(compiled, SQLCompiler)  # SQLite's paramstyle is positional ("qmark")
+    for bind in compiled.binds.values():
+        # Values go to the driver as they are (a mapping as JSON text): a type that converts its
+        # values (a date time, for one) would be stored unlike SQLAlchemy stores it.
+        if not isinstance(bind.type, JSON) and bind.type.bind_processor(_SQLITE) is not None:
+            raise TypeError(f"{bind.key}: {bind.type!r} needs SQLAlchemy's conversion")
     return compiled
 
 

@@ -18,7 +18,7 @@ from bot.storage.db import create_engine_async, session_factory
 from bot.storage.digests import SqlDigestStore
 from bot.storage.rounds import SqlRoundStore
 from bot.storage.tables import pulse_responses
-from tests.db import PostgresDatabase
+from tests.db import PostgresDatabase, require_postgres
 
 START = datetime(2026, 11, 30, 10, tzinfo=UTC)
 PERIOD = Period(
@@ -248,3 +248,40 @@ async def test_answered_in_period(store: SqlRoundStore) -> None:
     assert await store.answered_in_period("t1", PERIOD.key, Platform.SLACK, "U1")
     assert not await store.answered_in_period("t1", PERIOD.key, Platform.TEAMS, "U1")
     assert not await store.answered_in_period("t2", PERIOD.key, Platform.SLACK, "U1")
+
+
+@pytest.mark.postgres
+async def test_no_answer_is_left_behind_as_a_dead_row_of_its_authors_transaction(
+    pg_store: SqlRoundStore,
+) -> None:
+    """Until VACUUM, PostgreSQL keeps every deleted row version with the transaction that wrote it
+    (`xmin`) and the one that deleted it (`xmax`). An answer inserted and re-shuffled away in the
+    same transaction would be a dead version with xmin = xmax = its author's transaction."""
+    sessions = store_sessions(pg_store)
+    async with sessions() as s:
+        try:
+            await s.execute(text("CREATE EXTENSION IF NOT EXISTS pageinspect"))
+            await s.commit()
+        except Exception as exc:  # the contrib module ships with PostgreSQL's server packages
+            if require_postgres():
+                raise
+            pytest.skip(f"pageinspect is not available: {exc}")
+    for i in range(4):
+        answers = dict(ANSWERS, caseload=1 + i)
+        stored = await pg_store.record_in_period(
+            "t1", PERIOD, "t1", Platform.SLACK, f"U{i}", answers
+        )
+        assert stored is Recorded.STORED
+    async with sessions() as s:
+        tuples = (
+            await s.execute(
+                text(
+                    "SELECT t_xmin::text AS xmin, t_xmax::text AS xmax FROM generate_series(0,"
+                    " (pg_relation_size('pulse_responses') / current_setting('block_size')::int)"
+                    " - 1) AS page, heap_page_items(get_raw_page('pulse_responses', page::int))"
+                    " WHERE t_xmin IS NOT NULL"
+                )
+            )
+        ).all()
+    assert len(tuples) > 4  # live answers, and dead versions from the re-shuffles
+    assert [t for t in tuples if t.xmin == t.xmax] == []
