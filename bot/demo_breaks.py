@@ -155,11 +155,19 @@ async def _day(
         clock.advance(timedelta(minutes=5))
 
     week_start = datetime(2027, 1, 4, 0, 0, tzinfo=LONDON)
-    prompted, done_count, skipped = await deps.breaks.break_uptake(
-        "riverside", week_start, week_start + timedelta(days=7)
-    )
-    write(
-        f"\n  Kept for the team, per week only (never per person): {prompted} prompts, "
-        f"{done_count} done, {skipped} skipped so far this week. A lead sees them only under "
-        "the team's minimum group size rule."
-    )
+    team = deps.directory.team("riverside")
+    assert team is not None
+    uptake = await deps.breaks.break_uptake("riverside", week_start, week_start + timedelta(days=7))
+    if any(uptake):
+        prompted, done_count, skipped = uptake
+        write(
+            f"\n  Kept for the team, per week only (never per person): {prompted} prompts, "
+            f"{done_count} done, {skipped} skipped so far this week."
+        )
+    else:
+        write(
+            "\n  Prompts, Done and Skip are counted for the team and the week only, never per "
+            f"person, and a lead sees them only when at least {team.min_group_size} people have "
+            f"break prompts on. With {len(team.members)} here, the lead's digest has no uptake "
+            "line at all: so few people's counts would say what each of them did."
+        )
