@@ -4,6 +4,9 @@ aiosqlite hands every call (cursor, execute, fetch, close, commit) to a worker t
 through the event loop: about 60 microseconds of CPU a call, ten calls a short transaction, where
 SQLite itself answers an indexed query in a few microseconds. Respite's statements are short and,
 in WAL mode, a reader never waits, so running them on the loop is cheaper and no less responsive.
+The price is that a long statement holds the loop while it runs: the longest, the digest job's
+reads for a thousand teams, take tens of milliseconds each; an organisation that size belongs on
+PostgreSQL, whose driver does not hold the loop.
 
 Nothing may wait inside SQLite, since that would stop the loop: the engine keeps a single
 connection per process (see `bot.storage.db`), so coroutines queue for it on the pool, and SQLite's
