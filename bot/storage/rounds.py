@@ -24,8 +24,6 @@ from bot.domain.scoring import Tally, dimension_scores
 from bot.storage import sqlite_inline
 from bot.storage.tables import pulse_participation, pulse_responses, pulse_rounds, round_figures
 
-Executor = AsyncSession | AsyncConnection
-
 
 def _random_id() -> str:
     return secrets.token_hex(16)
@@ -139,14 +137,6 @@ _ADD_ANSWER: dict[str, tuple[Executable, ...]] = {
 }
 
 
-def _dialect(s: Executor) -> str:
-    return s.dialect.name if isinstance(s, AsyncConnection) else s.get_bind().dialect.name
-
-
-def _reshuffle(dialect: str) -> Executable:
-    return _PG_RESHUFFLE if dialect == "postgresql" else _SQLITE_RESHUFFLE
-
-
 class _Transaction(Protocol):
     async def run(self, statement: Executable, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
         """The statement's first row, if it returns rows."""
@@ -169,7 +159,7 @@ async def _core_transaction(engine: AsyncEngine) -> AsyncIterator[_Core]:
         yield _Core(conn)
 
 
-async def _rewrite_shuffled(s: Executor, round_id: str) -> None:
+async def _rewrite_shuffled(s: AsyncSession, round_id: str) -> None:
     """Re-write every response of a round under new random ids, in random order.
 
     Run inside the transaction that last touched the round, it leaves no trace that could tie one
@@ -178,7 +168,8 @@ async def _rewrite_shuffled(s: Executor, round_id: str) -> None:
     inserted beside its author's participation row. One statement in the database: the answers
     never come into Python.
     """
-    await s.execute(_reshuffle(_dialect(s)), {"round": round_id})
+    postgres = s.get_bind().dialect.name == "postgresql"
+    await s.execute(_PG_RESHUFFLE if postgres else _SQLITE_RESHUFFLE, {"round": round_id})
 
 
 def _key(team_period: tuple[str, Period]) -> tuple[str, str]:
