@@ -21,6 +21,7 @@ from bot.storage.breaks import SqlBreakStore
 from bot.storage.db import create_engine_sync
 from bot.storage.tables import break_people, break_uptake, metadata, outbox, outbox_cards
 from scheduler import breaks_jobs
+from scheduler.breaks_jobs import BreakTicker
 from tests.breaks_sim import build_sim, command, rows, run_until, ticker
 from tests.conftest import roster_data
 
@@ -211,9 +212,10 @@ async def test_people_who_left_and_teams_that_went_sleep_in_a_group(
     assert asleep == set(PEOPLE[20:])
 
 
-async def test_a_row_changed_after_the_read_is_left_to_the_next_plan(
+async def _planned_then_due(
     database_url: str, closing: list[Respite]
-) -> None:
+) -> tuple[Respite, FixedClock, BreakTicker]:
+    """Everyone planned at 08:00 with grouping for any size; the clock then at the first slot."""
     clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
     respite, _ = await build_sim(database_url, clock, roster_data(members=PEOPLE))
     closing.append(respite)
@@ -221,6 +223,13 @@ async def test_a_row_changed_after_the_read_is_left_to_the_next_plan(
     tick.group_min = 1
     await tick.tick(respite.deps)
     clock.set(datetime(2026, 11, 30, 10, 50, 5, tzinfo=UTC))
+    return respite, clock, tick
+
+
+async def test_a_row_changed_after_the_read_is_left_to_the_next_plan(
+    database_url: str, closing: list[Respite]
+) -> None:
+    respite, clock, tick = await _planned_then_due(database_url, closing)
     store = respite.deps.breaks
     assert store is not None
     groups = await store.due_groups(clock.now())
@@ -276,13 +285,7 @@ async def test_groups_are_told_apart_by_their_planned_slot(
 async def test_cards_of_a_tick_that_failed_are_written_again(
     database_url: str, closing: list[Respite], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
-    respite, _ = await build_sim(database_url, clock, roster_data(members=PEOPLE))
-    closing.append(respite)
-    tick = ticker(respite)
-    tick.group_min = 1
-    await tick.tick(respite.deps)
-    clock.set(datetime(2026, 11, 30, 10, 50, 5, tzinfo=UTC))
+    respite, _, tick = await _planned_then_due(database_url, closing)
     store = respite.deps.breaks
     assert isinstance(store, SqlBreakStore)
 

@@ -93,6 +93,15 @@ async def test_a_team_with_no_round_scheduled_that_week_holds_nobody_back(
         await respite.close()
 
 
+async def _both_answer_until_close(respite: Respite, clock: FixedClock, bravo: int) -> None:
+    """Monday's rounds open; 7 answer in alpha and `bravo` in bravo; 72 hours pass."""
+    clock.set(MONDAY.replace(hour=10))
+    await pulse_jobs.tick(respite.deps)
+    await _answer(respite, "alpha", 7)
+    await _answer(respite, "bravo", bravo)
+    clock.advance(timedelta(hours=72))
+
+
 class _Crash(Exception):
     pass
 
@@ -110,11 +119,7 @@ async def test_digests_are_queued_after_a_crash_between_freezing_and_queueing(
     respite, clock = await _respite(database_url, "0 10 * * mon")
     try:
         deps = respite.deps
-        clock.set(MONDAY.replace(hour=10))
-        await pulse_jobs.tick(deps)
-        await _answer(respite, "alpha", 7)
-        await _answer(respite, "bravo", 6)
-        clock.advance(timedelta(hours=72))
+        await _both_answer_until_close(respite, clock, bravo=6)
         crashing = dataclasses.replace(deps, outbox=_CrashingOutbox())
         with pytest.raises(_Crash):
             await pulse_jobs.tick(crashing)  # frozen, then the process dies before queueing
@@ -139,11 +144,8 @@ async def test_queued_digests_carry_their_chart_only_where_a_trend_is_shown(
     respite, clock = await _respite(database_url, "0 10 * * mon")
     try:
         deps = respite.deps
-        clock.set(MONDAY.replace(hour=10))
-        await pulse_jobs.tick(deps)
-        await _answer(respite, "alpha", 7)
-        await _answer(respite, "bravo", 2)  # withheld, and alpha with it to protect bravo
-        clock.advance(timedelta(hours=72))
+        # Bravo is withheld, and alpha with it to protect bravo.
+        await _both_answer_until_close(respite, clock, bravo=2)
         await pulse_jobs.tick(deps)
         async with AsyncSession(respite.engine) as s:
             rows = (
