@@ -59,14 +59,37 @@ def period_for(team: Team, start: datetime) -> Period:
 
 
 class CronCalendar:
-    """The PeriodCalendar port, backed by APScheduler's cron arithmetic."""
+    """The PeriodCalendar port, backed by APScheduler's cron arithmetic.
+
+    Every check-in asks for its team's current window, and walking the cron calendar costs more
+    than the rest of the check-in's own work; a window stays current until a known moment (its
+    close, or the next start), so each schedule's answer is kept until then.
+    """
+
+    def __init__(self) -> None:
+        # (cron, zone, open hours, reminder hours) -> (valid from, valid until, the window)
+        self._current: dict[tuple[str, str, int, int], tuple[datetime, datetime, Period]] = {}
 
     def current(self, team: Team, now: datetime) -> Period:
-        window = timedelta(hours=team.pulse.open_hours)
+        p = team.pulse
+        key = (p.cron, team.timezone, p.open_hours, p.remind_after_hours)
+        known = self._current.get(key)
+        if known is not None and known[0] <= now < known[1]:
+            return known[2]
+        window = timedelta(hours=p.open_hours)
         open_starts = _starts(team, now - window, now)
         if open_starts:
-            return period_for(team, open_starts[-1])
-        return period_for(team, _next_start(team, now))
+            start = open_starts[-1]
+            # Current until it closes or the next window opens, whichever comes first.
+            until = min(start + window, _next_start(team, start))
+        else:
+            # Nothing is open before the next start, which is then the current window.
+            start = until = _next_start(team, now)
+        period = period_for(team, start)
+        if len(self._current) > 1024:
+            self._current.clear()
+        self._current[key] = (now, until, period)
+        return period
 
     def latest_start(self, team: Team, now: datetime) -> Period | None:
         start = _latest_start(team.pulse.cron, team.timezone, now)

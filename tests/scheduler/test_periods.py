@@ -45,3 +45,21 @@ def test_before_the_first_fire_of_the_week_the_upcoming_window_is_current() -> N
     # Monday 10:00 in Tokyo is 01:00 UTC; at 00:30 UTC the previous window closed long ago.
     p = cal.current(t, datetime(2026, 11, 30, 0, 30, tzinfo=UTC))
     assert p.opens_at == datetime(2026, 11, 30, 1, tzinfo=UTC)
+
+
+def test_a_kept_window_is_the_one_a_fresh_calendar_would_work_out() -> None:
+    """The calendar keeps each schedule's answer until its window closes or the next one opens;
+    hour by hour across a daylight-saving change, with windows that overlap (daily starts, three
+    days open) and with the clock set back, it answers as a fresh calendar does."""
+    kept = CronCalendar()
+    schedules = [
+        team("America/New_York"),
+        team("Europe/London", cron="30 9 * * *", hours=72),
+        team("Asia/Tokyo", cron="0 16 * * fri", hours=1),
+    ]
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    moments = [start + timedelta(minutes=37 * i) for i in range(24 * 21 * 60 // 37)]
+    moments += [start + timedelta(days=3), start + timedelta(days=1, hours=5)]  # backwards
+    for now in moments:
+        for t in schedules:
+            assert kept.current(t, now) == CronCalendar().current(t, now), (t.timezone, now)
