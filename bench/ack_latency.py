@@ -20,10 +20,12 @@ processes and exits by itself. It prints p50 and p99 for both targets and the ra
 respite / bare <= 1.3).
 
 The fake Slack server, the load generator and both apps share this machine's cores; on a real
-deployment Slack's side costs the bot nothing, so these ratios are, if anything, pessimistic.
+deployment Slack's side costs the bot nothing. By default the fake answers from canned bytes (the
+same answers as the test suite's fake, which `--fake recording` uses instead) so that it takes as
+little CPU from the measured processes as it can; its share still makes these ratios pessimistic.
 
     python bench/ack_latency.py [--requests 300] [--rounds 6] [--concurrency 50] [--rate 150]
-        [--database-url postgresql://...]
+        [--fake lean|recording] [--database-url postgresql://...]
 """
 
 from __future__ import annotations
@@ -82,6 +84,45 @@ async def run_fake_slack() -> None:
         counts[call.method] = counts.get(call.method, 0) + 1
     print(json.dumps({"calls": counts}), flush=True)
     await fake.close()
+
+
+async def run_lean_fake_slack() -> None:
+    """A Slack Web API stand-in that costs this machine as little as it can: it answers each
+    method with the body the test fake would give its first call (same size, so the client's
+    work is the same), kept as bytes, and only counts calls. The test fake parses and keeps
+    every request, which on two shared cores takes CPU from the processes being measured."""
+    from tests.fakes.slack_api import FakeSlackApi
+
+    model = FakeSlackApi()  # its default answers, computed once per method
+    answers: dict[str, bytes] = {}
+    counts: dict[str, int] = {}
+
+    async def handle(request: web.Request) -> web.Response:
+        method = request.match_info.get("method", "response_url")
+        raw = await request.read()
+        counts[method] = counts.get(method, 0) + 1
+        body = answers.get(method)
+        if body is None:
+            params = json.loads(raw) if request.content_type == "application/json" and raw else {}
+            responder = getattr(model, "_" + method.replace(".", "_"), None)
+            body = answers[method] = json.dumps(
+                responder(params) if responder else {"ok": True}
+            ).encode()
+        return web.Response(body=body, content_type="application/json")
+
+    app = web.Application(client_max_size=1024 * 1024)
+    app.router.add_post("/api/{method}", handle)
+    app.router.add_post("/response/{token}", handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    print(json.dumps({"url": f"http://127.0.0.1:{port}/api/"}), flush=True)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    await stop.wait()
+    print(json.dumps({"calls": counts}), flush=True)
+    await runner.cleanup()
 
 
 # ---- child process: the baseline, a bolt app that only acks -----------------------------------
@@ -224,8 +265,9 @@ async def stop_child(proc: asyncio.subprocess.Process) -> str:
 async def bench(args: argparse.Namespace) -> int:
     script = str(SCRIPT)
     env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+    role = "fake-slack" if args.fake == "recording" else "lean-fake-slack"
     fake = await asyncio.create_subprocess_exec(
-        sys.executable, script, "--role", "fake-slack", stdout=asyncio.subprocess.PIPE, env=env
+        sys.executable, script, "--role", role, stdout=asyncio.subprocess.PIPE, env=env
     )
     assert fake.stdout is not None
     first = await asyncio.wait_for(fake.stdout.readline(), READY_SECONDS)
@@ -382,12 +424,24 @@ def main() -> int:
         default="",
         help="respite serve's DATABASE_URL (default: a new SQLite file in a temporary directory)",
     )
-    p.add_argument("--role", choices=("bench", "fake-slack", "bare"), default="bench")
+    p.add_argument(
+        "--fake",
+        choices=("lean", "recording"),
+        default="lean",
+        help="the fake Slack Web API: canned answers kept as bytes (default), or the test suite's "
+        "fake, which parses and keeps every request",
+    )
+    p.add_argument(
+        "--role", choices=("bench", "fake-slack", "lean-fake-slack", "bare"), default="bench"
+    )
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--slack-url", default="")
     args = p.parse_args()
     if args.role == "fake-slack":
         asyncio.run(run_fake_slack())
+        return 0
+    if args.role == "lean-fake-slack":
+        asyncio.run(run_lean_fake_slack())
         return 0
     if args.role == "bare":
         asyncio.run(run_bare_app(args.port, args.slack_url))

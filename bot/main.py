@@ -13,7 +13,7 @@ import socket
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
-from aiohttp import ClientSession, web
+from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.calendar_feed import IcsCalendarFeed
@@ -117,11 +117,10 @@ async def build(
     timezones: dict[Platform, TimezoneLookup] = {}
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     if token:
-        from bot.platforms.slack.client import web_client
+        from bot.platforms.slack.client import web_client, web_session
         from bot.platforms.slack.sender import SlackMemberLookup, SlackSender
 
-        # One pooled HTTP session for every Web API call, instead of a connection per call.
-        http = ClientSession()
+        http = web_session()
         closers.append(http.close)
         client = web_client(token, settings.slack_api_url, http)
         all_senders.setdefault(Platform.SLACK, SlackSender(client))

@@ -171,10 +171,31 @@ def message_blocks(card: Card) -> list[dict[str, Any]]:
     return blocks
 
 
-def modal_view(card: Card, callback_id: str, private_metadata: str = "") -> dict[str, Any]:
-    """A modal for a form card; a card without a form becomes a read-only modal."""
-    view: dict[str, Any] = json.loads(_modal_view_json(card, callback_id, private_metadata))
-    return view
+@functools.lru_cache(maxsize=512)
+def modal_view(card: Card, callback_id: str, private_metadata: str = "") -> RenderedJson:
+    """A modal for a form card; a card without a form becomes a read-only modal.
+
+    The same card renders the same way, so each view is rendered once and shared, read-only,
+    with its JSON text: every /checkin sends the pulse form, and the Web API session writes that
+    text (see client.py) instead of encoding the view afresh.
+    """
+    return RenderedJson(json.dumps(_modal_view(card, callback_id, private_metadata)))
+
+
+class RenderedJson(dict[str, Any]):
+    """A JSON object kept with its text, shared between requests, so it refuses changes."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        super().__init__(json.loads(text))
+        self.text = text
+
+    def _read_only(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("a rendered view is shared and read-only; copy it with dict(view)")
+
+    __setitem__ = __delitem__ = __ior__ = _read_only
+    clear = pop = popitem = setdefault = update = _read_only
 
 
 # slack_sdk's models validate every element on the way to JSON, which costs milliseconds for a
@@ -182,11 +203,6 @@ def modal_view(card: Card, callback_id: str, private_metadata: str = "") -> dict
 @functools.lru_cache(maxsize=512)
 def _message_blocks_json(card: Card) -> str:
     return json.dumps(_message_blocks(card))
-
-
-@functools.lru_cache(maxsize=512)
-def _modal_view_json(card: Card, callback_id: str, private_metadata: str) -> str:
-    return json.dumps(_modal_view(card, callback_id, private_metadata))
 
 
 def _message_blocks(card: Card) -> list[dict[str, Any]]:
