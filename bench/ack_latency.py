@@ -17,7 +17,8 @@ are two modes: saturated (each client sends again as soon as it is answered, so 
 reflects CPU cost per request) and paced (a fixed request rate well below saturation, latency
 counted from when each request was due). The number of requests is bounded; the script stops its
 processes and exits by itself. It prints p50 and p99 for both targets and the ratios (target:
-respite / bare <= 1.3).
+respite / bare <= 1.3), and, with the default fake, how long after each /checkin was sent its
+views.open call reached the fake Slack: what the clinician waits for, since the modal opens then.
 
 The fake Slack server, the load generator and both apps share this machine's cores; on a real
 deployment Slack's side costs the bot nothing. By default the fake answers from canned bytes (the
@@ -32,8 +33,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
+import re
 import signal
 import statistics
 import sys
@@ -96,11 +99,14 @@ async def run_lean_fake_slack() -> None:
     model = FakeSlackApi()  # its default answers, computed once per method
     answers: dict[str, bytes] = {}
     counts: dict[str, int] = {}
+    modal_at: dict[str, float] = {}  # trigger_id -> when its views.open arrived (monotonic)
 
     async def handle(request: web.Request) -> web.Response:
         method = request.match_info.get("method", "response_url")
         raw = await request.read()
         counts[method] = counts.get(method, 0) + 1
+        if method == "views.open" and (found := TRIGGER_IN_BODY.search(raw)):
+            modal_at[found.group(1).decode()] = time.monotonic()
         body = answers.get(method)
         if body is None:
             params = json.loads(raw) if request.content_type == "application/json" and raw else {}
@@ -121,7 +127,7 @@ async def run_lean_fake_slack() -> None:
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     await stop.wait()
-    print(json.dumps({"calls": counts}), flush=True)
+    print(json.dumps({"calls": counts, "modal_at": modal_at}), flush=True)
     await runner.cleanup()
 
 
@@ -166,14 +172,25 @@ async def run_bare_app(port: int, slack_api_url: str) -> None:
 # ---- the load ---------------------------------------------------------------------------------
 
 
+TRIGGER = "TRIGGER-ID"
+TRIGGER_IN_BODY = re.compile(rb'"trigger_id":\s*"([^"]+)"')
+_triggers = itertools.count()
+
+
 def slash_bodies(slack_url: str) -> list[str]:
+    """One body per member, with TRIGGER in place of the trigger_id each request gets anew."""
     # Replies to the response_url land on the fake Slack server too, never on Slack's hosts.
     response_url = slack_url.rstrip("/").removesuffix("/api") + "/response/bench"
     template = load("slash_command.json")
     bodies = []
     for user in MEMBERS:
         fields = dict(
-            template, command="/checkin", text="", user_id=user, response_url=response_url
+            template,
+            command="/checkin",
+            text="",
+            user_id=user,
+            response_url=response_url,
+            trigger_id=TRIGGER,
         )
         bodies.append(urlencode(fields))
     return bodies
@@ -184,12 +201,14 @@ class Sample:
     latencies: list[float] = field(default_factory=list)
     errors: dict[int, int] = field(default_factory=dict)
     seconds: float = 0.0
+    sent: dict[str, float] = field(default_factory=dict)  # trigger_id -> when it counts from
 
     def add(self, other: Sample) -> None:
         self.latencies += other.latencies
         for status, n in other.errors.items():
             self.errors[status] = self.errors.get(status, 0) + n
         self.seconds += other.seconds
+        self.sent |= other.sent
 
 
 async def load_round(
@@ -207,12 +226,16 @@ async def load_round(
 
         async def client() -> None:
             for i in numbers:
-                body = bodies[i % len(bodies)]
+                trigger = f"{next(_triggers)}.bench"
+                body = bodies[i % len(bodies)].replace(TRIGGER, trigger)
                 if rate:
                     due = begun + i / rate
                     await asyncio.sleep(max(0.0, due - time.perf_counter()))
                 headers = signed_headers(body)
                 started = due if rate else time.perf_counter()
+                # perf_counter and monotonic are one clock on Linux, but only monotonic is
+                # documented to be comparable with the fake Slack process's readings.
+                sample.sent[trigger] = time.monotonic() - (time.perf_counter() - started)
                 async with session.post(url, data=body.encode(), headers=headers) as resp:
                     await resp.read()
                     status = resp.status
@@ -343,11 +366,13 @@ async def bench(args: argparse.Namespace) -> int:
                 serve_end = await stop_child(serve.proc)
             await stop_child(bare)
             fake_calls: dict[str, int] = {}
+            modal_at: dict[str, float] = {}
             await stop_child(fake)
             rest = await fake.stdout.read()
             for line in rest.decode().splitlines():
                 if line.startswith("{"):
                     fake_calls = json.loads(line).get("calls", fake_calls)
+                    modal_at = json.loads(line).get("modal_at", modal_at)
 
     total = args.rounds * args.requests
     print(
@@ -364,6 +389,14 @@ async def bench(args: argparse.Namespace) -> int:
         print(f"{mode} ({how}):")
         if report(runs[mode]) is None:
             return 1
+        sent = runs[mode]["respite"].sent
+        waits = [modal_at[t] - sent[t] for t in sent if t in modal_at]
+        if len(waits) >= 100:
+            p50, p99 = percentile(waits, 50) * 1000, percentile(waits, 99) * 1000
+            print(
+                f"  respite's views.open reached Slack:      p50 {p50:7.1f} ms   p99 {p99:7.1f} ms"
+                f"   after the /checkin was sent ({len(waits)} of {len(sent)})"
+            )
     opened = fake_calls.get("views.open", 0)
     print(
         f"fake Slack saw {opened} views.open call(s) (respite's work after each ack) and "
