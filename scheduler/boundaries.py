@@ -9,7 +9,7 @@ channels, and to people Respite does not know, are not held.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from bot.domain.breaks import effective, in_working_hours, next_working_start
@@ -56,6 +56,17 @@ class WorkBoundaries:
             if found is not None:
                 return found
         return None
+
+    async def prepare(self, recipients: Sequence[Recipient], now: datetime) -> None:
+        wanted: dict[Platform, set[str]] = {}
+        for r in recipients:
+            if r.user_id is not None and r.platform in self._dnd and self._team(r) is not None:
+                wanted.setdefault(r.platform, set()).add(r.user_id)
+        for platform, users in wanted.items():
+            try:
+                await self._dnd[platform].prefetch(users, now)
+            except Exception as exc:  # each `hold` still asks for itself
+                log.warning("do-not-disturb prefetch failed: %s", type(exc).__name__)
 
     async def hold(self, recipient: Recipient, now: datetime) -> Hold | None:
         if recipient.user_id is None:

@@ -116,12 +116,15 @@ async def fake_slack() -> AsyncIterator[FakeSlackApi]:
     await fake.close()
 
 
-async def deliver_all(respite: Respite, clock: FixedClock) -> int:
+async def deliver_all(respite: Respite, clock: FixedClock, concurrency: int | None = None) -> int:
     """Run the outbox worker until nothing more is due; returns how many were sent."""
-    from scheduler.delivery import deliver_due
+    from scheduler.delivery import CONCURRENCY, deliver_due
 
     total = 0
-    while sent := await deliver_due(respite.runtime.queue, respite.senders, clock):
+    rt = respite.runtime
+    while sent := await deliver_due(
+        rt.queue, respite.senders, clock, concurrency=concurrency or CONCURRENCY
+    ):
         total += sent
     return total
 
@@ -134,8 +137,8 @@ class SlackHarness:
     clock: FixedClock
     server: TestServer
 
-    async def deliver(self) -> int:
-        return await deliver_all(self.respite, self.clock)
+    async def deliver(self, concurrency: int | None = None) -> int:
+        return await deliver_all(self.respite, self.clock, concurrency)
 
 
 async def start_slack_harness(

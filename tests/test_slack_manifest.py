@@ -37,6 +37,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "usergroups_users_list": {"usergroups:read"},
     "users_info": {"users:read"},
     "dnd_info": {"dnd:read"},
+    "dnd_teamInfo": {"dnd:read"},
     "files_upload_v2": {"files:write"},
     "views_open": set(),  # needs only a trigger_id from a command or an interaction
     "views_update": set(),

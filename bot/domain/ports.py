@@ -290,12 +290,20 @@ class Hold:
 class Boundaries(Protocol):
     """Whether a person may be messaged now: working hours and days, holidays, Do Not Disturb."""
 
+    async def prepare(self, recipients: Sequence[Recipient], now: datetime) -> None:
+        """Look up what a batch of recipients needs at once (Do Not Disturb), ahead of `hold`."""
+        ...
+
     async def hold(self, recipient: Recipient, now: datetime) -> Hold | None:
         """None when the message may go now; else when to try again."""
         ...
 
 
 class DoNotDisturb(Protocol):
+    async def prefetch(self, user_ids: Collection[str], now: datetime) -> None:
+        """Learn many people's Do Not Disturb in as few calls as the platform allows."""
+        ...
+
     async def until(self, user_id: str, now: datetime) -> datetime | None:
         """When the person's Do Not Disturb ends; None when it is off."""
         ...

@@ -10,6 +10,7 @@ import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -42,7 +43,9 @@ class FakeSlackApi:
         self.users: dict[str, dict[str, Any]] = {}
         self.channel_members: dict[str, list[str]] = {}
         self.usergroups: dict[str, list[str]] = {}
-        self.dnd: dict[str, bool] = {}
+        # A person's scheduled quiet hours (start, end): all dnd.info and dnd.teamInfo tell a
+        # bot about someone else (a manual snooze is shown only to the person themselves).
+        self.dnd: dict[str, tuple[datetime, datetime]] = {}
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle)
         app.router.add_post("/response/{token}", self._response_url)
@@ -166,15 +169,25 @@ class FakeSlackApi:
             return {"ok": False, "error": "no_such_subteam"}
         return {"ok": True, "users": users}
 
-    def _dnd_info(self, params: dict[str, Any]) -> dict[str, Any]:
-        on = self.dnd.get(str(params.get("user")), False)
+    def _dnd_of(self, user_id: str) -> dict[str, Any]:
+        quiet = self.dnd.get(user_id)
+        if quiet is None:
+            return {"dnd_enabled": False, "next_dnd_start_ts": 1, "next_dnd_end_ts": 1}
+        start, end = quiet
         return {
-            "ok": True,
-            "dnd_enabled": on,
-            "snooze_enabled": on,
-            "next_dnd_start_ts": 0,
-            "next_dnd_end_ts": 0,
+            "dnd_enabled": True,
+            "next_dnd_start_ts": int(start.timestamp()),
+            "next_dnd_end_ts": int(end.timestamp()),
         }
+
+    def _dnd_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, **self._dnd_of(str(params.get("user")))}
+
+    def _dnd_teamInfo(self, params: dict[str, Any]) -> dict[str, Any]:
+        users = [u for u in str(params.get("users", "")).split(",") if u]
+        if not users or len(users) > 50:
+            return {"ok": False, "error": "invalid_arguments"}
+        return {"ok": True, "users": {u: self._dnd_of(u) for u in users}}
 
     def _files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
         if not params.get("filename") or not params.get("length"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 
 import pytest
@@ -32,6 +32,9 @@ class SlowBoundaries:
 
     def __init__(self, clock: FixedClock) -> None:
         self.clock = clock
+
+    async def prepare(self, recipients: Sequence[Recipient], now: datetime) -> None:
+        return None
 
     async def hold(self, recipient: Recipient, now: datetime) -> Hold | None:
         self.clock.advance(timedelta(seconds=LEASE_SECONDS / 3))

@@ -191,13 +191,18 @@ async def test_prompt_buttons_count_per_team_week_only(slack_app: SlackHarness) 
 
 async def test_dnd_drops_prompts_and_holds_pulses(slack_app: SlackHarness) -> None:
     h = slack_app
-    h.fake.dnd[U1] = True
+    # U1's quiet hours this morning, as Slack reports them for someone other than the caller.
+    h.fake.dnd[U1] = (
+        datetime(2026, 11, 30, 9, tzinfo=UTC),
+        datetime(2026, 11, 30, 11, 30, tzinfo=UTC),
+    )
     h.clock.set(datetime(2026, 11, 30, 10, 0, tzinfo=UTC))
     await pulse_jobs.tick(h.respite.deps)  # the weekly pulse opens at 10:00
     await _tick_and_deliver(h)
     invited = {c.params["channel"] for c in h.fake.called("chat.postMessage")}
     assert U1 not in invited and U2 in invited
-    assert h.fake.called("dnd.info")
+    # The whole batch was asked about in dnd.teamInfo calls, nobody one by one.
+    assert h.fake.called("dnd.teamInfo") and not h.fake.called("dnd.info")
 
     h.clock.set(datetime(2026, 11, 30, 10, 50, tzinfo=UTC))
     await _tick_and_deliver(h)
@@ -208,8 +213,7 @@ async def test_dnd_drops_prompts_and_holds_pulses(slack_app: SlackHarness) -> No
     assert statuses[("break", "dropped")] == 1
     assert statuses[("pulse-invite", "pending")] == 1
 
-    h.fake.dnd[U1] = False
-    h.clock.set(datetime(2026, 11, 30, 11, 40, tzinfo=UTC))
+    h.clock.set(datetime(2026, 11, 30, 11, 40, tzinfo=UTC))  # quiet hours over at 11:30
     await _tick_and_deliver(h)
     assert [c.params["channel"] for c in h.fake.called("chat.postMessage")].count(U1) == 1
     assert _posted_to(h, U1) == []  # the dropped prompt never comes back

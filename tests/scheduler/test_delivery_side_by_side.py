@@ -1,0 +1,71 @@
+"""The outbox worker sends to different recipients side by side, and to one recipient in order."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.clock import FixedClock
+from bot.domain.messages import Card, Platform, Recipient
+from bot.storage.db import create_engine_async, session_factory
+from bot.storage.outbox import SqlOutbox
+from scheduler.delivery import deliver_due
+
+
+class SlowSender:
+    """Each send takes a little while, as a Web API call does; records what overlapped."""
+
+    def __init__(self) -> None:
+        self.in_flight: dict[str, int] = {}
+        self.most_at_once = 0
+        self.sent: list[tuple[str, str]] = []
+
+    async def send(self, recipient: Recipient, card: Card) -> str | None:
+        user = recipient.user_id or ""
+        assert not self.in_flight.get(user), f"two messages to {user} at once"
+        self.in_flight[user] = 1
+        self.most_at_once = max(self.most_at_once, sum(self.in_flight.values()))
+        await asyncio.sleep(0.01)
+        self.sent.append((user, card.title))
+        self.in_flight[user] = 0
+        return None
+
+    async def delete(self, recipient: Recipient, ref: str) -> None:
+        return None
+
+
+@pytest.fixture
+async def box(database_url: str, clock: FixedClock) -> AsyncIterator[SqlOutbox]:
+    engine = create_engine_async(database_url)
+    yield SqlOutbox(session_factory(engine), clock.now)
+    await engine.dispose()
+
+
+async def test_recipients_are_served_side_by_side_up_to_the_bound(
+    box: SqlOutbox, clock: FixedClock
+) -> None:
+    for i in range(30):
+        to = Recipient(Platform.SLACK, user_id=f"U{i:02d}")
+        await box.enqueue(f"k{i:02d}", to, Card(title="hi"), clock.now())
+    sender = SlowSender()
+    sent = await deliver_due(box, {Platform.SLACK: sender}, clock, limit=30, concurrency=8)
+    assert sent == 30
+    assert sender.most_at_once == 8
+    assert sorted(u for u, _ in sender.sent) == [f"U{i:02d}" for i in range(30)]
+    assert await box.pending_count() == 0
+
+
+async def test_one_recipient_gets_messages_one_at_a_time_in_queue_order(
+    box: SqlOutbox, clock: FixedClock
+) -> None:
+    ana = Recipient(Platform.SLACK, user_id="UANA")
+    for i in range(5):
+        await box.enqueue(f"ana{i}", ana, Card(title=f"ana {i}"), clock.now())
+        other = Recipient(Platform.SLACK, user_id=f"U{i}")
+        await box.enqueue(f"other{i}", other, Card(title="hi"), clock.now())
+    sender = SlowSender()
+    assert await deliver_due(box, {Platform.SLACK: sender}, clock) == 10
+    assert [t for u, t in sender.sent if u == "UANA"] == [f"ana {i}" for i in range(5)]
+    assert sender.most_at_once > 1  # the others went beside her
