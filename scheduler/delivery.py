@@ -90,11 +90,16 @@ async def deliver_due(
                 if done is _Done.SENT:
                     sent += 1
 
-    async with asyncio.TaskGroup() as group:
-        for line in lines.values():
-            group.create_task(serve(line))
+    # An error in one line (the database, say) must not cancel other lines' sends half way: a
+    # send cut off after Slack took it would be sent again once the lease lapses.
+    outcomes = await asyncio.gather(
+        *(serve(line) for line in lines.values()), return_exceptions=True
+    )
     if left:
         log.warning("outbox batch outlived its lease; %d row(s) left for the next claim", left)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
     return sent
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 import pytest
 
 from bot.clock import FixedClock
 from bot.domain.messages import Card, Platform, Recipient
+from bot.domain.ports import OutboxItem
 from bot.storage.db import create_engine_async, session_factory
 from bot.storage.outbox import SqlOutbox
 from scheduler.delivery import deliver_due
@@ -69,3 +71,31 @@ async def test_one_recipient_gets_messages_one_at_a_time_in_queue_order(
     assert await deliver_due(box, {Platform.SLACK: sender}, clock) == 10
     assert [t for u, t in sender.sent if u == "UANA"] == [f"ana {i}" for i in range(5)]
     assert sender.most_at_once > 1  # the others went beside her
+
+
+class BrokenSettle(SqlOutbox):
+    """Settling one recipient's row fails, as a lost database connection would."""
+
+    async def mark_sent(self, item: OutboxItem, now: datetime) -> bool:
+        if item.recipient.user_id == "UBAD":
+            raise ConnectionError("database went away")
+        return await super().mark_sent(item, now)
+
+
+async def test_an_error_in_one_line_leaves_the_others_to_finish_then_is_raised(
+    database_url: str, clock: FixedClock
+) -> None:
+    engine = create_engine_async(database_url)
+    try:
+        box = BrokenSettle(session_factory(engine), clock.now)
+        for user in ("UBAD", "U1", "U2", "U3"):
+            to = Recipient(Platform.SLACK, user_id=user)
+            await box.enqueue(f"k-{user}", to, Card(title="hi"), clock.now())
+        sender = SlowSender()
+        with pytest.raises(ConnectionError):
+            await deliver_due(box, {Platform.SLACK: sender}, clock)
+        # Nobody's send was cut off half way: the others went out and were settled.
+        assert sorted(u for u, _ in sender.sent) == ["U1", "U2", "U3", "UBAD"]
+        assert await box.pending_count() == 1  # UBAD's row waits for its lease to lapse
+    finally:
+        await engine.dispose()
