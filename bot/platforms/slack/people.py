@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
@@ -45,18 +46,20 @@ class SlackPeople:
 
     async def prefetch(self, user_ids: Collection[str], now: datetime) -> None:
         wanted = sorted(u for u in set(user_ids) if not self._known(u, now))
-        for first in range(0, len(wanted), TEAM_INFO_USERS):
-            chunk = wanted[first : first + TEAM_INFO_USERS]
-            try:
-                resp = await self._client.dnd_teamInfo(users=chunk)
-            except SlackApiError as exc:
-                log.warning("dnd.teamInfo failed: %s", _error(exc))
-                return  # whoever is left is asked one by one
-            users = resp.get("users") or {}
-            for user_id in chunk:
-                info = users.get(user_id)
-                if isinstance(info, dict):
-                    self._dnd[user_id] = (now + self._cache_for, dnd_end(info, now))
+        chunks = [wanted[i : i + TEAM_INFO_USERS] for i in range(0, len(wanted), TEAM_INFO_USERS)]
+        await asyncio.gather(*(self._team_info(chunk, now) for chunk in chunks))
+
+    async def _team_info(self, chunk: list[str], now: datetime) -> None:
+        try:
+            resp = await self._client.dnd_teamInfo(users=chunk)
+        except SlackApiError as exc:
+            log.warning("dnd.teamInfo failed: %s", _error(exc))
+            return  # these people are asked one by one
+        users = resp.get("users") or {}
+        for user_id in chunk:
+            info = users.get(user_id)
+            if isinstance(info, dict):
+                self._dnd[user_id] = (now + self._cache_for, dnd_end(info, now))
 
     def _known(self, user_id: str, now: datetime) -> bool:
         cached = self._dnd.get(user_id)

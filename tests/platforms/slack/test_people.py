@@ -45,7 +45,7 @@ async def test_a_batch_is_asked_about_fifty_people_a_call(fake_slack: FakeSlackA
         lookup = SlackPeople(web_client("xoxb-test", fake_slack.url, http))
         await lookup.prefetch(people + people[:5], NOW)
         calls = fake_slack.called("dnd.teamInfo")
-        assert [len(c.params["users"].split(",")) for c in calls] == [50, 50, 20]
+        assert sorted(len(c.params["users"].split(",")) for c in calls) == [20, 50, 50]
         assert await lookup.until("U007", NOW) == quiet_until
         assert [await lookup.until(u, NOW) for u in people if u != "U007"] == [None] * 119
         assert not fake_slack.called("dnd.info")
