@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     port: int = 3000
     log_level: str = "INFO"
     outbox_interval_seconds: float = 5.0
+    # Recipients one outbox worker serves side by side (lower it if Slack answers 429 often).
+    outbox_concurrency: int = Field(default=16, ge=1, le=64)
     tick_interval_seconds: float = 60.0
     # Keys the hashes that stand in for anonymous givers (daily kudos quota). `respite serve`
     # refuses to start without it; other commands generate a throwaway one with a warning.

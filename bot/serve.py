@@ -43,6 +43,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         rt,
         tick_seconds=settings.tick_interval_seconds,
         outbox_seconds=settings.outbox_interval_seconds,
+        outbox_concurrency=settings.outbox_concurrency,
     )
     app = build_web_app(respite)
     # Everything built so far lives as long as the process: move it out of the collector's way,

@@ -32,7 +32,7 @@ from bot.domain.ports import (
 )
 from handlers.deps import Deps
 from scheduler import pulse_jobs
-from scheduler.delivery import deliver_due
+from scheduler.delivery import CONCURRENCY, deliver_due
 from scheduler.member_sync import sync_members
 
 log = logging.getLogger(__name__)
@@ -118,9 +118,11 @@ async def run_open(runtime_id: str, team_id: str) -> None:
 
 
 @tracked
-async def run_delivery(runtime_id: str) -> None:
+async def run_delivery(runtime_id: str, concurrency: int = CONCURRENCY) -> None:
     rt = _RUNTIMES[runtime_id]
-    while await deliver_due(rt.queue, rt.senders, rt.deps.clock, boundaries=rt.boundaries):
+    while await deliver_due(
+        rt.queue, rt.senders, rt.deps.clock, boundaries=rt.boundaries, concurrency=concurrency
+    ):
         pass
 
 
@@ -132,13 +134,18 @@ async def run_member_sync(runtime_id: str) -> None:
 
 class SchedulerRunner:
     def __init__(
-        self, runtime: Runtime, tick_seconds: float = 60.0, outbox_seconds: float = 5.0
+        self,
+        runtime: Runtime,
+        tick_seconds: float = 60.0,
+        outbox_seconds: float = 5.0,
+        outbox_concurrency: int = CONCURRENCY,
     ) -> None:
         self.id = uuid.uuid4().hex
         self.runtime = runtime
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._tick_seconds = tick_seconds
         self._outbox_seconds = outbox_seconds
+        self._outbox_concurrency = outbox_concurrency
 
     def start(self) -> None:
         _RUNTIMES[self.id] = self.runtime
@@ -162,7 +169,7 @@ class SchedulerRunner:
         add(
             run_delivery,
             IntervalTrigger(seconds=self._outbox_seconds),
-            args=[self.id],
+            args=[self.id, self._outbox_concurrency],
             id="outbox",
             **common,
         )

@@ -99,3 +99,20 @@ async def test_an_error_in_one_line_leaves_the_others_to_finish_then_is_raised(
         assert await box.pending_count() == 1  # UBAD's row waits for its lease to lapse
     finally:
         await engine.dispose()
+
+
+def test_the_concurrency_setting_defaults_to_the_workers_own_and_is_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pydantic import ValidationError
+
+    from bot.config import Settings
+    from scheduler.delivery import CONCURRENCY
+
+    assert Settings().outbox_concurrency == CONCURRENCY
+    monkeypatch.setenv("OUTBOX_CONCURRENCY", "4")
+    assert Settings().outbox_concurrency == 4
+    for bad in ("0", "65", "many"):
+        monkeypatch.setenv("OUTBOX_CONCURRENCY", bad)
+        with pytest.raises(ValidationError, match="outbox_concurrency"):
+            Settings()
