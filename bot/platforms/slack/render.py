@@ -191,6 +191,10 @@ class RenderedJson(dict[str, Any]):
         super().__init__(json.loads(text))
         self.text = text
 
+    def __reduce__(self) -> tuple[type[RenderedJson], tuple[str]]:
+        # copy, deepcopy and pickle rebuild it from its text, not item by item.
+        return (RenderedJson, (self.text,))
+
     def _read_only(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError("a rendered view is shared and read-only; copy it with dict(view)")
 

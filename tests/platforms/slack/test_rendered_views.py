@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 
 import pytest
 
@@ -52,3 +54,11 @@ def test_the_same_card_gives_the_same_shared_view_which_refuses_changes() -> Non
     copy["type"] = "home"
     assert view["type"] == "modal"
     assert json.loads(view.text) == dict(view) == RenderedJson(view.text)
+
+
+def test_copies_of_a_view_are_whole_views() -> None:
+    view = modal_view(CARD, "info")
+    pickled = pickle.loads(pickle.dumps(view))  # noqa: S301 - our own bytes
+    for copy_of in (copy.copy(view), copy.deepcopy(view), pickled):
+        assert isinstance(copy_of, RenderedJson)
+        assert copy_of == view and copy_of.text == view.text
