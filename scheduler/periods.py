@@ -7,7 +7,7 @@ what is due now instead of trusting that the previous fire happened.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -50,11 +50,14 @@ def _next_start(team: Team, after: datetime) -> datetime:
 
 def period_for(team: Team, start: datetime) -> Period:
     local = start.astimezone(ZoneInfo(team.timezone))
+    # Hours are real hours: added to the local time, they would stretch or shrink by the clock
+    # change a window spans, and disagree with `CronCalendar.current` for an hour.
+    utc = start.astimezone(UTC)
     return Period(
         key=local.isoformat(timespec="minutes"),
         opens_at=start,
-        remind_at=start + timedelta(hours=team.pulse.remind_after_hours),
-        closes_at=start + timedelta(hours=team.pulse.open_hours),
+        remind_at=utc + timedelta(hours=team.pulse.remind_after_hours),
+        closes_at=utc + timedelta(hours=team.pulse.open_hours),
     )
 
 
@@ -81,7 +84,7 @@ class CronCalendar:
         if open_starts:
             start = open_starts[-1]
             # Current until it closes or the next window opens, whichever comes first.
-            until = min(start + window, _next_start(team, start))
+            until = min(start.astimezone(UTC) + window, _next_start(team, start))
         else:
             # Nothing is open before the next start, which is then the current window.
             start = until = _next_start(team, now)

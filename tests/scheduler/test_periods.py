@@ -54,12 +54,25 @@ def test_a_kept_window_is_the_one_a_fresh_calendar_would_work_out() -> None:
     kept = CronCalendar()
     schedules = [
         team("America/New_York"),
+        team("America/New_York", cron="0 10 * * fri", hours=72),  # open across the change
         team("Europe/London", cron="30 9 * * *", hours=72),
         team("Asia/Tokyo", cron="0 16 * * fri", hours=1),
     ]
-    start = datetime(2026, 3, 1, tzinfo=UTC)
-    moments = [start + timedelta(minutes=37 * i) for i in range(24 * 21 * 60 // 37)]
-    moments += [start + timedelta(days=3), start + timedelta(days=1, hours=5)]  # backwards
-    for now in moments:
-        for t in schedules:
-            assert kept.current(t, now) == CronCalendar().current(t, now), (t.timezone, now)
+    for start in (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 10, 20, tzinfo=UTC)):
+        moments = [start + timedelta(minutes=37 * i) for i in range(24 * 21 * 60 // 37)]
+        moments += [start + timedelta(days=3), start + timedelta(days=1, hours=5)]  # backwards
+        for now in moments:
+            for t in schedules:
+                assert kept.current(t, now) == CronCalendar().current(t, now), (t.pulse, now)
+
+
+def test_a_window_open_across_the_clock_change_lasts_its_hours_in_real_time() -> None:
+    """Friday 10:00 in New York, open 72 h, over the night the clocks go back (1 November):
+    it closes 72 real hours later, Monday 09:00 local, and is current until then, not after."""
+    t = team("America/New_York", cron="0 10 * * fri", hours=72)
+    cal = CronCalendar()
+    opens = datetime(2026, 10, 30, 14, tzinfo=UTC)  # 10:00 EDT
+    p = cal.current(t, opens + timedelta(hours=1))
+    assert p.opens_at == opens and p.closes_at == opens + timedelta(hours=72)
+    assert cal.current(t, opens + timedelta(hours=71, minutes=59)) == p
+    assert cal.current(t, opens + timedelta(hours=72, minutes=30)).opens_at > opens
