@@ -107,6 +107,8 @@ async def run_lean_fake_slack() -> None:
         counts[method] = counts.get(method, 0) + 1
         if method == "views.open" and (found := TRIGGER_IN_BODY.search(raw)):
             modal_at[found.group(1).decode()] = time.monotonic()
+        if method == "response_url":
+            return web.Response(text="ok")
         body = answers.get(method)
         if body is None:
             params = json.loads(raw) if request.content_type == "application/json" and raw else {}
@@ -117,7 +119,7 @@ async def run_lean_fake_slack() -> None:
         return web.Response(body=body, content_type="application/json")
 
     app = web.Application(client_max_size=1024 * 1024)
-    app.router.add_post("/api/{method}", handle)
+    app.router.add_route("*", "/api/{method}", handle)  # some methods are GETs
     app.router.add_post("/response/{token}", handle)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

@@ -155,6 +155,7 @@ async def _pulse(settings: Settings, action: str, team_id: str) -> int:
                 respite.senders,
                 respite.deps.clock,
                 boundaries=respite.runtime.boundaries,
+                concurrency=settings.outbox_concurrency,
             ):
                 sent += batch
         for line in report.lines:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
 from bot.clock import FixedClock
 from bot.domain.messages import Card, Platform, Recipient
-from bot.domain.ports import OutboxItem
+from bot.domain.ports import DeliveryDeferred, OutboxItem
 from bot.storage.db import create_engine_async, session_factory
 from bot.storage.outbox import SqlOutbox
 from scheduler.delivery import deliver_due
@@ -116,3 +116,54 @@ def test_the_concurrency_setting_defaults_to_the_workers_own_and_is_bounded(
         monkeypatch.setenv("OUTBOX_CONCURRENCY", bad)
         with pytest.raises(ValidationError, match="outbox_concurrency"):
             Settings()
+
+
+class SlowDown(SlowSender):
+    """The platform asks to slow down for one recipient's messages (a 429 past the client's
+    own retries); everything else goes."""
+
+    def __init__(self, refuse: str) -> None:
+        super().__init__()
+        self.refuse = refuse
+        self.asked: list[str] = []
+
+    async def send(self, recipient: Recipient, card: Card) -> str | None:
+        self.asked.append(recipient.user_id or "")
+        if recipient.user_id == self.refuse:
+            raise DeliveryDeferred(30.0, "ratelimited")
+        return await super().send(recipient, card)
+
+
+async def test_what_waits_behind_a_deferred_message_waits_as_long(
+    box: SqlOutbox, clock: FixedClock
+) -> None:
+    ana = Recipient(Platform.SLACK, user_id="UANA")
+    for i in range(3):
+        await box.enqueue(f"ana{i}", ana, Card(title=f"ana {i}"), clock.now())
+    sender = SlowDown(refuse="UANA")
+    assert await deliver_due(box, {Platform.SLACK: sender}, clock) == 0
+    assert sender.asked == ["UANA"]  # the two behind the first were not tried ahead of it
+    assert await deliver_due(box, {Platform.SLACK: sender}, clock) == 0  # all wait 30 s
+    clock.advance(timedelta(seconds=31))
+    sender.refuse = ""
+    assert await deliver_due(box, {Platform.SLACK: sender}, clock) == 3
+    assert [t for _, t in sender.sent] == ["ana 0", "ana 1", "ana 2"]
+
+
+async def test_a_platform_that_asks_to_slow_down_gets_no_more_sends_from_the_batch(
+    box: SqlOutbox, clock: FixedClock
+) -> None:
+    for user in ("UANA", "U1", "U2", "U3"):
+        to = Recipient(Platform.SLACK, user_id=user)
+        await box.enqueue(f"k-{user}", to, Card(title="hi"), clock.now())
+    teams = Recipient(Platform.TEAMS, user_id="29:ben")
+    await box.enqueue("k-ben", teams, Card(title="hi"), clock.now())
+    slack, other = SlowDown(refuse="UANA"), SlowSender()
+    # One line at a time, so that Ana's line comes first and the rest start after her 429.
+    senders = {Platform.SLACK: slack, Platform.TEAMS: other}
+    assert await deliver_due(box, senders, clock, concurrency=1) == 1
+    assert slack.asked == ["UANA"] and [u for u, _ in other.sent] == ["29:ben"]
+    assert await box.pending_count() == 4
+    clock.advance(timedelta(seconds=31))
+    slack.refuse = ""
+    assert await deliver_due(box, senders, clock) == 4

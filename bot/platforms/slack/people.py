@@ -52,9 +52,10 @@ class SlackPeople:
     async def _team_info(self, chunk: list[str], now: datetime) -> None:
         try:
             resp = await self._client.dnd_teamInfo(users=chunk)
-        except SlackApiError as exc:
-            log.warning("dnd.teamInfo failed: %s", _error(exc))
-            return  # these people are asked one by one
+        except Exception as exc:  # an API error, a timeout: these people are asked one by one
+            reason = _error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+            log.warning("dnd.teamInfo failed: %s", reason)
+            return
         users = resp.get("users") or {}
         for user_id in chunk:
             info = users.get(user_id)

@@ -183,20 +183,28 @@ def modal_view(card: Card, callback_id: str, private_metadata: str = "") -> Rend
 
 
 class RenderedJson(dict[str, Any]):
-    """A JSON object kept with its text, shared between requests, so it refuses changes."""
+    """A JSON object kept with its text, shared between requests, so it refuses changes.
 
-    __slots__ = ("text",)
+    Only its own keys are guarded; what they hold is shared too, and must not be changed either
+    (nothing here or in slack_sdk and bolt does): take a fresh copy from `json.loads(view.text)`.
+    """
+
+    __slots__ = ("_text",)
 
     def __init__(self, text: str) -> None:
         super().__init__(json.loads(text))
-        self.text = text
+        self._text = text
+
+    @property
+    def text(self) -> str:
+        return self._text
 
     def __reduce__(self) -> tuple[type[RenderedJson], tuple[str]]:
         # copy, deepcopy and pickle rebuild it from its text, not item by item.
         return (RenderedJson, (self.text,))
 
     def _read_only(self, *args: Any, **kwargs: Any) -> Any:
-        raise TypeError("a rendered view is shared and read-only; copy it with dict(view)")
+        raise TypeError("a rendered view is shared and read-only; copy it: json.loads(view.text)")
 
     __setitem__ = __delitem__ = __ior__ = _read_only
     clear = pop = popitem = setdefault = update = _read_only
