@@ -5,12 +5,13 @@ batch the worker claims needs a Do Not Disturb lookup per 50 people (dnd.teamInf
 opening for a whole organisation, or a busy break minute, queues hundreds or thousands of
 messages at once. This script queues `--messages` direct messages for as many people of one
 team, then times the real outbox worker (claims, boundaries with Slack's Do Not Disturb,
-slack_sdk's chat.postMessage, settling each row) on a temporary SQLite database, against a fake
-Slack Web API on 127.0.0.1 that answers every call after `--latency` seconds. It alternates the
-worker's default concurrency with one message at a time, in the same run, and prints both and
-the ratio.
+slack_sdk's chat.postMessage, settling each row) on a temporary SQLite database (or the empty
+one given), against a fake Slack Web API on 127.0.0.1 that answers every call after `--latency`
+seconds. It alternates the worker's default concurrency with one message at a time, in the same
+run, and prints both and the ratio.
 
     python bench/delivery.py [--messages 200] [--latency 0.03] [--rounds 2]
+        [--database-url postgresql://...]
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ async def bench(args: argparse.Namespace) -> int:
     clock = FixedClock(START)
     times: dict[int, list[float]] = {CONCURRENCY: [], 1: []}
     with tempfile.TemporaryDirectory(prefix="respite-bench-") as tmp:
-        db = f"sqlite:///{Path(tmp) / 'respite.db'}"
+        db = args.database_url or f"sqlite:///{Path(tmp) / 'respite.db'}"
         upgrade(db)
         respite = await build(
             Settings(database_url=db, slack_bot_token="xoxb-bench", slack_api_url=url),
@@ -142,6 +143,11 @@ def main() -> int:
     p.add_argument("--messages", type=int, default=200)
     p.add_argument("--latency", type=float, default=0.03, help="seconds Slack takes per call")
     p.add_argument("--rounds", type=int, default=2)
+    p.add_argument(
+        "--database-url",
+        default="",
+        help="an empty database to use instead of a new SQLite file (PostgreSQL, say)",
+    )
     return asyncio.run(bench(p.parse_args()))
 
 
