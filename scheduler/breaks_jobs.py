@@ -70,6 +70,7 @@ GROUP_MIN = 10
 CALENDAR_CONCURRENCY = 10
 MAX_BATCHES = 50
 TIMEZONE_LOOKUPS_PER_TICK = 50  # users.info allows 100+ a minute
+TIMEZONE_CONCURRENCY = 10  # side by side, so a tick is not held up by 50 round trips in a row
 
 
 @dataclass(slots=True)
@@ -193,15 +194,22 @@ class BreakTicker:
             return
         pending = await self._store.pending_timezones(TIMEZONE_LOOKUPS_PER_TICK)
         self._tz_pending = len(pending) == TIMEZONE_LOOKUPS_PER_TICK
-        for platform, user_id in pending:
+        gate = asyncio.Semaphore(TIMEZONE_CONCURRENCY)
+
+        async def look_up(platform: Platform, user_id: str) -> str | None:
             lookup = self._timezones.get(platform)
-            found: str | None = None
-            if lookup is not None:
+            if lookup is None:
+                return None
+            async with gate:
                 try:
-                    found = await lookup.timezone(user_id)
+                    return await lookup.timezone(user_id)
                 except Exception as exc:
                     log.warning("time zone lookup failed: %s", type(exc).__name__)
-            await self._store.set_timezone(platform, user_id, found if zone(found) else None, now)
+                    return None
+
+        found = await asyncio.gather(*(look_up(p, u) for p, u in pending))
+        for (platform, user_id), tz in zip(pending, found, strict=True):
+            await self._store.set_timezone(platform, user_id, tz if zone(tz) else None, now)
 
     async def _plan_one(self, deps: Deps, item: DueBreak, now: datetime, plan: _Plan) -> None:
         s = item.settings
