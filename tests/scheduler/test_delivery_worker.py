@@ -170,18 +170,6 @@ async def test_a_platform_that_asks_to_slow_down_gets_no_more_sends_from_the_bat
     assert await deliver_due(box, senders, clock) == 4
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.sent: list[str | None] = []
-
-    async def send(self, recipient: Recipient, card: Card) -> str | None:
-        self.sent.append(recipient.user_id)
-        return None
-
-    async def delete(self, recipient: Recipient, ref: str) -> None:
-        return None
-
-
 class SlowBoundaries:
     """Each lookup takes a third of the lease on the fixed clock, and never holds a message."""
 
@@ -200,7 +188,7 @@ async def test_a_batch_stops_before_its_lease_lapses(box: SqlOutbox, clock: Fixe
     for i in range(BATCH + 3):
         to = Recipient(Platform.SLACK, user_id=f"U{i:03d}")
         await box.enqueue(f"k{i:03d}", to, Card(title="hi"), clock.now())
-    slow, fast = Recorder(), Recorder()
+    slow, fast = SlowSender(), SlowSender()
     # The slow worker starts sends only while one can still finish inside its lease (the first
     # lookup ends 100 s in, the second 200 s in: past LEASE_SECONDS - SEND_SECONDS), then
     # leaves the rest.
@@ -210,6 +198,6 @@ async def test_a_batch_stops_before_its_lease_lapses(box: SqlOutbox, clock: Fixe
     clock.advance(timedelta(seconds=LEASE_SECONDS))
     while await deliver_due(box, {Platform.SLACK: fast}, clock):
         pass
-    everyone = slow.sent + fast.sent
+    everyone = [user for user, _ in slow.sent + fast.sent]
     assert sorted(everyone) == [f"U{i:03d}" for i in range(BATCH + 3)]
     assert await box.pending_count() == 0

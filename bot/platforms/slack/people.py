@@ -67,9 +67,8 @@ class SlackPeople:
         return cached is not None and cached[0] > now
 
     async def until(self, user_id: str, now: datetime) -> datetime | None:
-        cached = self._dnd.get(user_id)
-        if cached is not None and cached[0] > now:
-            return cached[1]
+        if self._known(user_id, now):
+            return self._dnd[user_id][1]
         try:
             resp = await self._client.dnd_info(user=user_id)
         except SlackApiError as exc:
