@@ -2,18 +2,19 @@
 
 For each backend it times, in the same run:
   - every minute tick of several simulated days (1,440 a day), beside a bare SQL query
-    selecting the same due rows at the same instant;
+    selecting the same due people at the same instant;
   - the busiest minute of each day (three teams of 1,000 due in the same minute), and
     all minutes with anyone due;
 and prints the ratios. The tick does everything a real one does (roster sync check, time-zone
-lookups queue, reading who is due, planning, queueing prompts with unique keys, moving schedules
-on with compare-and-set, counting team-week totals, committing); the bare query only reads.
+lookups queue, reading who is due, planning, moving schedules on with compare-and-set, leaving
+each plan's prompt to be fanned out, committing); the bare query only reads.
 
-Busy minutes are also compared with bare SQL doing the same reads and writes and committing
-them: the due rows read, the prompt card stored once, one outbox row each (per-person key and
-recipient, referring to the card as a tick's rows do) and one schedule update each. So that the
-tick's own state is not disturbed, those rows go to copies of the two tables (same columns,
-keys and indexes), and the update finds its rows through the due rows of the real table.
+A plan's prompt becomes each follower's outbox row in the outbox worker, just before it claims
+(the fan-out). The bench times that too, right after each tick, and compares a busy minute's
+tick and fan-out together with bare SQL doing the same reads and writes and committing them: the
+due people read, the prompt card stored once and one outbox row each (per-person key and
+recipient, referring to the card as the fanned-out rows do), into a copy of the outbox (same
+columns, keys and indexes) so that the real queue is not disturbed.
 
     python bench/breaks.py                # both backends (PostgreSQL from RESPITE_BENCH_POSTGRES)
     python bench/breaks.py --only sqlite --days 1
@@ -37,7 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import MetaData, Table, bindparam, select, text, update
+from sqlalchemy import MetaData, Table, bindparam, text, update
 from sqlalchemy.sql.elements import TextClause, quoted_name
 
 from bot.clock import FixedClock
@@ -71,28 +72,31 @@ DAY = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)  # a Tuesday: a working day everyw
 # stall of a shared machine then moves neither a minute's ratio nor a day's total. The tick,
 # which writes, runs once.
 BARE_RUNS = 3
-BARE = text("SELECT * FROM break_people WHERE next_at <= :now ORDER BY next_at").bindparams(
-    bindparam("now", type_=UtcDateTime())
+# Who is due: people planned alone whose moment has come, and the followers of due plans.
+BARE = text(
+    "SELECT p.* FROM break_people p WHERE p.next_at <= :now UNION ALL "
+    "SELECT p.* FROM break_people p JOIN break_plans s ON s.id = p.plan_id WHERE s.next_at <= :now"
+).bindparams(bindparam("now", type_=UtcDateTime()))
+DUE = (
+    "(SELECT p.platform, p.user_id, s.next_at FROM break_people p JOIN break_plans s "
+    "ON s.id = p.plan_id WHERE s.next_at <= :now AND s.next_slot IS NOT NULL)"
 )
 
 
-def shadow_tables() -> tuple[MetaData, list[Table]]:
-    """Copies of the outbox and the schedules, with the same columns, keys and indexes."""
+def shadow_outbox() -> tuple[MetaData, Table]:
+    """A copy of the outbox, with the same columns, keys and indexes."""
     md = MetaData(naming_convention=metadata.naming_convention)
-    copies = []
-    for table in (outbox, break_people):
-        copy = table.to_metadata(md, name=f"bench_{table.name}")
-        for index in copy.indexes:
-            index.name = quoted_name(f"bench_{index.name}", None)
-        for constraint in copy.constraints:
-            if isinstance(constraint.name, str):
-                constraint.name = quoted_name(f"bench_{constraint.name}", None)
-        copies.append(copy)
-    return md, copies
+    copy = outbox.to_metadata(md, name="bench_outbox")
+    for index in copy.indexes:
+        index.name = quoted_name(f"bench_{index.name}", None)
+    for constraint in copy.constraints:
+        if isinstance(constraint.name, str):
+            constraint.name = quoted_name(f"bench_{constraint.name}", None)
+    return md, copy
 
 
-def bare_write_sql(postgres: bool) -> tuple[TextClause, TextClause, TextClause]:
-    """The writes a busy tick makes, as plain set-based SQL (rows into the copies)."""
+def bare_write_sql(postgres: bool) -> tuple[TextClause, TextClause]:
+    """The writes of a busy minute, as plain set-based SQL (rows into the copy)."""
     recipient = "json_build_object" if postgres else "json_object"
     card = text(
         "INSERT INTO outbox_cards (id, card, created_at) VALUES (:card_id, :card, :now) "
@@ -103,16 +107,10 @@ def bare_write_sql(postgres: bool) -> tuple[TextClause, TextClause, TextClause]:
         "not_before, drop_after, created_at) "
         "SELECT 'break:' || platform || ':u:' || user_id || ':' || :slot, "
         f"platform, {recipient}('platform', platform, 'user_id', user_id, 'channel_id', NULL), "
-        ":card_id, 'pending', 0, next_at, :later, next_at FROM break_people "
-        "WHERE next_at <= :now ON CONFLICT (key) DO NOTHING"
+        f":card_id, 'pending', 0, next_at, :later, next_at FROM {DUE} AS due WHERE true "
+        "ON CONFLICT (key) DO NOTHING"
     ).bindparams(bindparam("now", type_=UtcDateTime()), bindparam("later", type_=UtcDateTime()))
-    move = text(
-        "UPDATE bench_break_people SET next_at = :later, next_slot = :slot, "
-        "last_practice = (coalesce(last_practice, 0) + practice_stride) % 13 "
-        "WHERE (platform, user_id) IN "
-        "(SELECT platform, user_id FROM break_people WHERE next_at <= :now)"
-    ).bindparams(bindparam("now", type_=UtcDateTime()), bindparam("later", type_=UtcDateTime()))
-    return card, queue, move
+    return card, queue
 
 
 class NullSender:
@@ -152,8 +150,8 @@ async def bare(respite: Respite, now: datetime) -> tuple[float, int]:
 
 
 async def bare_write(respite: Respite, now: datetime, card: str) -> float:
-    """Read the due rows, queue one row each and move each schedule (in the copies); commit."""
-    share, queue, move = bare_write_sql(respite.engine.dialect.name == "postgresql")
+    """Read the due people and queue one row each (in the copy); commit."""
+    share, queue = bare_write_sql(respite.engine.dialect.name == "postgresql")
     params = {
         "now": now,
         "slot": now.isoformat(),
@@ -166,7 +164,6 @@ async def bare_write(respite: Respite, now: datetime, card: str) -> float:
         (await conn.execute(BARE, {"now": now})).all()
         await conn.execute(share, params)
         await conn.execute(queue, params)
-        await conn.execute(move, params)
     return time.perf_counter() - start
 
 
@@ -174,6 +171,14 @@ async def tick(respite: Respite, ticker: BreakTicker) -> tuple[float, int, int]:
     start = time.perf_counter()
     result = await ticker.tick(respite.deps)
     return time.perf_counter() - start, result.due, result.queued
+
+
+async def fan_out(respite: Respite) -> tuple[float, int]:
+    """What the outbox worker does before it claims: plans' prompts into outbox rows."""
+    assert respite.deps.breaks is not None
+    start = time.perf_counter()
+    queued = await respite.deps.breaks.fan_out(respite.deps.clock.now())
+    return time.perf_counter() - start, queued
 
 
 async def run_backend(name: str, url: str, days: int) -> dict[str, float]:
@@ -195,12 +200,9 @@ async def run_backend(name: str, url: str, days: int) -> dict[str, float]:
             pass
         plan = time.perf_counter() - t0
         print(f"[{name}] first plan of {len(ZONES) * PER_TEAM} people: {plan:.2f}s")
-        shadow, (_outbox_copy, people_copy) = shadow_tables()
+        shadow, _outbox_copy = shadow_outbox()
         async with respite.engine.begin() as conn:
             await conn.run_sync(shadow.create_all)
-            await conn.execute(
-                people_copy.insert().from_select(break_people.c.keys(), select(break_people))
-            )
         card = json.dumps(
             card_to_dict(prompt_card(0, "2026-12-01T10:50", Platform.SLACK)),
             sort_keys=True,
@@ -209,48 +211,49 @@ async def run_backend(name: str, url: str, days: int) -> dict[str, float]:
 
         # Every minute of each day; the bare query sees the same rows first.
         tick_total = bare_total = 0.0
-        busy = [0.0, 0.0, 0.0, 0, 0]  # tick, bare read, bare read+write, minutes, rows
-        busiest: list[tuple[float, float, float, int, datetime]] = []
-        prompts = 0
+        busy = [0.0, 0.0, 0.0, 0.0, 0, 0]  # tick, fan-out, bare read, bare writes, minutes, rows
+        busiest: list[tuple[float, float, float, float, int, datetime]] = []
+        left = queued = 0
         idle_ticks: list[float] = []
         idle_bare: list[float] = []
         for day in range(days):
-            top = (0.0, 0.0, 0.0, 0, DAY)
+            top = (0.0, 0.0, 0.0, 0.0, 0, DAY)
             for minute in range(24 * 60):
                 clock.set(DAY + timedelta(days=day, minutes=minute, seconds=5))
                 b, found = await bare(respite, clock.now())
                 rw = await bare_write(respite, clock.now(), card) if found else b
-                t, due, queued = await tick(respite, ticker)
+                t, due, reach = await tick(respite, ticker)
+                f, fanned = await fan_out(respite)
                 assert due == found, (due, found)
                 tick_total += t
                 bare_total += b
-                prompts += queued
+                left += reach
+                queued += fanned
                 if due == 0:
                     idle_ticks.append(t)
                     idle_bare.append(b)
                 else:
-                    busy[0] += t
-                    busy[1] += b
-                    busy[2] += rw
-                    busy[3] += 1
-                    busy[4] += due
-                if due > top[3]:
-                    top = (t, b, rw, due, clock.now())
+                    for i, x in enumerate((t, f, b, rw, 1, due)):
+                        busy[i] += x
+                if due > top[4]:
+                    top = (t, f, b, rw, due, clock.now())
             busiest.append(top)
         med_t, med_b = statistics.median(idle_ticks), statistics.median(idle_bare)
+        bt, bf, bb, brw, minutes, rows = busy
         print(
-            f"[{name}] all {busy[3]} busy minutes of {days} days ({busy[4]} rows due): ticks "
-            f"{busy[0]:.2f}s, bare query {busy[1]:.2f}s, ratio {busy[0] / busy[1]:.2f}; bare SQL "
-            f"doing the same writes {busy[2]:.2f}s, ratio {busy[0] / busy[2]:.2f}"
+            f"[{name}] all {minutes} busy minutes of {days} days ({rows} people due): ticks "
+            f"{bt:.2f}s, bare query {bb:.2f}s, ratio {bt / bb:.2f}; ticks and fan-outs "
+            f"{bt + bf:.2f}s, bare SQL doing the same writes {brw:.2f}s, ratio "
+            f"{(bt + bf) / brw:.2f}"
         )
-        print(f"[{name}] prompts queued: {prompts}")
-        peak = statistics.median(t / b for t, b, _rw, _d, _at in busiest)
-        peak_rw = statistics.median(t / rw for t, _b, rw, _d, _at in busiest)
-        for t, b, rw, due, at in busiest:
+        print(f"[{name}] prompts: {left} left by ticks, {queued} outbox rows fanned out")
+        peak = statistics.median(t / b for t, _f, b, _rw, _d, _at in busiest)
+        peak_rw = statistics.median((t + f) / rw for t, f, _b, rw, _d, _at in busiest)
+        for t, f, b, rw, due, at in busiest:
             print(
                 f"[{name}] busiest tick ({due} due at {at:%a %H:%M} UTC): tick {t * 1000:.1f} ms, "
-                f"bare query {b * 1000:.1f} ms, ratio {t / b:.2f}; bare SQL doing the same writes "
-                f"{rw * 1000:.1f} ms, ratio {t / rw:.2f}"
+                f"bare query {b * 1000:.1f} ms, ratio {t / b:.2f}; fan-out {f * 1000:.1f} ms, "
+                f"bare SQL doing the same writes {rw * 1000:.1f} ms, ratio {(t + f) / rw:.2f}"
             )
         print(
             f"[{name}] idle tick (median of {len(idle_ticks)}): tick {med_t * 1000:.2f} ms, "
@@ -262,8 +265,8 @@ async def run_backend(name: str, url: str, days: int) -> dict[str, float]:
         )
         return {
             "peak": peak,
-            "busy": busy[0] / busy[1],
-            "busy_rw": busy[0] / busy[2],
+            "busy": bt / bb,
+            "busy_rw": (bt + bf) / brw,
             "idle": med_t / med_b,
             "day": tick_total / bare_total,
             "peak_rw": peak_rw,
@@ -303,7 +306,7 @@ async def main() -> int:
             f"  {name:10s} busiest minute {r['peak']:.2f}   all busy minutes {r['busy']:.2f}   "
             f"idle minute {r['idle']:.2f}   whole days {r['day']:.2f}"
         )
-    print("ratios, tick / bare SQL doing the same reads and writes, committed:")
+    print("ratios, tick and fan-out / bare SQL doing the same reads and writes, committed:")
     for name, r in ratios.items():
         print(
             f"  {name:10s} busiest minute {r['peak_rw']:.2f}   all busy minutes {r['busy_rw']:.2f}"

@@ -93,6 +93,7 @@ async def build(
     # Filled below as platforms are configured; handlers and the outbox worker share this map.
     all_senders: dict[Platform, Sender] = dict(senders or {})
     breaks = SqlBreakStore(sessions, directory.team)
+    outbox.fan_outs.append(breaks.fan_out)
     kudos = SqlKudosStore(sessions)
     deps = Deps(
         instrument=instrument,

@@ -1,17 +1,20 @@
 """The minute tick for break prompts: data, not one scheduler job per person.
 
-Every person has a next planned moment stored beside their settings. A tick reads only the rows
-whose moment has come (an indexed range), decides for each whether to queue a prompt, an
+Everyone who shares all that plans their breaks (a team on its defaults in one time zone, or the
+same own settings) follows one shared plan with its next planned moment; people with a calendar
+feed, and groups smaller than GROUP_MIN, have their own. A tick reads only the plans and the
+people whose moment has come (indexed ranges), decides for each whether to queue a prompt, an
 end-of-day note, or nothing, works out the following moment, and commits all of it in one
-transaction. Outbox keys are unique per (person, slot), so overlapping ticks and restarts send a
-slot at most once; a slot found more than PROMPT_GRACE late (after downtime) is skipped, since a
-break suggestion an hour late is noise.
+transaction, moving each schedule with compare-and-set.
 
-What happens at a moment depends only on the settings that apply, not on who the person is, so
-the tick first reads who is due as groups sharing a plan (a team on its defaults is one group).
-Each large group is planned once and moved in SQL: one INSERT ... SELECT queues every member's
-prompt, each with their own key and rotated practice, and one compare-and-set UPDATE moves them
-all on. People with a calendar feed, and small groups, are planned one by one.
+A plan's prompt is left as one fan-out row, which the outbox worker turns into each follower's
+outbox row before it sends (`bot.storage.break_plans`), so the tick's work grows with the number
+of plans, not of people. Outbox keys are unique per (person, slot), so overlapping ticks and
+restarts send a slot at most once; a slot found more than PROMPT_GRACE late (after downtime) is
+skipped, since a break suggestion an hour late is noise.
+
+People planned alone who come due together on the same settings (new rows, changed settings)
+are moved onto their plan as a group, one statement for all of them.
 """
 
 from __future__ import annotations
@@ -53,8 +56,10 @@ from bot.domain.ports import (
     CalendarUnavailable,
     DueBreak,
     DueGroup,
-    GroupMove,
-    GroupPrompt,
+    DuePlan,
+    PlanJoin,
+    PlanMove,
+    PlanPrompt,
     QueuedPrompt,
     TimezoneLookup,
 )
@@ -64,8 +69,7 @@ from handlers.deps import Deps
 log = logging.getLogger(__name__)
 
 BATCH = 2000
-# People sharing one plan before they are planned and moved as a group: below this, the few
-# statements a group takes cost more than planning each person.
+# People sharing settings before they follow a shared plan: below this, each is planned alone.
 GROUP_MIN = 10
 CALENDAR_CONCURRENCY = 10
 MAX_BATCHES = 50
@@ -113,34 +117,44 @@ class BreakTicker:
         result = TickResult()
         await self.sync_people(deps, now)
         await self.resolve_timezones(now)
-        groups = await self._store.due_groups(now)
+        due = await self._store.due_schedules(now)
+        groups, plans = due.groups, due.plans
         result.due = sum(g.people for g in groups)
         one_by_one = sum(g.people for g in groups if g.calendar or g.people < self.group_min)
-        moves = [
-            self.plan_group(deps, g, now)
-            for g in groups
-            if not g.calendar and g.people >= self.group_min
+        joins = [
+            self.join(deps, g) for g in groups if not g.calendar and g.people >= self.group_min
         ]
-        if moves:
-            moved = await self._store.move_groups(moves)
-            result.queued += moved.queued
+        if joins:
+            joined = await self._store.join_plans(joins)
+            result.due -= joined.joined  # counted again below, as followers of a due plan
             # Rows that changed between the read and the move are planned one by one.
-            one_by_one += sum(m.group.people for m in moves) - moved.moved - moved.dormant
+            one_by_one += sum(j.group.people for j in joins) - joined.joined - joined.dormant
+            plans = (await self._store.due_schedules(now)).plans  # with any made just now
+        if plans:
+            result.due += sum(p.followers for p in plans)
+            result.queued += await self._store.move_plans([self.move(deps, p, now) for p in plans])
         if one_by_one > 0:
             await self._plan_people(deps, now, result)
         return result
 
-    def plan_group(self, deps: Deps, group: DueGroup, now: datetime) -> GroupMove:
-        """One plan for a whole group, worked out as for any one of them (see `_plan_one`)."""
-        s = group.settings
+    def join(self, deps: Deps, group: DueGroup) -> PlanJoin:
+        """Members of a group follow the plan of their settings; anyone else goes dormant."""
+        team = deps.directory.team(group.settings.team_id)
+        if team is None or team.platform.value != group.settings.platform:
+            return PlanJoin(group, frozenset())  # dormant until members
+        return PlanJoin(group, team.members)
+
+    def move(self, deps: Deps, plan: DuePlan, now: datetime) -> PlanMove:
+        """A plan's next step, worked out as for any one of its followers (see `_plan_one`)."""
+        s = plan.settings
         team = deps.directory.team(s.team_id)
-        if team is None or team.platform.value != s.platform:
-            return GroupMove(group, frozenset(), None, None, None)  # dormant until members
-        step = fixed_step(effective(s, team), group.next_at, group.next_slot, now)
+        if team is None or team.platform.value != s.platform or not plan.followers:
+            return PlanMove(plan, None, None, None, retire=True)
+        step = fixed_step(effective(s, team), plan.next_at, plan.next_slot, now)
         prompt = None
         if step.prompt is not None:
             slot = step.prompt
-            prompt = GroupPrompt(
+            prompt = PlanPrompt(
                 slot.key,
                 tuple(prompt_card(i, slot.key, team.platform) for i in range(len(PRACTICES))),
                 slot.at,
@@ -149,9 +163,7 @@ class BreakTicker:
                 week_bounds(ZoneInfo(team.timezone), slot.at),
             )
         nxt = step.next
-        return GroupMove(
-            group, team.members, prompt, nxt.at if nxt else None, nxt.key if nxt else None
-        )
+        return PlanMove(plan, prompt, nxt.at if nxt else None, nxt.key if nxt else None)
 
     async def _plan_people(self, deps: Deps, now: datetime, result: TickResult) -> None:
         for _ in range(MAX_BATCHES):

@@ -1,6 +1,6 @@
 """Simulated weeks for break prompts: a fixed clock moved from one planned moment to the next.
 
-The clock jumps to the earliest of the next planned moment (`break_people.next_at`), the next
+The clock jumps to the earliest of the next planned moment (a person's or a shared plan's), the next
 queued message, and an hour ahead, then runs the real minute tick and the real outbox worker
 with the real boundaries. Hour steps make sure idle ticks happen too.
 """
@@ -20,7 +20,7 @@ from bot.domain.events import Actor, Command, Outcome
 from bot.domain.messages import Card, Platform, Recipient
 from bot.domain.ports import CalendarFeed
 from bot.main import Respite, build
-from bot.storage.tables import break_people, outbox
+from bot.storage.tables import break_people, break_plans, outbox
 from handlers import router
 from scheduler.breaks_jobs import BreakTicker
 from scheduler.delivery import deliver_due
@@ -82,9 +82,40 @@ async def deliver(respite: Respite) -> int:
     return total
 
 
+async def schedules(respite: Respite) -> list[tuple[str, Any, Any, Any]]:
+    """Each person's (user, next moment, slot, last practice), theirs or their plan's."""
+    from bot.domain.break_cards import rotate
+
+    plans = {p.id: p for p in await rows(respite, break_plans)}
+    found = []
+    for r in await rows(respite, break_people):
+        last = r.last_practice
+        if r.plan_id is None:
+            found.append((r.user_id, r.next_at, r.next_slot, last))
+            continue
+        plan = plans[r.plan_id]
+        for _ in range(plan.sent - r.plan_sent):
+            last = rotate(last, r.practice_stride)
+        found.append((r.user_id, plan.next_at, plan.next_slot, last))
+    return sorted(found)
+
+
+async def fan_out(*processes: Respite) -> int:
+    """Turn plans' prompts into outbox rows, as each outbox worker does before it claims; the
+    processes side by side."""
+    import asyncio
+
+    async def one(respite: Respite) -> int:
+        assert respite.deps.breaks is not None
+        return await respite.deps.breaks.fan_out(respite.deps.clock.now())
+
+    return sum(await asyncio.gather(*(one(r) for r in processes)))
+
+
 async def next_moment(respite: Respite) -> datetime | None:
     async with AsyncSession(respite.engine) as s:
         a = await s.scalar(select(func.min(break_people.c.next_at)))
+        c = await s.scalar(select(func.min(break_plans.c.next_at)))
         b = await s.scalar(
             select(func.min(outbox.c.not_before)).where(outbox.c.status == "pending")
         )
@@ -92,7 +123,7 @@ async def next_moment(respite: Respite) -> datetime | None:
 
     kinds = UtcDateTime()
     moments = [
-        kinds.process_result_value(v, respite.engine.dialect) for v in (a, b) if v is not None
+        kinds.process_result_value(v, respite.engine.dialect) for v in (a, b, c) if v is not None
     ]
     return min((m for m in moments if m is not None), default=None)
 

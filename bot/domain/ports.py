@@ -341,12 +341,12 @@ class DueBreak:
 
 @dataclass(frozen=True, slots=True)
 class DueGroup:
-    """Everyone whose next planned moment has come and who shares all that plans it.
+    """Everyone planned alone whose next moment has come and who shares all that plans it.
 
     Same team, platform, own settings (all None for people on the team's defaults), stored
     moment and planned slot: one plan serves them all. `settings.user_id` is empty. `calendar`
     groups hold people with a calendar feed, who are planned one by one. `match` is the
-    store's own description of these rows, handed back unchanged in a GroupMove.
+    store's own description of these rows, handed back unchanged in a PlanJoin.
     """
 
     settings: BreakSettings
@@ -358,11 +358,47 @@ class DueGroup:
 
 
 @dataclass(frozen=True, slots=True)
-class GroupPrompt:
-    """One prompt for each member of a group, at the same slot.
+class PlanJoin:
+    """Move a group's members onto the shared plan of their settings; anyone not in `members`
+    goes dormant. A plan made for them starts from the group's own moment and slot.
+
+    Rows move only if they still match the group as it was read (compare-and-set).
+    """
+
+    group: DueGroup
+    members: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class PlansJoined:
+    joined: int = 0
+    dormant: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DuePlan:
+    """A shared plan whose next moment has come, with how many people follow it."""
+
+    id: str
+    settings: BreakSettings
+    next_at: datetime
+    next_slot: str | None
+    sent: int
+    followers: int
+
+
+@dataclass(frozen=True, slots=True)
+class DueSchedules:
+    groups: list[DueGroup]
+    plans: list[DuePlan]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanPrompt:
+    """One prompt for each follower of a plan, at the same slot.
 
     Each person's practice rotates on from their own last one by their own stride; `cards`
-    holds the card of every practice, by index, so a card is rendered once per group and not
+    holds the card of every practice, by index, so a card is rendered once per plan and not
     once per person. Keys are `break:<recipient key>:<slot>`, as for a single QueuedPrompt.
     """
 
@@ -375,24 +411,18 @@ class GroupPrompt:
 
 
 @dataclass(frozen=True, slots=True)
-class GroupMove:
-    """Queue a group's prompt and move its members on; anyone not in `members` goes dormant.
+class PlanMove:
+    """Move a plan on, leaving its prompt to be fanned out to its followers.
 
-    Rows move only if they still match the group as it was read (compare-and-set).
+    The plan moves only if it still holds the moment that was read (compare-and-set). With
+    `retire`, the plan is removed instead and its followers go dormant (no team, no followers).
     """
 
-    group: DueGroup
-    members: frozenset[str]
-    prompt: GroupPrompt | None
+    plan: DuePlan
+    prompt: PlanPrompt | None
     next_at: datetime | None
     next_slot: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class GroupsMoved:
-    queued: int = 0
-    moved: int = 0
-    dormant: int = 0
+    retire: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -434,17 +464,27 @@ class BreakStore(Protocol):
 
     async def due(self, now: datetime, limit: int) -> list[DueBreak]: ...
 
-    async def due_groups(self, now: datetime) -> list[DueGroup]:
-        """Everyone due at `now`, as groups of people who share a plan (one query)."""
+    async def due_schedules(self, now: datetime) -> DueSchedules:
+        """Everyone planned alone and due at `now`, as groups sharing settings, and the shared
+        plans due at `now` (one query)."""
         ...
 
-    async def move_groups(self, moves: Sequence[GroupMove]) -> GroupsMoved:
-        """Queue each group's prompts (at most once per key), move its members on, send
-        non-members dormant, and count prompts per team-week; one transaction.
+    async def join_plans(self, joins: Sequence[PlanJoin]) -> PlansJoined:
+        """Move each group's members onto their plan (made if new) and send non-members
+        dormant; one transaction."""
+        ...
 
-        A member's prompt practice is the next after their own last one, as `rotate` says, by
-        their own stored stride; their schedule records it.
+    async def move_plans(self, moves: Sequence[PlanMove]) -> int:
+        """Move plans on, each prompt left to be fanned out at most once; one transaction.
+
+        Returns how many followers the prompts left reach.
         """
+        ...
+
+    async def fan_out(self, now: datetime) -> int:
+        """Queue the outbox rows of plans' prompts (at most once per key), each follower's
+        practice the next after their own last one, as `rotate` says, by their own stride;
+        count them per team-week. Returns how many rows were queued."""
         ...
 
     async def commit(self, prompts: Sequence[QueuedPrompt], advances: Sequence[Advance]) -> int:

@@ -1,15 +1,15 @@
 """Break settings, schedules and team-week uptake on SQL.
 
-Each person has one row holding their own settings and their next planned moment (`next_at`,
-indexed), so a tick reads only the rows that are due. A tick queues prompts and moves schedules
-on in one transaction: outbox keys are unique per (person, slot) and inserted with
-ON CONFLICT DO NOTHING, and a schedule moves only if it still holds the value the tick read, so
-two overlapping ticks or a restart never send a slot twice.
+Each person has one row holding their own settings. Someone planned alone (a calendar feed) has
+their next planned moment there (`next_at`, indexed), so a tick reads only the rows that are
+due; everyone else follows the shared plan of their settings (`bot.storage.break_plans`). A tick
+queues prompts and moves schedules on in one transaction: outbox keys are unique per (person,
+slot) and inserted with ON CONFLICT DO NOTHING, and a schedule moves only if it still holds the
+value the tick read, so two overlapping ticks or a restart never send a slot twice.
 
-People due at the same moment on the same plan are read as one group (`due_groups`) and moved
-together in SQL (`move_groups`): their prompts are queued by one INSERT ... SELECT, with each
-person's key, and practice rotated by the stride stored on their row, and they move on with one
-UPDATE. Prompt cards are kept once in `outbox_cards`; outbox rows refer to them.
+People planned alone who come due at the same moment on the same settings are read as one
+group (`due_groups`) and moved onto their plan together in SQL (`join_plans`). Prompt cards are
+kept once in `outbox_cards`; outbox rows refer to them.
 """
 
 from __future__ import annotations
@@ -25,7 +25,22 @@ from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Date, String, Text, any_, bindparam, cast, func, select, text, update
+from sqlalchemy import (
+    Date,
+    String,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    false,
+    func,
+    literal,
+    null,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Row
@@ -39,13 +54,17 @@ from bot.domain.ports import (
     Advance,
     DueBreak,
     DueGroup,
-    GroupMove,
-    GroupsMoved,
+    DuePlan,
+    DueSchedules,
+    PlanJoin,
+    PlanMove,
+    PlansJoined,
     QueuedPrompt,
 )
 from bot.domain.privacy import releasable
 from bot.domain.team import Team, WorkPattern
-from bot.storage.tables import break_people, break_uptake
+from bot.storage import break_plans as plans
+from bot.storage.tables import break_people, break_plans, break_uptake
 from bot.storage.types import UtcDateTime
 
 OUTCOMES = ("done", "skipped")
@@ -108,10 +127,42 @@ _GROUP_BY = (
     break_people.c.next_slot,
     break_people.c.calendar_url.is_not(None).label("calendar"),
 )
-_DUE_GROUPS = (
-    select(*_GROUP_BY, func.count())
-    .where(break_people.c.next_at <= bindparam("now", type_=UtcDateTime()))
-    .group_by(*_GROUP_BY)
+_NOW = bindparam("now", type_=UtcDateTime())
+# Everything due in one round trip, since most minutes nothing is: the groups above (kind 0),
+# then the shared plans due (kind 1), each with how many follow it (on the plan_id index).
+_FOLLOWERS = (
+    select(func.count())
+    .select_from(break_people)
+    .where(break_people.c.plan_id == break_plans.c.id)
+    .scalar_subquery()
+)
+_DUE = union_all(
+    select(
+        literal(0).label("kind"),
+        null().label("id"),
+        *_GROUP_BY,
+        literal(0).label("sent"),
+        func.count().label("n"),
+    )
+    .where(break_people.c.next_at <= _NOW)
+    .group_by(*_GROUP_BY),
+    select(
+        literal(1),
+        break_plans.c.id,
+        break_plans.c.team_id,
+        break_plans.c.platform,
+        break_plans.c.timezone,
+        break_plans.c.enabled,
+        cast(break_plans.c.times, Text),
+        cast(break_plans.c.work, Text),
+        break_plans.c.paused_until,
+        break_plans.c.skip_date,
+        break_plans.c.next_at,
+        break_plans.c.next_slot,
+        false(),
+        break_plans.c.sent,
+        _FOLLOWERS,
+    ).where(break_plans.c.next_at <= _NOW),
 )
 
 
@@ -124,14 +175,12 @@ def _shared_card(card: Card) -> tuple[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class _GroupSql:
-    queue: TextClause  # INSERT ... SELECT of the members' prompts
-    prompted: TextClause  # move the members on, recording the practice each was sent
-    move: TextClause  # move the members on (no prompt this time)
+    join: TextClause  # move the members onto the plan of their settings
     dormant: TextClause  # anyone in the group who is no longer a member
 
 
-def _group_statements(postgres: bool, cards: int) -> _GroupSql:
-    """The statements that plan a whole group at once.
+def _group_statements(postgres: bool) -> _GroupSql:
+    """The statements that move a whole group at once.
 
     Every statement names the group's rows by all they were grouped by, so a row that changed
     since it was read (another tick moved it, its owner changed a setting) is left alone.
@@ -150,41 +199,20 @@ def _group_statements(postgres: bool, cards: int) -> _GroupSql:
         if postgres
         else "user_id IN (SELECT value FROM json_each(:members))"
     )
-    # `rotate` from bot.domain.break_cards, per row, by the person's own stride.
-    practice = (
-        "((CASE WHEN last_practice >= 0 AND last_practice < :n "
-        "THEN last_practice + practice_stride ELSE practice_stride END) % :n)"
-    )
-    card = f"CASE {practice} " + " ".join(f"WHEN {i} THEN :c{i}" for i in range(cards)) + " END"
-    recipient = (
-        f"{'json_build_object' if postgres else 'json_object'}"
-        "('platform', platform, 'user_id', user_id, 'channel_id', NULL)"
-    )
     dates = (
         bindparam("old", type_=UtcDateTime()),
         bindparam("paused_until", type_=Date()),
         bindparam("skip_date", type_=Date()),
     )
     # Only the fixed fragments above are joined in; every value is a bound parameter.
-    queue = (
-        "INSERT INTO outbox (key, platform, recipient, card_id, status, attempts, not_before, "
-        "drop_after, created_at) SELECT :prefix || user_id || :suffix, platform, {}, {}, "
-        "'pending', 0, :not_before, :drop_after, :not_before FROM break_people "
-        "WHERE {} AND {} ON CONFLICT (key) DO NOTHING"
+    join = (
+        "UPDATE break_people SET plan_id = CAST(:plan AS VARCHAR(32)), "
+        "plan_sent = (SELECT sent FROM break_plans WHERE id = CAST(:plan AS VARCHAR(32))), "
+        "next_at = NULL, next_slot = NULL WHERE {} AND {}"
     )
-    move = "UPDATE break_people SET next_at = :next_at, next_slot = :new_slot{} WHERE {} AND {}"
     dormant = "UPDATE break_people SET next_at = NULL, next_slot = NULL WHERE {} AND NOT ({})"
-    moved_at = bindparam("next_at", type_=UtcDateTime())
     return _GroupSql(
-        queue=text(queue.format(recipient, card, rows, members)).bindparams(
-            *dates,
-            bindparam("not_before", type_=UtcDateTime()),
-            bindparam("drop_after", type_=UtcDateTime()),
-        ),
-        prompted=text(move.format(f", last_practice = {practice}", rows, members)).bindparams(
-            *dates, moved_at
-        ),
-        move=text(move.format("", rows, members)).bindparams(*dates, moved_at),
+        join=text(join.format(rows, members)).bindparams(*dates),
         dormant=text(dormant.format(rows, members)).bindparams(*dates),
     )
 
@@ -254,8 +282,12 @@ class SqlBreakStore:
         self._salt = secrets.token_bytes(16)
         self._recent: OrderedDict[bytes, None] = OrderedDict()
         self._members: dict[frozenset[str], Any] = {}
-        self._statements: dict[tuple[bool, int], _GroupSql] = {}
+        self._statements = {p: _group_statements(p) for p in (False, True)}
         self._stored_cards: set[str] = set()  # shared cards this process saw committed
+
+    @staticmethod
+    def _who(platform: str, user_id: str) -> tuple[Any, Any]:
+        return break_people.c.platform == platform, break_people.c.user_id == user_id
 
     def _insert(self, s: AsyncSession, table: Any) -> Any:
         assert s.bind is not None
@@ -293,6 +325,9 @@ class SqlBreakStore:
             values["tz_checked"] = True  # chosen by the person or given by the platform
         new = {"tz_checked": False, "practice_stride": person_stride(settings.user_id)}
         async with self._sessions.begin() as s:
+            await s.execute(
+                plans.leave_plan().where(*self._who(settings.platform, settings.user_id))
+            )
             stmt = self._insert(s, break_people).values(
                 platform=settings.platform,
                 user_id=settings.user_id,
@@ -340,18 +375,26 @@ class SqlBreakStore:
                         break_people.c.platform == platform.value,
                         break_people.c.user_id.in_(chunk),
                         break_people.c.next_at.is_(None),
+                        break_people.c.plan_id.is_(None),
                     )
                     .values(next_at=now, next_slot=None)
                 )
-                await s.execute(
-                    update(break_people)
-                    .where(
-                        break_people.c.platform == platform.value,
-                        break_people.c.user_id.in_(chunk),
-                        break_people.c.team_id != team_id,
-                    )
-                    .values(team_id=team_id, next_at=now, next_slot=None, updated_at=now)
+                moved = {"team_id": team_id, "next_at": now, "next_slot": None, "updated_at": now}
+                who = (
+                    break_people.c.platform == platform.value,
+                    break_people.c.user_id.in_(chunk),
+                    break_people.c.team_id != team_id,
                 )
+                await s.execute(plans.leave_plan(**moved).where(*who))
+                await s.execute(update(break_people).where(*who).values(**moved))
+            # Whoever left the roster stops following the team's plans (dormant until back).
+            await s.execute(
+                plans.leave_plan(next_at=None, next_slot=None).where(
+                    break_people.c.platform == platform.value,
+                    break_people.c.team_id == team_id,
+                    break_people.c.user_id.not_in(users),
+                )
+            )
         return created
 
     async def due(self, now: datetime, limit: int) -> list[DueBreak]:
@@ -369,39 +412,40 @@ class SqlBreakStore:
             for r in rows
         ]
 
-    async def due_groups(self, now: datetime) -> list[DueGroup]:
+    async def due_schedules(self, now: datetime) -> DueSchedules:
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(_DUE_GROUPS, {"now": now})).all()
-        groups = []
+            rows = (await conn.execute(_DUE, {"now": now})).all()
+        groups, plans_due = [], []
         for r in rows:
-            team_id, platform, tz, enabled, times, work, paused, skip, next_at, slot, cal, n = r
+            kind, pid, team_id, platform, tz, enabled, times, work, paused, skip = r[:10]
+            next_at, slot, cal, sent, n = r[10:]
             settings = BreakSettings(
                 platform=platform,
                 user_id="",
                 team_id=team_id,
                 timezone=tz,
-                enabled=enabled,
+                enabled=None if enabled is None else bool(enabled),
                 times=_times_from_json(None if times is None else json.loads(times)),
                 work=_work_from_json(None if work is None else json.loads(work)),
                 paused_until=paused,
                 skip_date=skip,
             )
-            match = (team_id, platform, tz, enabled, times, work, paused, skip, next_at, slot)
-            groups.append(DueGroup(settings, next_at, slot, n, bool(cal), match))
-        return groups
+            if kind:
+                plans_due.append(DuePlan(pid, settings, next_at, slot, sent, n))
+            else:
+                match = (team_id, platform, tz, enabled, times, work, paused, skip, next_at, slot)
+                groups.append(DueGroup(settings, next_at, slot, n, bool(cal), match))
+        return DueSchedules(groups, plans_due)
 
-    async def move_groups(self, moves: Sequence[GroupMove]) -> GroupsMoved:
-        if not moves:
-            return GroupsMoved()
-        queued = moved = dormant = 0
-        counts: dict[tuple[str, datetime], tuple[datetime, int]] = {}
+    async def join_plans(self, joins: Sequence[PlanJoin]) -> PlansJoined:
+        if not joins:
+            return PlansJoined()
+        joined = dormant = 0
         async with self._engine.begin() as conn:
             postgres = conn.dialect.name == "postgresql"
-            cards = [c for m in moves if m.prompt and m.members for c in m.prompt.cards]
-            created = min((m.prompt.not_before for m in moves if m.prompt), default=None)
-            stored = await self._share_cards(conn, cards, created)
-            for m in moves:
-                team_id, platform, tz, enabled, times, work, paused, skip, old, slot = m.group.match
+            sql = self._statements[postgres]
+            for j in joins:
+                team_id, platform, tz, enabled, times, work, paused, skip, old, slot = j.group.match
                 rows = {
                     "old": old,
                     "platform": platform,
@@ -413,44 +457,64 @@ class SqlBreakStore:
                     "paused_until": paused,
                     "skip_date": skip,
                     "next_slot": slot,
-                    "members": self._members_param(m.members, postgres),
+                    "members": self._members_param(j.members, postgres),
                 }
-                n = len(m.prompt.cards) if m.prompt else 1
-                sql = self._group_sql(postgres, n)
-                if m.members and m.prompt is not None:
-                    p = m.prompt
-                    params = rows | {
-                        "prefix": f"break:{platform}:u:",
-                        "suffix": f":{p.slot}",
-                        "not_before": p.not_before,
-                        "drop_after": p.drop_after,
-                        "n": n,
-                    }
-                    params |= {f"c{i}": _shared_card(c)[0] for i, c in enumerate(p.cards)}
-                    inserted = (await conn.execute(sql.queue, params)).rowcount
-                    queued += inserted
-                    if inserted:
-                        end, sofar = counts.get((p.team_id, p.week[0]), (p.week[1], 0))
-                        counts[(p.team_id, p.week[0])] = (end, sofar + inserted)
-                if m.members:
-                    to = {"next_at": m.next_at, "new_slot": m.next_slot}
-                    if m.prompt is not None:
-                        result = await conn.execute(sql.prompted, rows | to | {"n": n})
-                    else:
-                        result = await conn.execute(sql.move, rows | to)
-                    moved += result.rowcount
-                    if result.rowcount == m.group.people:
+                if j.members:
+                    pid = await plans.create_plan(conn, j.group.match, j.group.next_at, slot)
+                    result = await conn.execute(sql.join, rows | {"plan": pid})
+                    joined += result.rowcount
+                    if result.rowcount == j.group.people:
                         continue  # everyone was a member: nobody to send dormant
                 dormant += (await conn.execute(sql.dormant, rows)).rowcount
-            await self._count_prompted(conn, counts)
-        self._remember_cards(stored)
-        return GroupsMoved(queued, moved, dormant)
+        return PlansJoined(joined, dormant)
 
-    def _group_sql(self, postgres: bool, cards: int) -> _GroupSql:
-        key = (postgres, cards)
-        if key not in self._statements:
-            self._statements[key] = _group_statements(postgres, cards)
-        return self._statements[key]
+    async def move_plans(self, moves: Sequence[PlanMove]) -> int:
+        reached = 0
+        async with self._engine.begin() as conn:
+            cards = [c for m in moves if m.prompt and not m.retire for c in m.prompt.cards]
+            created = min((m.prompt.not_before for m in moves if m.prompt), default=None)
+            stored = await self._share_cards(conn, cards, created)
+            for m in moves:
+                plan = m.plan
+                if m.retire:
+                    await plans.retire_plan(conn, plan.id, plan.next_at)
+                    continue
+                p = m.prompt
+                moved = await plans.move_plan(
+                    conn, plan.id, plan.next_at, m.next_at, m.next_slot, p is not None
+                )
+                if moved and p is not None:
+                    await plans.leave_fanout(
+                        conn,
+                        plan.id,
+                        plan.settings.platform,
+                        plan.sent + 1,
+                        p.slot,
+                        [_shared_card(c)[0] for c in p.cards],
+                        p.not_before,
+                        p.drop_after,
+                        p.team_id,
+                        p.week,
+                    )
+                    reached += plan.followers
+        self._remember_cards(stored)
+        return reached
+
+    async def fan_out(self, now: datetime) -> int:
+        queued = 0
+        for _ in range(plans.FANOUTS_PER_CALL):
+            async with self._engine.begin() as conn:
+                pending = await plans.pending_fanouts(conn)
+                if not pending:
+                    break
+                row = pending[0]
+                n = await plans.fan_out_one(conn, row, now)
+                if n:
+                    await self._count_prompted(
+                        conn, {(row.team_id, row.week_start): (row.week_end, n)}
+                    )
+                queued += n
+        return queued
 
     def _members_param(self, members: frozenset[str], postgres: bool) -> Any:
         """A team's members as one parameter; encoded once per roster, not once per tick."""
@@ -643,10 +707,10 @@ class SqlBreakStore:
         if timezone:
             values.update(timezone=timezone, next_at=now, next_slot=None)
         async with self._sessions.begin() as s:
+            if timezone:
+                await s.execute(plans.leave_plan().where(*self._who(platform.value, user_id)))
             await s.execute(
-                update(break_people)
-                .where(break_people.c.platform == platform.value, break_people.c.user_id == user_id)
-                .values(**values)
+                update(break_people).where(*self._who(platform.value, user_id)).values(**values)
             )
 
     async def set_calendar_warned(self, platform: Platform, user_id: str, warned: bool) -> None:

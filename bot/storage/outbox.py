@@ -6,12 +6,16 @@ lease: a worker that dies mid-send leaves a row that becomes claimable again whe
 Each claim writes a fresh token, and a row is settled only by the claim that still holds it, so a
 worker whose lease lapsed cannot mark sent, defer or put back a row another worker now holds.
 A row carries its card, or refers to one in `outbox_cards` that many rows share.
+
+Messages to many people that are queued as one row elsewhere (a break plan's prompt) are turned
+into their outbox rows by the `fan_outs` given, just before each claim: whatever delivers also
+fans out, and nothing fanned out waits for another process.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,10 +42,19 @@ def recipient_from_dict(data: dict[str, Any]) -> Recipient:
     return Recipient(Platform(data["platform"]), data.get("user_id"), data.get("channel_id"))
 
 
+FanOut = Callable[[datetime], Awaitable[int]]
+
+
 class SqlOutbox:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock_now: Any) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock_now: Any,
+        fan_outs: Sequence[FanOut] = (),
+    ) -> None:
         self._sessions = sessions
         self._now = clock_now
+        self.fan_outs = list(fan_outs)
 
     async def enqueue(
         self,
@@ -77,6 +90,8 @@ class SqlOutbox:
     ) -> list[OutboxItem]:
         if not platforms:
             return []
+        for fan_out in self.fan_outs:
+            await fan_out(now)
         async with self._sessions.begin() as s:
             due = or_(
                 (outbox.c.status == "pending") & (outbox.c.not_before <= now),

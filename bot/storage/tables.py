@@ -228,10 +228,57 @@ break_people = Table(
     # How far this person's practices step on each prompt (`person_stride`), kept so that a
     # tick can rotate everyone's practice in SQL.
     Column("practice_stride", SmallInteger, nullable=False),
+    # Planned alone (a calendar feed, a plan too small to share): the next moment and its slot.
     Column("next_at", UtcDateTime()),
     Column("next_slot", String(40)),
+    # Or following a shared plan (`break_plans`): then next_at is NULL, and last_practice is
+    # the practice last sent as of the plan's `sent` count being plan_sent.
+    Column("plan_id", String(32)),
+    Column("plan_sent", Integer),
     Column("updated_at", UtcDateTime(), nullable=False),
     Index("ix_break_people_next_at", "next_at"),
+    Index("ix_break_people_plan", "plan_id"),
+)
+
+# One schedule for everyone who shares all that plans their breaks (a team on its defaults in
+# one time zone is one plan): a tick moves the plan, not each of its followers. `id` is a hash
+# of the settings copied beside it; `sent` counts the prompts it has made, so each follower's
+# practice rotates on by their own stride without a write per follower.
+break_plans = Table(
+    "break_plans",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("platform", String(16), nullable=False),
+    Column("team_id", String(64), nullable=False),
+    Column("timezone", String(64)),
+    Column("enabled", Boolean),
+    Column("times", JSON),
+    Column("work", JSON),
+    Column("paused_until", Date),
+    Column("skip_date", Date),
+    Column("next_at", UtcDateTime()),
+    Column("next_slot", String(40)),
+    Column("sent", Integer, nullable=False, default=0),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Index("ix_break_plans_next_at", "next_at"),
+)
+
+# A plan's prompt waiting to be fanned out to its followers' outbox rows. The outbox worker does
+# that (one INSERT ... SELECT, keys unique per person and slot) before it claims what is due.
+break_fanouts = Table(
+    "break_fanouts",
+    metadata,
+    Column("plan_id", String(32), primary_key=True),
+    Column("slot", String(40), primary_key=True),
+    Column("sent", Integer, nullable=False),
+    Column("platform", String(16), nullable=False),
+    Column("team_id", String(64), nullable=False),
+    Column("not_before", UtcDateTime(), nullable=False),
+    Column("drop_after", UtcDateTime()),
+    Column("week_start", UtcDateTime(), nullable=False),
+    Column("week_end", UtcDateTime(), nullable=False),
+    # The shared card id (`outbox_cards`) of every practice, by index.
+    Column("cards", JSON, nullable=False),
 )
 
 break_uptake = Table(

@@ -1,4 +1,4 @@
-"""People who share a plan are planned and moved as a group: the same prompts, keys, practices,
+"""People who share settings follow one shared plan: the same prompts, keys, practices,
 schedules and team-week counts as planning each of them alone, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -10,19 +10,36 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 
 from bot.clock import FixedClock
 from bot.domain.break_cards import PRACTICES, person_stride, rotate
 from bot.domain.breaks import BreakSettings
 from bot.domain.messages import Platform
 from bot.main import Respite
+from bot.storage import break_plans as break_plans_sql
 from bot.storage.breaks import SqlBreakStore
 from bot.storage.db import create_engine_sync
-from bot.storage.tables import break_people, break_uptake, metadata, outbox, outbox_cards
+from bot.storage.tables import (
+    break_fanouts,
+    break_people,
+    break_plans,
+    break_uptake,
+    metadata,
+    outbox,
+    outbox_cards,
+)
 from scheduler import breaks_jobs
 from scheduler.breaks_jobs import BreakTicker
-from tests.breaks_sim import build_sim, command, rows, run_until, ticker
+from tests.breaks_sim import (
+    build_sim,
+    command,
+    fan_out,
+    rows,
+    run_until,
+    schedules,
+    ticker,
+)
 from tests.conftest import roster_data
 
 NY = ZoneInfo("America/New_York")
@@ -78,11 +95,7 @@ async def _fortnight(
         for r in await rows(respite, outbox)
     )
     uptake = sorted(tuple(r) for r in await rows(respite, break_uptake))
-    people = sorted(
-        (r.user_id, r.next_at, r.next_slot, r.last_practice)
-        for r in await rows(respite, break_people)
-    )
-    return sent, queued, uptake, people
+    return sent, queued, uptake, await schedules(respite)
 
 
 async def test_groups_plan_exactly_as_one_by_one(database_url: str, closing: list[Respite]) -> None:
@@ -178,81 +191,84 @@ async def test_overlapping_group_ticks_queue_and_count_each_slot_once(
         ticker(first).tick(first.deps),
     )
     assert sum(r.queued for r in results) == len(PEOPLE)
-    keys = [r.key for r in await rows(first, outbox)]
-    assert len(keys) == len(set(keys)) == len(PEOPLE)
-    assert [r.prompted for r in await rows(first, break_uptake)] == [len(PEOPLE)]
+    assert len(await rows(first, break_fanouts)) == 1
     restarted, _ = await build_sim(database_url, clock, roster)
     closing.append(restarted)
     ticker(restarted).group_min = 1
     assert (await ticker(restarted).tick(restarted.deps)).queued == 0
-    moved = {(r.next_at, r.next_slot) for r in await rows(first, break_people)}
+    # Three outbox workers fan the prompt out at once: each person's row once, counted once.
+    assert await fan_out(first, second, restarted) == len(PEOPLE)
+    assert await fan_out(first) == 0 and await rows(first, break_fanouts) == []
+    keys = [r.key for r in await rows(first, outbox)]
+    assert len(keys) == len(set(keys)) == len(PEOPLE)
+    assert [r.prompted for r in await rows(first, break_uptake)] == [len(PEOPLE)]
+    moved = {(r.next_at, r.next_slot) for r in await rows(first, break_plans)}
     assert moved == {(datetime(2026, 11, 30, 11, 50, tzinfo=UTC), "2026-11-30T11:50")}
+    assert {(r.next_at, r.plan_id is None) for r in await rows(first, break_people)} == {
+        (None, False)
+    }
 
 
 async def test_people_who_left_and_teams_that_went_sleep_in_a_group(
     database_url: str, closing: list[Respite]
 ) -> None:
     clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
-    respite, _ = await build_sim(database_url, clock, roster_data(members=PEOPLE))
+    both = roster_data(members=PEOPLE[:22])
+    hillside = both["teams"][0] | {"id": "hillside", "name": "Hillside", "members": PEOPLE[22:]}
+    both["teams"].append(hillside | {"leads": ["ULEAD2"]})
+    respite, _ = await build_sim(database_url, clock, both)
     closing.append(respite)
+    ticker(respite).group_min = 1
     await ticker(respite).tick(respite.deps)
-    # Two members leave; a row of a team the roster no longer has is due as well.
-    async with respite.engine.begin() as conn:
-        await conn.execute(
-            update(break_people)
-            .where(break_people.c.user_id.in_(["U023", "U024"]))
-            .values(team_id="gone")
-        )
+    assert len(await rows(respite, break_plans)) == 2
+    # Two members leave Riverside, and the roster no longer has Hillside.
     smaller, rec = await build_sim(database_url, clock, roster_data(members=PEOPLE[:20]))
     closing.append(smaller)
     ticker(smaller).group_min = 1
     await run_until(smaller, clock, datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
     assert {s.recipient.user_id for s in rec.sent} == set(PEOPLE[:20])
-    asleep = {r.user_id for r in await rows(smaller, break_people) if r.next_at is None}
+    asleep = {
+        r.user_id
+        for r in await rows(smaller, break_people)
+        if r.next_at is None and r.plan_id is None
+    }
     assert asleep == set(PEOPLE[20:])
-
-
-async def _planned_then_due(
-    database_url: str, closing: list[Respite]
-) -> tuple[Respite, FixedClock, BreakTicker]:
-    """Everyone planned at 08:00 with grouping for any size; the clock then at the first slot."""
-    clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
-    respite, _ = await build_sim(database_url, clock, roster_data(members=PEOPLE))
-    closing.append(respite)
-    tick = ticker(respite)
-    tick.group_min = 1
-    await tick.tick(respite.deps)
-    clock.set(datetime(2026, 11, 30, 10, 50, 5, tzinfo=UTC))
-    return respite, clock, tick
+    assert [p.team_id for p in await rows(smaller, break_plans)] == ["riverside"]
 
 
 async def test_a_row_changed_after_the_read_is_left_to_the_next_plan(
     database_url: str, closing: list[Respite]
 ) -> None:
-    respite, clock, tick = await _planned_then_due(database_url, closing)
+    clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    respite, _ = await build_sim(database_url, clock, roster_data(members=PEOPLE))
+    closing.append(respite)
+    tick = ticker(respite)
+    tick.group_min = 1
+    await tick.sync_people(respite.deps, clock.now())  # everyone's row, due to be planned
     store = respite.deps.breaks
     assert store is not None
-    groups = await store.due_groups(clock.now())
-    assert [(g.people, g.calendar, g.next_slot) for g in groups] == [
-        (len(PEOPLE), False, "2026-11-30T10:50")
-    ]
-    moves = [tick.plan_group(respite.deps, g, clock.now()) for g in groups]
+    groups = (await store.due_schedules(clock.now())).groups
+    assert [(g.people, g.calendar, g.next_slot) for g in groups] == [(len(PEOPLE), False, None)]
+    joins = [tick.join(respite.deps, g) for g in groups]
     # U001 changes a setting between the read and the move.
     await store.save(
         BreakSettings(Platform.SLACK.value, "U001", "riverside", times=(time(16, 0),)), clock.now()
     )
-    moved = await store.move_groups(moves)
-    assert (moved.queued, moved.moved, moved.dormant) == (len(PEOPLE) - 1, len(PEOPLE) - 1, 0)
+    joined = await store.join_plans(joins)
+    assert (joined.joined, joined.dormant) == (len(PEOPLE) - 1, 0)
+    followers = {r.user_id for r in await rows(respite, break_people) if r.plan_id is not None}
+    assert followers == set(PEOPLE) - {"U001"}
+    # The next tick plans U001 by their new times, and the others by the team's.
+    await tick.tick(respite.deps)
+    assert {(u, slot) for u, _at, slot, _p in await schedules(respite)} == {
+        ("U001", "2026-11-30T16:00")
+    } | {(u, "2026-11-30T10:50") for u in PEOPLE[1:]}
+    clock.set(datetime(2026, 11, 30, 10, 50, 5, tzinfo=UTC))
+    await tick.tick(respite.deps)
+    await fan_out(respite)
     keys = {r.key for r in await rows(respite, outbox)}
     assert "break:slack:u:U001:2026-11-30T10:50" not in keys
     assert "break:slack:u:U002:2026-11-30T10:50" in keys
-    # The next tick plans U001 alone, by their new times.
-    await tick.tick(respite.deps)
-    async with respite.engine.connect() as conn:
-        row = (
-            await conn.execute(select(break_people).where(break_people.c.user_id == "U001"))
-        ).one()
-    assert row.next_slot == "2026-11-30T16:00"
 
 
 async def test_groups_are_told_apart_by_their_planned_slot(
@@ -262,6 +278,7 @@ async def test_groups_are_told_apart_by_their_planned_slot(
     respite, _ = await build_sim(database_url, clock, roster_data(members=PEOPLE))
     closing.append(respite)
     tick = ticker(respite)
+    tick.group_min = 10**9  # everyone planned alone first
     await tick.tick(respite.deps)
     # Same settings and moment, but U001 is only to be re-planned (no slot of their own).
     async with respite.engine.begin() as conn:
@@ -271,15 +288,32 @@ async def test_groups_are_told_apart_by_their_planned_slot(
     clock.set(datetime(2026, 11, 30, 10, 50, 5, tzinfo=UTC))
     store = respite.deps.breaks
     assert store is not None
-    groups = sorted(await store.due_groups(clock.now()), key=lambda g: g.people)
+    groups = sorted((await store.due_schedules(clock.now())).groups, key=lambda g: g.people)
     assert [(g.people, g.next_slot) for g in groups] == [
         (1, None),
         (len(PEOPLE) - 1, "2026-11-30T10:50"),
     ]
-    moved = await store.move_groups([tick.plan_group(respite.deps, groups[1], clock.now())])
-    assert (moved.queued, moved.moved) == (len(PEOPLE) - 1, len(PEOPLE) - 1)
-    still = {r.user_id for r in await rows(respite, break_people) if r.next_slot is None}
-    assert still == {"U001"}
+    joined = await store.join_plans([tick.join(respite.deps, groups[1])])
+    assert joined.joined == len(PEOPLE) - 1
+    alone = {r.user_id for r in await rows(respite, break_people) if r.plan_id is None}
+    assert alone == {"U001"}
+    # The plan made for them starts at their slot, so its prompt still reaches them.
+    (plan,) = await rows(respite, break_plans)
+    assert (plan.next_slot, plan.sent) == ("2026-11-30T10:50", 0)
+
+
+async def _planned_then_due(
+    database_url: str, closing: list[Respite]
+) -> tuple[Respite, FixedClock, BreakTicker]:
+    """Everyone planned at 08:00 on one plan; the clock then at the first slot."""
+    clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    respite, _ = await build_sim(database_url, clock, roster_data(members=PEOPLE))
+    closing.append(respite)
+    tick = ticker(respite)
+    tick.group_min = 1
+    await tick.tick(respite.deps)
+    clock.set(datetime(2026, 11, 30, 10, 50, 5, tzinfo=UTC))
+    return respite, clock, tick
 
 
 async def test_cards_of_a_tick_that_failed_are_written_again(
@@ -293,10 +327,51 @@ async def test_cards_of_a_tick_that_failed_are_written_again(
         raise RuntimeError("the database went away")
 
     with monkeypatch.context() as patch:
-        patch.setattr(store, "_count_prompted", fail)
+        patch.setattr(break_plans_sql, "leave_fanout", fail)
         with pytest.raises(RuntimeError):
             await tick.tick(respite.deps)
-    assert await rows(respite, outbox) == [] and await rows(respite, outbox_cards) == []
+    assert await rows(respite, break_fanouts) == [] and await rows(respite, outbox_cards) == []
     assert (await tick.tick(respite.deps)).queued == len(PEOPLE)
+    assert await fan_out(respite) == len(PEOPLE)
     cards = {r.id for r in await rows(respite, outbox_cards)}
     assert {r.card_id for r in await rows(respite, outbox)} <= cards
+
+
+async def test_leaving_a_plan_and_coming_back_keeps_each_persons_rotation(
+    database_url: str, closing: list[Respite]
+) -> None:
+    """A follower's practice is written out when they leave a plan, and rotation goes on from
+    it alone and on another plan: never the same practice twice in a row."""
+    clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    respite, rec = await build_sim(database_url, clock, roster_data(members=PEOPLE))
+    closing.append(respite)
+    ticker(respite).group_min = 1
+    await run_until(respite, clock, datetime(2026, 11, 30, 12, 0, tzinfo=UTC))  # 10:50, 11:50
+    await command(respite, "U001", "breaks at 14:00 15:00")  # a plan of their own
+    await command(respite, "U002", "breaks pause 1d")
+    await run_until(respite, clock, datetime(2026, 12, 1, 12, 0, tzinfo=UTC))
+    await command(respite, "U001", "breaks at 10:50 11:50 14:50 15:50")  # the team's times
+    await run_until(respite, clock, datetime(2026, 12, 2, 16, 0, tzinfo=UTC))
+    titles = {p.title: i for i, p in enumerate(PRACTICES)}
+    for user in ("U001", "U002", "U003"):
+        got = [titles[s.card.title.removeprefix("Time for a short break: ")] for s in rec.to(user)]
+        want, last = [], None
+        for _ in got:
+            last = rotate(last, person_stride(user))
+            want.append(last)
+        assert got == want and len(got) >= 6, user
+    plans = await rows(respite, break_plans)
+    u001 = next(r for r in await rows(respite, break_people) if r.user_id == "U001")
+    assert u001.plan_id is not None and len(plans) >= 2
+
+
+async def test_a_prompt_fanned_out_after_its_moment_is_not_queued(
+    database_url: str, closing: list[Respite]
+) -> None:
+    respite, clock, tick = await _planned_then_due(database_url, closing)
+    await tick.tick(respite.deps)
+    assert len(await rows(respite, break_fanouts)) == 1
+    clock.set(datetime(2026, 11, 30, 11, 30, tzinfo=UTC))  # the outbox worker was down
+    assert await fan_out(respite) == 0
+    assert await rows(respite, break_fanouts) == [] and await rows(respite, outbox) == []
+    assert await rows(respite, break_uptake) == []

@@ -15,7 +15,7 @@ from bot.clock import FixedClock
 from bot.domain.events import Reply
 from bot.storage.tables import outbox
 from scheduler import breaks_jobs, pulse_jobs
-from tests.breaks_sim import build_sim, command, deliver, rows, run_until, ticker
+from tests.breaks_sim import build_sim, command, deliver, fan_out, rows, run_until, ticker
 from tests.conftest import LEAD, roster_data
 
 NY = ZoneInfo("America/New_York")
@@ -206,6 +206,7 @@ async def test_overlapping_ticks_and_restart_send_each_slot_once(
     restarted = await build_sim(database_url, clock, _roster("UTC"))
     closing.append(restarted[0])
     assert (await ticker(restarted[0]).tick(restarted[0].deps)).queued == 0
+    await fan_out(respite, second[0], restarted[0])  # plans' prompts, by three workers at once
     keys = [r.key for r in await rows(respite, outbox)]
     assert len(keys) == len(set(keys)) == len(PEOPLE)
 

@@ -103,3 +103,36 @@ def test_shared_cards_are_put_back_in_their_rows_when_going_down(database_url: s
     finally:
         engine.dispose()
         upgrade(database_url)
+
+
+def test_plan_followers_get_their_own_schedule_back_when_going_down(database_url: str) -> None:
+    engine = create_engine_sync(database_url)
+    now = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO break_plans (id, platform, team_id, next_at, sent, updated_at) "
+                    "VALUES ('p1', 'slack', 't', :now, 3, :now)"
+                ),
+                {"now": now},
+            )
+            for user, plan in (("U001", "p1"), ("U002", None)):
+                conn.execute(
+                    text(
+                        "INSERT INTO break_people (platform, user_id, team_id, tz_checked, "
+                        "calendar_warned, practice_stride, plan_id, plan_sent, next_at, "
+                        "updated_at) VALUES ('slack', :u, 't', false, false, 1, :plan, 3, "
+                        ":next_at, :now)"
+                    ),
+                    {"u": user, "plan": plan, "next_at": None if plan else now, "now": now},
+                )
+        downgrade(database_url, "0009_outbox_holds")
+        assert not {"break_plans", "break_fanouts"} & set(inspect(engine).get_table_names())
+        with engine.connect() as conn:
+            due = conn.execute(text("SELECT user_id FROM break_people WHERE next_at IS NOT NULL"))
+            assert sorted(u for (u,) in due) == ["U001", "U002"]
+    finally:
+        engine.dispose()
+        upgrade(database_url)
+    assert {"break_plans", "break_fanouts"} <= _shape(database_url)[0]
