@@ -36,6 +36,7 @@ from bot.domain.break_cards import (
 from bot.domain.breaks import (
     PROMPT_GRACE,
     PROMPT_LIFETIME,
+    BreakSettings,
     Effective,
     Slot,
     at_local,
@@ -69,7 +70,8 @@ from handlers.deps import Deps
 log = logging.getLogger(__name__)
 
 BATCH = 2000
-# People sharing settings before they follow a shared plan: below this, each is planned alone.
+# People sharing settings before a shared plan is made for them: fewer are planned alone, unless
+# the plan of their settings is already there (someone back on the team's defaults joins it).
 GROUP_MIN = 10
 CALENDAR_CONCURRENCY = 10
 MAX_BATCHES = 50
@@ -118,16 +120,25 @@ class BreakTicker:
         await self.sync_people(deps, now)
         await self.resolve_timezones(now)
         due = await self._store.due_schedules(now)
+        # A plan whose skipped day or pause is over lets its followers go first, due at its
+        # moment: read again, they join the plan of the settings left before it moves on.
+        released = [
+            PlanMove(p, None, None, None, release=True)
+            for p in due.plans
+            if self._ran_out(deps, p.settings, now)
+        ]
+        if released:
+            await self._store.move_plans(released)
+            due = await self._store.due_schedules(now)
         groups, plans = due.groups, due.plans
         result.due = sum(g.people for g in groups)
-        one_by_one = sum(g.people for g in groups if g.calendar or g.people < self.group_min)
-        joins = [
-            self.join(deps, g) for g in groups if not g.calendar and g.people >= self.group_min
-        ]
+        one_by_one = sum(g.people for g in groups if g.calendar)
+        joins = [self.join(deps, g, now) for g in groups if not g.calendar]
         if joins:
             joined = await self._store.join_plans(joins)
             result.due -= joined.joined  # counted again below, as followers of a due plan
-            # Rows that changed between the read and the move are planned one by one.
+            # Rows that changed between the read and the move, and groups too small for a
+            # plan of their own, are planned one by one.
             one_by_one += sum(j.group.people for j in joins) - joined.joined - joined.dormant
             plans = (await self._store.due_schedules(now)).plans  # with any made just now
         if plans:
@@ -137,12 +148,33 @@ class BreakTicker:
             await self._plan_people(deps, now, result)
         return result
 
-    def join(self, deps: Deps, group: DueGroup) -> PlanJoin:
-        """Members of a group follow the plan of their settings; anyone else goes dormant."""
-        team = deps.directory.team(group.settings.team_id)
-        if team is None or team.platform.value != group.settings.platform:
-            return PlanJoin(group, frozenset())  # dormant until members
-        return PlanJoin(group, team.members)
+    def join(self, deps: Deps, group: DueGroup, now: datetime) -> PlanJoin:
+        """Members of a group follow the plan of their settings, made for them if they are
+        GROUP_MIN or more; anyone else goes dormant. A skipped day or a pause that is over is
+        cleared on the way."""
+        s = group.settings
+        team = deps.directory.team(s.team_id)
+        if team is None or team.platform.value != s.platform:
+            return PlanJoin(group, frozenset(), create=False)  # dormant until members
+        return PlanJoin(
+            group,
+            team.members,
+            create=group.people >= self.group_min,
+            clear=self._ran_out(deps, s, now),
+        )
+
+    @staticmethod
+    def _ran_out(deps: Deps, s: BreakSettings, now: datetime) -> frozenset[str]:
+        """Which of a skipped day and a pause are over, by the local date that applies."""
+        team = deps.directory.team(s.team_id)
+        tz = zone(s.timezone) or zone(team.timezone if team else None) or ZoneInfo("UTC")
+        today = local_date(now, tz)
+        over = set()
+        if s.skip_date is not None and s.skip_date < today:
+            over.add("skip_date")
+        if s.paused_until is not None and s.paused_until <= today:
+            over.add("paused_until")
+        return frozenset(over)
 
     def move(self, deps: Deps, plan: DuePlan, now: datetime) -> PlanMove:
         """A plan's next step, worked out as for any one of its followers (see `_plan_one`)."""
@@ -150,7 +182,8 @@ class BreakTicker:
         team = deps.directory.team(s.team_id)
         if team is None or team.platform.value != s.platform or not plan.followers:
             return PlanMove(plan, None, None, None, retire=True)
-        step = fixed_step(effective(s, team), plan.next_at, plan.next_slot, now)
+        eff = effective(s, team)
+        step = fixed_step(eff, plan.next_at, plan.next_slot, now)
         prompt = None
         if step.prompt is not None:
             slot = step.prompt
@@ -194,7 +227,8 @@ class BreakTicker:
     async def sync_people(self, deps: Deps, now: datetime) -> None:
         """Give every team member a schedule row; only when the roster or sync changed."""
         for team in deps.directory.teams():
-            if self._synced.get(team.id) == team.members:
+            known = self._synced.get(team.id)
+            if known is team.members or known == team.members:  # `is`: no walk of a big set
                 continue
             if await self._store.ensure_people(team.id, team.platform, team.members, now):
                 self._tz_pending = True

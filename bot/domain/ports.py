@@ -360,13 +360,16 @@ class DueGroup:
 @dataclass(frozen=True, slots=True)
 class PlanJoin:
     """Move a group's members onto the shared plan of their settings; anyone not in `members`
-    goes dormant. A plan made for them starts from the group's own moment and slot.
+    goes dormant. Without `create`, members move only if that plan is already there; a plan
+    made for them starts from the group's own moment and slot.
 
     Rows move only if they still match the group as it was read (compare-and-set).
     """
 
     group: DueGroup
     members: frozenset[str]
+    create: bool = True
+    clear: frozenset[str] = frozenset()  # settings that ran out: "skip_date", "paused_until"
 
 
 @dataclass(frozen=True, slots=True)
@@ -416,6 +419,8 @@ class PlanMove:
 
     The plan moves only if it still holds the moment that was read (compare-and-set). With
     `retire`, the plan is removed instead and its followers go dormant (no team, no followers).
+    With `release`, it is removed and its followers are planned alone from its moment (a
+    skipped day or a pause that is over: they move to the plan of the settings left).
     """
 
     plan: DuePlan
@@ -423,6 +428,7 @@ class PlanMove:
     next_at: datetime | None
     next_slot: str | None
     retire: bool = False
+    release: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,7 +49,10 @@ FANOUTS_PER_CALL = 50
 def plan_id(match: tuple[object, ...]) -> str:
     """The id of the plan of a group's settings (`DueGroup.match`, without its moment)."""
     team_id, platform, tz, enabled, times, work, paused, skip = match[:8]
-    key = [platform, team_id, tz, enabled, times, work, str(paused), str(skip)]
+    # A JSON null and an SQL NULL (a setting never given) say the same: no own times or hours.
+    own = [None if v in (None, "null") else str(v) for v in (times, work)]
+    enabled = None if enabled is None else bool(enabled)  # SQLite reads 0/1
+    key = [platform, team_id, tz, enabled, *own, str(paused), str(skip)]
     return hashlib.sha256(json.dumps(key).encode()).hexdigest()[:32]
 
 
@@ -89,11 +92,14 @@ def _insert(conn: AsyncConnection, table: Any) -> Any:
 
 
 async def create_plan(
-    conn: AsyncConnection, match: tuple[object, ...], next_at: datetime, next_slot: object
-) -> str:
-    """The plan of a group's settings, made (starting at the group's moment) if new."""
+    conn: AsyncConnection,
+    pid: str,
+    match: tuple[object, ...],
+    next_at: datetime,
+    next_slot: object,
+) -> None:
+    """Make the plan of a group's settings, starting at the group's moment, unless it is there."""
     team_id, platform, tz, enabled, times, work, paused, skip = match[:8]
-    pid = plan_id(match)
     stmt = _insert(conn, break_plans).values(
         id=pid,
         platform=platform,
@@ -110,7 +116,6 @@ async def create_plan(
         updated_at=next_at,
     )
     await conn.execute(stmt.on_conflict_do_nothing(index_elements=["id"]))
-    return pid
 
 
 async def move_plan(
@@ -135,14 +140,17 @@ async def move_plan(
     return bool(result.rowcount)
 
 
-async def retire_plan(conn: AsyncConnection, pid: str, old: datetime) -> None:
-    """Remove a plan nobody can follow (no team, no followers); its followers go dormant."""
+async def retire_plan(conn: AsyncConnection, pid: str, old: datetime, **values: Any) -> None:
+    """Remove a plan if it still holds `old`; its followers get `values` (dormant by default:
+    no team, no followers)."""
     result = await conn.execute(
         delete(break_plans).where(break_plans.c.id == pid, break_plans.c.next_at == old)
     )
     if result.rowcount:
         await conn.execute(
-            leave_plan(next_at=None, next_slot=None).where(break_people.c.plan_id == pid)
+            leave_plan(**({"next_at": None, "next_slot": None} | values)).where(
+                break_people.c.plan_id == pid
+            )
         )
 
 

@@ -208,7 +208,10 @@ def _group_statements(postgres: bool) -> _GroupSql:
     join = (
         "UPDATE break_people SET plan_id = CAST(:plan AS VARCHAR(32)), "
         "plan_sent = (SELECT sent FROM break_plans WHERE id = CAST(:plan AS VARCHAR(32))), "
-        "next_at = NULL, next_slot = NULL WHERE {} AND {}"
+        "next_at = NULL, next_slot = NULL, "
+        "paused_until = CASE WHEN :clear_pause THEN NULL ELSE paused_until END, "
+        "skip_date = CASE WHEN :clear_skip THEN NULL ELSE skip_date END WHERE {} AND {} "
+        "AND EXISTS (SELECT 1 FROM break_plans WHERE id = CAST(:plan AS VARCHAR(32)))"
     )
     dormant = "UPDATE break_people SET next_at = NULL, next_slot = NULL WHERE {} AND NOT ({})"
     return _GroupSql(
@@ -460,8 +463,17 @@ class SqlBreakStore:
                     "members": self._members_param(j.members, postgres),
                 }
                 if j.members:
-                    pid = await plans.create_plan(conn, j.group.match, j.group.next_at, slot)
-                    result = await conn.execute(sql.join, rows | {"plan": pid})
+                    kept = list(j.group.match)
+                    kept[6] = None if "paused_until" in j.clear else paused
+                    kept[7] = None if "skip_date" in j.clear else skip
+                    pid = plans.plan_id(tuple(kept))
+                    if j.create:
+                        await plans.create_plan(conn, pid, tuple(kept), j.group.next_at, slot)
+                    clear = {
+                        "clear_pause": "paused_until" in j.clear,
+                        "clear_skip": "skip_date" in j.clear,
+                    }
+                    result = await conn.execute(sql.join, rows | clear | {"plan": pid})
                     joined += result.rowcount
                     if result.rowcount == j.group.people:
                         continue  # everyone was a member: nobody to send dormant
@@ -478,6 +490,11 @@ class SqlBreakStore:
                 plan = m.plan
                 if m.retire:
                     await plans.retire_plan(conn, plan.id, plan.next_at)
+                    continue
+                if m.release:
+                    await plans.retire_plan(
+                        conn, plan.id, plan.next_at, next_at=plan.next_at, next_slot=plan.next_slot
+                    )
                     continue
                 p = m.prompt
                 moved = await plans.move_plan(

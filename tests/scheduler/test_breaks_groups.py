@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, time
+from dataclasses import replace
+from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -249,7 +250,7 @@ async def test_a_row_changed_after_the_read_is_left_to_the_next_plan(
     assert store is not None
     groups = (await store.due_schedules(clock.now())).groups
     assert [(g.people, g.calendar, g.next_slot) for g in groups] == [(len(PEOPLE), False, None)]
-    joins = [tick.join(respite.deps, g) for g in groups]
+    joins = [tick.join(respite.deps, g, clock.now()) for g in groups]
     # U001 changes a setting between the read and the move.
     await store.save(
         BreakSettings(Platform.SLACK.value, "U001", "riverside", times=(time(16, 0),)), clock.now()
@@ -293,7 +294,8 @@ async def test_groups_are_told_apart_by_their_planned_slot(
         (1, None),
         (len(PEOPLE) - 1, "2026-11-30T10:50"),
     ]
-    joined = await store.join_plans([tick.join(respite.deps, groups[1])])
+    tick.group_min = 1
+    joined = await store.join_plans([tick.join(respite.deps, groups[1], clock.now())])
     assert joined.joined == len(PEOPLE) - 1
     alone = {r.user_id for r in await rows(respite, break_people) if r.plan_id is None}
     assert alone == {"U001"}
@@ -375,3 +377,43 @@ async def test_a_prompt_fanned_out_after_its_moment_is_not_queued(
     assert await fan_out(respite) == 0
     assert await rows(respite, break_fanouts) == [] and await rows(respite, outbox) == []
     assert await rows(respite, break_uptake) == []
+
+
+async def test_after_a_skipped_day_or_a_pause_people_are_back_on_the_teams_plan(
+    database_url: str, closing: list[Respite]
+) -> None:
+    clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))  # Monday
+    respite, rec = await build_sim(database_url, clock, roster_data(members=PEOPLE))
+    closing.append(respite)
+    await run_until(respite, clock, datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
+    store = respite.deps.breaks
+    assert store is not None
+    for user in PEOPLE[:12]:  # enough to share a plan of their own while it lasts
+        settings = await store.get(Platform.SLACK, user)
+        assert settings is not None
+        await store.save(replace(settings, skip_date=date(2026, 11, 30)), clock.now())
+    await command(respite, "U013", "breaks pause until 2026-12-02")  # planned alone meanwhile
+    await run_until(respite, clock, datetime(2026, 11, 30, 18, 0, tzinfo=UTC))
+    assert len(await rows(respite, break_plans)) == 2
+    await run_until(respite, clock, datetime(2026, 12, 2, 18, 0, tzinfo=UTC))
+
+    def days(user: str) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for s in rec.to(user):
+            found[s.at.date().isoformat()] = found.get(s.at.date().isoformat(), 0) + 1
+        return found
+
+    assert days("U001") == {"2026-11-30": 2, "2026-12-01": 4, "2026-12-02": 4}
+    assert days("U013") == {"2026-11-30": 2, "2026-12-02": 4}
+    assert days("U020") == {"2026-11-30": 4, "2026-12-01": 4, "2026-12-02": 4}
+    (plan,) = await rows(respite, break_plans)  # the skipped day's plan is gone
+    people = await rows(respite, break_people)
+    assert {(r.plan_id, r.skip_date, r.paused_until) for r in people} == {(plan.id, None, None)}
+    titles = {p.title: i for i, p in enumerate(PRACTICES)}
+    for user in ("U001", "U013"):
+        got = [titles[s.card.title.removeprefix("Time for a short break: ")] for s in rec.to(user)]
+        want, last = [], None
+        for _ in got:
+            last = rotate(last, person_stride(user))
+            want.append(last)
+        assert got == want
