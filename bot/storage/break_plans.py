@@ -115,7 +115,14 @@ async def create_plan(
         sent=0,
         updated_at=next_at,
     )
-    await conn.execute(stmt.on_conflict_do_nothing(index_elements=["id"]))
+    # One that has gone still (breaks were off: no next moment) starts again from here.
+    await conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["id"],
+            set_={"next_at": next_at, "next_slot": next_slot, "updated_at": next_at},
+            where=break_plans.c.next_at.is_(None),
+        )
+    )
 
 
 async def move_plan(

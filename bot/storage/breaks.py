@@ -372,6 +372,16 @@ class SqlBreakStore:
                 created += len(result.all())
                 # Someone who moved team: follow them, and re-plan with the new team's defaults.
                 # Someone who left and came back (a dormant row): re-plan them too.
+                # Followers of a plan that has gone still (breaks were off) are re-planned too:
+                # this runs at start, after the roster may have turned breaks back on.
+                still = select(break_plans.c.id).where(break_plans.c.next_at.is_(None))
+                await s.execute(
+                    plans.leave_plan(next_at=now, next_slot=None).where(
+                        break_people.c.platform == platform.value,
+                        break_people.c.user_id.in_(chunk),
+                        break_people.c.plan_id.in_(still),
+                    )
+                )
                 await s.execute(
                     update(break_people)
                     .where(

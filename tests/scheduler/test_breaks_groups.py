@@ -417,3 +417,23 @@ async def test_after_a_skipped_day_or_a_pause_people_are_back_on_the_teams_plan(
             last = rotate(last, person_stride(user))
             want.append(last)
         assert got == want
+
+
+async def test_a_team_that_turns_breaks_back_on_gets_them_after_a_restart(
+    database_url: str, closing: list[Respite]
+) -> None:
+    clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    off = roster_data(members=PEOPLE, breaks={"enabled": False})
+    respite, rec = await build_sim(database_url, clock, off)
+    closing.append(respite)
+    await run_until(respite, clock, datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
+    assert rec.sent == []
+    assert [p.next_at for p in await rows(respite, break_plans)] == [None]  # gone still
+    on, rec = await build_sim(database_url, clock, roster_data(members=PEOPLE))
+    closing.append(on)
+    await run_until(on, clock, datetime(2026, 11, 30, 16, 0, tzinfo=UTC))
+    assert {s.recipient.user_id for s in rec.sent} == set(PEOPLE)
+    assert len(rec.sent) == 2 * len(PEOPLE)  # 14:50 and 15:50
+    assert {r.plan_id for r in await rows(on, break_people)} == {
+        p.id for p in await rows(on, break_plans)
+    }
