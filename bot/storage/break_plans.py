@@ -30,6 +30,7 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
+    exists,
     func,
     select,
     text,
@@ -149,16 +150,16 @@ async def move_plan(
 
 async def retire_plan(conn: AsyncConnection, pid: str, old: datetime, **values: Any) -> None:
     """Remove a plan if it still holds `old`; its followers get `values` (dormant by default:
-    no team, no followers)."""
-    result = await conn.execute(
+    no team, no followers). They leave while it is there, so their practice is written out."""
+    holds = exists().where(break_plans.c.id == pid, break_plans.c.next_at == old)
+    await conn.execute(
+        leave_plan(**({"next_at": None, "next_slot": None} | values)).where(
+            break_people.c.plan_id == pid, holds
+        )
+    )
+    await conn.execute(
         delete(break_plans).where(break_plans.c.id == pid, break_plans.c.next_at == old)
     )
-    if result.rowcount:
-        await conn.execute(
-            leave_plan(**({"next_at": None, "next_slot": None} | values)).where(
-                break_people.c.plan_id == pid
-            )
-        )
 
 
 async def leave_fanout(

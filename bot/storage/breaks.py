@@ -29,6 +29,7 @@ from sqlalchemy import (
     Date,
     String,
     Text,
+    all_,
     any_,
     bindparam,
     cast,
@@ -211,7 +212,8 @@ def _group_statements(postgres: bool) -> _GroupSql:
         "next_at = NULL, next_slot = NULL, "
         "paused_until = CASE WHEN :clear_pause THEN NULL ELSE paused_until END, "
         "skip_date = CASE WHEN :clear_skip THEN NULL ELSE skip_date END WHERE {} AND {} "
-        "AND EXISTS (SELECT 1 FROM break_plans WHERE id = CAST(:plan AS VARCHAR(32)))"
+        "AND EXISTS (SELECT 1 FROM break_plans WHERE id = CAST(:plan AS VARCHAR(32)) "
+        "AND next_at IS NOT NULL)"
     )
     dormant = "UPDATE break_people SET next_at = NULL, next_slot = NULL WHERE {} AND NOT ({})"
     return _GroupSql(
@@ -344,8 +346,6 @@ class SqlBreakStore:
         self, team_id: str, platform: Platform, user_ids: Iterable[str], now: datetime
     ) -> int:
         users = sorted(set(user_ids))
-        if not users:
-            return 0
         created = 0
         async with self._sessions.begin() as s:
             for start in range(0, len(users), 500):
@@ -401,11 +401,18 @@ class SqlBreakStore:
                 await s.execute(plans.leave_plan(**moved).where(*who))
                 await s.execute(update(break_people).where(*who).values(**moved))
             # Whoever left the roster stops following the team's plans (dormant until back).
+            # The roster is one parameter, however large the team.
+            postgres = s.bind is not None and s.bind.dialect.name == "postgresql"
+            roster = self._members_param(frozenset(users), postgres)
             await s.execute(
                 plans.leave_plan(next_at=None, next_slot=None).where(
                     break_people.c.platform == platform.value,
                     break_people.c.team_id == team_id,
-                    break_people.c.user_id.not_in(users),
+                    break_people.c.user_id != all_(bindparam("roster", roster, ARRAY(String)))
+                    if postgres
+                    else text(
+                        "break_people.user_id NOT IN (SELECT value FROM json_each(:roster))"
+                    ).bindparams(roster=roster),
                 )
             )
         return created

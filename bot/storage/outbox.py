@@ -14,6 +14,7 @@ fans out, and nothing fanned out waits for another process.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import datetime, timedelta
@@ -28,6 +29,7 @@ from bot.domain.ports import OutboxItem
 from bot.storage.tables import outbox, outbox_cards
 
 MAX_ATTEMPTS = 8
+log = logging.getLogger(__name__)
 
 
 def recipient_to_dict(recipient: Recipient) -> dict[str, Any]:
@@ -91,7 +93,10 @@ class SqlOutbox:
         if not platforms:
             return []
         for fan_out in self.fan_outs:
-            await fan_out(now)
+            try:
+                await fan_out(now)
+            except Exception as exc:  # what is queued already still goes; fanned out next claim
+                log.warning("fan-out failed, to be tried at the next claim: %r", exc)
         async with self._sessions.begin() as s:
             due = or_(
                 (outbox.c.status == "pending") & (outbox.c.not_before <= now),

@@ -122,7 +122,7 @@ def test_plan_followers_get_their_own_schedule_back_when_going_down(database_url
                     text(
                         "INSERT INTO break_people (platform, user_id, team_id, tz_checked, "
                         "calendar_warned, practice_stride, plan_id, plan_sent, next_at, "
-                        "updated_at) VALUES ('slack', :u, 't', false, false, 1, :plan, 3, "
+                        "updated_at) VALUES ('slack', :u, 't', false, false, 1, :plan, 1, "
                         ":next_at, :now)"
                     ),
                     {"u": user, "plan": plan, "next_at": None if plan else now, "now": now},
@@ -132,6 +132,9 @@ def test_plan_followers_get_their_own_schedule_back_when_going_down(database_url
         with engine.connect() as conn:
             due = conn.execute(text("SELECT user_id FROM break_people WHERE next_at IS NOT NULL"))
             assert sorted(u for (u,) in due) == ["U001", "U002"]
+            # Two prompts since U001 joined, by a stride of 1 from none: practices 1 then 2.
+            practice = text("SELECT user_id, last_practice FROM break_people")
+            assert dict(conn.execute(practice).all()) == {"U001": 2, "U002": None}
     finally:
         engine.dispose()
         upgrade(database_url)

@@ -60,18 +60,20 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Followers get their own schedule back: due now, re-planned alone by the next tick.
-    people = sa.table(
-        "break_people",
-        sa.column("plan_id", sa.String()),
-        sa.column("next_at", UtcDateTime()),
-        sa.column("next_slot", sa.String()),
-        sa.column("updated_at", UtcDateTime()),
+    # Followers get their own schedule back (due now, re-planned alone by the next tick) and
+    # their practice written out, as leaving a plan does at this revision. Plans' prompts not
+    # yet fanned out into the outbox are dropped with their table.
+    op.execute(
+        "UPDATE break_people SET "
+        "last_practice = CASE WHEN s.sent > break_people.plan_sent THEN "
+        "((CASE WHEN last_practice >= 0 AND last_practice < 13 THEN last_practice ELSE 0 END) "
+        "+ (s.sent - break_people.plan_sent) * practice_stride) % 13 "
+        "ELSE last_practice END, next_at = break_people.updated_at, next_slot = NULL "
+        "FROM break_plans AS s WHERE s.id = break_people.plan_id"
     )
-    op.get_bind().execute(
-        people.update()
-        .where(people.c.plan_id.is_not(None))
-        .values(next_at=people.c.updated_at, next_slot=None)
+    op.execute(
+        "UPDATE break_people SET next_at = updated_at, next_slot = NULL "
+        "WHERE plan_id IS NOT NULL AND next_at IS NULL"
     )
     with op.batch_alter_table("break_people") as batch_op:
         batch_op.drop_index("ix_break_people_plan")
