@@ -81,7 +81,7 @@ TIMEZONE_CONCURRENCY = 10  # side by side, so a tick is not held up by 50 round 
 
 @dataclass(slots=True)
 class TickResult:
-    queued: int = 0
+    queued: int = 0  # prompts queued, and followers reached by plans' prompts left to fan out
     due: int = 0
     notes: list[str] = field(default_factory=list)
 
