@@ -26,22 +26,24 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
+    String,
     and_,
     bindparam,
     case,
     delete,
     exists,
     func,
+    literal,
+    null,
     select,
-    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.elements import TextClause
 
 from bot.domain.break_cards import PRACTICES
-from bot.storage.tables import break_fanouts, break_people, break_plans
+from bot.storage.tables import break_fanouts, break_people, break_plans, outbox
 from bot.storage.types import UtcDateTime
 
 FANOUTS_PER_CALL = 50
@@ -190,31 +192,38 @@ async def leave_fanout(
 
 
 @lru_cache(maxsize=32)
-def _fanout_sql(postgres: bool, cards: int) -> TextClause:
-    """One prompt per follower who joined before the prompt was made, rotated by their stride.
-
-    Only the fixed fragments below are joined in; every value is a bound parameter.
-    """
-    practice = (
-        "(((CASE WHEN last_practice >= 0 AND last_practice < :n THEN last_practice ELSE 0 END)"
-        " + (:sent - plan_sent) * practice_stride) % :n)"
+def _fanout_insert(postgres: bool, cards: int) -> Any:
+    """One prompt per follower who joined before the prompt was made, rotated by their stride."""
+    people = break_people.c
+    practice = _practice_after(bindparam("sent", type_=Integer()) - people.plan_sent)
+    card = case({i: bindparam(f"c{i}", type_=String()) for i in range(cards)}, value=practice)
+    recipient = (func.json_build_object if postgres else func.json_object)(
+        "platform", people.platform, "user_id", people.user_id, "channel_id", null()
     )
-    card = f"CASE {practice} " + " ".join(f"WHEN {i} THEN :c{i}" for i in range(cards)) + " END"
-    recipient = (
-        f"{'json_build_object' if postgres else 'json_object'}"
-        "('platform', platform, 'user_id', user_id, 'channel_id', NULL)"
-    )
-    queue = (
-        "INSERT INTO outbox (key, platform, recipient, card_id, status, attempts, not_before, "
-        "drop_after, created_at) SELECT :prefix || user_id || :suffix, platform, {}, {}, "
-        "'pending', 0, :not_before, :drop_after, :not_before FROM break_people "
-        "WHERE plan_id = :plan AND platform = :platform AND team_id = :team_id "
-        "AND plan_sent < :sent "
-        "ON CONFLICT (key) DO NOTHING"
-    )
-    return text(queue.format(recipient, card)).bindparams(
-        bindparam("not_before", type_=UtcDateTime()),
+    not_before = bindparam("not_before", type_=UtcDateTime())
+    rows = select(
+        bindparam("prefix", type_=String()) + people.user_id + bindparam("suffix", type_=String()),
+        people.platform,
+        recipient,
+        card,
+        literal("pending"),
+        literal(0),
+        not_before,
         bindparam("drop_after", type_=UtcDateTime()),
+        not_before,
+    ).where(
+        people.plan_id == bindparam("plan"),
+        people.platform == bindparam("platform"),
+        people.team_id == bindparam("team_id"),
+        people.plan_sent < bindparam("sent"),
+    )
+    columns = ["key", "platform", "recipient", "card_id", "status", "attempts"]
+    columns += ["not_before", "drop_after", "created_at"]
+    insert = (postgresql.insert if postgres else sqlite.insert)(outbox)
+    return (
+        insert.from_select(columns, rows)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .execution_options(preserve_rowcount=True)  # how many were new, to count them
     )
 
 
@@ -239,13 +248,12 @@ async def fan_out_one(conn: AsyncConnection, row: Any, now: datetime) -> int:
             "platform": row.platform,
             "team_id": row.team_id,
             "sent": row.sent,
-            "n": len(cards),
             "prefix": f"break:{row.platform}:u:",
             "suffix": f":{row.slot}",
             "not_before": row.not_before,
             "drop_after": row.drop_after,
         } | {f"c{i}": c for i, c in enumerate(cards)}
-        sql = _fanout_sql(conn.dialect.name == "postgresql", len(cards))
+        sql = _fanout_insert(conn.dialect.name == "postgresql", len(cards))
         inserted = int((await conn.execute(sql, params)).rowcount)
     await conn.execute(
         delete(break_fanouts).where(

@@ -8,7 +8,7 @@ slot) and inserted with ON CONFLICT DO NOTHING, and a schedule moves only if it 
 value the tick read, so two overlapping ticks or a restart never send a slot twice.
 
 People planned alone who come due at the same moment on the same settings are read as one
-group (`due_groups`) and moved onto their plan together in SQL (`join_plans`). Prompt cards are
+group (`due_schedules`) and moved onto their plan together in SQL (`join_plans`). Prompt cards are
 kept once in `outbox_cards`; outbox rows refer to them.
 """
 
@@ -347,6 +347,9 @@ class SqlBreakStore:
     ) -> int:
         users = sorted(set(user_ids))
         created = 0
+        # Plans gone still (breaks were off); this runs at start, after the roster may have
+        # turned breaks back on, so their followers are re-planned.
+        still = select(break_plans.c.id).where(break_plans.c.next_at.is_(None))
         async with self._sessions.begin() as s:
             for start in range(0, len(users), 500):
                 chunk = users[start : start + 500]
@@ -372,9 +375,7 @@ class SqlBreakStore:
                 created += len(result.all())
                 # Someone who moved team: follow them, and re-plan with the new team's defaults.
                 # Someone who left and came back (a dormant row): re-plan them too.
-                # Followers of a plan that has gone still (breaks were off) are re-planned too:
-                # this runs at start, after the roster may have turned breaks back on.
-                still = select(break_plans.c.id).where(break_plans.c.next_at.is_(None))
+                # So are followers of a plan gone still.
                 await s.execute(
                     plans.leave_plan(next_at=now, next_slot=None).where(
                         break_people.c.platform == platform.value,
@@ -500,7 +501,7 @@ class SqlBreakStore:
     async def move_plans(self, moves: Sequence[PlanMove]) -> int:
         reached = 0
         async with self._engine.begin() as conn:
-            cards = [c for m in moves if m.prompt and not m.retire for c in m.prompt.cards]
+            cards = [c for m in moves if m.prompt for c in m.prompt.cards]
             created = min((m.prompt.not_before for m in moves if m.prompt), default=None)
             stored = await self._share_cards(conn, cards, created)
             for m in moves:

@@ -33,6 +33,7 @@ from bot.storage.tables import (
 from scheduler import breaks_jobs
 from scheduler.breaks_jobs import BreakTicker
 from tests.breaks_sim import (
+    Recorder,
     build_sim,
     command,
     fan_out,
@@ -47,6 +48,21 @@ NY = ZoneInfo("America/New_York")
 LONDON = ZoneInfo("Europe/London")
 PEOPLE = [f"U{i:03d}" for i in range(1, 25)]
 FOUR = {time(10, 50), time(11, 50), time(14, 50), time(15, 50)}
+
+
+def _practices(rec: Recorder, user: str) -> list[int]:
+    """The practices of the break prompts a person was sent, in order, by index."""
+    titles = {p.title: i for i, p in enumerate(PRACTICES)}
+    return [titles[s.card.title.removeprefix("Time for a short break: ")] for s in rec.to(user)]
+
+
+def _rotation(user: str, n: int) -> list[int]:
+    """The first n practices `rotate` gives a person, starting from none."""
+    want, last = [], None
+    for _ in range(n):
+        last = rotate(last, person_stride(user))
+        want.append(last)
+    return want
 
 
 @pytest.fixture
@@ -162,14 +178,9 @@ async def test_practices_rotate_by_each_persons_own_stride(
     closing.append(respite)
     ticker(respite).group_min = group_min
     await run_until(respite, clock, datetime(2026, 12, 2, 0, 0, tzinfo=UTC))
-    titles = {p.title: i for i, p in enumerate(PRACTICES)}
     for user in PEOPLE:
-        got = [titles[s.card.title.removeprefix("Time for a short break: ")] for s in rec.to(user)]
-        want, last = [], None
-        for _ in got:
-            last = rotate(last, person_stride(user))
-            want.append(last)
-        assert len(got) == 4 + 4 and got == want
+        got = _practices(rec, user)
+        assert len(got) == 4 + 4 and got == _rotation(user, len(got))
 
 
 async def test_overlapping_group_ticks_queue_and_count_each_slot_once(
@@ -354,14 +365,9 @@ async def test_leaving_a_plan_and_coming_back_keeps_each_persons_rotation(
     await run_until(respite, clock, datetime(2026, 12, 1, 12, 0, tzinfo=UTC))
     await command(respite, "U001", "breaks at 10:50 11:50 14:50 15:50")  # the team's times
     await run_until(respite, clock, datetime(2026, 12, 2, 16, 0, tzinfo=UTC))
-    titles = {p.title: i for i, p in enumerate(PRACTICES)}
     for user in ("U001", "U002", "U003"):
-        got = [titles[s.card.title.removeprefix("Time for a short break: ")] for s in rec.to(user)]
-        want, last = [], None
-        for _ in got:
-            last = rotate(last, person_stride(user))
-            want.append(last)
-        assert got == want and len(got) >= 6, user
+        got = _practices(rec, user)
+        assert got == _rotation(user, len(got)) and len(got) >= 6, user
     plans = await rows(respite, break_plans)
     u001 = next(r for r in await rows(respite, break_people) if r.user_id == "U001")
     assert u001.plan_id is not None and len(plans) >= 2
@@ -409,14 +415,9 @@ async def test_after_a_skipped_day_or_a_pause_people_are_back_on_the_teams_plan(
     (plan,) = await rows(respite, break_plans)  # the skipped day's plan is gone
     people = await rows(respite, break_people)
     assert {(r.plan_id, r.skip_date, r.paused_until) for r in people} == {(plan.id, None, None)}
-    titles = {p.title: i for i, p in enumerate(PRACTICES)}
     for user in ("U001", "U013"):
-        got = [titles[s.card.title.removeprefix("Time for a short break: ")] for s in rec.to(user)]
-        want, last = [], None
-        for _ in got:
-            last = rotate(last, person_stride(user))
-            want.append(last)
-        assert got == want
+        got = _practices(rec, user)
+        assert got == _rotation(user, len(got))
 
 
 async def test_a_team_that_turns_breaks_back_on_gets_them_after_a_restart(
