@@ -7,6 +7,7 @@ with the real boundaries. Hour steps make sure idle ticks happen too.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import FixedClock
 from bot.config import Settings, parse_roster
+from bot.domain.break_cards import rotate
 from bot.domain.events import Actor, Command, Outcome
 from bot.domain.messages import Card, Platform, Recipient
 from bot.domain.ports import CalendarFeed
@@ -84,8 +86,6 @@ async def deliver(respite: Respite) -> int:
 
 async def schedules(respite: Respite) -> list[tuple[str, Any, Any, Any]]:
     """Each person's (user, next moment, slot, last practice), theirs or their plan's."""
-    from bot.domain.break_cards import rotate
-
     plans = {p.id: p for p in await rows(respite, break_plans)}
     found = []
     for r in await rows(respite, break_people):
@@ -103,7 +103,6 @@ async def schedules(respite: Respite) -> list[tuple[str, Any, Any, Any]]:
 async def fan_out(*processes: Respite) -> int:
     """Turn plans' prompts into outbox rows, as each outbox worker does before it claims; the
     processes side by side."""
-    import asyncio
 
     async def one(respite: Respite) -> int:
         assert respite.deps.breaks is not None
