@@ -32,6 +32,7 @@ from bot.domain.ports import (
     Sender,
     TimezoneLookup,
 )
+from bot.inflight import InFlight
 from bot.storage.activity import SqlPeriodActivity
 from bot.storage.breaks import SqlBreakStore
 from bot.storage.db import create_engine_async, session_factory
@@ -66,8 +67,11 @@ class Respite:
     routes: dict[str, Handler] = field(default_factory=dict)
     # What to close on shutdown besides the engine (HTTP sessions of the platform clients).
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # Work requests started and their responses did not wait for; finished before closing.
+    inflight: InFlight = field(default_factory=InFlight)
 
     async def close(self) -> None:
+        await self.inflight.drain()
         for closer in self.closers:
             await closer()
         await self.engine.dispose()
@@ -114,6 +118,7 @@ async def build(
     lookups: dict[Platform, MemberLookup] = {}
     routes: dict[str, Handler] = {}
     closers: list[Callable[[], Awaitable[None]]] = []
+    inflight = InFlight()
     dnd: dict[Platform, DoNotDisturb] = {}
     timezones: dict[Platform, TimezoneLookup] = {}
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
@@ -135,7 +140,7 @@ async def build(
             from bot.platforms.slack.app import build_slack_app, slack_route
 
             slack_app = build_slack_app(
-                deps, client, settings.slack_signing_secret.get_secret_value()
+                deps, client, settings.slack_signing_secret.get_secret_value(), inflight
             )
             routes["/slack/events"] = slack_route(slack_app)
     teams_in_roster = any(t.platform == Platform.TEAMS for t in roster.team_list)
@@ -195,6 +200,7 @@ async def build(
         deps=deps,
         runtime=runtime,
         closers=closers,
+        inflight=inflight,
         senders=all_senders,
         routes=routes,
     )

@@ -6,6 +6,7 @@ slack_sdk's real serialisation, retry handlers and error handling.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from collections.abc import Callable
@@ -38,6 +39,8 @@ class FakeSlackApi:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.responders: dict[str, Responder] = {}
+        # A method whose calls are recorded on arrival but answered only once its event is set.
+        self.holds: dict[str, asyncio.Event] = {}
         self._scripted: dict[str, list[Scripted]] = {}
         self._ts = itertools.count(1)
         self.users: dict[str, dict[str, Any]] = {}
@@ -109,6 +112,11 @@ class FakeSlackApi:
             if isinstance(params.get(key), str):
                 params[key] = json.loads(params[key])
         self.calls.append(Call(method, params, dict(request.headers)))
+        if method in self.holds:
+            await self.holds[method].wait()
+        return self._answer(method, params)
+
+    def _answer(self, method: str, params: dict[str, Any]) -> web.Response:
         queue = self._scripted.get(method)
         if queue:
             scripted = queue.pop(0)

@@ -1,8 +1,11 @@
 """The Slack side of the web app: a slack-bolt AsyncApp whose listeners call neutral handlers.
 
 Bolt verifies every request (signature and timestamp) before a listener runs; a forged or stale
-request gets 401 and reaches no handler. Listeners ack first, well inside Slack's 3 seconds, then
-do the work, except for view submissions whose ack carries the answer.
+request gets 401 and reaches no handler. Bolt answers a request when its listener returns
+(`process_before_response`), not at its next look for an ack (it looks every 10 ms, and each
+look costs as much CPU as a third of its own dispatch). So command and button listeners ack and
+return at once, leaving their work (the read, the modal, the reply) to `InFlight`; a view
+submission's listener does its work first, since its ack carries the answer.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.events import FormErrors, Outcome, Reply, ShowForm
 from bot.domain.messages import Card
+from bot.inflight import InFlight
 from bot.platforms.slack import inbound
 from bot.platforms.slack.render import fallback_text, form_errors, message_blocks, modal_view
 from handlers import router
@@ -34,12 +38,15 @@ SORRY = Card(
 )
 
 
-def build_slack_app(deps: Deps, client: AsyncWebClient, signing_secret: str) -> AsyncApp:
+def build_slack_app(
+    deps: Deps, client: AsyncWebClient, signing_secret: str, inflight: InFlight
+) -> AsyncApp:
     app = AsyncApp(
         client=client,
         signing_secret=signing_secret,
         request_verification_enabled=True,
         raise_error_for_unhandled_request=False,
+        process_before_response=True,
     )
 
     async def show(
@@ -85,25 +92,25 @@ def build_slack_app(deps: Deps, client: AsyncWebClient, signing_secret: str) -> 
         @app.command(name)
         async def _command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
             await ack()
-            command = inbound.slash_command(body)
 
             async def work() -> None:
+                command = inbound.slash_command(body)
                 await show(await router.on_command(deps, command), body.get("trigger_id"), respond)
 
-            await guarded(work, respond)
+            inflight.start(guarded(work, respond), f"slack {body.get('command')}")
 
     @app.action(re.compile(".*"))
     async def _button(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        press = inbound.button_press(body)
-        in_modal = (body.get("container") or {}).get("type") == "view" and body.get("view")
-        view_id = str(body["view"]["id"]) if in_modal else None
 
         async def work() -> None:
+            press = inbound.button_press(body)
+            in_modal = (body.get("container") or {}).get("type") == "view" and body.get("view")
+            view_id = str(body["view"]["id"]) if in_modal else None
             outcome = await router.on_button(deps, press)
             await show(outcome, body.get("trigger_id"), respond, view_id)
 
-        await guarded(work, respond)
+        inflight.start(guarded(work, respond), "slack button")
 
     @app.view(re.compile(".*"))
     async def _submit(ack: AsyncAck, body: dict[str, Any]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.domain.messages import Platform
@@ -188,3 +189,27 @@ async def test_an_answer_after_an_early_close_goes_to_the_next_window(
         team.id, following.key, Platform.SLACK, CLINICIANS[3]
     )
     assert await _count(slack_app, pulse_responses) == 1
+
+
+async def test_the_ack_does_not_wait_for_the_modal_and_stopping_lets_it_finish(
+    slack_app: SlackHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Slack hears the ack while views.open is still on its way. A process told to stop then
+    waits for that call instead of cutting it off, so the clinician still gets the form."""
+    release = asyncio.Event()
+    slack_app.fake.holds["views.open"] = release
+    resp = await asyncio.wait_for(slack_app.slack.slash("/checkin", "", CLINICIANS[0]), 5)
+    assert resp.status == 200
+    for _ in range(100):
+        if slack_app.fake.called("views.open"):
+            break
+        await asyncio.sleep(0.02)
+    assert len(slack_app.respite.inflight) == 1  # asked for, not yet answered
+    stopping = asyncio.create_task(slack_app.respite.close())
+    await asyncio.sleep(0.2)
+    assert not stopping.done()
+    release.set()
+    await asyncio.wait_for(stopping, 10)
+    assert len(slack_app.fake.called("views.open")) == 1
+    assert not slack_app.fake.responses  # no "something went wrong" note
+    assert "slack listener failed" not in caplog.text
