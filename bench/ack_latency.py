@@ -19,6 +19,8 @@ counted from when each request was due). The number of requests is bounded; the 
 processes and exits by itself. It prints p50 and p99 for both targets and the ratios (target:
 respite / bare <= 1.3), and, with the default fake, how long after each /checkin was sent its
 views.open call reached the fake Slack: what the clinician waits for, since the modal opens then.
+Saturated, it also prints each server's CPU per request (from /proc, the work after the acks
+included), which is what the saturated latency ratio follows.
 
 The fake Slack server, the load generator and both apps share this machine's cores; on a real
 deployment Slack's side costs the bot nothing. By default the fake answers from canned bytes (the
@@ -204,6 +206,7 @@ class Sample:
     errors: dict[int, int] = field(default_factory=dict)
     seconds: float = 0.0
     sent: dict[str, float] = field(default_factory=dict)  # trigger_id -> when it counts from
+    cpu: float = 0.0  # CPU seconds the target process spent during the round
 
     def add(self, other: Sample) -> None:
         self.latencies += other.latencies
@@ -211,6 +214,16 @@ class Sample:
             self.errors[status] = self.errors.get(status, 0) + n
         self.seconds += other.seconds
         self.sent |= other.sent
+        self.cpu += other.cpu
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux /proc; 0 where there is none)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def load_round(
@@ -347,6 +360,7 @@ async def bench(args: argparse.Namespace) -> int:
             modes = [("saturated", 0.0)] + ([("paced", args.rate)] if args.rate else [])
             runs: dict[str, dict[str, Sample]] = {}
             targets = {"bare": bare_url, "respite": serve.base_url}
+            pids = {"bare": bare.pid, "respite": serve.proc.pid}
             for url in targets.values():  # warm-up: connections, caches, bolt's auth.test
                 await load_round(url, args.warmup, args.concurrency, bodies)
             for mode, rate in modes:
@@ -354,14 +368,16 @@ async def bench(args: argparse.Namespace) -> int:
                 for r in range(args.rounds):
                     order = list(targets) if r % 2 == 0 else list(reversed(targets))
                     for name in order:
-                        results[name].add(
-                            await load_round(
-                                targets[name], args.requests, args.concurrency, bodies, rate
-                            )
+                        cpu_before = cpu_seconds(pids[name])
+                        sample = await load_round(
+                            targets[name], args.requests, args.concurrency, bodies, rate
                         )
                         # Let the work a target does after its acks (respite's views.open
-                        # calls) finish before the other target's round, not during it.
+                        # calls) finish before the other target's round, not during it; its
+                        # CPU counts with the round's.
                         await asyncio.sleep(args.pause)
+                        sample.cpu = cpu_seconds(pids[name]) - cpu_before
+                        results[name].add(sample)
         finally:
             serve_end = "did not start"
             if serve.proc is not None:
@@ -389,7 +405,7 @@ async def bench(args: argparse.Namespace) -> int:
             else f"{rate:.0f} requests/s in all, latency counted from when each was due"
         )
         print(f"{mode} ({how}):")
-        if report(runs[mode]) is None:
+        if report(runs[mode], saturated=not rate) is None:
             return 1
         sent = runs[mode]["respite"].sent
         waits = [modal_at[t] - sent[t] for t in sent if t in modal_at]
@@ -408,7 +424,7 @@ async def bench(args: argparse.Namespace) -> int:
     return 0
 
 
-def report(results: dict[str, Sample]) -> tuple[float, float] | None:
+def report(results: dict[str, Sample], saturated: bool) -> tuple[float, float] | None:
     p: dict[str, tuple[float, float]] = {}
     for name, label in (
         ("bare", "bare slack-bolt AsyncApp, ack only"),
@@ -432,6 +448,15 @@ def report(results: dict[str, Sample]) -> tuple[float, float] | None:
         f"  ratio respite / bare:                    p50 {r50:7.2f}      p99 {r99:7.2f}"
         f"      ({verdict} target {TARGET_RATIO})"
     )
+    bare, respite = (results[n].cpu / len(results[n].latencies) for n in ("bare", "respite"))
+    if saturated and bare and respite:
+        # When the clients keep every slot busy, latency is clients / throughput (Little's
+        # law), and throughput is what a core gives divided by CPU per request.
+        print(
+            f"  server CPU per request:                  bare {bare * 1e6:5.0f} µs, "
+            f"respite {respite * 1e6:5.0f} µs (ratio {respite / bare:.2f}; saturated, the "
+            f"latency ratio follows it)"
+        )
     return r50, r99
 
 
