@@ -2,8 +2,8 @@
 
 Bolt verifies every request (signature and timestamp) before a listener runs; a forged or stale
 request gets 401 and reaches no handler. Bolt answers a request when its listener returns
-(`process_before_response`), not at its next look for an ack (it looks every 10 ms, and each
-look costs as much CPU as a third of its own dispatch). So command and button listeners ack and
+(`process_before_response`), not at its next look for an ack (it looks every 10 ms, and the
+looks cost about a fifth of the CPU it spends on a request). So command and button listeners ack and
 return at once, leaving their work (the read, the modal, the reply) to `InFlight`; a view
 submission's listener does its work first, since its ack carries the answer.
 """
