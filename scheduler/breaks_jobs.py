@@ -135,10 +135,10 @@ class BreakTicker:
         one_by_one = sum(g.people for g in groups if g.calendar)
         joins = [self.join(deps, g, now) for g in groups if not g.calendar]
         if joins:
-            joined = await self._store.join_plans(joins)
+            joined = await self._store.join_plans(joins, now)
             result.due -= joined.joined  # counted again below, as followers of a due plan
-            # Rows that changed between the read and the move, and groups too small for a
-            # plan of their own, are planned one by one.
+            # Rows that changed between the read and the move, groups too small for a plan of
+            # their own and groups whose plan is not at their slot are planned one by one.
             one_by_one += sum(j.group.people for j in joins) - joined.joined - joined.dormant
             plans = (await self._store.due_schedules(now)).plans  # with any made just now
         if plans:
@@ -180,8 +180,10 @@ class BreakTicker:
         """A plan's next step, worked out as for any one of its followers (see `_plan_one`)."""
         s = plan.settings
         team = deps.directory.team(s.team_id)
-        if team is None or team.platform.value != s.platform or not plan.followers:
+        if team is None or team.platform.value != s.platform:
             return PlanMove(plan, None, None, None, retire=True)
+        if not plan.followers:
+            return PlanMove(plan, None, None, None, drop=True)
         eff = effective(s, team)
         step = fixed_step(eff, plan.next_at, plan.next_slot, now)
         prompt = None

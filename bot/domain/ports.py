@@ -418,9 +418,11 @@ class PlanMove:
     """Move a plan on, leaving its prompt to be fanned out to its followers.
 
     The plan moves only if it still holds the moment that was read (compare-and-set). With
-    `retire`, the plan is removed instead and its followers go dormant (no team, no followers).
+    `retire`, the plan is removed instead and its followers go dormant (its team is gone).
     With `release`, it is removed and its followers are planned alone from its moment (a
-    skipped day or a pause that is over: they move to the plan of the settings left).
+    skipped day or a pause that is over: they move to the plan of the settings left). With
+    `drop` (it had no followers when read), it is removed unless someone follows it by then:
+    a plan someone has just joined stays, to move on at the next tick.
     """
 
     plan: DuePlan
@@ -429,6 +431,7 @@ class PlanMove:
     next_slot: str | None
     retire: bool = False
     release: bool = False
+    drop: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -475,9 +478,11 @@ class BreakStore(Protocol):
         plans due at `now` (one query)."""
         ...
 
-    async def join_plans(self, joins: Sequence[PlanJoin]) -> PlansJoined:
+    async def join_plans(self, joins: Sequence[PlanJoin], now: datetime) -> PlansJoined:
         """Move each group's members onto their plan (made if new) and send non-members
-        dormant; one transaction."""
+        dormant; one transaction. A group joins only a plan whose next prompt is the one it
+        would send itself: the same slot, or, for a group with no slot yet, none due by `now`.
+        """
         ...
 
     async def move_plans(self, moves: Sequence[PlanMove]) -> int:

@@ -150,18 +150,47 @@ async def move_plan(
     return bool(result.rowcount)
 
 
+async def _hold(conn: AsyncConnection, pid: str, old: datetime) -> bool:
+    """Whether the plan still holds `old`, and, on PostgreSQL, its row locked until commit.
+
+    A join locks the plan it joins for share (see `breaks._group_statements`), so a plan is
+    never removed while someone is joining it unseen: whoever joined before this lock is seen
+    by the statements after it, and whoever comes after finds the plan gone.
+    """
+    query = select(break_plans.c.id).where(break_plans.c.id == pid, break_plans.c.next_at == old)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return (await conn.execute(query)).first() is not None
+
+
+async def _remove(conn: AsyncConnection, pid: str, *where: ColumnElement[bool]) -> None:
+    """Delete a plan, with any prompt of it not yet fanned out: a plan of the same settings
+    made later has the same id, and must not fan out this one's prompt to its followers. (A
+    plan is removed when its team is gone, when nobody follows it, or the day after a skipped
+    day or pause, when what it left has long passed its moment.)"""
+    removed = await conn.execute(delete(break_plans).where(break_plans.c.id == pid, *where))
+    if removed.rowcount:
+        await conn.execute(delete(break_fanouts).where(break_fanouts.c.plan_id == pid))
+
+
 async def retire_plan(conn: AsyncConnection, pid: str, old: datetime, **values: Any) -> None:
     """Remove a plan if it still holds `old`; its followers get `values` (dormant by default:
-    no team, no followers). They leave while it is there, so their practice is written out."""
-    holds = exists().where(break_plans.c.id == pid, break_plans.c.next_at == old)
+    its team is gone). They leave while it is there, so their practice is written out."""
+    if not await _hold(conn, pid, old):
+        return
     await conn.execute(
         leave_plan(**({"next_at": None, "next_slot": None} | values)).where(
-            break_people.c.plan_id == pid, holds
+            break_people.c.plan_id == pid
         )
     )
-    await conn.execute(
-        delete(break_plans).where(break_plans.c.id == pid, break_plans.c.next_at == old)
-    )
+    await _remove(conn, pid)
+
+
+async def drop_plan(conn: AsyncConnection, pid: str, old: datetime) -> None:
+    """Remove a plan read with no followers, if it still holds `old` and nobody has joined it
+    since; one that somebody has joined stays, due, for the next tick to move."""
+    if await _hold(conn, pid, old):
+        await _remove(conn, pid, ~exists().where(break_people.c.plan_id == pid))
 
 
 async def leave_fanout(
@@ -225,6 +254,15 @@ def _fanout_insert(postgres: bool, cards: int) -> Any:
         .on_conflict_do_nothing(index_elements=["key"])
         .execution_options(preserve_rowcount=True)  # how many were new, to count them
     )
+
+
+async def fanouts_where(conn: AsyncConnection, where: ColumnElement[bool]) -> list[Any]:
+    """Fan-outs not yet made that match `where`, locked on PostgreSQL: a worker fanning one out
+    (which skips locked rows) finishes before these are read, or leaves them to the caller."""
+    query = select(break_fanouts).where(where).order_by(break_fanouts.c.not_before)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return list((await conn.execute(query)).all())
 
 
 async def pending_fanouts(conn: AsyncConnection) -> list[Any]:

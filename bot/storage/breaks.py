@@ -65,7 +65,7 @@ from bot.domain.ports import (
 from bot.domain.privacy import releasable
 from bot.domain.team import Team, WorkPattern
 from bot.storage import break_plans as plans
-from bot.storage.tables import break_people, break_plans, break_uptake
+from bot.storage.tables import break_fanouts, break_people, break_plans, break_uptake
 from bot.storage.types import UtcDateTime
 
 OUTCOMES = ("done", "skipped")
@@ -113,15 +113,20 @@ COUNT_PROMPTED = text(
 )
 
 
+def _own(column: Any) -> Any:
+    """A JSON setting as the text stored (PostgreSQL's json type has no equality), with a JSON
+    null and an SQL NULL (a setting never given) alike: both say "none of one's own"."""
+    return func.nullif(cast(column, Text), "null")
+
+
 # Due people, grouped by everything that plans them: one row per shared plan, not per person.
-# JSON settings are compared as the text stored (PostgreSQL's json type has no equality).
 _GROUP_BY = (
     break_people.c.team_id,
     break_people.c.platform,
     break_people.c.timezone,
     break_people.c.enabled,
-    cast(break_people.c.times, Text).label("times"),
-    cast(break_people.c.work, Text).label("work"),
+    _own(break_people.c.times).label("times"),
+    _own(break_people.c.work).label("work"),
     break_people.c.paused_until,
     break_people.c.skip_date,
     break_people.c.next_at,
@@ -154,8 +159,8 @@ _DUE = union_all(
         break_plans.c.platform,
         break_plans.c.timezone,
         break_plans.c.enabled,
-        cast(break_plans.c.times, Text),
-        cast(break_plans.c.work, Text),
+        _own(break_plans.c.times),
+        _own(break_plans.c.work),
         break_plans.c.paused_until,
         break_plans.c.skip_date,
         break_plans.c.next_at,
@@ -191,10 +196,12 @@ def _group_statements(postgres: bool) -> _GroupSql:
         "next_at = :old AND platform = :platform AND team_id = :team_id "
         "AND calendar_url IS NULL "
         f"AND timezone {same} :timezone AND enabled {same} :enabled "
-        f"AND CAST(times AS TEXT) {same} :times AND CAST(work AS TEXT) {same} :work "
+        f"AND NULLIF(CAST(times AS TEXT), 'null') {same} :times "
+        f"AND NULLIF(CAST(work AS TEXT), 'null') {same} :work "
         f"AND paused_until {same} :paused_until AND skip_date {same} :skip_date "
         f"AND next_slot {same} :next_slot"
     )
+
     members = (
         "user_id = ANY(CAST(:members AS TEXT[]))"
         if postgres
@@ -206,6 +213,11 @@ def _group_statements(postgres: bool) -> _GroupSql:
         bindparam("skip_date", type_=Date()),
     )
     # Only the fixed fragments above are joined in; every value is a bound parameter.
+    # A group joins only a plan whose next prompt is the one it would send itself, so that
+    # joining loses and adds none: its own slot at its moment, or, for a group with no slot
+    # (new or changed settings, which send nothing before their next slot), none due by now.
+    # On PostgreSQL the plan is locked for share, so that removing it waits for the join to
+    # commit (`break_plans._hold`).
     join = (
         "UPDATE break_people SET plan_id = CAST(:plan AS VARCHAR(32)), "
         "plan_sent = (SELECT sent FROM break_plans WHERE id = CAST(:plan AS VARCHAR(32))), "
@@ -213,11 +225,15 @@ def _group_statements(postgres: bool) -> _GroupSql:
         "paused_until = CASE WHEN :clear_pause THEN NULL ELSE paused_until END, "
         "skip_date = CASE WHEN :clear_skip THEN NULL ELSE skip_date END WHERE {} AND {} "
         "AND EXISTS (SELECT 1 FROM break_plans WHERE id = CAST(:plan AS VARCHAR(32)) "
-        "AND next_at IS NOT NULL)"
+        "AND next_at IS NOT NULL AND ("
+        "(CAST(:next_slot AS VARCHAR(64)) IS NULL AND (next_slot IS NULL OR next_at > :now)) "
+        "OR (next_at = :old AND next_slot = CAST(:next_slot AS VARCHAR(64)))){})"
     )
     dormant = "UPDATE break_people SET next_at = NULL, next_slot = NULL WHERE {} AND NOT ({})"
     return _GroupSql(
-        join=text(join.format(rows, members)).bindparams(*dates),
+        join=text(join.format(rows, members, " FOR SHARE" if postgres else "")).bindparams(
+            *dates, bindparam("now", type_=UtcDateTime())
+        ),
         dormant=text(dormant.format(rows, members)).bindparams(*dates),
     )
 
@@ -330,9 +346,7 @@ class SqlBreakStore:
             values["tz_checked"] = True  # chosen by the person or given by the platform
         new = {"tz_checked": False, "practice_stride": person_stride(settings.user_id)}
         async with self._sessions.begin() as s:
-            await s.execute(
-                plans.leave_plan().where(*self._who(settings.platform, settings.user_id))
-            )
+            await self._leave(s, self._who(settings.platform, settings.user_id), now)
             stmt = self._insert(s, break_people).values(
                 platform=settings.platform,
                 user_id=settings.user_id,
@@ -376,13 +390,12 @@ class SqlBreakStore:
                 # Someone who moved team: follow them, and re-plan with the new team's defaults.
                 # Someone who left and came back (a dormant row): re-plan them too.
                 # So are followers of a plan gone still.
-                await s.execute(
-                    plans.leave_plan(next_at=now, next_slot=None).where(
-                        break_people.c.platform == platform.value,
-                        break_people.c.user_id.in_(chunk),
-                        break_people.c.plan_id.in_(still),
-                    )
+                followers_of_still = (
+                    break_people.c.platform == platform.value,
+                    break_people.c.user_id.in_(chunk),
+                    break_people.c.plan_id.in_(still),
                 )
+                await self._leave(s, followers_of_still, now, next_at=now, next_slot=None)
                 await s.execute(
                     update(break_people)
                     .where(
@@ -399,23 +412,22 @@ class SqlBreakStore:
                     break_people.c.user_id.in_(chunk),
                     break_people.c.team_id != team_id,
                 )
-                await s.execute(plans.leave_plan(**moved).where(*who))
+                await self._leave(s, who, now, **moved)
                 await s.execute(update(break_people).where(*who).values(**moved))
             # Whoever left the roster stops following the team's plans (dormant until back).
             # The roster is one parameter, however large the team.
             postgres = s.bind is not None and s.bind.dialect.name == "postgresql"
             roster = self._members_param(frozenset(users), postgres)
-            await s.execute(
-                plans.leave_plan(next_at=None, next_slot=None).where(
-                    break_people.c.platform == platform.value,
-                    break_people.c.team_id == team_id,
-                    break_people.c.user_id != all_(bindparam("roster", roster, ARRAY(String)))
-                    if postgres
-                    else text(
-                        "break_people.user_id NOT IN (SELECT value FROM json_each(:roster))"
-                    ).bindparams(roster=roster),
-                )
+            leavers = (
+                break_people.c.platform == platform.value,
+                break_people.c.team_id == team_id,
+                break_people.c.user_id != all_(bindparam("roster", roster, ARRAY(String)))
+                if postgres
+                else text(
+                    "break_people.user_id NOT IN (SELECT value FROM json_each(:roster))"
+                ).bindparams(roster=roster),
             )
+            await self._leave(s, leavers, now, next_at=None, next_slot=None)
         return created
 
     async def due(self, now: datetime, limit: int) -> list[DueBreak]:
@@ -458,45 +470,51 @@ class SqlBreakStore:
                 groups.append(DueGroup(settings, next_at, slot, n, bool(cal), match))
         return DueSchedules(groups, plans_due)
 
-    async def join_plans(self, joins: Sequence[PlanJoin]) -> PlansJoined:
-        if not joins:
-            return PlansJoined()
+    async def join_plans(self, joins: Sequence[PlanJoin], now: datetime) -> PlansJoined:
         joined = dormant = 0
-        async with self._engine.begin() as conn:
-            postgres = conn.dialect.name == "postgresql"
-            sql = self._statements[postgres]
-            for j in joins:
-                team_id, platform, tz, enabled, times, work, paused, skip, old, slot = j.group.match
-                rows = {
-                    "old": old,
-                    "platform": platform,
-                    "team_id": team_id,
-                    "timezone": tz,
-                    "enabled": enabled,
-                    "times": times,
-                    "work": work,
-                    "paused_until": paused,
-                    "skip_date": skip,
-                    "next_slot": slot,
-                    "members": self._members_param(j.members, postgres),
-                }
-                if j.members:
-                    kept = list(j.group.match)
-                    kept[6] = None if "paused_until" in j.clear else paused
-                    kept[7] = None if "skip_date" in j.clear else skip
-                    pid = plans.plan_id(tuple(kept))
-                    if j.create:
-                        await plans.create_plan(conn, pid, tuple(kept), j.group.next_at, slot)
-                    clear = {
-                        "clear_pause": "paused_until" in j.clear,
-                        "clear_skip": "skip_date" in j.clear,
-                    }
-                    result = await conn.execute(sql.join, rows | clear | {"plan": pid})
-                    joined += result.rowcount
-                    if result.rowcount == j.group.people:
-                        continue  # everyone was a member: nobody to send dormant
-                dormant += (await conn.execute(sql.dormant, rows)).rowcount
+        if joins:
+            async with self._engine.begin() as conn:
+                for j in joins:
+                    moved, slept = await self._join(conn, j, now)
+                    joined += moved
+                    dormant += slept
         return PlansJoined(joined, dormant)
+
+    async def _join(self, conn: AsyncConnection, j: PlanJoin, now: datetime) -> tuple[int, int]:
+        """One group onto its plan, within the caller's transaction: (joined, sent dormant)."""
+        postgres = conn.dialect.name == "postgresql"
+        sql = self._statements[postgres]
+        team_id, platform, tz, enabled, times, work, paused, skip, old, slot = j.group.match
+        rows = {
+            "old": old,
+            "platform": platform,
+            "team_id": team_id,
+            "timezone": tz,
+            "enabled": enabled,
+            "times": times,
+            "work": work,
+            "paused_until": paused,
+            "skip_date": skip,
+            "next_slot": slot,
+            "members": self._members_param(j.members, postgres),
+        }
+        joined = 0
+        if j.members:
+            kept = list(j.group.match)
+            kept[6] = None if "paused_until" in j.clear else paused
+            kept[7] = None if "skip_date" in j.clear else skip
+            pid = plans.plan_id(tuple(kept))
+            if j.create:
+                await plans.create_plan(conn, pid, tuple(kept), j.group.next_at, slot)
+            clear = {
+                "clear_pause": "paused_until" in j.clear,
+                "clear_skip": "skip_date" in j.clear,
+            }
+            params = rows | clear | {"plan": pid, "now": now}
+            joined = (await conn.execute(sql.join, params)).rowcount
+            if joined == j.group.people:
+                return joined, 0  # everyone was a member: nobody to send dormant
+        return joined, (await conn.execute(sql.dormant, rows)).rowcount
 
     async def move_plans(self, moves: Sequence[PlanMove]) -> int:
         reached = 0
@@ -508,6 +526,9 @@ class SqlBreakStore:
                 plan = m.plan
                 if m.retire:
                     await plans.retire_plan(conn, plan.id, plan.next_at)
+                    continue
+                if m.drop:
+                    await plans.drop_plan(conn, plan.id, plan.next_at)
                     continue
                 if m.release:
                     await plans.retire_plan(
@@ -542,14 +563,29 @@ class SqlBreakStore:
                 pending = await plans.pending_fanouts(conn)
                 if not pending:
                     break
-                row = pending[0]
-                n = await plans.fan_out_one(conn, row, now)
-                if n:
-                    await self._count_prompted(
-                        conn, {(row.team_id, row.week_start): (row.week_end, n)}
-                    )
-                queued += n
+                queued += await self._fan_out_rows(conn, pending, now)
         return queued
+
+    async def _fan_out_rows(self, conn: AsyncConnection, rows: Sequence[Any], now: datetime) -> int:
+        queued = 0
+        for row in rows:
+            n = await plans.fan_out_one(conn, row, now)
+            if n:
+                await self._count_prompted(conn, {(row.team_id, row.week_start): (row.week_end, n)})
+            queued += n
+        return queued
+
+    async def _leave(
+        self, s: AsyncSession, who: Sequence[Any], now: datetime, **values: Any
+    ) -> None:
+        """Take people off their plans (`plans.leave_plan`, with `values`), once whatever those
+        plans have left to fan out has reached them: planned alone, their prompt would have been
+        queued already, and leaving counts it in their rotation."""
+        theirs = select(break_people.c.plan_id).where(*who, break_people.c.plan_id.is_not(None))
+        conn = await s.connection()
+        pending = await plans.fanouts_where(conn, break_fanouts.c.plan_id.in_(theirs))
+        await self._fan_out_rows(conn, pending, now)
+        await s.execute(plans.leave_plan(**values).where(*who))
 
     def _members_param(self, members: frozenset[str], postgres: bool) -> Any:
         """A team's members as one parameter; encoded once per roster, not once per tick."""
@@ -738,14 +774,20 @@ class SqlBreakStore:
     async def set_timezone(
         self, platform: Platform, user_id: str, timezone: str | None, now: datetime
     ) -> None:
-        values: dict[str, Any] = {"tz_checked": True, "updated_at": now}
-        if timezone:
-            values.update(timezone=timezone, next_at=now, next_slot=None)
+        who = self._who(platform.value, user_id)
         async with self._sessions.begin() as s:
-            if timezone:
-                await s.execute(plans.leave_plan().where(*self._who(platform.value, user_id)))
             await s.execute(
-                update(break_people).where(*self._who(platform.value, user_id)).values(**values)
+                update(break_people).where(*who).values(tz_checked=True, updated_at=now)
+            )
+            if not timezone:
+                return
+            # A zone they already have changes nothing that plans them: they stay on their plan.
+            moved = (*who, break_people.c.timezone.is_distinct_from(timezone))
+            await self._leave(s, moved, now)
+            await s.execute(
+                update(break_people)
+                .where(*moved)
+                .values(timezone=timezone, next_at=now, next_slot=None)
             )
 
     async def set_calendar_warned(self, platform: Platform, user_id: str, warned: bool) -> None:

@@ -17,6 +17,7 @@ from bot.clock import FixedClock
 from bot.domain.break_cards import PRACTICES, person_stride, rotate
 from bot.domain.breaks import BreakSettings
 from bot.domain.messages import Platform
+from bot.domain.ports import DueSchedules
 from bot.main import Respite
 from bot.storage import break_plans as break_plans_sql
 from bot.storage.breaks import SqlBreakStore
@@ -266,7 +267,7 @@ async def test_a_row_changed_after_the_read_is_left_to_the_next_plan(
     await store.save(
         BreakSettings(Platform.SLACK.value, "U001", "riverside", times=(time(16, 0),)), clock.now()
     )
-    joined = await store.join_plans(joins)
+    joined = await store.join_plans(joins, clock.now())
     assert (joined.joined, joined.dormant) == (len(PEOPLE) - 1, 0)
     followers = {r.user_id for r in await rows(respite, break_people) if r.plan_id is not None}
     assert followers == set(PEOPLE) - {"U001"}
@@ -306,7 +307,7 @@ async def test_groups_are_told_apart_by_their_planned_slot(
         (len(PEOPLE) - 1, "2026-11-30T10:50"),
     ]
     tick.group_min = 1
-    joined = await store.join_plans([tick.join(respite.deps, groups[1], clock.now())])
+    joined = await store.join_plans([tick.join(respite.deps, groups[1], clock.now())], clock.now())
     assert joined.joined == len(PEOPLE) - 1
     alone = {r.user_id for r in await rows(respite, break_people) if r.plan_id is None}
     assert alone == {"U001"}
@@ -438,3 +439,188 @@ async def test_a_team_that_turns_breaks_back_on_gets_them_after_a_restart(
     assert {r.plan_id for r in await rows(on, break_people)} == {
         p.id for p in await rows(on, break_plans)
     }
+
+
+ALONE = [f"U{i:03d}" for i in range(1, 10)]  # nine: fewer than GROUP_MIN, planned alone
+JOINING = [f"U{i:03d}" for i in range(10, 22)]  # twelve added to the roster later
+
+
+@pytest.mark.parametrize("new_first", [False, True], ids=["due-first", "new-first"])
+async def test_people_due_at_their_slot_keep_it_whichever_group_joins_first(
+    database_url: str,
+    closing: list[Respite],
+    new_first: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Nine people planned alone are due at 10:50 when a restart five minutes later adds twelve
+    people on the same settings, who make the plan. The nine still get 10:50, as they would
+    planned one by one, and the twelve do not (it was before they came)."""
+    clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    respite, _ = await build_sim(database_url, clock, roster_data(members=ALONE))
+    closing.append(respite)
+    for user in ALONE[:4]:
+        await command(respite, user, "breaks resume")  # stored settings, said explicitly
+    await ticker(respite).tick(respite.deps)
+    assert await rows(respite, break_plans) == []
+    clock.set(datetime(2026, 11, 30, 10, 55, tzinfo=UTC))
+    bigger, _ = await build_sim(database_url, clock, roster_data(members=ALONE + JOINING))
+    closing.append(bigger)
+    store = bigger.deps.breaks
+    read = store.due_schedules
+
+    async def in_order(now: datetime) -> DueSchedules:  # the database's order is not fixed
+        due = await read(now)
+        groups = sorted(due.groups, key=lambda g: (g.next_slot is None) != new_first)
+        return DueSchedules(groups, due.plans)
+
+    monkeypatch.setattr(store, "due_schedules", in_order)
+    await ticker(bigger).tick(bigger.deps)
+    await fan_out(bigger)
+    keys = {r.key for r in await rows(bigger, outbox) if r.key.endswith("T10:50")}
+    assert keys == {f"break:slack:u:{u}:2026-11-30T10:50" for u in ALONE}
+    clock.set(datetime(2026, 11, 30, 11, 50, 5, tzinfo=UTC))
+    await ticker(bigger).tick(bigger.deps)
+    await fan_out(bigger)
+    keys = {r.key for r in await rows(bigger, outbox) if r.key.endswith("T11:50")}
+    assert keys == {f"break:slack:u:{u}:2026-11-30T11:50" for u in ALONE + JOINING}
+    (plan,) = await rows(bigger, break_plans)  # one plan for all 21 from 11:50 on
+    followers = [p for p in await rows(bigger, break_people) if p.plan_id == plan.id]
+    assert len(followers) == len(ALONE + JOINING)
+
+
+@pytest.mark.parametrize("group_min", [10**9, breaks_jobs.GROUP_MIN], ids=["alone", "plan"])
+async def test_a_prompt_left_to_fan_out_still_reaches_someone_who_then_changes_a_setting(
+    database_url: str, closing: list[Respite], group_min: int
+) -> None:
+    clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    respite, rec = await build_sim(database_url, clock, roster_data(members=PEOPLE))
+    closing.append(respite)
+    tick = ticker(respite)
+    tick.group_min = group_min
+    await tick.tick(respite.deps)
+    clock.set(datetime(2026, 11, 30, 10, 50, 5, tzinfo=UTC))
+    await tick.tick(respite.deps)  # 10:50 is queued (alone) or left to fan out (plan)
+    await command(respite, "U001", "breaks hours 08:00-18:00 mon-fri")  # before the next claim
+    await fan_out(respite)
+    keys = {r.key for r in await rows(respite, outbox)}
+    assert {f"break:slack:u:{u}:2026-11-30T10:50" for u in PEOPLE} <= keys
+    (uptake,) = await rows(respite, break_uptake)
+    assert uptake.prompted == len(PEOPLE)
+    # Their rotation goes on from the prompt they got, not past it.
+    await run_until(respite, clock, datetime(2026, 11, 30, 16, 0, tzinfo=UTC))
+    assert _practices(rec, "U001") == _rotation("U001", 4)
+
+
+async def test_someone_joining_a_plan_another_tick_drops_is_not_stranded(
+    database_url: str, closing: list[Respite]
+) -> None:
+    """Tick A reads a plan nobody follows any more; before it drops the plan, tick B (another
+    process, during a hand-over) moves someone back onto it. They still get their breaks."""
+    clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    roster = roster_data(members=PEOPLE)
+    first, _ = await build_sim(database_url, clock, roster)
+    second, rec = await build_sim(database_url, clock, roster)
+    closing.extend([first, second])
+    await ticker(first).tick(first.deps)  # everyone follows the team's plan, due at 10:50
+    await ticker(second).sync_people(second.deps, clock.now())
+    for user in PEOPLE:  # everyone leaves it for times of their own
+        await command(first, user, "breaks at 16:00")
+    await ticker(first).tick(first.deps)
+    clock.set(datetime(2026, 11, 30, 10, 50, 5, tzinfo=UTC))
+    store_a, store_b = first.deps.breaks, second.deps.breaks
+    await store_b.save(BreakSettings(Platform.SLACK.value, "U001", "riverside"), clock.now())
+    (plan,) = [p for p in (await store_a.due_schedules(clock.now())).plans if not p.followers]
+    tick_b = ticker(second)
+    due_b = await store_b.due_schedules(clock.now())
+    joins = [tick_b.join(second.deps, g, clock.now()) for g in due_b.groups]
+    await store_b.join_plans(joins, clock.now())
+    await store_a.move_plans([ticker(first).move(first.deps, plan, clock.now())])
+    clock.set(datetime(2026, 11, 30, 10, 50, 30, tzinfo=UTC))
+    await run_until(second, clock, datetime(2026, 12, 1, 12, 0, tzinfo=UTC))
+    assert [s.at.time() for s in rec.to("U001")] == [
+        time(11, 50),
+        time(14, 50),
+        time(15, 50),
+        time(10, 50),
+        time(11, 50),
+    ]
+
+
+async def test_a_prompt_left_by_a_retired_plan_never_reaches_the_plan_made_again(
+    database_url: str, closing: list[Respite]
+) -> None:
+    """Riverside's plan has made its 10:50 prompt when the roster drops the team (the workers
+    are behind: it is not fanned out yet). When the team comes back, its plan (the same
+    settings, so the same id) starts afresh: the old prompt is not fanned out to it."""
+    clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    with_team = roster_data(members=PEOPLE, breaks={"enabled": True, "times": ["10:50", "10:55"]})
+    respite, _ = await build_sim(database_url, clock, with_team)
+    closing.append(respite)
+    await ticker(respite).tick(respite.deps)
+    clock.set(datetime(2026, 11, 30, 10, 50, 5, tzinfo=UTC))
+    await ticker(respite).tick(respite.deps)
+    assert len(await rows(respite, break_fanouts)) == 1
+    other = roster_data(members=["UX001"])
+    gone = other | {"teams": [other["teams"][0] | {"id": "hillside", "name": "Hillside"}]}
+    clock.set(datetime(2026, 11, 30, 10, 55, 5, tzinfo=UTC))
+    without, _ = await build_sim(database_url, clock, gone)
+    closing.append(without)
+    await ticker(without).tick(without.deps)  # Riverside's plan is due: its team is gone
+    assert await rows(without, break_plans) == await rows(without, break_fanouts) == []
+    clock.set(datetime(2026, 11, 30, 10, 56, tzinfo=UTC))
+    back, _ = await build_sim(database_url, clock, with_team)
+    closing.append(back)
+    await ticker(back).tick(back.deps)
+    await fan_out(back)
+    assert [r.key for r in await rows(back, outbox) if r.key.endswith("T10:50")] == []
+    (plan,) = await rows(back, break_plans)
+    assert (plan.team_id, plan.sent) == ("riverside", 0)
+
+
+SLOT = "2026-11-30T10:50"
+
+
+async def test_a_plan_being_joined_is_not_dropped_under_the_join(
+    database_url: str, closing: list[Respite]
+) -> None:
+    """Tick B is joining someone to a plan, its transaction not yet committed, while tick A
+    drops the plan for having no followers. A waits for B, sees the follower, and keeps it."""
+    import asyncio
+
+    clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    roster = roster_data(members=PEOPLE)
+    first, _ = await build_sim(database_url, clock, roster)
+    second, _ = await build_sim(database_url, clock, roster)
+    closing.extend([first, second])
+    await ticker(first).tick(first.deps)
+    await ticker(second).sync_people(second.deps, clock.now())
+    for user in PEOPLE:
+        await command(first, user, "breaks at 16:00")
+    await ticker(first).tick(first.deps)
+    clock.set(datetime(2026, 11, 30, 10, 50, 5, tzinfo=UTC))
+    store_a, store_b = first.deps.breaks, second.deps.breaks
+    assert isinstance(store_b, SqlBreakStore)
+    await store_b.save(BreakSettings(Platform.SLACK.value, "U001", "riverside"), clock.now())
+    async with first.engine.begin() as conn:  # planned alone, due at the plan's own slot
+        await conn.execute(
+            update(break_people)
+            .where(break_people.c.user_id == "U001")
+            .values(next_at=datetime(2026, 11, 30, 10, 50, tzinfo=UTC), next_slot=SLOT)
+        )
+    (plan,) = [p for p in (await store_a.due_schedules(clock.now())).plans if not p.followers]
+    assert plan.next_slot == SLOT
+    (group,) = (await store_b.due_schedules(clock.now())).groups
+    async with second.engine.connect() as conn_b:
+        await conn_b.begin()
+        joining = ticker(second).join(second.deps, group, clock.now())
+        assert await store_b._join(conn_b, joining, clock.now()) == (1, 0)
+        dropping = asyncio.create_task(
+            store_a.move_plans([ticker(first).move(first.deps, plan, clock.now())])
+        )
+        await asyncio.sleep(0.3)
+        assert not dropping.done()  # waiting for the join
+        await conn_b.commit()
+    await asyncio.wait_for(dropping, 10)
+    assert plan.id in {p.id for p in await rows(first, break_plans)}
+    (u001,) = [p for p in await rows(first, break_people) if p.user_id == "U001"]
+    assert u001.plan_id == plan.id
