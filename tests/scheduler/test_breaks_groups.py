@@ -473,6 +473,10 @@ async def test_people_due_at_their_slot_keep_it_whichever_group_joins_first(
         groups = sorted(due.groups, key=lambda g: (g.next_slot is None) != new_first)
         return DueSchedules(groups, due.plans)
 
+    # Settings stored as JSON null (said explicitly) and never given (SQL NULL) are one group.
+    assert [(g.people, g.next_slot) for g in (await read(clock.now())).groups] == [
+        (len(ALONE), "2026-11-30T10:50")
+    ]
     monkeypatch.setattr(store, "due_schedules", in_order)
     await ticker(bigger).tick(bigger.deps)
     await fan_out(bigger)
@@ -624,3 +628,23 @@ async def test_a_plan_being_joined_is_not_dropped_under_the_join(
     assert plan.id in {p.id for p in await rows(first, break_plans)}
     (u001,) = [p for p in await rows(first, break_people) if p.user_id == "U001"]
     assert u001.plan_id == plan.id
+
+
+async def test_a_time_zone_learned_again_keeps_its_plan_and_a_new_one_leaves_it(
+    database_url: str, closing: list[Respite]
+) -> None:
+    clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    respite, _ = await build_sim(database_url, clock, roster_data(members=PEOPLE))
+    closing.append(respite)
+    store = respite.deps.breaks
+    await ticker(respite).sync_people(respite.deps, clock.now())
+    for user in PEOPLE:  # everyone's zone learned from Slack: one plan for London
+        await store.set_timezone(Platform.SLACK, user, "Europe/London", clock.now())
+    await ticker(respite).tick(respite.deps)
+    on_plan = {r.user_id: r.plan_id for r in await rows(respite, break_people)}
+    assert on_plan["U001"] is not None
+    await store.set_timezone(Platform.SLACK, "U001", "Europe/London", clock.now())  # the same
+    await store.set_timezone(Platform.SLACK, "U002", "America/New_York", clock.now())
+    after = {r.user_id: (r.plan_id, r.timezone) for r in await rows(respite, break_people)}
+    assert after["U001"] == (on_plan["U001"], "Europe/London")
+    assert after["U002"] == (None, "America/New_York")
