@@ -201,7 +201,6 @@ def _group_statements(postgres: bool) -> _GroupSql:
         f"AND paused_until {same} :paused_until AND skip_date {same} :skip_date "
         f"AND next_slot {same} :next_slot"
     )
-
     members = (
         "user_id = ANY(CAST(:members AS TEXT[]))"
         if postgres

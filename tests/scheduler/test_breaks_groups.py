@@ -515,11 +515,11 @@ async def test_a_prompt_left_to_fan_out_still_reaches_someone_who_then_changes_a
     assert _practices(rec, "U001") == _rotation("U001", 4)
 
 
-async def test_someone_joining_a_plan_another_tick_drops_is_not_stranded(
+async def _plan_nobody_follows(
     database_url: str, closing: list[Respite]
-) -> None:
-    """Tick A reads a plan nobody follows any more; before it drops the plan, tick B (another
-    process, during a hand-over) moves someone back onto it. They still get their breaks."""
+) -> tuple[Respite, Respite, Recorder, FixedClock]:
+    """Two scheduling processes, A and B, at 10:50:05, when the team's plan is due and nobody
+    follows it any more (everyone chose 16:00); U001 has just gone back to the team's times."""
     clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
     roster = roster_data(members=PEOPLE)
     first, _ = await build_sim(database_url, clock, roster)
@@ -527,12 +527,22 @@ async def test_someone_joining_a_plan_another_tick_drops_is_not_stranded(
     closing.extend([first, second])
     await ticker(first).tick(first.deps)  # everyone follows the team's plan, due at 10:50
     await ticker(second).sync_people(second.deps, clock.now())
-    for user in PEOPLE:  # everyone leaves it for times of their own
+    for user in PEOPLE:
         await command(first, user, "breaks at 16:00")
     await ticker(first).tick(first.deps)
     clock.set(datetime(2026, 11, 30, 10, 50, 5, tzinfo=UTC))
+    store = second.deps.breaks
+    await store.save(BreakSettings(Platform.SLACK.value, "U001", "riverside"), clock.now())
+    return first, second, rec, clock
+
+
+async def test_someone_joining_a_plan_another_tick_drops_is_not_stranded(
+    database_url: str, closing: list[Respite]
+) -> None:
+    """Tick A reads a plan nobody follows any more; before it drops the plan, tick B (another
+    process, during a hand-over) moves someone back onto it. They still get their breaks."""
+    first, second, rec, clock = await _plan_nobody_follows(database_url, closing)
     store_a, store_b = first.deps.breaks, second.deps.breaks
-    await store_b.save(BreakSettings(Platform.SLACK.value, "U001", "riverside"), clock.now())
     (plan,) = [p for p in (await store_a.due_schedules(clock.now())).plans if not p.followers]
     tick_b = ticker(second)
     due_b = await store_b.due_schedules(clock.now())
@@ -591,20 +601,9 @@ async def test_a_plan_being_joined_is_not_dropped_under_the_join(
     drops the plan for having no followers. A waits for B, sees the follower, and keeps it."""
     import asyncio
 
-    clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
-    roster = roster_data(members=PEOPLE)
-    first, _ = await build_sim(database_url, clock, roster)
-    second, _ = await build_sim(database_url, clock, roster)
-    closing.extend([first, second])
-    await ticker(first).tick(first.deps)
-    await ticker(second).sync_people(second.deps, clock.now())
-    for user in PEOPLE:
-        await command(first, user, "breaks at 16:00")
-    await ticker(first).tick(first.deps)
-    clock.set(datetime(2026, 11, 30, 10, 50, 5, tzinfo=UTC))
+    first, second, _, clock = await _plan_nobody_follows(database_url, closing)
     store_a, store_b = first.deps.breaks, second.deps.breaks
     assert isinstance(store_b, SqlBreakStore)
-    await store_b.save(BreakSettings(Platform.SLACK.value, "U001", "riverside"), clock.now())
     async with first.engine.begin() as conn:  # planned alone, due at the plan's own slot
         await conn.execute(
             update(break_people)
