@@ -473,7 +473,8 @@ class SqlBreakStore:
         joined = dormant = 0
         if joins:
             async with self._engine.begin() as conn:
-                for j in joins:
+                # In one order whoever runs them, so overlapping ticks wait rather than deadlock.
+                for j in sorted(joins, key=lambda j: repr(j.group.match)):
                     moved, slept = await self._join(conn, j, now)
                     joined += moved
                     dormant += slept
@@ -521,7 +522,7 @@ class SqlBreakStore:
             cards = [c for m in moves if m.prompt for c in m.prompt.cards]
             created = min((m.prompt.not_before for m in moves if m.prompt), default=None)
             stored = await self._share_cards(conn, cards, created)
-            for m in moves:
+            for m in sorted(moves, key=lambda m: m.plan.id):  # one order, as in join_plans
                 plan = m.plan
                 if m.retire:
                     await plans.retire_plan(conn, plan.id, plan.next_at)
