@@ -237,6 +237,14 @@ def _group_statements(postgres: bool) -> _GroupSql:
     )
 
 
+def _kept(j: PlanJoin) -> tuple[object, ...]:
+    """The settings a group joins a plan with: its own, less a skipped day or pause now over."""
+    kept = list(j.group.match)
+    kept[6] = None if "paused_until" in j.clear else kept[6]
+    kept[7] = None if "skip_date" in j.clear else kept[7]
+    return tuple(kept)
+
+
 def _sqlite_time(value: datetime | None) -> str | None:
     """The text form SQLAlchemy's SQLite dialect stores, so comparisons keep working."""
     if value is None:
@@ -473,8 +481,10 @@ class SqlBreakStore:
         joined = dormant = 0
         if joins:
             async with self._engine.begin() as conn:
-                # In one order whoever runs them, so overlapping ticks wait rather than deadlock.
-                for j in sorted(joins, key=lambda j: repr(j.group.match)):
+                # By the plan each joins, the order moves lock plans in, whoever runs them: so
+                # overlapping ticks wait for each other rather than deadlock.
+                order = sorted(joins, key=lambda j: (plans.plan_id(_kept(j)), repr(j.group.match)))
+                for j in order:
                     moved, slept = await self._join(conn, j, now)
                     joined += moved
                     dormant += slept
@@ -500,12 +510,10 @@ class SqlBreakStore:
         }
         joined = 0
         if j.members:
-            kept = list(j.group.match)
-            kept[6] = None if "paused_until" in j.clear else paused
-            kept[7] = None if "skip_date" in j.clear else skip
-            pid = plans.plan_id(tuple(kept))
+            kept = _kept(j)
+            pid = plans.plan_id(kept)
             if j.create:
-                await plans.create_plan(conn, pid, tuple(kept), j.group.next_at, slot)
+                await plans.create_plan(conn, pid, kept, j.group.next_at, slot)
             clear = {
                 "clear_pause": "paused_until" in j.clear,
                 "clear_skip": "skip_date" in j.clear,
@@ -583,6 +591,15 @@ class SqlBreakStore:
         queued already, and leaving counts it in their rotation."""
         theirs = select(break_people.c.plan_id).where(*who, break_people.c.plan_id.is_not(None))
         conn = await s.connection()
+        if conn.dialect.name == "postgresql":
+            # Plans first, as every other writer takes them: a move in progress commits before
+            # its fan-out is read; none commits between that read and leave_plan.
+            await conn.execute(
+                select(break_plans.c.id)
+                .where(break_plans.c.id.in_(theirs))
+                .order_by(break_plans.c.id)
+                .with_for_update(read=True)
+            )
         pending = await plans.fanouts_where(conn, break_fanouts.c.plan_id.in_(theirs))
         await self._fan_out_rows(conn, pending, now)
         await s.execute(plans.leave_plan(**values).where(*who))
@@ -776,18 +793,17 @@ class SqlBreakStore:
     ) -> None:
         who = self._who(platform.value, user_id)
         async with self._sessions.begin() as s:
+            if timezone:
+                # A zone they already have changes nothing that plans them: they stay on it.
+                moved = (*who, break_people.c.timezone.is_distinct_from(timezone))
+                await self._leave(s, moved, now)
+                await s.execute(
+                    update(break_people)
+                    .where(*moved)
+                    .values(timezone=timezone, next_at=now, next_slot=None)
+                )
             await s.execute(
                 update(break_people).where(*who).values(tz_checked=True, updated_at=now)
-            )
-            if not timezone:
-                return
-            # A zone they already have changes nothing that plans them: they stay on their plan.
-            moved = (*who, break_people.c.timezone.is_distinct_from(timezone))
-            await self._leave(s, moved, now)
-            await s.execute(
-                update(break_people)
-                .where(*moved)
-                .values(timezone=timezone, next_at=now, next_slot=None)
             )
 
     async def set_calendar_warned(self, platform: Platform, user_id: str, warned: bool) -> None:
