@@ -109,6 +109,15 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
+async def closing() -> AsyncIterator[list[Respite]]:
+    """Respite instances a test builds itself, closed when it ends."""
+    opened: list[Respite] = []
+    yield opened
+    for respite in opened:
+        await respite.close()
+
+
+@pytest.fixture
 async def fake_slack() -> AsyncIterator[FakeSlackApi]:
     fake = FakeSlackApi()
     await fake.start()

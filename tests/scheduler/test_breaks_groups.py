@@ -4,7 +4,6 @@ schedules and team-week counts as planning each of them alone, on SQLite and Pos
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -64,14 +63,6 @@ def _rotation(user: str, n: int) -> list[int]:
         last = rotate(last, person_stride(user))
         want.append(last)
     return want
-
-
-@pytest.fixture
-async def closing() -> AsyncIterator[list[Respite]]:
-    opened: list[Respite] = []
-    yield opened
-    for respite in opened:
-        await respite.close()
 
 
 def _empty(database_url: str) -> None:
@@ -560,15 +551,17 @@ async def test_someone_joining_a_plan_another_tick_drops_is_not_stranded(
     ]
 
 
-async def test_a_prompt_left_by_a_retired_plan_never_reaches_the_plan_made_again(
+WITH_TEAM = roster_data(members=PEOPLE, breaks={"enabled": True, "times": ["10:50", "10:55"]})
+
+
+async def team_gone_with_a_prompt_pending(
     database_url: str, closing: list[Respite]
-) -> None:
-    """Riverside's plan has made its 10:50 prompt when the roster drops the team (the workers
-    are behind: it is not fanned out yet). When the team comes back, its plan (the same
-    settings, so the same id) starts afresh: the old prompt is not fanned out to it."""
+) -> tuple[Respite, Respite, FixedClock]:
+    """At 10:55:05 Riverside's plan is due again, with its 10:50 prompt not yet fanned out (the
+    workers are behind), and a restart's roster no longer has the team. Returns the process
+    from before and the one after the restart."""
     clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
-    with_team = roster_data(members=PEOPLE, breaks={"enabled": True, "times": ["10:50", "10:55"]})
-    respite, _ = await build_sim(database_url, clock, with_team)
+    respite, _ = await build_sim(database_url, clock, WITH_TEAM)
     closing.append(respite)
     await ticker(respite).tick(respite.deps)
     clock.set(datetime(2026, 11, 30, 10, 50, 5, tzinfo=UTC))
@@ -579,10 +572,19 @@ async def test_a_prompt_left_by_a_retired_plan_never_reaches_the_plan_made_again
     clock.set(datetime(2026, 11, 30, 10, 55, 5, tzinfo=UTC))
     without, _ = await build_sim(database_url, clock, gone)
     closing.append(without)
+    return respite, without, clock
+
+
+async def test_a_prompt_left_by_a_retired_plan_never_reaches_the_plan_made_again(
+    database_url: str, closing: list[Respite]
+) -> None:
+    """When the team comes back, its plan (the same settings, so the same id) starts afresh:
+    the prompt pending when it went is not fanned out to it."""
+    _, without, clock = await team_gone_with_a_prompt_pending(database_url, closing)
     await ticker(without).tick(without.deps)  # Riverside's plan is due: its team is gone
     assert await rows(without, break_plans) == await rows(without, break_fanouts) == []
     clock.set(datetime(2026, 11, 30, 10, 56, tzinfo=UTC))
-    back, _ = await build_sim(database_url, clock, with_team)
+    back, _ = await build_sim(database_url, clock, WITH_TEAM)
     closing.append(back)
     await ticker(back).tick(back.deps)
     await fan_out(back)

@@ -9,7 +9,6 @@ first (a join and a person leaving for share, a move or a removal for update), i
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,22 +20,15 @@ from bot.domain.breaks import BreakSettings
 from bot.domain.messages import Platform
 from bot.main import Respite
 from bot.storage import break_plans as break_plans_sql
-from bot.storage.tables import break_fanouts, break_people, outbox
+from bot.storage.tables import break_people, outbox
 from tests.breaks_sim import build_sim, command, fan_out, rows, ticker
 from tests.conftest import roster_data
 from tests.db import PostgresDatabase
+from tests.scheduler.test_breaks_groups import team_gone_with_a_prompt_pending
 
 PEOPLE = [f"U{i:03d}" for i in range(1, 25)]
 SLOT = "2026-11-30T10:50"
 AT_SLOT = datetime(2026, 11, 30, 10, 50, tzinfo=UTC)
-
-
-@pytest.fixture
-async def closing() -> AsyncIterator[list[Respite]]:
-    opened: list[Respite] = []
-    yield opened
-    for respite in opened:
-        await respite.close()
 
 
 @pytest.fixture
@@ -49,10 +41,10 @@ def database_url(postgres_database: PostgresDatabase) -> str:
 async def test_a_setting_saved_while_the_plan_moves_loses_no_prompt(
     database_url: str, closing: list[Respite], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """U001 saves a setting at 10:50:05 just as the tick moves the team's plan. `_leave` reads
-    the plan's pending fan-outs (none yet), the tick commits the move and its fan-out, then
-    `leave_plan` reads the plan's new `sent`: U001 leaves counting a prompt never queued for
-    them, and the fan-out no longer finds them on the plan."""
+    """U001 saves a setting at 10:50:05 just as the tick moves the team's plan. Were the move to
+    commit after leaving read the plan's pending fan-outs (none yet) but before it read the
+    plan's prompt count, U001 would leave counting a prompt never queued for them, and the
+    fan-out would no longer find them on the plan."""
     clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
     tick_proc, _ = await build_sim(database_url, clock, roster_data(members=PEOPLE))
     user_proc, _ = await build_sim(database_url, clock, roster_data(members=PEOPLE))
@@ -83,29 +75,17 @@ async def test_a_setting_saved_while_the_plan_moves_loses_no_prompt(
     assert f"break:slack:u:U002:{SLOT}" in keys
     (u001,) = [p for p in await rows(tick_proc, break_people) if p.user_id == "U001"]
     # Either U001 got 10:50 and their rotation counts it, or neither (they left first).
-    # Fails: no 10:50 for U001, yet their practice was stepped on for it.
     assert (f"break:slack:u:U001:{SLOT}" in keys) == (u001.last_practice is not None)
 
 
 async def test_a_setting_saved_while_a_retired_plan_is_removed_does_not_deadlock(
     database_url: str, closing: list[Respite], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The plan has a prompt not yet fanned out (workers behind) when the roster drops the team.
-    U001 saves a setting: `_leave` locks the fan-out row, then wants U001's row. The tick's
-    retire locks the plan, then every follower's row (U001's too), then wants the fan-out row."""
-    clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
-    with_team = roster_data(members=PEOPLE, breaks={"enabled": True, "times": ["10:50", "10:55"]})
-    respite, _ = await build_sim(database_url, clock, with_team)
-    closing.append(respite)
-    await ticker(respite).tick(respite.deps)
-    clock.set(datetime(2026, 11, 30, 10, 50, 5, tzinfo=UTC))
-    await ticker(respite).tick(respite.deps)
-    assert len(await rows(respite, break_fanouts)) == 1
-    other = roster_data(members=["UX001"])
-    gone = other | {"teams": [other["teams"][0] | {"id": "hillside", "name": "Hillside"}]}
-    clock.set(datetime(2026, 11, 30, 10, 55, 5, tzinfo=UTC))
-    without, _ = await build_sim(database_url, clock, gone)
-    closing.append(without)
+    """U001 saves a setting while a tick retires their plan (its team is gone), which still has
+    a prompt to fan out. Leaving fans it out and then changes U001's row; retiring changes
+    every follower's row and then removes the fan-out. Both take the plan first, so one waits
+    for the other."""
+    respite, without, clock = await team_gone_with_a_prompt_pending(database_url, closing)
     (plan,) = (await without.deps.breaks.due_schedules(clock.now())).plans
     retire = ticker(without).move(without.deps, plan, clock.now())
     assert retire.retire
@@ -124,7 +104,7 @@ async def test_a_setting_saved_while_a_retired_plan_is_removed_does_not_deadlock
     saving = asyncio.create_task(respite.deps.breaks.save(settings, clock.now()))
     done = await asyncio.gather(saving, return_exceptions=True)
     done += await asyncio.gather(*retiring, return_exceptions=True)
-    # fails: one of them is aborted with DeadlockDetected
+    # Neither is aborted as a deadlock victim.
     assert [type(d).__name__ for d in done if isinstance(d, BaseException)] == []
 
 
@@ -132,9 +112,9 @@ async def test_overlapping_ticks_join_and_move_two_plans_without_deadlock(
     database_url: str, closing: list[Respite], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two plans (the team's, and twelve people's own 10:50/15:00) are due at 10:50, and one
-    person planned alone is due at each plan's slot. Tick B joins them (locking plans in the
-    order of `repr(match)`); tick A moves the plans (in the order of plan id). The two orders
-    differ, so each holds a plan the other wants."""
+    person planned alone is due at each plan's slot. Tick B joins them while tick A moves the
+    plans. Taken in the order of their settings, the joins would lock the plans in the opposite
+    order to the moves (by plan id), each tick holding a plan the other wants."""
     clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
     roster = roster_data(members=PEOPLE)
     first, _ = await build_sim(database_url, clock, roster)
@@ -183,5 +163,5 @@ async def test_overlapping_ticks_join_and_move_two_plans_without_deadlock(
     await asyncio.sleep(0.5)
     go.set()
     done = await asyncio.gather(joining, moving, return_exceptions=True)
-    # fails: one of them is aborted with DeadlockDetected
+    # Neither is aborted as a deadlock victim.
     assert [type(d).__name__ for d in done if isinstance(d, BaseException)] == []

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -31,14 +30,6 @@ def _roster(tz: str, **extra: object) -> dict[str, object]:
 def both_paths(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Plan everyone alone, or everyone (even a plan of one) as a group."""
     monkeypatch.setattr(breaks_jobs, "GROUP_MIN", 10**9 if request.param == "one-by-one" else 1)
-
-
-@pytest.fixture
-async def closing() -> AsyncIterator[list[object]]:
-    opened: list[object] = []
-    yield opened
-    for respite in opened:
-        await respite.close()  # type: ignore[attr-defined]
 
 
 def _local_times(sent: list[object], tz: ZoneInfo) -> Counter[tuple[date, time]]:
