@@ -50,21 +50,44 @@ def reminder_card(team: Team, closes: str) -> Card:
     )
 
 
+# The line a heavy week changes. Both read the same way on every platform and take the same
+# number of characters (plain ASCII, nothing any renderer escapes), so the thanks has one size
+# whatever the answers were: a proxy that logs body sizes cannot tell who got the heavy-week line.
+HEAVY_WEEK_LINE = (
+    "Your answers suggest this week has been heavy. You do not have to carry it alone; "
+    "these are here for you, and using them is confidential:"
+)
+ANY_WEEK_LINE = (
+    "Whatever kind of week it has been, you never have to carry anything alone; "
+    "these are always here for you, and using them is confidential:"
+)
+NO_RESOURCES_LINE = "• Talk with your supervisor or your Employee Assistance Programme."
+
+
+def support_line(heavy: bool) -> str:
+    """The heavy-week line or the everyday one, padded to one width so neither is longer."""
+    width = max(len(HEAVY_WEEK_LINE), len(ANY_WEEK_LINE))
+    return (HEAVY_WEEK_LINE if heavy else ANY_WEEK_LINE).ljust(width)
+
+
 def thanks_card(team: Team, support_note: bool) -> Card:
-    blocks = ["Your answers are in. Thank you for taking a minute for this."]
-    if support_note:
-        blocks.append(
-            "Your answers suggest this week has been heavy. You do not have to carry it alone; "
-            "these are here for you, and using them is confidential:"
-        )
-        for res in team.resources:
-            detail = res.url or res.text or ""
-            blocks.append(f"• {res.label}: {detail}" if detail else f"• {res.label}")
-        if not team.resources:
-            blocks.append("• Talk with your supervisor or your Employee Assistance Programme.")
+    """The private thanks after a stored answer: one shape and one length for every answer set.
+
+    Everyone sees the team's support resources; only `support_line` says whether this week
+    looked heavy. A card that grew with the note would name, by its size alone, the clinician
+    who got it (see the privacy section of docs/DESIGN.md).
+    """
+    resources = [
+        f"• {res.label}: {detail}" if (detail := res.url or res.text or "") else f"• {res.label}"
+        for res in team.resources
+    ]
     return Card(
         title="Thank you",
-        blocks=tuple(blocks),
+        blocks=(
+            "Your answers are in. Thank you for taking a minute for this.",
+            support_line(support_note),
+            *(resources or [NO_RESOURCES_LINE]),
+        ),
         note="Only you can see this. Nothing in this note is stored.",
     )
 
