@@ -134,6 +134,13 @@ async def _slack_submit(h: SlackHarness, user: str, answers: dict[str, str]) -> 
     return await _wire(response), len(h.fake.calls) - calls_before
 
 
+def _view_blocks(wire: Wire) -> list[dict[str, Any]]:
+    body = json.loads(wire.body)
+    assert body["response_action"] == "update"
+    blocks: list[dict[str, Any]] = body["view"]["blocks"]
+    return blocks
+
+
 async def test_slack_thanks_are_one_size_whatever_the_answers(slack_app: SlackHarness) -> None:
     strained, strained_calls = await _slack_submit(slack_app, CLINICIANS[0], STRAINED)
     calm, calm_calls = await _slack_submit(slack_app, CLINICIANS[1], CALM)
@@ -145,13 +152,6 @@ async def test_slack_thanks_are_one_size_whatever_the_answers(slack_app: SlackHa
     assert strained.content_length == calm.content_length == str(len(strained.body))
     assert len(strained.body) == len(calm.body)
     assert strained_calls == calm_calls == 0
-
-
-def _view_blocks(wire: Wire) -> list[dict[str, Any]]:
-    body = json.loads(wire.body)
-    assert body["response_action"] == "update"
-    blocks: list[dict[str, Any]] = body["view"]["blocks"]
-    return blocks
 
 
 # Teams ----------------------------------------------------------------------------------------
