@@ -96,8 +96,10 @@ async def build(
     directory.apply_synced(await members.load())
     # Filled below as platforms are configured; handlers and the outbox worker share this map.
     all_senders: dict[Platform, Sender] = dict(senders or {})
-    breaks = SqlBreakStore(sessions, directory.team)
+    secret = _secret(settings)
+    breaks = SqlBreakStore(sessions, directory.team, mark_key=secret)
     outbox.fan_outs.append(breaks.fan_out)
+    outbox.on_sent.append(breaks.prompt_sent)
     kudos = SqlKudosStore(sessions)
     deps = Deps(
         instrument=instrument,
@@ -107,7 +109,7 @@ async def build(
         outbox=outbox,
         clock=clock,
         kudos=kudos,
-        giver_key=GiverKey(_secret(settings)),
+        giver_key=GiverKey(secret),
         senders=all_senders,
         breaks=breaks,
         org=roster.org_chart,

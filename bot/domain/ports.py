@@ -549,6 +549,11 @@ class PeriodActivity(Protocol):
         """(prompted, done, skipped) break prompts of the team's members in the window."""
         ...
 
+    async def people_prompted(self, team_id: str, start: datetime, end: datetime) -> int:
+        """How many distinct people were actually sent a break prompt in the window: uptake
+        with fewer than the team's minimum behind it is those few people's own record."""
+        ...
+
 
 class NullActivity:
     """Neither recognition nor break prompts are wired in: both lines stay out of digests."""
@@ -559,6 +564,9 @@ class NullActivity:
     async def break_uptake(
         self, team_id: str, start: datetime, end: datetime
     ) -> tuple[int, int, int]:
+        raise NotImplementedError("break prompts are not enabled")
+
+    async def people_prompted(self, team_id: str, start: datetime, end: datetime) -> int:
         raise NotImplementedError("break prompts are not enabled")
 
 

@@ -19,13 +19,15 @@ CACHE_SECONDS = 30.0
 
 
 class SqlPeriodActivity:
-    """PeriodActivity: kudos given and break-prompt uptake for one team over [start, end)."""
+    """PeriodActivity: kudos given, break-prompt uptake and the people it was prompted to, for
+    one team over [start, end)."""
 
     def __init__(self, kudos: SqlKudosStore, breaks: SqlBreakStore) -> None:
         self._kudos_store = kudos
         self._breaks_store = breaks
         self._kudos: dict[Window, tuple[float, dict[str, int]]] = {}
         self._breaks: dict[Window, tuple[float, dict[str, tuple[int, int, int]]]] = {}
+        self._prompted: dict[Window, tuple[float, dict[str, int]]] = {}
 
     async def kudos_count(self, team_id: str, start: datetime, end: datetime) -> int:
         cached = self._kudos.get((start, end))
@@ -42,3 +44,11 @@ class SqlPeriodActivity:
             cached = (time.monotonic(), await self._breaks_store.break_uptakes(start, end))
             self._breaks = {(start, end): cached}
         return cached[1].get(team_id, (0, 0, 0))
+
+    async def people_prompted(self, team_id: str, start: datetime, end: datetime) -> int:
+        cached = self._prompted.get((start, end))
+        if cached is None or time.monotonic() - cached[0] > CACHE_SECONDS:
+            counts = await self._breaks_store.people_prompted_counts(start, end)
+            cached = (time.monotonic(), counts)
+            self._prompted = {(start, end): cached}
+        return cached[1].get(team_id, 0)

@@ -10,6 +10,11 @@ value the tick read, so two overlapping ticks or a restart never send a slot twi
 People planned alone who come due at the same moment on the same settings are read as one
 group (`due_schedules`) and moved onto their plan together in SQL (`join_plans`). Prompt cards are
 kept once in `outbox_cards`; outbox rows refer to them.
+
+Uptake counts prompts when they are queued, but a prompt dropped outside someone's hours or
+during Do Not Disturb never reached them. So each prompt actually sent also leaves a keyed hash
+of its person in their team-week (`prompt_sent`, called by the outbox after a send), and
+`people_prompted` says how many distinct people stand behind a week's uptake.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     cast,
+    delete,
     false,
     func,
     literal,
@@ -49,7 +55,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from sqlalchemy.sql.elements import TextClause
 
 from bot.domain.break_cards import person_stride
-from bot.domain.breaks import BreakSettings
+from bot.domain.breaks import PROMPT_LIFETIME, BreakSettings
 from bot.domain.messages import Card, Platform, card_to_dict
 from bot.domain.ports import (
     Advance,
@@ -57,6 +63,7 @@ from bot.domain.ports import (
     DueGroup,
     DuePlan,
     DueSchedules,
+    OutboxItem,
     PlanJoin,
     PlanMove,
     PlansJoined,
@@ -65,11 +72,23 @@ from bot.domain.ports import (
 from bot.domain.privacy import releasable
 from bot.domain.team import Team, WorkPattern
 from bot.storage import break_plans as plans
-from bot.storage.tables import break_fanouts, break_people, break_plans, break_uptake
+from bot.storage.tables import (
+    break_fanouts,
+    break_people,
+    break_people_prompted,
+    break_plans,
+    break_uptake,
+)
 from bot.storage.types import UtcDateTime
 
 OUTCOMES = ("done", "skipped")
 RECENT_PRESSES = 20_000
+# How long after its week ends a mark of who was prompted is kept. A period is frozen once its
+# rounds have closed (open two weeks at most) and the digest store looks back three weeks for
+# periods not yet frozen (`digests.LOOKBACK_WEEKS`); five weeks outlasts both, and after that
+# nothing reads the marks, so they go.
+MARKS_KEPT = timedelta(weeks=5)
+FORGET_EVERY = timedelta(hours=1)
 
 PG_QUEUE = text(
     "INSERT INTO outbox (key, platform, recipient, card_id, status, attempts, not_before, "
@@ -103,6 +122,30 @@ SHARE_CARD_PG = text(_SHARE_CARD.format("CAST(:card AS json)")).bindparams(
 SHARE_CARD_SQLITE = text(_SHARE_CARD.format(":card")).bindparams(
     bindparam("created_at", type_=UtcDateTime())
 )
+
+
+@lru_cache(maxsize=2)
+def _note_prompted(postgres: bool) -> Any:
+    """A person's mark in the team-week of their prompt's moment: their team as stored now, the
+    week as uptake counted the prompt (its row is there since the prompt was queued). A second
+    prompt in the same week adds nothing."""
+    people, weeks = break_people.c, break_uptake.c
+    at = bindparam("at", type_=UtcDateTime())
+    rows = (
+        select(weeks.team_id, weeks.week_start, bindparam("mark", type_=String()), weeks.week_end)
+        .select_from(break_people.join(break_uptake, weeks.team_id == people.team_id))
+        .where(
+            people.platform == bindparam("platform"),
+            people.user_id == bindparam("user_id"),
+            weeks.week_start <= at,
+            weeks.week_end > at,
+        )
+    )
+    insert = (postgresql.insert if postgres else sqlite.insert)(break_people_prompted)
+    return insert.from_select(
+        ["team_id", "week_start", "mark", "week_end"], rows
+    ).on_conflict_do_nothing(index_elements=["team_id", "week_start", "mark"])
+
 
 COUNT_PROMPTED = text(
     "INSERT INTO break_uptake (team_id, week_start, week_end, prompted, done, skipped) "
@@ -301,13 +344,22 @@ class SqlBreakStore:
         self,
         sessions: async_sessionmaker[AsyncSession],
         teams: Callable[[str], Team | None],
+        mark_key: bytes | None = None,
     ) -> None:
-        """`teams` finds a team's current policy (members, default, minimum group size)."""
+        """`teams` finds a team's current policy (members, default, minimum group size).
+
+        `mark_key` keys the marks of who was prompted (`prompt_sent`): every process that
+        delivers must share it (the server secret), or one person marked by two processes, or
+        before and after a restart, would count as two. Without one, a key of this process
+        only, which suits a single process that does not restart within a week.
+        """
         self._sessions = sessions
         # The minute tick's statements go straight to a connection: no ORM session to set up.
         self._engine: AsyncEngine = sessions.kw["bind"]
         self._teams = teams
         self._salt = secrets.token_bytes(16)
+        self._mark_key = mark_key if mark_key is not None else secrets.token_bytes(32)
+        self._forget_at: datetime | None = None  # when expired marks are next removed
         self._recent: OrderedDict[bytes, None] = OrderedDict()
         self._members: dict[frozenset[str], Any] = {}
         self._statements = {p: _group_statements(p) for p in (False, True)}
@@ -565,6 +617,7 @@ class SqlBreakStore:
         return reached
 
     async def fan_out(self, now: datetime) -> int:
+        await self._forget_in_time(now)
         queued = 0
         for _ in range(plans.FANOUTS_PER_CALL):
             async with self._engine.begin() as conn:
@@ -872,3 +925,71 @@ class SqlBreakStore:
             if team is not None and releasable(taking_part.get(team_id, 0), team.min_group_size):
                 result[team_id] = (int(prompted), int(done), int(skipped))
         return result
+
+    def _mark(self, platform: str, user_id: str) -> str:
+        """A person as a keyed hash: the same in every week, unreadable without the key."""
+        message = f"break-prompted\0{platform}\0{user_id}".encode()
+        return hmac.new(self._mark_key, message, "sha256").hexdigest()[:32]
+
+    async def prompt_sent(self, item: OutboxItem, now: datetime) -> None:
+        """Mark the person a break prompt has just reached, once per team-week.
+
+        The outbox calls this after every send. Only break prompts count: not an end-of-day
+        note or a calendar warning, and not a prompt dropped unsent (outside working hours,
+        during Do Not Disturb, too late), which never gets here. A prompt's deadline is its
+        moment plus PROMPT_LIFETIME, so its week is the one uptake counted it in, even when it
+        goes out just after midnight starts a new week.
+        """
+        user_id = item.recipient.user_id
+        if not item.key.startswith("break:") or user_id is None:
+            return
+        at = now if item.drop_after is None else item.drop_after - PROMPT_LIFETIME
+        platform = item.recipient.platform.value
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                _note_prompted(conn.dialect.name == "postgresql"),
+                {
+                    "platform": platform,
+                    "user_id": user_id,
+                    "at": at,
+                    "mark": self._mark(platform, user_id),
+                },
+            )
+
+    async def forget_prompted(self, before: datetime) -> int:
+        """Remove the marks of weeks that ended before `before`; returns how many went."""
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                delete(break_people_prompted).where(break_people_prompted.c.week_end < before)
+            )
+            return int(result.rowcount)
+
+    async def _forget_in_time(self, now: datetime) -> None:
+        """Remove expired marks, once an hour at most: the outbox worker comes here every few
+        seconds, on every process, whether or not anyone is prompted."""
+        if self._forget_at is not None and now < self._forget_at:
+            return
+        await self.forget_prompted(now - MARKS_KEPT)
+        self._forget_at = now + FORGET_EVERY
+
+    async def people_prompted(self, team_id: str, start: datetime, end: datetime) -> int:
+        """How many distinct people were actually sent a break prompt in the team's weeks that
+        [start, end) spans (the weeks `break_uptake` sums), whatever their settings say now."""
+        return (await self.people_prompted_counts(start, end, [team_id])).get(team_id, 0)
+
+    async def people_prompted_counts(
+        self, start: datetime, end: datetime, team_ids: Collection[str] | None = None
+    ) -> dict[str, int]:
+        """`people_prompted` for many teams in one query (a digest period covers every team)."""
+        marks = break_people_prompted.c
+        day = timedelta(days=1)
+        query = (
+            select(marks.team_id, func.count(marks.mark.distinct()))
+            .where(marks.week_start > start - day, marks.week_end < end + day)
+            .group_by(marks.team_id)
+        )
+        if team_ids is not None:
+            query = query.where(marks.team_id.in_(list(team_ids)))
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return {team_id: int(n) for team_id, n in rows}

@@ -9,7 +9,9 @@ A row carries its card, or refers to one in `outbox_cards` that many rows share.
 
 Messages to many people that are queued as one row elsewhere (a break plan's prompt) are turned
 into their outbox rows by the `fan_outs` given, just before each claim: whatever delivers also
-fans out, and nothing fanned out waits for another process.
+fans out, and nothing fanned out waits for another process. Whatever must know that a message
+really went out (break uptake counts the people a prompt reached) is told by the `on_sent`
+given, after the row is settled as sent.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ def recipient_from_dict(data: dict[str, Any]) -> Recipient:
 
 
 FanOut = Callable[[datetime], Awaitable[int]]
+OnSent = Callable[[OutboxItem, datetime], Awaitable[None]]
 
 
 class SqlOutbox:
@@ -53,10 +56,12 @@ class SqlOutbox:
         sessions: async_sessionmaker[AsyncSession],
         clock_now: Any,
         fan_outs: Sequence[FanOut] = (),
+        on_sent: Sequence[OnSent] = (),
     ) -> None:
         self._sessions = sessions
         self._now = clock_now
         self.fan_outs = list(fan_outs)
+        self.on_sent = list(on_sent)
 
     async def enqueue(
         self,
@@ -156,7 +161,16 @@ class SqlOutbox:
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def mark_sent(self, item: OutboxItem, now: datetime) -> bool:
-        return await self._settle(item, status="sent", sent_at=now, last_error=None)
+        settled = await self._settle(item, status="sent", sent_at=now, last_error=None)
+        # The message went out whether or not this claim still held the row. Each listener
+        # writes in its own transaction: one failing must not undo the settle, or the row
+        # would be claimed and sent again once its lease ends.
+        for listener in self.on_sent:
+            try:
+                await listener(item, now)
+            except Exception as exc:
+                log.warning("outbox %s: after the send: %s", item.id, type(exc).__name__)
+        return settled
 
     async def defer(self, item: OutboxItem, until: datetime, error: str) -> bool:
         return await self._settle(item, status="pending", not_before=until, last_error=error[:500])

@@ -292,6 +292,20 @@ break_uptake = Table(
     Column("skipped", Integer, nullable=False, default=0),
 )
 
+# Who was actually sent a break prompt in a team-week, as a keyed hash of the person only (the
+# key is the server secret, which is not stored): one row per person however many prompts they
+# got, so uptake can be withheld when too few people stand behind it. Rows go a few weeks after
+# their week ends, once no digest can still be frozen from them.
+break_people_prompted = Table(
+    "break_people_prompted",
+    metadata,
+    Column("team_id", String(64), primary_key=True),
+    Column("week_start", UtcDateTime(), primary_key=True),
+    Column("mark", String(32), primary_key=True),
+    Column("week_end", UtcDateTime(), nullable=False),
+    Index("ix_break_people_prompted_week_end", "week_end"),
+)
+
 # Digests: frozen period figures of every team, department and the organisation. A suppressed
 # group's row holds no count and no sums. A period is rolled up exactly once.
 
