@@ -160,8 +160,9 @@ async def show_recognition(
         if kept is not None:
             write(
                 "  Ben's anonymous kudos from Tuesday is stored with giver: "
-                f"{kept.giver_id or 'none'}, giver hash: {kept.giver_hash or 'erased'} "
-                "(the minute tick erases hashes once the 24-hour quota window has passed)."
+                f"{kept.giver_id or 'none'}, withdrawal tag: {kept.giver_tag or 'erased'}, "
+                f"time: {kept.created_at.astimezone(tz):%a %H:%M} (its hour; the minute tick "
+                "erases the tag once the 24-hour quota window has passed)."
             )
 
 

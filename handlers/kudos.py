@@ -4,6 +4,10 @@ A kudos is posted straight to the team's recognition channel, not through the ou
 channel message's reference must be stored before anyone can withdraw it; if the post fails the
 kudos is not kept and the giver is told to try again. The recipients' private notes go through the
 outbox, which retries them. Logs name the team and counts, never a giver.
+
+An anonymous kudos is built so that nothing stored ties it to its giver (bot/domain/kudos.py): no
+giver id, its hour rather than its moment, and a withdrawal tag unique to it. Who gave it is
+passed to the store for the quota only.
 """
 
 from __future__ import annotations
@@ -23,7 +27,6 @@ from bot.domain.events import (
 )
 from bot.domain.kudos import (
     DEFAULT_CATEGORY,
-    QUOTA_WINDOW,
     Draft,
     GiverKey,
     Kudos,
@@ -31,8 +34,10 @@ from bot.domain.kudos import (
     Refusal,
     check_draft,
     clean_message,
+    giver,
     may_withdraw,
     parse_command_text,
+    stored_time,
 )
 from bot.domain.kudos_cards import (
     ANONYMOUS,
@@ -145,8 +150,9 @@ async def _create(
         log.error("kudos: no sender for platform %s", team.platform)
         return post_failed_card()
     now = deps.clock.now()
+    kudos_id = secrets.token_hex(6)
     kudos = Kudos(
-        id=secrets.token_hex(6),
+        id=kudos_id,
         team_id=team.id,
         platform=team.platform,
         recipients=draft.recipients,
@@ -154,18 +160,19 @@ async def _create(
         message=draft.message,
         anonymous=draft.anonymous,
         giver_id=None if draft.anonymous else actor.user_id,
-        giver_hash=key.hash(actor.platform, actor.user_id),
-        created_at=now,
+        giver_tag=key.tag(kudos_id, actor.platform, actor.user_id) if draft.anonymous else None,
+        created_at=stored_time(team, now) if draft.anonymous else now,
         channel_id=team.kudos_channel,
     )
-    over = await store.add_within_quota(kudos, team.kudos_daily_limit, now - QUOTA_WINDOW)
+    who = giver(key, actor.platform, actor.user_id)
+    over = await store.add_within_quota(kudos, who, team.kudos_daily_limit, now)
     if over is not None:
         return quota_card(over, team.kudos_daily_limit, team)
     channel = Recipient(team.platform, channel_id=team.kudos_channel)
     try:
         ref = await sender.send(channel, channel_card(kudos))
     except Exception as exc:
-        await store.delete(kudos.id)
+        await store.discard(kudos.id, who, now)
         log.warning("kudos: posting to team %s's channel failed: %s", team.id, type(exc).__name__)
         return post_failed_card()
     if ref is not None and not await store.set_channel_ref(kudos.id, ref):

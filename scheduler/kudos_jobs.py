@@ -1,4 +1,4 @@
-"""Recognition on a clock: the weekly roundup and erasing anonymous givers' hashes.
+"""Recognition on a clock: the weekly roundup and forgetting anonymous kudos' givers.
 
 Both run from the minute tick on the lease holder. The roundup is keyed by (team, week) through
 its outbox key, so running it every minute, twice, or late after downtime posts it once; it always
@@ -40,12 +40,12 @@ async def post_roundups(deps: Deps, report: JobReport | None = None) -> int:
 
 
 async def forget_givers(deps: Deps, report: JobReport | None = None) -> int:
-    """Erase giver hashes older than the quota window: anonymous kudos become unlinkable."""
+    """Forget givers past the quota window: the quota ledger's entries, and withdrawal tags."""
     if deps.kudos is None:
         return 0
     erased = await deps.kudos.forget_givers(deps.clock.now() - QUOTA_WINDOW)
     if erased and report is not None:
-        report.say(f"kudos: erased {erased} giver hash(es) past the quota window")
+        report.say(f"kudos: forgot {erased} giver hash(es) and tag(s) past the quota window")
     return erased
 
 

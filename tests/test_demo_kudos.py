@@ -17,4 +17,4 @@ async def test_demo_shows_a_week_of_recognition() -> None:
     assert "3 kudos between Fri 12 Feb and Fri 19 Feb." in tail
     assert "more who prefer not to be named" in tail
     assert "Fatima" not in tail[tail.index("This week's recognition") :]
-    assert "giver: none, giver hash: erased" in tail
+    assert "giver: none, withdrawal tag: erased, time: Tue 09:00" in tail

@@ -5,9 +5,20 @@ colleague), not output. The rules here are pure so every platform refuses the sa
 same reasons: no self-kudos, recipients from the giver's own team, a message of 1 to 500
 characters, and a daily quota per giver.
 
-Anonymous kudos keep no giver id. The quota still needs to recognise a giver for a day, so every
-kudos carries a keyed hash of its giver (HMAC-SHA256 with the server secret); the hash is erased
-once the quota window has passed, after which nothing in storage ties an anonymous kudos to anyone.
+Anonymous kudos must not be traceable to their giver by someone who holds the database, its
+backups and the logs but not the server secret. The moment a kudos is posted is public (the
+channel shows it, and its recipients' notes carry it), so the defence is that nothing naming the
+giver shares a value with an anonymous kudos:
+- An anonymous kudos stores no giver id and no giver hash. Its only trace of the giver is a
+  withdrawal tag, a keyed hash of (kudos id, giver) that no other row can share, erased once the
+  quota window has passed, so the giver can take it back for a day.
+- The quota counts named kudos by their stored giver id, and anonymous ones in a separate ledger
+  of (keyed giver hash, moment) rows that name no kudos and are deleted once the quota window has
+  passed. Named kudos carry no hash, so no hash joins a named kudos, and with it its giver, to an
+  anonymous one.
+- An anonymous kudos is stored at the start of its hour (never before the start of its roundup
+  week), not at its moment, and rows about reaching a person keep only the day they last changed,
+  so no exact time stored beside the giver's name matches one stored beside the kudos.
 """
 
 from __future__ import annotations
@@ -18,7 +29,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -29,6 +40,8 @@ MESSAGE_MAX = 500
 MAX_RECIPIENTS = 10
 DEFAULT_DAILY_LIMIT = 5
 QUOTA_WINDOW = timedelta(hours=24)
+# An anonymous kudos is stored at most this long before its moment (see `stored_time`).
+STORED_GRAIN = timedelta(hours=1)
 
 # The weekly roundup is posted on Fridays at 16:00 in the team's time zone and covers the week
 # since the previous roundup, so every kudos is counted exactly once.
@@ -79,7 +92,12 @@ def clean_message(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Kudos:
-    """One recognition; `giver_id` is None when anonymous, `giver_hash` is erased after a day."""
+    """One recognition; `giver_id` is None when anonymous.
+
+    `giver_tag` is set only on an anonymous kudos, until the quota window has passed: the keyed
+    hash that lets its giver withdraw it. `created_at` of an anonymous kudos is its stored,
+    coarse time (`stored_time`).
+    """
 
     id: str
     team_id: str
@@ -89,7 +107,7 @@ class Kudos:
     message: str
     anonymous: bool
     giver_id: str | None
-    giver_hash: str | None
+    giver_tag: str | None
     created_at: datetime
     channel_id: str
     channel_ref: str | None = None
@@ -187,25 +205,50 @@ def check_draft(giver_id: str, team: Team, draft: Draft) -> list[Refusal]:
 
 
 class GiverKey:
-    """Keyed hashes of givers, so the quota can count without knowing who gave."""
+    """Keyed hashes of givers, so the quota can count and a giver withdraw without a stored name."""
 
     def __init__(self, secret: bytes) -> None:
         if len(secret) < 16:
             raise ValueError("the server secret must be at least 16 bytes")
         self._secret = secret
 
-    def hash(self, platform: Platform, user_id: str) -> str:
-        message = f"kudos-giver\x00{platform.value}\x00{user_id}".encode()
-        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
+    def _mac(self, *parts: str) -> str:
+        return hmac.new(self._secret, "\x00".join(parts).encode(), hashlib.sha256).hexdigest()
 
-    def matches(self, stored: str | None, platform: Platform, user_id: str) -> bool:
-        return stored is not None and hmac.compare_digest(stored, self.hash(platform, user_id))
+    def hash(self, platform: Platform, user_id: str) -> str:
+        """The same for every kudos of one giver: only the quota ledger stores it."""
+        return self._mac("kudos-giver", platform.value, user_id)
+
+    def tag(self, kudos_id: str, platform: Platform, user_id: str) -> str:
+        """Different for every kudos, so no other row can hold the same value."""
+        return self._mac("kudos-withdraw", kudos_id, platform.value, user_id)
+
+    def tag_matches(
+        self, stored: str | None, kudos_id: str, platform: Platform, user_id: str
+    ) -> bool:
+        return stored is not None and hmac.compare_digest(
+            stored, self.tag(kudos_id, platform, user_id)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Giver:
+    """Who is giving, as the quota needs to know them: held in memory for one send, never stored
+    beside an anonymous kudos."""
+
+    user_id: str
+    hash: str
+
+
+def giver(key: GiverKey, platform: Platform, user_id: str) -> Giver:
+    return Giver(user_id, key.hash(platform, user_id))
 
 
 def may_withdraw(
     kudos: Kudos, team: Team | None, platform: Platform, user_id: str, key: GiverKey
 ) -> bool:
-    """The giver (an anonymous one while the quota hash lasts), a recipient, or the team's leads.
+    """The giver (an anonymous one while the withdrawal tag lasts), a recipient, or the team's
+    leads.
 
     Leads are the moderators of their team's recognition channel; there is no separate admin list.
     """
@@ -213,7 +256,7 @@ def may_withdraw(
         return False
     if kudos.giver_id is not None and kudos.giver_id == user_id:
         return True
-    if kudos.anonymous and key.matches(kudos.giver_hash, platform, user_id):
+    if kudos.anonymous and key.tag_matches(kudos.giver_tag, kudos.id, platform, user_id):
         return True
     if user_id in kudos.recipients:
         return True
@@ -253,6 +296,18 @@ def roundup_window(team: Team, now: datetime) -> RoundupWindow:
     )
 
 
+def stored_time(team: Team, now: datetime) -> datetime:
+    """The time an anonymous kudos is stored with: the start of its hour, but never before the
+    start of its roundup week.
+
+    An hour keeps the kudos in its roundup week (the clamp) and in its digest week (ISO weeks in
+    UTC start on an hour), and lets the withdrawal tag be erased within an hour of the quota
+    window's end. It drops the minutes and seconds that could match a time stored elsewhere.
+    """
+    hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    return max(hour, roundup_window(team, now).end)
+
+
 @dataclass(frozen=True, slots=True)
 class Roundup:
     team_id: str
@@ -285,13 +340,19 @@ def build_roundup(
 
 class KudosStore(Protocol):
     async def add_within_quota(
-        self, kudos: Kudos, limit: int, since: datetime
+        self, kudos: Kudos, giver: Giver, limit: int, now: datetime
     ) -> QuotaRefusal | None:
-        """Store the kudos unless its giver (by hash) already gave `limit` since `since`.
+        """Store the kudos unless its giver already gave `limit` in the quota window before `now`.
 
-        Checking and storing happen in one transaction, so concurrent sends cannot exceed the
-        quota. Returns None when stored.
+        Named kudos count by their giver id, anonymous ones by the giver's hash in the quota
+        ledger (an entry at `now`, with no kudos id). Checking and storing happen in one
+        transaction, so concurrent sends cannot exceed the quota. Returns None when stored.
         """
+        ...
+
+    async def discard(self, kudos_id: str, giver: Giver, now: datetime) -> None:
+        """Undo `add_within_quota(kudos, giver, _, now)` whose post failed: the kudos and the
+        quota it took."""
         ...
 
     async def set_channel_ref(self, kudos_id: str, ref: str) -> bool:
@@ -309,7 +370,8 @@ class KudosStore(Protocol):
         ...
 
     async def forget_givers(self, before: datetime) -> int:
-        """Erase giver hashes of kudos created before `before`; returns how many."""
+        """Forget givers of anonymous kudos given before `before` (the start of the quota window):
+        quota ledger entries and withdrawal tags; returns how many."""
         ...
 
     async def set_names_shown(

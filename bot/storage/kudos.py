@@ -1,24 +1,34 @@
 """Kudos on SQL: the KudosStore port.
 
-The daily quota is checked and the kudos stored in one transaction. On SQLite the IMMEDIATE
-transaction already serialises writers; on PostgreSQL a transaction-scoped advisory lock on the
-giver's hash does, so two concurrent sends from one person cannot both slip under the limit.
+No row joins an anonymous kudos to its giver (why and how: bot/domain/kudos.py). Here that means:
+a named kudos is stored with its giver id and no hash; an anonymous one with neither, at its
+coarse time, with a withdrawal tag unique to it; and the quota's memory of anonymous kudos lives
+in `kudos_quota` as (keyed giver hash, moment) rows that name no kudos and share no value with
+any kudos row. A named kudos writes no ledger entry: its hash beside a moment equal to its own
+`created_at` would name the hash's owner, and with it their anonymous entries.
+
+The quota is checked and the kudos stored in one transaction, counting the giver's named kudos
+by id and their anonymous ones by hash. On SQLite the IMMEDIATE transaction already serialises
+writers; on PostgreSQL a transaction-scoped advisory lock on the giver's hash (computed in
+memory for both kinds, never stored for a named kudos) does, so two concurrent sends from one
+person, named or not, cannot both slip under the limit.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import delete, func, insert, select, text, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.domain.kudos import QUOTA_WINDOW, Kudos, QuotaRefusal
+from bot.domain.kudos import QUOTA_WINDOW, STORED_GRAIN, Giver, Kudos, QuotaRefusal
 from bot.domain.messages import Platform
 from bot.storage.tables import kudos as kudos_t
-from bot.storage.tables import kudos_name_optouts, kudos_recipients
+from bot.storage.tables import kudos_name_optouts, kudos_quota, kudos_recipients
 
 
 def _kudos(row: Any, recipients: Sequence[str]) -> Kudos:
@@ -31,11 +41,36 @@ def _kudos(row: Any, recipients: Sequence[str]) -> Kudos:
         message=row.message,
         anonymous=bool(row.anonymous),
         giver_id=row.giver_id,
-        giver_hash=row.giver_hash,
+        giver_tag=row.giver_tag,
         created_at=row.created_at,
         channel_id=row.channel_id,
         channel_ref=row.channel_ref,
     )
+
+
+def _check_unlinkable(kudos: Kudos, giver: Giver) -> None:
+    """Refuse a kudos that would store what ties it to its giver, or a named one not theirs."""
+    if kudos.anonymous:
+        if kudos.giver_id is not None:
+            raise ValueError("an anonymous kudos stores no giver id")
+    elif kudos.giver_id != giver.user_id or kudos.giver_tag is not None:
+        raise ValueError("a named kudos stores its giver's id and no tag")
+
+
+def _columns(kudos: Kudos) -> dict[str, Any]:
+    return {
+        "id": kudos.id,
+        "team_id": kudos.team_id,
+        "platform": kudos.platform.value,
+        "category": kudos.category,
+        "message": kudos.message,
+        "anonymous": kudos.anonymous,
+        "giver_id": kudos.giver_id,
+        "giver_tag": kudos.giver_tag,
+        "created_at": kudos.created_at,
+        "channel_id": kudos.channel_id,
+        "channel_ref": kudos.channel_ref,
+    }
 
 
 class SqlKudosStore:
@@ -43,40 +78,18 @@ class SqlKudosStore:
         self._sessions = sessions
 
     async def add_within_quota(
-        self, kudos: Kudos, limit: int, since: datetime
+        self, kudos: Kudos, giver: Giver, limit: int, now: datetime
     ) -> QuotaRefusal | None:
-        if kudos.giver_hash is None:
-            raise ValueError("a new kudos needs its giver hash for the quota")
+        _check_unlinkable(kudos, giver)
         try:
             async with self._sessions.begin() as s:
                 if s.get_bind().dialect.name == "postgresql":
-                    lock_key = int(kudos.giver_hash[:15], 16)
+                    lock_key = int(giver.hash[:15], 16)
                     await s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key})
-                recent = (
-                    await s.scalars(
-                        select(kudos_t.c.created_at)
-                        .where(kudos_t.c.giver_hash == kudos.giver_hash)
-                        .where(kudos_t.c.created_at > since)
-                        .order_by(kudos_t.c.created_at)
-                    )
-                ).all()
+                recent = await self._given_since(s, kudos.platform, giver, now - QUOTA_WINDOW)
                 if len(recent) >= limit:
                     return QuotaRefusal(len(recent), recent[0] + QUOTA_WINDOW)
-                await s.execute(
-                    insert(kudos_t).values(
-                        id=kudos.id,
-                        team_id=kudos.team_id,
-                        platform=kudos.platform.value,
-                        category=kudos.category,
-                        message=kudos.message,
-                        anonymous=kudos.anonymous,
-                        giver_id=None if kudos.anonymous else kudos.giver_id,
-                        giver_hash=kudos.giver_hash,
-                        created_at=kudos.created_at,
-                        channel_id=kudos.channel_id,
-                        channel_ref=kudos.channel_ref,
-                    )
-                )
+                await s.execute(insert(kudos_t).values(**_columns(kudos)))
                 await s.execute(
                     insert(kudos_recipients),
                     [
@@ -84,9 +97,49 @@ class SqlKudosStore:
                         for i, user in enumerate(kudos.recipients)
                     ],
                 )
+                if kudos.anonymous:
+                    await s.execute(
+                        insert(kudos_quota).values(
+                            id=secrets.token_hex(16), giver_hash=giver.hash, given_at=now
+                        )
+                    )
         except IntegrityError as exc:
             raise ValueError("kudos id already used") from exc
         return None
+
+    @staticmethod
+    async def _given_since(
+        s: AsyncSession, platform: Platform, giver: Giver, since: datetime
+    ) -> list[datetime]:
+        """When this giver gave in the window, oldest first: named kudos and ledger entries."""
+        named = (
+            select(kudos_t.c.created_at.label("at"))
+            .where(kudos_t.c.platform == platform.value)
+            .where(kudos_t.c.giver_id == giver.user_id)
+            .where(kudos_t.c.created_at > since)
+        )
+        anonymous = (
+            select(kudos_quota.c.given_at.label("at"))
+            .where(kudos_quota.c.giver_hash == giver.hash)
+            .where(kudos_quota.c.given_at > since)
+        )
+        return sorted((await s.scalars(union_all(named, anonymous))).all())
+
+    async def discard(self, kudos_id: str, giver: Giver, now: datetime) -> None:
+        async with self._sessions.begin() as s:
+            anonymous = await s.scalar(select(kudos_t.c.anonymous).where(kudos_t.c.id == kudos_id))
+            await s.execute(delete(kudos_recipients).where(kudos_recipients.c.kudos_id == kudos_id))
+            await s.execute(delete(kudos_t).where(kudos_t.c.id == kudos_id))
+            if anonymous:
+                # One entry of this giver at this moment: the one this kudos wrote.
+                one = (
+                    select(kudos_quota.c.id)
+                    .where(kudos_quota.c.giver_hash == giver.hash)
+                    .where(kudos_quota.c.given_at == now)
+                    .limit(1)
+                    .scalar_subquery()
+                )
+                await s.execute(delete(kudos_quota).where(kudos_quota.c.id == one))
 
     async def set_channel_ref(self, kudos_id: str, ref: str) -> bool:
         async with self._sessions.begin() as s:
@@ -147,14 +200,18 @@ class SqlKudosStore:
             return {team_id: int(n) for team_id, n in rows}
 
     async def forget_givers(self, before: datetime) -> int:
+        """Delete ledger entries from before `before`, and withdrawal tags of anonymous kudos
+        given before it: a stored time is up to STORED_GRAIN earlier than the moment, so a tag
+        goes once its stored time is that much further back, and lasts at least the window."""
         async with self._sessions.begin() as s:
-            result = await s.execute(
+            ledger = await s.execute(delete(kudos_quota).where(kudos_quota.c.given_at <= before))
+            tags = await s.execute(
                 update(kudos_t)
-                .where(kudos_t.c.giver_hash.is_not(None))
-                .where(kudos_t.c.created_at <= before)
-                .values(giver_hash=None)
+                .where(kudos_t.c.giver_tag.is_not(None))
+                .where(kudos_t.c.created_at <= before - STORED_GRAIN)
+                .values(giver_tag=None)
             )
-            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+            return int(ledger.rowcount or 0) + int(tags.rowcount or 0)  # type: ignore[attr-defined]
 
     async def set_names_shown(
         self, platform: Platform, user_id: str, shown: bool, when: datetime

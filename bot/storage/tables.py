@@ -151,8 +151,10 @@ scheduler_lease = Table(
     Column("expires_at", UtcDateTime(), nullable=False),
 )
 
-# Recognition (kudos). `giver_id` is NULL for anonymous kudos; `giver_hash` (HMAC of the giver
-# with the server secret) serves the daily quota and is erased once the quota window has passed.
+# Recognition (kudos). A named kudos holds its `giver_id` and exact `created_at`; an anonymous
+# one holds neither: `created_at` is the start of its hour, and `giver_tag` (a keyed hash of the
+# kudos id and its giver, unique to the row) lets the giver withdraw it until the quota window
+# has passed. See bot/domain/kudos.py.
 kudos = Table(
     "kudos",
     metadata,
@@ -163,12 +165,23 @@ kudos = Table(
     Column("message", Text, nullable=False),
     Column("anonymous", Boolean, nullable=False),
     Column("giver_id", String(128)),
-    Column("giver_hash", String(64)),
+    Column("giver_tag", String(64)),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("channel_id", String(128), nullable=False),
     Column("channel_ref", String(255)),
     Index("ix_kudos_team_created", "team_id", "created_at"),
-    Index("ix_kudos_giver_hash", "giver_hash", "created_at"),
+    Index("ix_kudos_giver", "giver_id", "created_at"),
+)
+
+# The daily quota's memory of anonymous kudos: a keyed hash of the giver and the moment, no
+# kudos id, deleted once the quota window has passed.
+kudos_quota = Table(
+    "kudos_quota",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("giver_hash", String(64), nullable=False),
+    Column("given_at", UtcDateTime(), nullable=False),
+    Index("ix_kudos_quota_giver", "giver_hash", "given_at"),
 )
 
 kudos_recipients = Table(
@@ -189,7 +202,8 @@ kudos_name_optouts = Table(
 )
 
 # Microsoft Teams: where the bot can reach each Teams user and channel (roster data, never joined
-# to pulse answers). `reference` is a serialized ConversationReference, saved on every turn.
+# to pulse answers). `reference` is a serialized ConversationReference, saved when it changes;
+# `updated_at` is the start of the (UTC) day a row last changed, never the moment of a turn.
 teams_contacts = Table(
     "teams_contacts",
     metadata,

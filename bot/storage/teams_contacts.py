@@ -1,9 +1,15 @@
-"""Teams contacts on SQL: upsert on every turn, read when sending proactively."""
+"""Teams contacts on SQL: upsert on every turn, read when sending proactively.
+
+A contact names a person, so it must not record when they spoke: a turn's moment is also the
+moment of whatever they did in it, such as giving an anonymous kudos (bot/domain/kudos.py). So a
+row is written only when what it says changes, and `updated_at` holds the start of that (UTC)
+day: it still orders contacts by how recently they changed, and matches no kudos' time.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -30,6 +36,11 @@ def _row(row: Any) -> Contact:
     )
 
 
+def changed_on(when: datetime) -> datetime:
+    """The start of the UTC day of `when`: the only time a contact row keeps."""
+    return when.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 class SqlTeamsContacts:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -37,22 +48,22 @@ class SqlTeamsContacts:
     async def upsert(self, contact: Contact, when: datetime) -> None:
         given = {f: getattr(contact, f) for f in _FIELDS if getattr(contact, f) is not None}
         where = (t.c.kind == contact.kind) & (t.c.key == contact.key)
+        day = changed_on(when)
         for _ in range(2):
             try:
                 async with self._sessions.begin() as s:
-                    result = await s.execute(
-                        update(t).where(where).values(**given, updated_at=when)
-                    )
-                    if getattr(result, "rowcount", 0):
-                        return
-                    await s.execute(
-                        insert(t).values(
-                            kind=contact.kind, key=contact.key, **given, updated_at=when
+                    stored = (await s.execute(select(*t.c[_FIELDS]).where(where))).first()
+                    if stored is None:
+                        await s.execute(
+                            insert(t).values(
+                                kind=contact.kind, key=contact.key, **given, updated_at=day
+                            )
                         )
-                    )
+                    elif any(getattr(stored, f) != v for f, v in given.items()):
+                        await s.execute(update(t).where(where).values(**given, updated_at=day))
                 return
             except IntegrityError:
-                continue  # inserted concurrently: the next pass updates it
+                continue  # inserted concurrently: the next pass compares with it
 
     async def get(self, kind: ContactKind, key: str) -> Contact | None:
         async with self._sessions() as s:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from bot.domain.kudos import (
     may_withdraw,
     parse_command_text,
     roundup_window,
+    stored_time,
 )
 from bot.domain.messages import Platform
 from bot.domain.team import Team
@@ -69,7 +71,7 @@ def test_check_draft() -> None:
     assert _reasons("U1", ("U2",), " \u202e ") == ["message"]
 
 
-def _kudos(anonymous: bool, giver_hash: str | None) -> Kudos:
+def _kudos(anonymous: bool, giver_tag: str | None) -> Kudos:
     return Kudos(
         id="k1",
         team_id="riverside",
@@ -79,7 +81,7 @@ def _kudos(anonymous: bool, giver_hash: str | None) -> Kudos:
         message="thanks",
         anonymous=anonymous,
         giver_id=None if anonymous else "U1",
-        giver_hash=giver_hash,
+        giver_tag=giver_tag,
         created_at=datetime(2026, 12, 1, tzinfo=UTC),
         channel_id="C1",
     )
@@ -90,7 +92,7 @@ def test_who_may_withdraw() -> None:
     for user, allowed in (("U1", True), ("U2", True), ("ULEAD", True), ("U3", False)):
         assert may_withdraw(named, TEAM, Platform.SLACK, user, KEY) is allowed
     assert not may_withdraw(named, TEAM, Platform.TEAMS, "U1", KEY)
-    anonymous = _kudos(True, KEY.hash(Platform.SLACK, "U1"))
+    anonymous = _kudos(True, KEY.tag("k1", Platform.SLACK, "U1"))
     assert may_withdraw(anonymous, TEAM, Platform.SLACK, "U1", KEY)
     assert not may_withdraw(anonymous, TEAM, Platform.SLACK, "U3", KEY)
     forgotten = _kudos(True, None)
@@ -102,6 +104,39 @@ def test_giver_key_needs_a_real_secret() -> None:
     with pytest.raises(ValueError, match="at least 16 bytes"):
         GiverKey(b"short")
     assert KEY.hash(Platform.SLACK, "U1") != KEY.hash(Platform.TEAMS, "U1")
+
+
+def test_a_withdrawal_tag_is_unique_to_its_kudos() -> None:
+    """The giver hash is one per person; a tag differs for each of their kudos, so no two rows
+    share it, and another kudos' tag does not let its giver withdraw this one."""
+    tags = {KEY.tag(k, Platform.SLACK, "U1") for k in ("k1", "k2")}
+    assert len(tags) == 2 and KEY.hash(Platform.SLACK, "U1") not in tags
+    assert not may_withdraw(
+        _kudos(True, KEY.tag("k2", Platform.SLACK, "U1")), TEAM, Platform.SLACK, "U1", KEY
+    )
+
+
+@pytest.mark.parametrize(
+    ("moment", "stored"),
+    [
+        # Any hour: its start, in UTC.
+        (datetime(2026, 12, 1, 9, 47, 12, 5, tzinfo=UTC), datetime(2026, 12, 1, 9, tzinfo=UTC)),
+        # Friday 16:20 in London (GMT): the roundup week began at 16:00.
+        (datetime(2026, 12, 4, 16, 20, tzinfo=UTC), datetime(2026, 12, 4, 16, tzinfo=UTC)),
+        # Friday 16:10 in Kolkata (10:40 UTC): not 10:00 UTC, which is in last roundup's week.
+        (
+            datetime(2026, 12, 4, 10, 40, tzinfo=UTC),
+            datetime(2026, 12, 4, 10, 30, tzinfo=UTC),
+        ),
+    ],
+)
+def test_stored_time_keeps_the_hour_within_its_roundup_week(
+    moment: datetime, stored: datetime
+) -> None:
+    team = TEAM if moment.hour != 10 else replace(TEAM, timezone="Asia/Kolkata")
+    assert stored_time(team, moment) == stored
+    window = roundup_window(team, moment)
+    assert window.end <= stored_time(team, moment) <= moment
 
 
 def test_roundup_window_is_friday_1600_local_across_dst() -> None:

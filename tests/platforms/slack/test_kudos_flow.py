@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.domain.kudos import STORED_GRAIN
 from tests.conftest import CLINICIANS, LEAD, SlackHarness, roster_data
 from tests.kudos_support import (
     KUDOS_CHANNEL,
@@ -117,7 +118,7 @@ async def test_anonymous_kudos_keeps_no_giver(slack_app: SlackHarness) -> None:
     dm = slack_app.fake.called("chat.postMessage")[-1]
     assert dm.params["channel"] == ANA and GIVER not in json.dumps(dm.params)
     [row] = await kudos_rows(slack_app)
-    assert row.giver_id is None and row.anonymous and len(row.giver_hash) == 64
+    assert row.giver_id is None and row.anonymous and len(row.giver_tag) == 64
     assert GIVER not in json.dumps([str(v) for v in row])
 
 
@@ -229,7 +230,7 @@ async def test_who_may_withdraw(slack_app: SlackHarness) -> None:
     assert await kudos_rows(slack_app) == []
 
 
-async def test_anonymous_giver_can_withdraw_only_while_the_hash_lasts(
+async def test_anonymous_giver_can_withdraw_only_while_the_tag_lasts(
     slack_app: SlackHarness,
 ) -> None:
     from scheduler import kudos_jobs
@@ -240,10 +241,10 @@ async def test_anonymous_giver_can_withdraw_only_while_the_hash_lasts(
     second_id = button_value(second["blocks"], "kudos-withdraw")
     done = await slash(slack_app, f"withdraw {first_id}", GIVER)
     assert done["text"].startswith("Kudos withdrawn")
-    slack_app.clock.advance(timedelta(hours=24))
+    slack_app.clock.advance(timedelta(hours=24) + STORED_GRAIN)
     await kudos_jobs.tick(slack_app.respite.deps)
     [row] = await kudos_rows(slack_app)
-    assert row.giver_hash is None and row.giver_id is None
+    assert row.giver_tag is None and row.giver_id is None
     refused = await slash(slack_app, f"withdraw {second_id}", GIVER)
     assert "can't withdraw" in refused["text"]
 

@@ -121,17 +121,25 @@ async def test_kudos_count_for_the_digest(slack_app: SlackHarness) -> None:
     assert await store.kudos_count("elsewhere", MONDAY, FRIDAY_1600) == 0
 
 
-async def test_hashes_are_erased_after_the_quota_window(slack_app: SlackHarness) -> None:
-    from sqlalchemy import select
+async def test_givers_are_forgotten_after_the_quota_window(slack_app: SlackHarness) -> None:
+    from sqlalchemy import func, select
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from bot.storage.tables import kudos as kudos_t
+    from bot.storage.tables import kudos_quota
 
-    await _week_of_kudos(slack_app)  # Monday, Tuesday and Wednesday 09:00
-    slack_app.clock.set(MONDAY + timedelta(days=1, hours=8))
-    erased = await kudos_jobs.forget_givers(slack_app.respite.deps)
-    assert erased == 1
-    async with AsyncSession(slack_app.respite.engine) as s:
-        hashes = await s.execute(select(kudos_t.c.giver_hash).order_by(kudos_t.c.created_at))
-        present = [h is not None for (h,) in hashes]
-    assert present == [False, True, True]
+    async def tags_and_ledger() -> tuple[list[bool], int]:
+        async with AsyncSession(slack_app.respite.engine) as s:
+            tags = await s.execute(select(kudos_t.c.giver_tag).order_by(kudos_t.c.created_at))
+            ledger = await s.scalar(select(func.count()).select_from(kudos_quota))
+            return [t is not None for (t,) in tags], int(ledger or 0)
+
+    await _week_of_kudos(slack_app)  # Monday, Tuesday (anonymous) and Wednesday 09:00
+    deps = slack_app.respite.deps
+    assert await tags_and_ledger() == ([False, True, False], 1)
+    slack_app.clock.set(MONDAY + timedelta(days=2, minutes=30))
+    assert await kudos_jobs.forget_givers(deps) == 1  # the quota's entry, once out of the window
+    assert await tags_and_ledger() == ([False, True, False], 0)
+    slack_app.clock.set(MONDAY + timedelta(days=2, hours=1))
+    assert await kudos_jobs.forget_givers(deps) == 1  # the tag, at most an hour later
+    assert await tags_and_ledger() == ([False, False, False], 0)

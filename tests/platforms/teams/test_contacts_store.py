@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import inspect
 
@@ -40,7 +40,7 @@ async def test_upsert_merges_and_keeps_what_it_is_not_told(
         assert got is not None
         assert got.reference == REF and got.tenant_id == "t1"
         assert (got.teams_user_id, got.name, got.service_url) == ("29:x", "Ana", "https://s/")
-        assert got.updated_at == clock.now()
+        assert got.updated_at == datetime(2026, 11, 30, tzinfo=UTC)  # the day it changed
 
         await store.upsert(
             Contact("user", "aad-2", service_url="https://s/", tenant_id="t1"), clock.now()

@@ -38,7 +38,7 @@ KUDOS = Kudos(
     message="Thank you",
     anonymous=False,
     giver_id=aad(1),
-    giver_hash=None,
+    giver_tag=None,
     created_at=datetime(2026, 11, 30, 9, tzinfo=UTC),
     channel_id="19:general@thread.tacv2",
 )
