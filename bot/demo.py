@@ -55,8 +55,27 @@ CLINICIANS = (
 )
 LEAD = ("u-lee", "Dr Lee (team lead)")
 
-# How many clinicians answer each week; week 4 falls below the minimum group size of 5.
-RESPONDERS_BY_WEEK = (7, 6, 8, 3, 6, 7)
+# Who answers each week (by position in CLINICIANS). Week 3 is week 1's seven plus Hana: its
+# exact figures less week 1's would be Hana's answers, so it shows bands. Week 4 falls below
+# the minimum group size of 5.
+RESPONDERS_BY_WEEK: tuple[tuple[int, ...], ...] = (
+    (0, 1, 2, 3, 4, 5, 6),
+    (2, 3, 4, 5, 6, 7),
+    (0, 1, 2, 3, 4, 5, 6, 7),
+    (1, 3, 6),
+    (0, 1, 2, 4, 5, 7),
+    (0, 1, 2, 3, 5, 6, 7),
+)
+# What the lead's digest shows and why, said after it for the weeks where that is not plain.
+WEEK_NOTES = {
+    2: (
+        "  Everyone answered this week, and week 1 had the same people but Hana. Week 3's exact\n"
+        "  figures times 8, less week 1's times 7, would be Hana's own answers (as nearly as the\n"
+        "  others answered as before), so the lead gets each dimension's band and the actions it\n"
+        "  calls for, without numbers or a count."
+    ),
+    3: "  Three answers, below the minimum of 5: nothing is shown, and the trend keeps a gap.",
+}
 # Caseload pressure added to everyone's strain, week by week (a colleague leaves in week 3).
 PRESSURE_BY_WEEK = (0.0, 0.1, 0.5, 0.8, 1.0, 0.6)
 
@@ -162,7 +181,7 @@ async def _simulate(
         f"(Mondays 10:00 {TZ}, open 72 h, reminder after 48 h), minimum group size "
         f"{team.min_group_size}.\n"
     )
-    for week in range(len(RESPONDERS_BY_WEEK)):
+    for week, who in enumerate(RESPONDERS_BY_WEEK):
         monday = START + timedelta(weeks=week)
         clock.set(monday.replace(hour=10, minute=0))
         write(f"\n══ Week {week + 1}: {clock.now().astimezone(ZoneInfo(TZ)):%A %d %B %Y, %H:%M} ══")
@@ -174,7 +193,7 @@ async def _simulate(
             await _quiet_deliver(respite, console)
             write(f"  (invitations delivered to {len(console.sent) - before} clinicians)")
 
-        responders = rng.sample(CLINICIANS, RESPONDERS_BY_WEEK[week])
+        responders = [CLINICIANS[i] for i in who]
         clock.advance(timedelta(hours=2))
         for i, persona in enumerate(responders):
             actor = Actor(Platform.CONSOLE, persona.user_id)
@@ -214,6 +233,8 @@ async def _simulate(
         write("  Thursday 10:00: the round closes; its answers are re-written in random order.")
         await pulse_jobs.tick(deps)
         await _deliver(respite)
+        if week in WEEK_NOTES:
+            write(WEEK_NOTES[week])
 
 
 async def _quiet_deliver(respite: Respite, console: ConsoleSender) -> None:

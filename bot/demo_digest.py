@@ -99,7 +99,10 @@ async def _simulate(respite: Respite, clock: FixedClock, write: Callable[[str], 
             assert team is not None
             rnd = next(r for r in await deps.rounds.open_rounds() if r.team_id == tid)
             strain = 2.6 + 0.6 * week + (0.8 if tid == "harbour" else 0.0)
-            for user in sorted(team.members)[:count]:
+            # Each week someone else stays away: the same people give or take a few would let
+            # one week's figure minus another's single them out (the demo's first team shows it).
+            people = sorted(team.members)
+            for user in (people[week:] + people[:week])[:count]:
                 answers = {}
                 for item in deps.instrument.items:
                     worse = deps.instrument.dimensions[item.dimension].higher_is == "worse"

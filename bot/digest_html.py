@@ -13,7 +13,14 @@ from datetime import datetime
 from html import escape
 
 from bot.charts import RenderedChart
-from bot.domain.digest import WITHHELD_LINE, GroupDigest, digest_title, fmt_trend
+from bot.domain.digest import (
+    BANDS_ONLY_LINE,
+    BANDS_ONLY_TEXT,
+    WITHHELD_LINE,
+    GroupDigest,
+    digest_title,
+    fmt_trend,
+)
 
 CSS = """
 :root { color-scheme: light; }
@@ -91,6 +98,22 @@ def _section(digest: GroupDigest, chart: RenderedChart | None, alt: str | None) 
     )
     if digest.suppressed:
         parts.append(f'<p class="suppressed">{escape(digest.reading)}</p>')
+    elif digest.bands_only:
+        parts.append(f'<p class="suppressed">{escape(BANDS_ONLY_TEXT)}</p>')
+        parts.append(f'<p class="reading">{escape(digest.reading)}</p>')
+        parts.append('<h3>Suggested actions</h3><ol class="actions">')
+        parts.extend(
+            f"<li><strong>{escape(a.title)}</strong>: {escape(a.why)}</li>" for a in digest.actions
+        )
+        parts.append("</ol>")
+        rows = "".join(
+            f'<tr><th scope="row">{escape(line.label)}</th><td>{_band(line.band)}</td></tr>'
+            for line in digest.dimensions
+        )
+        parts.append(
+            '<table class="dimensions"><thead><tr><th scope="col">Dimension</th>'
+            f'<th scope="col">Band</th></tr></thead><tbody>{rows}</tbody></table>'
+        )
     else:
         who = (
             f"{digest.respondents} of {digest.members} ({digest.participation:.0%})"
@@ -137,6 +160,12 @@ def _section(digest: GroupDigest, chart: RenderedChart | None, alt: str | None) 
                 child_rows.append(
                     f'<tr><th scope="row">{escape(c.name)}</th><td class="num">{c.respondents}'
                     f' of {c.members}</td><td class="num">{ex}</td></tr>'
+                )
+            elif c.bands_only and c.exhaustion_band is not None:
+                child_rows.append(
+                    f'<tr><th scope="row">{escape(c.name)}</th>'
+                    f'<td class="gap">{escape(BANDS_ONLY_LINE)}</td>'
+                    f"<td>{_band(c.exhaustion_band)}</td></tr>"
                 )
             else:
                 child_rows.append(

@@ -36,7 +36,7 @@ from bot.inflight import InFlight
 from bot.storage.activity import SqlPeriodActivity
 from bot.storage.breaks import SqlBreakStore
 from bot.storage.db import create_engine_async, session_factory
-from bot.storage.digests import SqlDigestStore
+from bot.storage.digests import SqlDigestStore, release_mark_key
 from bot.storage.kudos import SqlKudosStore
 from bot.storage.lease import SqlLease
 from bot.storage.members import SqlMemberSync
@@ -105,7 +105,7 @@ async def build(
         instrument=instrument,
         directory=directory,
         calendar=CronCalendar(),
-        rounds=SqlRoundStore(sessions, instrument),
+        rounds=SqlRoundStore(sessions, instrument, secret),
         outbox=outbox,
         clock=clock,
         kudos=kudos,
@@ -113,7 +113,7 @@ async def build(
         senders=all_senders,
         breaks=breaks,
         org=roster.org_chart,
-        digests=SqlDigestStore(sessions),
+        digests=SqlDigestStore(sessions, mark_key=release_mark_key(secret)),
         activity=SqlPeriodActivity(kudos, breaks),
         charts=MatplotlibCharts(),
     )

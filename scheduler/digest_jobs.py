@@ -13,7 +13,7 @@ import logging
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from bot.domain.digest import digest_title
+from bot.domain.digest import HISTORY_ROUNDS, digest_title
 from bot.domain.messages import Platform, Recipient
 from bot.domain.org import period_of_round, period_window
 from bot.domain.rollup import Activity, FrozenPeriod, TeamRound, freeze_period
@@ -33,9 +33,10 @@ async def _activity(deps: Deps, team_id: str, period: str) -> Activity:
         kudos = None
     try:
         breaks: tuple[int, int, int] | None = await deps.activity.break_uptake(team_id, start, end)
+        people: int | None = await deps.activity.people_prompted(team_id, start, end)
     except NotImplementedError:
-        breaks = None
-    return Activity(kudos, breaks)
+        breaks, people = None, None
+    return Activity(kudos, breaks, people)
 
 
 def _expected(deps: Deps, period: str, start: datetime, end: datetime) -> set[str]:
@@ -58,6 +59,8 @@ async def freeze_due(deps: Deps, report: JobReport | None = None) -> list[Frozen
     unsent = await store.unqueued_period()
     if unsent is not None:
         await queue_digests(deps, unsent, report)
+    # A round that closed after its period was frozen is never rolled up: its data goes now.
+    await store.purge_frozen_rounds()
     pending = await store.pending_rounds()
     if not pending:
         return []
@@ -84,7 +87,16 @@ async def freeze_due(deps: Deps, report: JobReport | None = None) -> list[Frozen
         if not (_expected(deps, period, start, end) <= have or now >= end):
             continue
         activity = {tid: await _activity(deps, tid, period) for tid in sorted(have)}
-        frozen = freeze_period(deps.org, teams, period, rounds, activity)
+        frozen = freeze_period(
+            deps.org,
+            teams,
+            period,
+            rounds,
+            activity,
+            instrument=deps.instrument,
+            mark=store.person_mark,
+            prior=await store.prior_releases(period, HISTORY_ROUNDS - 1),
+        )
         if await store.freeze(frozen, now):
             released = sum(1 for g in frozen.groups if g.released)
             report.say(
@@ -92,9 +104,12 @@ async def freeze_due(deps: Deps, report: JobReport | None = None) -> list[Frozen
             )
             # Which groups are withheld, but not why: "too few responses" would itself report
             # a participation count below the threshold, which the release rules never do.
-            withheld = sorted(frozen.decision.reasons)
+            banded = sorted(g.group_id for g in frozen.groups if g.bands is not None)
+            withheld = sorted(set(frozen.decision.reasons) - set(banded))
             if withheld:
                 report.say(f"{period}: withheld: {', '.join(withheld)}")
+            if banded:
+                report.say(f"{period}: bands only: {', '.join(banded)}")
             frozen_now.append(frozen)
     if frozen_now:
         await queue_digests(deps, frozen_now[-1].period, report)

@@ -30,17 +30,25 @@ WORSENING_STEP = 0.05
 # smaller sibling) would itself tell a reader something about a group below the threshold.
 SUPPRESSED_TEXT = (
     "Not enough responses this round to report without risking anyone's anonymity (too few "
-    "answers here, or a figure that would let a smaller group's answers be worked out). "
-    "Nothing from this round is shown."
+    "answers here, or a figure that would let a smaller group's answers, or one person's set "
+    "beside an earlier week's, be worked out). Nothing from this round is shown."
 )
 WITHHELD_LINE = "not shown (too few responses, or withheld so no smaller group can be worked out)"
+# Bands without numbers: the exact figures would let someone's answer be worked out (everyone
+# near one end of the scale, or the same people as an earlier week give or take a few).
+BANDS_ONLY_TEXT = (
+    "This week shows bands only, without numbers: the exact figures would come too close to "
+    "what individual people answered (nearly everyone at one end of the scale, or almost the "
+    "same people as an earlier week, so that comparing the two would single someone out)."
+)
+BANDS_ONLY_LINE = "bands only this week"
 
 
 @dataclass(frozen=True, slots=True)
 class DimensionLine:
     id: str
     label: str
-    mean: float
+    mean: float | None  # None: shown as a band only
     band: Band
     change: float | None
     # Means over the trend window, oldest first; None where a round released nothing.
@@ -68,6 +76,7 @@ class ChildLine:
     members: int | None
     exhaustion: float | None
     exhaustion_band: Band | None
+    bands_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +100,8 @@ class GroupDigest:
     periods: tuple[str, ...] = ()  # the trend window, oldest first
     released_periods: tuple[bool, ...] = ()
     children: tuple[ChildLine, ...] = ()
+    # Released as bands without numbers (nor a count): see BANDS_ONLY_TEXT.
+    bands_only: bool = False
 
     @property
     def participation(self) -> float | None:
@@ -142,6 +153,8 @@ def build_group_digest(
         "released_periods": released,
         "children": child_lines,
     }
+    if latest.bands is not None and not latest.released:
+        return _bands_only_digest(instrument, base, window, latest.bands)
     if not latest.released or latest.tally is None:
         return GroupDigest(
             **base,
@@ -196,9 +209,56 @@ def build_group_digest(
     )
 
 
+def _bands_only_digest(
+    instrument: Instrument,
+    base: Mapping[str, Any],
+    window: Sequence[GroupFigures],
+    bands: Mapping[str, Band],
+) -> GroupDigest:
+    """A digest with each dimension's band and the actions they call for, and no number for this
+    period: no mean, no change, no count. Earlier released periods keep their trend points."""
+    earlier = [g.tally.means() if g.released and g.tally else None for g in window[:-1]]
+    lines = tuple(
+        DimensionLine(
+            id=dim.id,
+            label=dim.label,
+            mean=None,
+            band=bands[dim.id],
+            change=None,
+            trend=(
+                *(round(m[dim.id], 2) if m is not None and dim.id in m else None for m in earlier),
+                None,
+            ),
+        )
+        for dim in instrument.dimensions.values()
+        if dim.id in bands
+    )
+    return GroupDigest(
+        **base,
+        suppressed=False,
+        bands_only=True,
+        respondents=None,
+        members=None,
+        dimensions=lines,
+        reading=jdr_reading(bands),
+        actions=suggest_actions(bands),
+    )
+
+
 def _child_line(instrument: Instrument, child: GroupFigures) -> ChildLine:
     if not child.released or child.tally is None:
-        return ChildLine(child.group_id, child.name, child.kind, False, None, None, None, None)
+        ex_band = child.bands.get("exhaustion") if child.bands is not None else None
+        return ChildLine(
+            child.group_id,
+            child.name,
+            child.kind,
+            False,
+            None,
+            None,
+            None,
+            ex_band,
+            bands_only=child.bands is not None,
+        )
     means = child.tally.means()
     ex = means.get("exhaustion")
     return ChildLine(
@@ -425,6 +485,11 @@ def _activity_fields(digest: GroupDigest) -> list[Field]:
 def _child_fields(digest: GroupDigest) -> list[Field]:
     out = []
     for c in digest.children:
+        if c.bands_only and c.exhaustion_band is not None:
+            out.append(
+                Field(c.name, f"exhaustion {BAND_MARK[c.exhaustion_band]} ({BANDS_ONLY_LINE})")
+            )
+            continue
         if not c.released:
             out.append(Field(c.name, WITHHELD_LINE))
             continue
@@ -448,6 +513,8 @@ def digest_card(digest: GroupDigest, image: Image | None = None) -> Card:
             image=image,
             note=f"Results are shown only when at least {digest.min_group_size} people answer.",
         )
+    if digest.bands_only:
+        return _bands_only_card(digest, title, image)
     assert digest.respondents is not None
     participation = (
         f"{digest.respondents} of {digest.members} ({digest.participation:.0%})"
@@ -482,7 +549,28 @@ def digest_card(digest: GroupDigest, image: Image | None = None) -> Card:
         note=(
             "Scores are means on a 1-5 scale (higher = more of that dimension). Group-level only; "
             f"shown because at least {digest.min_group_size} people answered. A dash in a trend "
-            "is a round with too few answers to show."
+            "is a round whose numbers are not shown."
+        ),
+    )
+
+
+def _bands_only_card(digest: GroupDigest, title: str, image: Image | None) -> Card:
+    fields = [Field("Respondents", f"at least {digest.min_group_size} (count not shown this week)")]
+    for line in digest.dimensions:
+        earlier = line.trend[:-1]
+        trend = f" · earlier {fmt_trend(earlier)}" if any(v is not None for v in earlier) else ""
+        fields.append(Field(line.label, f"{BAND_MARK[line.band]} · {BANDS_ONLY_LINE}{trend}"))
+    fields.extend(_child_fields(digest))
+    blocks = [BANDS_ONLY_TEXT, digest.reading, "Suggested actions:"]
+    blocks.extend(f"{i}. {a.title}: {a.why}" for i, a in enumerate(digest.actions, 1))
+    return Card(
+        title=title,
+        blocks=tuple(blocks),
+        fields=tuple(fields),
+        image=image,
+        note=(
+            "Bands: ok, watch, concern, read on each dimension's strain. Group-level only; "
+            f"shown because at least {digest.min_group_size} people answered."
         ),
     )
 
@@ -498,6 +586,7 @@ def digest_json(digest: GroupDigest) -> dict[str, Any]:
         "period": digest.period,
         "closed_at": digest.closed_at.isoformat(),
         "suppressed": digest.suppressed,
+        "bands_only": digest.bands_only,
         "respondents": digest.respondents,
         "members": digest.members,
         "participation": (
@@ -535,6 +624,8 @@ def digest_json(digest: GroupDigest) -> dict[str, Any]:
                 "kind": c.kind,
                 "name": c.name,
                 "suppressed": not c.released,
+                "bands_only": c.bands_only,
+                "exhaustion_band": c.exhaustion_band,
                 "respondents": c.respondents,
                 "members": c.members,
                 "exhaustion": c.exhaustion,
@@ -549,7 +640,7 @@ def trend_chart(instrument: Instrument, digest: GroupDigest) -> TrendChart | Non
     if not digest.periods or not any(digest.released_periods):
         return None
     series: list[TrendSeries] = []
-    if digest.dimensions:
+    if digest.dimensions and not digest.bands_only:
         for line in digest.dimensions:
             series.append(TrendSeries(line.label, line.trend))
     else:
@@ -566,7 +657,9 @@ def trend_chart(instrument: Instrument, digest: GroupDigest) -> TrendChart | Non
         alt += (
             f" No figures for {', '.join(gaps)}: too few responses, drawn as a gap in every line."
         )
-    latest = ", ".join(f"{line.label} {line.mean:.2f}" for line in digest.dimensions)
+    latest = ", ".join(
+        f"{line.label} {line.mean:.2f}" for line in digest.dimensions if line.mean is not None
+    )
     alt += f" Latest: {latest}."
     return TrendChart(
         title=f"{digest.name}: trend",

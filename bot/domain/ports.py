@@ -15,7 +15,7 @@ from typing import Protocol
 
 from bot.domain.breaks import BreakSettings, Busy
 from bot.domain.messages import Card, Platform, Recipient
-from bot.domain.rollup import FrozenPeriod, GroupFigures, TeamRound
+from bot.domain.rollup import FrozenPeriod, GroupFigures, PriorRelease, TeamRound
 from bot.domain.team import MemberSource, Team
 from bot.domain.trend import TrendChart
 
@@ -574,7 +574,20 @@ class DigestStore(Protocol):
     """Frozen period figures: written once per period, read by every digest afterwards."""
 
     async def pending_rounds(self) -> list[TeamRound]:
-        """Closed rounds not yet part of a frozen period, with their frozen figures."""
+        """Closed rounds not yet part of a frozen period, with their frozen figures and the
+        keyed marks of who took part."""
+        ...
+
+    def person_mark(self, platform: Platform, user_id: str) -> str:
+        """The keyed mark that stands for a person in `TeamRound.people` and `PriorRelease`."""
+        ...
+
+    async def prior_releases(self, period: str, periods: int) -> list[PriorRelease]:
+        """Exact releases of the `periods` frozen periods before `period`, with who answered."""
+        ...
+
+    async def purge_frozen_rounds(self) -> int:
+        """Delete what is left of closed rounds whose period is frozen; how many had some."""
         ...
 
     async def freeze(self, frozen: FrozenPeriod, when: datetime) -> bool:

@@ -63,6 +63,13 @@ class GroupNode:
     min_group_size: int
     # Members of a leaf (None: unknown, taken as some). A leaf with no members hides nothing.
     members: int | None = None
+    # Whether anybody may read this group (a lead of it or of a group above it). A group nobody
+    # reads is the cheapest complement: withholding it costs no reader anything.
+    readable: bool = True
+    # Keyed marks of a leaf's respondents, and of the people who read this group. A reader who
+    # answered knows their own answer, so they are counted out of what protects the others.
+    people: frozenset[str] = frozenset()
+    readers: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,9 +108,35 @@ class _Tree:
             for c in self.children[gid]:
                 k = max(k, self.subtree_k[c])
             self.subtree_k[gid] = k
+        # People below each group, gathered leaves first, to count its answering readers out.
+        self._counted: dict[str, int] = {}
+        below: dict[str, frozenset[str]] = {}
+        for gid in sorted(self.nodes, key=lambda x: -self.depth[x]):
+            node = self.nodes[gid]
+            people = node.people.union(*(below[c] for c in self.children[gid]))
+            below[gid] = people
+            self._counted[gid] = node.respondents - len(node.readers & people)
 
     def resp(self, group_id: str) -> int:
         return self.nodes[group_id].respondents
+
+    def leaves_under(self, group_id: str) -> list[str]:
+        if self.is_leaf(group_id):
+            return [group_id]
+        return [g for g in self.descendants(group_id) if self.is_leaf(g)]
+
+    def counted(self, group_id: str) -> int:
+        """Respondents that protect each other from this group's readers: those who answered,
+        less the readers among them (each knows their own answer)."""
+        return self._counted[group_id]
+
+    def region_counted(self, top: str, region: _Region) -> int:
+        """A region's respondents less those of `top`'s readers who answered inside it."""
+        readers = self.nodes[top].readers
+        if not readers:
+            return region.respondents
+        inside = set().union(*(self.nodes[leaf].people for leaf in region.leaves))
+        return region.respondents - len(readers & inside)
 
     def is_leaf(self, group_id: str) -> bool:
         return not self.children[group_id]
@@ -169,11 +202,19 @@ def _smallest(tree: _Tree, candidates: Iterable[str], need_respondents: bool) ->
     pool = [c for c in candidates if not need_respondents or tree.resp(c) > 0]
     if not pool:
         return None
-    return min(pool, key=lambda c: (tree.resp(c), tree.depth[c], c))
+    # A group nobody reads goes first: withholding it hides nothing from anyone.
+    return min(pool, key=lambda c: (tree.nodes[c].readable, tree.resp(c), tree.depth[c], c))
 
 
-def decide_release(nodes: Sequence[GroupNode]) -> ReleaseDecision:
-    """Which groups may release figures this period; see the module docstring for why."""
+def decide_release(
+    nodes: Sequence[GroupNode], withheld: Mapping[str, str] | None = None
+) -> ReleaseDecision:
+    """Which groups may release figures this period; see the module docstring for why.
+
+    `withheld` names groups whose exact figures must not be shown (or derived) for another
+    reason, with that reason: they are suppressed from the start, and the rules below keep
+    their sums out of reach exactly as they do for a group with too few responses.
+    """
     tree = _Tree(nodes)
     suppressed: set[str] = set()
     reasons: dict[str, str] = {}
@@ -182,8 +223,11 @@ def decide_release(nodes: Sequence[GroupNode]) -> ReleaseDecision:
         suppressed.add(g)
         reasons[g] = why
 
+    for g, why in (withheld or {}).items():
+        if g in tree.nodes:
+            suppress(g, why)
     for g, node in tree.nodes.items():
-        if not releasable(node.respondents, node.min_group_size):
+        if not releasable(tree.counted(g), node.min_group_size):
             suppress(g, "too few responses")
 
     order = sorted(tree.nodes, key=lambda x: (-tree.depth[x], x))
@@ -198,7 +242,9 @@ def decide_release(nodes: Sequence[GroupNode]) -> ReleaseDecision:
             own = _own_region(tree, g, suppressed)
             # A group too small to show must keep answers of its own outside the released
             # groups below it (they can have lower thresholds), or it is just their sum.
-            small = tree.resp(g) > 0 and not releasable(tree.resp(g), tree.nodes[g].min_group_size)
+            small = tree.resp(g) > 0 and not releasable(
+                tree.counted(g), tree.nodes[g].min_group_size
+            )
             if own.leaves and not (small and own.respondents == 0):
                 continue
             pick = _smallest(tree, own.frontier, need_respondents=small)
@@ -217,14 +263,14 @@ def decide_release(nodes: Sequence[GroupNode]) -> ReleaseDecision:
             k = tree.subtree_k[a]
             exclude: set[str] = set()
             need_resp = False
-            bad = region.respondents < k
+            bad = tree.region_counted(a, region) < k
             if bad:
                 need_resp = True
             else:
                 for g in region.suppressed:
                     own = _own_region(tree, g, suppressed)
                     small = tree.resp(g) > 0 and not releasable(
-                        tree.resp(g), tree.nodes[g].min_group_size
+                        tree.counted(g), tree.nodes[g].min_group_size
                     )
                     if own.leaves == region.leaves or (
                         small and own.respondents == region.respondents

@@ -10,13 +10,16 @@ subtracted from the first.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.domain.bounds import band_pins_someone, exact, near_scale_end, step_of
+from bot.domain.instrument import Instrument
+from bot.domain.messages import Platform
 from bot.domain.org import GroupKind, OrgChart
 from bot.domain.privacy import GroupNode, ReleaseDecision, decide_release, effective_threshold
-from bot.domain.scoring import Tally
+from bot.domain.scoring import Band, Tally, band
 from bot.domain.team import Team
 
 
@@ -30,6 +33,9 @@ class TeamRound:
     closed_at: datetime
     members: int
     tally: Tally
+    # Keyed marks of who took part (never their answers): a period's threshold counts people,
+    # and several rounds in one week must not count one person twice.
+    people: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +44,25 @@ class Activity:
 
     kudos: int | None = None
     breaks: tuple[int, int, int] | None = None  # prompted, done, skipped
+    # Distinct people who were actually sent a break prompt: uptake is a count of their presses,
+    # so it is shown only for at least k people, as answers are.
+    people_prompted: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PriorRelease:
+    """A group's exact figures in an earlier period of the trend window, and who answered."""
+
+    period: str
+    group_id: str
+    people: frozenset[str]
+    tally: Tally
 
 
 @dataclass(frozen=True, slots=True)
 class GroupFigures:
-    """One group's frozen figures for one period. Suppressed groups carry no figure at all."""
+    """One group's frozen figures for one period. Suppressed groups carry no figure at all;
+    a group shown as bands only carries its bands and nothing else."""
 
     period: str
     group_id: str
@@ -57,6 +77,7 @@ class GroupFigures:
     round_id: str | None = None
     kudos: int | None = None
     breaks: tuple[int, int, int] | None = None
+    bands: Mapping[str, Band] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +85,17 @@ class FrozenPeriod:
     period: str
     groups: tuple[GroupFigures, ...]
     decision: ReleaseDecision
+    # Who answered in each group released with exact figures: what later periods compare with.
+    people: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # The rounds rolled up: their raw data has served its purpose once this period is stored.
+    round_ids: tuple[str, ...] = ()
 
     def group(self, group_id: str) -> GroupFigures | None:
         return next((g for g in self.groups if g.group_id == group_id), None)
+
+
+BANDS_ONLY = "bands only"
+NARROWS = "withheld: would narrow an answer"
 
 
 def _sum_activity(parts: Sequence[Activity]) -> Activity:
@@ -83,19 +112,11 @@ def _sum_activity(parts: Sequence[Activity]) -> Activity:
     return Activity(kudos, breaks)
 
 
-def freeze_period(
-    org: OrgChart,
-    teams: Sequence[Team],
-    period: str,
-    rounds: Sequence[TeamRound],
-    activity: Mapping[str, Activity] | None = None,
-) -> FrozenPeriod:
-    """Roll one period up the chart and decide what each group may release."""
-    activity = activity or {}
-    by_id = {t.id: t for t in teams}
+def _merge(period: str, rounds: Sequence[TeamRound], team_ids: set[str]) -> dict[str, TeamRound]:
+    """One team's rounds of a period as one: answers add up, people are counted once."""
     merged: dict[str, TeamRound] = {}
     for r in sorted(rounds, key=lambda r: r.closed_at):
-        if r.period != period or r.team_id not in by_id:
+        if r.period != period or r.team_id not in team_ids:
             continue
         prev = merged.get(r.team_id)
         if prev is None:
@@ -104,94 +125,330 @@ def freeze_period(
         tally = Tally()
         tally.merge(prev.tally)
         tally.merge(r.tally)
+        people = prev.people | r.people
+        if people:
+            tally.respondents = len(people)
         merged[r.team_id] = TeamRound(
-            r.team_id, r.round_id, period, r.closed_at, max(prev.members, r.members), tally
+            r.team_id, r.round_id, period, r.closed_at, max(prev.members, r.members), tally, people
         )
+    return merged
 
-    present = [by_id[t] for t in sorted(merged)]
-    dept_teams: dict[str, list[Team]] = {}
-    orphans: list[Team] = []
-    for team in present:
-        dept = org.department_of(team.id)
-        if dept is None:
-            orphans.append(team)
-        else:
-            dept_teams.setdefault(dept.id, []).append(team)
+
+@dataclass(slots=True)
+class _Group:
+    kind: GroupKind
+    name: str
+    parent: str | None
+    k: int
+    teams: list[Team]
+    leads: frozenset[str]
+    platform: Platform
+    readable: bool = True
+
+
+def _chart(org: OrgChart, present: Sequence[Team]) -> dict[str, _Group]:
+    """The groups of this period, each under the nearest group above it that somebody reads.
+
+    A department or organisation with no lead of its own nor above it is read by nobody, so it
+    is left out of the tree (rule 6): protecting its total would withhold figures that leads do
+    read. Its teams stay, under the nearest read group, or on their own.
+    """
 
     def k_of(ts: Sequence[Team], own: int | None) -> int:
         if own is not None:
             return effective_threshold(own)
         return max((effective_threshold(t.min_group_size) for t in ts), default=5)
 
-    nodes: list[GroupNode] = []
-    meta: dict[str, tuple[GroupKind, str, str | None, int, list[Team]]] = {}
-    org_k = k_of(present, org.min_group_size)
-    meta[org.id] = ("organisation", org.name, None, org_k, present)
+    dept_teams: dict[str, list[Team]] = {}
+    for team in present:
+        dept = org.department_of(team.id)
+        if dept is not None:
+            dept_teams.setdefault(dept.id, []).append(team)
+    groups: dict[str, _Group] = {}
+    org_read = bool(org.leads)
+    if org_read:
+        groups[org.id] = _Group(
+            "organisation",
+            org.name,
+            None,
+            k_of(present, org.min_group_size),
+            list(present),
+            org.leads,
+            org.platform,
+        )
+    top = org.id if org_read else None
     for dept in org.departments:
         members = dept_teams.get(dept.id)
-        if not members:
+        if not members or not (org_read or dept.leads):
             continue
-        meta[dept.id] = (
+        groups[dept.id] = _Group(
             "department",
             dept.name,
-            org.id,
+            top,
             k_of(members, dept.min_group_size),
             members,
+            dept.leads,
+            dept.platform,
         )
     for team in present:
-        parent = org.parent_of(team.id)
-        meta[team.id] = (
+        dept = org.department_of(team.id)
+        parent = dept.id if dept is not None and dept.id in groups else top
+        groups[team.id] = _Group(
             "team",
             team.name,
             parent,
             effective_threshold(team.min_group_size),
             [team],
+            team.leads,
+            team.platform,
+            readable=bool(team.leads) or parent is not None,
         )
-    for gid, (kind, _name, up, k, ts) in meta.items():
-        respondents = sum(merged[t.id].tally.respondents for t in ts)
-        headcount = merged[gid].members if kind == "team" else None
-        nodes.append(GroupNode(gid, up, respondents, k, headcount))
-    decision = decide_release(nodes) if present else ReleaseDecision(frozenset())
+    return groups
 
-    groups: list[GroupFigures] = []
-    for gid, (kind, name, up, k, ts) in meta.items():
-        if not ts:
+
+def _readers(
+    groups: Mapping[str, _Group], mark: Callable[[Platform, str], str] | None
+) -> dict[str, frozenset[str]]:
+    """Marks of everyone who reads each group: its leads and the leads of every group above."""
+    out: dict[str, frozenset[str]] = {}
+    if mark is None:
+        return {gid: frozenset() for gid in groups}
+    for gid in groups:
+        marks: set[str] = set()
+        cur: str | None = gid
+        while cur is not None:
+            g = groups[cur]
+            marks.update(mark(g.platform, lead) for lead in g.leads)
+            cur = g.parent
+        out[gid] = frozenset(marks)
+    return out
+
+
+def _bands(instrument: Instrument, tally: Tally) -> dict[str, Band]:
+    return {dim: band(instrument, dim, mean) for dim, mean in tally.means().items()}
+
+
+def _at_scale_end(instrument: Instrument, tally: Tally) -> bool:
+    lo, hi = instrument.scale_min, instrument.scale_max
+    return any(
+        near_scale_end(tally.sums[dim], n, lo, hi, step_of(instrument, dim))
+        for dim, n in tally.counts.items()
+        if n and dim in instrument.dimensions
+    )
+
+
+def _bands_narrow(instrument: Instrument, tally: Tally, known: Sequence[PriorRelease]) -> bool:
+    """Whether this group's bands leave a respondent one possible value, alone or against an
+    earlier exact figure of the same people give or take a few."""
+    for dim, n in tally.counts.items():
+        if not n or dim not in instrument.dimensions:
             continue
+        b = band(instrument, dim, tally.sums[dim] / n)
+        if band_pins_someone(instrument, dim, b, n):
+            return True
+        for p in known:
+            if dim in p.tally.counts:
+                before = (exact(p.tally.sums[dim]), p.tally.counts[dim])
+                if band_pins_someone(instrument, dim, b, n, before):
+                    return True
+    return False
+
+
+def _few_changed(now: frozenset[str], before: frozenset[str], k: int) -> bool:
+    """A pure addition or a pure removal of fewer than k people: subtracting the two figures
+    gives those few people's answers, as nearly as everyone else answered as before."""
+    if now == before:
+        return False
+    if before < now:
+        return len(now - before) < k
+    if now < before:
+        return len(before - now) < k
+    return False
+
+
+def freeze_period(
+    org: OrgChart,
+    teams: Sequence[Team],
+    period: str,
+    rounds: Sequence[TeamRound],
+    activity: Mapping[str, Activity] | None = None,
+    *,
+    instrument: Instrument,
+    mark: Callable[[Platform, str], str] | None = None,
+    prior: Sequence[PriorRelease] = (),
+) -> FrozenPeriod:
+    """Roll one period up the chart and decide what each group may release.
+
+    `mark` keys a person as `TeamRound.people` does (None: readers are not counted out, for
+    callers that hold no marks); `prior` holds the exact releases of the trend window.
+    """
+    activity = activity or {}
+    by_id = {t.id: t for t in teams}
+    merged = _merge(period, rounds, set(by_id))
+    present = [by_id[t] for t in sorted(merged)]
+    if not present:
+        return FrozenPeriod(period, (), ReleaseDecision(frozenset()))
+    groups = _chart(org, present)
+    readers = _readers(groups, mark)
+
+    def tally_of(gid: str) -> Tally:
+        tally = Tally()
+        for t in groups[gid].teams:
+            tally.merge(merged[t.id].tally)
+        return tally
+
+    def people_of(gid: str) -> frozenset[str]:
+        return frozenset().union(*(merged[t.id].people for t in groups[gid].teams))
+
+    tallies = {gid: tally_of(gid) for gid in groups}
+    people = {gid: people_of(gid) for gid in groups}
+    nodes = [
+        GroupNode(
+            gid,
+            g.parent,
+            tallies[gid].respondents,
+            g.k,
+            merged[gid].members if g.kind == "team" else None,
+            readable=g.readable,
+            people=merged[gid].people if g.kind == "team" else frozenset(),
+            readers=readers[gid],
+        )
+        for gid, g in groups.items()
+    ]
+    withheld = _time_and_bounds(instrument, groups, tallies, people, readers, prior)
+    decision = decide_release(nodes, {g: why for g, why in withheld.items() if why})
+    bands_shown = {
+        gid
+        for gid, why in decision.reasons.items()
+        if why == BANDS_ONLY
+        and not _bands_expose_region(instrument, groups, tallies, decision, gid)
+    }
+    breaks_released = _breaks_decision(groups, activity)
+
+    out: list[GroupFigures] = []
+    released_people: dict[str, frozenset[str]] = {}
+    for gid, g in groups.items():
+        if not g.readable:
+            continue
+        ts = g.teams
         closed_at = max(merged[t.id].closed_at for t in ts)
+        round_id = merged[gid].round_id if g.kind == "team" else None
         if not decision.is_released(gid):
-            groups.append(
+            shows_bands = gid in bands_shown
+            out.append(
                 GroupFigures(
                     period,
                     gid,
-                    kind,
-                    name,
-                    up,
-                    k,
+                    g.kind,
+                    g.name,
+                    g.parent,
+                    g.k,
                     False,
                     closed_at,
-                    round_id=merged[gid].round_id if kind == "team" else None,
+                    round_id=round_id,
+                    bands=_bands(instrument, tallies[gid]) if shows_bands else None,
                 )
             )
             continue
-        tally = Tally()
-        for t in ts:
-            tally.merge(merged[t.id].tally)
         act = _sum_activity([activity.get(t.id, Activity()) for t in ts])
-        groups.append(
+        released_people[gid] = people[gid]
+        out.append(
             GroupFigures(
                 period=period,
                 group_id=gid,
-                kind=kind,
-                name=name,
-                parent_id=up,
-                min_group_size=k,
+                kind=g.kind,
+                name=g.name,
+                parent_id=g.parent,
+                min_group_size=g.k,
                 released=True,
                 closed_at=closed_at,
                 members=sum(merged[t.id].members for t in ts),
-                tally=tally,
-                round_id=merged[gid].round_id if kind == "team" else None,
+                tally=tallies[gid],
+                round_id=round_id,
                 kudos=act.kudos,
-                breaks=act.breaks,
+                breaks=act.breaks if gid in breaks_released else None,
             )
         )
-    return FrozenPeriod(period, tuple(groups), decision)
+    round_ids = tuple(sorted(r.round_id for r in rounds if r.period == period))
+    return FrozenPeriod(period, tuple(out), decision, released_people, round_ids)
+
+
+def _time_and_bounds(
+    instrument: Instrument,
+    groups: Mapping[str, _Group],
+    tallies: Mapping[str, Tally],
+    people: Mapping[str, frozenset[str]],
+    readers: Mapping[str, frozenset[str]],
+    prior: Sequence[PriorRelease],
+) -> dict[str, str]:
+    """Groups whose exact figures may not be shown, and whether their bands may.
+
+    Exact figures give way to bands when a sum sits within one step of the scale's end, or when
+    the people who answered differ from an earlier exact release of the same group by a pure
+    addition or removal of fewer than k (counting the group's readers out on both sides: a
+    reader knows their own answer). Bands give way to nothing when they would still leave a
+    respondent a single possible value.
+    """
+    earlier: dict[str, list[PriorRelease]] = {}
+    for p in prior:
+        earlier.setdefault(p.group_id, []).append(p)
+    out: dict[str, str] = {}
+    for gid, g in groups.items():
+        tally = tallies[gid]
+        if not tally.respondents:
+            continue
+        mine = readers[gid]
+        now = people[gid] - mine
+        differs = [
+            p for p in earlier.get(gid, ()) if now and _few_changed(now, p.people - mine, g.k)
+        ]
+        if not differs and not _at_scale_end(instrument, tally):
+            continue
+        out[gid] = NARROWS if _bands_narrow(instrument, tally, differs) else BANDS_ONLY
+    return out
+
+
+def _bands_expose_region(
+    instrument: Instrument,
+    groups: Mapping[str, _Group],
+    tallies: Mapping[str, Tally],
+    decision: ReleaseDecision,
+    gid: str,
+) -> bool:
+    """Whether a group's bands, less the exact figures released below it, leave someone in the
+    rest of it (a withheld team, say) one possible value."""
+    known = Tally()
+    stack = [c for c, g in groups.items() if g.parent == gid]
+    while stack:
+        child = stack.pop()
+        if decision.is_released(child):
+            known.merge(tallies[child])
+        else:
+            stack.extend(c for c, g in groups.items() if g.parent == child)
+    if not known.respondents:
+        return False
+    tally = tallies[gid]
+    for dim, n in tally.counts.items():
+        if not n or dim not in instrument.dimensions or dim not in known.counts:
+            continue
+        b = band(instrument, dim, tally.sums[dim] / n)
+        before = (exact(known.sums[dim]), known.counts[dim])
+        if band_pins_someone(instrument, dim, b, n, before):
+            return True
+    return False
+
+
+def _breaks_decision(
+    groups: Mapping[str, _Group], activity: Mapping[str, Activity]
+) -> frozenset[str]:
+    """Groups whose break uptake may be shown: the release rules again, on people prompted.
+
+    Uptake is a count of presses, so a group where fewer than k people were prompted shows one
+    person's habits; and it rolls up the chart like answers do, so a withheld team's uptake must
+    not be a department's less its other teams'.
+    """
+    nodes = []
+    for gid, g in groups.items():
+        prompted = sum((activity.get(t.id, Activity()).people_prompted or 0) for t in g.teams)
+        nodes.append(GroupNode(gid, g.parent, prompted, g.k, readable=g.readable))
+    return decide_release(nodes).released

@@ -3,29 +3,47 @@
 A period is written once, in one transaction, keyed by its period id; a second writer (another
 replica, the CLI) fails on the key and stores nothing. Nothing here ever updates a frozen row,
 and a round that closes after its period was frozen is never rolled up into it.
+
+Keep only what a release needs: the transaction that freezes a period also deletes its rounds'
+participation, any answers left and their per-round figures, so nothing a release rule withheld
+survives in a table. What stays is the frozen figures and, for the trend window only, the keyed
+marks of who answered in each group released with exact figures (`release_people`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, insert, select, update
+from sqlalchemy import ColumnElement, delete, insert, select, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.domain.digest import HISTORY_ROUNDS
+from bot.domain.messages import Platform
 from bot.domain.org import period_of, period_of_round, period_window
-from bot.domain.rollup import FrozenPeriod, GroupFigures, TeamRound
+from bot.domain.rollup import FrozenPeriod, GroupFigures, PriorRelease, TeamRound
 from bot.domain.scoring import Tally
 from bot.storage.tables import (
     digest_groups,
     digest_periods,
+    pulse_participation,
+    pulse_responses,
     pulse_rounds,
+    release_people,
     round_figures,
 )
 
+# The raw tables of a round, deleted once its period is frozen.
+_ROUND_DATA = (pulse_responses, pulse_participation, round_figures)
+
 LOOKBACK_WEEKS = 3
+# Frozen periods whose respondent marks are kept: the digest's trend window.
+PEOPLE_WINDOW = HISTORY_ROUNDS
 # A round's period is the ISO week of its local scheduled start; east of UTC that start can come
 # up to 14 hours before the week's Monday in UTC, so a period's rounds are read from a day before.
 EARLY_START = timedelta(days=1)
@@ -49,6 +67,7 @@ _GROUP_COLUMNS = (
     digest_groups.c.breaks_prompted,
     digest_groups.c.breaks_done,
     digest_groups.c.breaks_skipped,
+    digest_groups.c.bands,
 )
 
 
@@ -65,9 +84,43 @@ def _pending_since(frozen: set[str]) -> datetime | None:
     return first - EARLY_START
 
 
+def release_mark_key(secret: bytes) -> bytes:
+    """The key of respondent marks, derived from RESPITE_SECRET for this one use."""
+    return hmac.new(secret, b"respite:release-people", hashlib.sha256).digest()
+
+
+async def _delete_round_data(s: AsyncSession, round_ids: Sequence[str]) -> None:
+    ids = list(round_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for table in _ROUND_DATA:
+            await s.execute(delete(table).where(table.c.round_id.in_(chunk)))
+
+
 class SqlDigestStore:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, mark_key: bytes) -> None:
         self._sessions = sessions
+        self._mark_key = mark_key
+
+    def person_mark(self, platform: Platform, user_id: str) -> str:
+        """A person's keyed mark: equal for the same person in every period, and meaningless
+        without the key (a backup holds no RESPITE_SECRET)."""
+        message = f"{platform.value}\0{user_id}".encode()
+        return hmac.new(self._mark_key, message, hashlib.sha256).hexdigest()[:32]
+
+    async def _people(self, s: AsyncSession, round_ids: Sequence[str]) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for start in range(0, len(round_ids), 500):
+            rows = await s.execute(
+                select(
+                    pulse_participation.c.round_id,
+                    pulse_participation.c.platform,
+                    pulse_participation.c.user_id,
+                ).where(pulse_participation.c.round_id.in_(round_ids[start : start + 500]))
+            )
+            for round_id, platform, user_id in rows:
+                out.setdefault(round_id, set()).add(self.person_mark(Platform(platform), user_id))
+        return out
 
     async def pending_rounds(self) -> list[TeamRound]:
         async with self._sessions() as s:
@@ -117,7 +170,59 @@ class SqlDigestStore:
                     tally.respondents = respondents
                     tally.sums[dimension] = total
                     tally.counts[dimension] = n
-            return list(rounds.values())
+            people = await self._people(s, ids)
+            return [replace(r, people=frozenset(people.get(rid, ()))) for rid, r in rounds.items()]
+
+    async def prior_releases(self, period: str, periods: int) -> list[PriorRelease]:
+        """Exact releases of the `periods` frozen periods before `period`, with who answered."""
+        async with self._sessions() as s:
+            earlier = (
+                await s.scalars(
+                    select(digest_periods.c.period)
+                    .where(digest_periods.c.period < period)
+                    .order_by(digest_periods.c.period.desc())
+                    .limit(periods)
+                )
+            ).all()
+            if not earlier:
+                return []
+            marks: dict[tuple[str, str], set[str]] = {}
+            rows = await s.execute(
+                select(release_people).where(release_people.c.period.in_(earlier))
+            )
+            for p, group_id, mark in rows:
+                marks.setdefault((p, group_id), set()).add(mark)
+            figures = await s.execute(
+                select(*_GROUP_COLUMNS).where(
+                    digest_groups.c.period.in_(earlier), digest_groups.c.released.is_(True)
+                )
+            )
+            return [
+                PriorRelease(g.period, g.group_id, frozenset(marks[key]), g.tally)
+                for g in self._figures(figures)
+                if g.tally is not None and (key := (g.period, g.group_id)) in marks
+            ]
+
+    async def purge_frozen_rounds(self) -> int:
+        """Delete the raw data of closed rounds whose period is frozen (a round that closed
+        after its period was frozen); how many rounds had some."""
+        async with self._sessions.begin() as s:
+            frozen = set((await s.scalars(select(digest_periods.c.period))).all())
+            if not frozen:
+                return 0
+            with_data = union(
+                select(pulse_participation.c.round_id),
+                select(round_figures.c.round_id),
+                select(pulse_responses.c.round_id),
+            ).subquery()
+            rows = await s.execute(
+                select(pulse_rounds.c.id, pulse_rounds.c.period_key, pulse_rounds.c.opens_at)
+                .where(pulse_rounds.c.closed_at.is_not(None))
+                .where(pulse_rounds.c.id.in_(select(with_data.c.round_id)))
+            )
+            done = [rid for rid, key, opens in rows if period_of_round(key, opens) in frozen]
+            await _delete_round_data(s, done)
+            return len(done)
 
     async def mark_queued(self, period: str, when: datetime) -> None:
         async with self._sessions.begin() as s:
@@ -166,16 +271,43 @@ class SqlDigestStore:
                     "breaks_prompted": g.breaks[0] if released and g.breaks else None,
                     "breaks_done": g.breaks[1] if released and g.breaks else None,
                     "breaks_skipped": g.breaks[2] if released and g.breaks else None,
+                    "bands": dict(g.bands) if g.bands is not None and not released else None,
                 }
             )
+        # In mark order, which is no order of people or of answering.
+        people = [
+            {"period": frozen.period, "group_id": gid, "mark": mark}
+            for gid, marks in frozen.people.items()
+            for mark in sorted(marks)
+        ]
         try:
             async with self._sessions.begin() as s:
                 await s.execute(insert(digest_periods).values(period=frozen.period, frozen_at=when))
                 if groups:
                     await s.execute(insert(digest_groups), groups)
+                if people:
+                    await s.execute(insert(release_people), people)
+                await _delete_round_data(s, frozen.round_ids)
+                await self._forget_old_people(s, frozen.period)
         except IntegrityError:
             return False
         return True
+
+    @staticmethod
+    async def _forget_old_people(s: AsyncSession, period: str) -> None:
+        """Marks outlive their use once their period has left the trend window."""
+        keep = (
+            select(digest_periods.c.period)
+            .where(digest_periods.c.period <= period)
+            .order_by(digest_periods.c.period.desc())
+            .limit(PEOPLE_WINDOW)
+            .scalar_subquery()
+        )
+        await s.execute(
+            delete(release_people).where(
+                release_people.c.period <= period, release_people.c.period.not_in(keep)
+            )
+        )
 
     @staticmethod
     def _figures(rows: Iterable[Sequence[Any]]) -> list[GroupFigures]:
@@ -197,6 +329,7 @@ class SqlDigestStore:
             prompted,
             done,
             skipped,
+            bands,
         ) in rows:
             tally = None
             if released and figures is not None:
@@ -220,6 +353,7 @@ class SqlDigestStore:
                     round_id=round_id,
                     kudos=kudos,
                     breaks=(prompted, done, skipped) if prompted is not None else None,
+                    bands=bands if tally is None else None,
                 )
             )
         return out

@@ -1,11 +1,14 @@
 """The schema. Read the privacy notes before adding a column to the pulse tables.
 
-- `pulse_responses` holds answers and nothing that identifies a person: a random id, the round,
-  the reporting unit. No user id, no timestamp, no sequence. On SQLite it is a WITHOUT ROWID table
-  keyed by (round, random id), so a round's answers lie together in the order of their random
-  ids rather than the order of arrival.
+- `pulse_responses` holds the answers of open rounds and nothing that identifies a person: a
+  random id, the round, and the reporting unit and answers sealed together (every ciphertext of a
+  round has one length). No user id, no timestamp, no sequence. On SQLite it is a WITHOUT ROWID
+  table keyed by (round, random id), so a round's answers lie together in the order of their
+  random ids rather than the order of arrival. Closing a round tallies and deletes its answers.
 - `pulse_participation` says who took part in a round (for reminders and one answer per round).
-  It shares no key with responses but the round, and is never joined to them.
+  It shares no key with responses but the round, and is never joined to them. Every submission
+  re-writes the round's rows in random order, so neither storage order nor a hidden column
+  tells the order in which people answered.
 - `round_figures` freezes each round's per-unit counts and sums when it closes.
 """
 
@@ -66,8 +69,8 @@ pulse_responses = Table(
         "round_id", String(32), ForeignKey("pulse_rounds.id", ondelete="CASCADE"), primary_key=True
     ),
     Column("id", String(32), primary_key=True),
-    Column("unit_id", String(64), nullable=False),
-    Column("answers", JSON, nullable=False),
+    # The reporting unit and the answers, sealed (bot/storage/sealed.py); deleted at close.
+    Column("sealed", Text, nullable=False),
     sqlite_with_rowid=False,
 )
 
@@ -360,6 +363,27 @@ digest_groups = Table(
     Column("breaks_prompted", Integer),
     Column("breaks_done", Integer),
     Column("breaks_skipped", Integer),
+    # Per dimension the band of a group shown as bands only (its exact figures withheld).
+    Column("bands", JSON),
     Index("ix_digest_groups_group", "group_id", "period"),
     Index("ix_digest_groups_parent", "period", "parent_id"),
+)
+
+# Who answered in each group released with exact figures, as keyed marks (HMAC of the person
+# with a key derived from RESPITE_SECRET), kept for the trend window only: a later period of
+# the same group that differs from one of these by a pure addition or removal of a few people
+# is shown as bands, since subtracting the two would give those people's answers. One row per
+# (period, group, mark) and nothing else: no answer, no time.
+release_people = Table(
+    "release_people",
+    metadata,
+    Column(
+        "period",
+        String(16),
+        ForeignKey("digest_periods.period", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("group_id", String(64), primary_key=True),
+    Column("mark", String(64), primary_key=True),
+    sqlite_with_rowid=False,
 )
