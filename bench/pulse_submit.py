@@ -75,7 +75,7 @@ async def run(url: str, answers: int, rounds: int) -> None:
     upgrade(url)
     engine = create_engine_async(url)
     sessions = session_factory(engine)
-    store = SqlRoundStore(sessions, load_instrument())
+    store = SqlRoundStore(sessions, load_instrument(), secrets.token_bytes(32))
     start = datetime(2030, 1, 7, 10, tzinfo=UTC) + timedelta(weeks=secrets.randbelow(10_000))
     times: dict[str, list[list[float]]] = {"baseline": [], "target": []}
     try:

@@ -61,16 +61,15 @@ async def test_no_row_links_a_person_to_an_answer(slack_app: SlackHarness) -> No
     await h.deliver()
     dump = await _dump(h)
 
-    # Response rows: a random id, the round, the unit and the answers. Nothing else at all.
-    assert set(pulse_responses.c.keys()) == {"id", "round_id", "unit_id", "answers"}
-    responses = dump["pulse_responses"]
-    assert len(responses) == len(ANSWERS)
-    for row in responses:
+    # Response rows: a random id, the round, the unit and answers sealed. Nothing else at all.
+    assert set(pulse_responses.c.keys()) == {"id", "round_id", "sealed"}
+    open_answers = before_close["pulse_responses"]
+    assert len(open_answers) == len(ANSWERS)
+    for row in open_answers:
         assert re.fullmatch(r"[0-9a-f]{32}", row["id"])
         assert not _mentions_user(row)
-    # Closing re-wrote every answer under a new random id.
-    old_ids = {r["id"] for r in before_close["pulse_responses"]}
-    assert old_ids.isdisjoint({r["id"] for r in responses})
+    # Closing tallied the answers and deleted them.
+    assert dump["pulse_responses"] == []
     # Participation knows who took part, and shares nothing with responses but the round.
     assert set(pulse_participation.c.keys()) == {"round_id", "platform", "user_id"}
     # No row anywhere holds both a user id and answer values.

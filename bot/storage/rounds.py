@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Mapping
@@ -9,12 +10,11 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import JSON, String, bindparam, func, insert, select, text, update
+from sqlalchemy import Select, bindparam, delete, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.sql.base import Executable
-from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.domain.instrument import Instrument
@@ -22,6 +22,7 @@ from bot.domain.messages import Platform
 from bot.domain.ports import Period, Recorded, Round
 from bot.domain.scoring import Tally, dimension_scores
 from bot.storage import sqlite_inline
+from bot.storage.sealed import Answer, AnswerSeal, sealed_size
 from bot.storage.tables import pulse_participation, pulse_responses, pulse_rounds, round_figures
 
 
@@ -49,34 +50,20 @@ _OPEN_ROUND = {
 }
 
 
-def _join_open_round(*where: ColumnElement[bool]) -> ReturningInsert[tuple[str]]:
-    """Participation in a round only while it is open. On PostgreSQL the round row stays locked
-    until commit, so a close cannot slip between this check and the answer."""
+def _open_round(*where: ColumnElement[bool]) -> Select[tuple[str]]:
+    """The round's id while it is open. On PostgreSQL the round row stays locked until commit:
+    a close cannot slip between this check and the answer, and submissions to one round take
+    turns, each re-writing what the one before it committed."""
     return (
-        insert(pulse_participation)
-        .from_select(
-            ["round_id", "platform", "user_id"],
-            select(
-                pulse_rounds.c.id,
-                bindparam("platform", type_=String),
-                bindparam("user", type_=String),
-            )
-            .where(*where, pulse_rounds.c.closed_at.is_(None))
-            .with_for_update(),
-        )
-        .returning(pulse_participation.c.round_id)
+        select(pulse_rounds.c.id)
+        .where(*where, pulse_rounds.c.closed_at.is_(None))
+        .with_for_update()
     )
 
 
-_JOIN_OPEN_ROUND = _join_open_round(pulse_rounds.c.id == bindparam("round"))
-_JOIN_OPEN_ROUND_OF_PERIOD = _join_open_round(
+_LOCK_OPEN_ROUND = _open_round(pulse_rounds.c.id == bindparam("round"))
+_LOCK_OPEN_ROUND_OF_PERIOD = _open_round(
     pulse_rounds.c.team_id == bindparam("team"), pulse_rounds.c.period_key == bindparam("period")
-)
-_ADD_RESPONSE = insert(pulse_responses).values(
-    id=bindparam("id"),
-    round_id=bindparam("round"),
-    unit_id=bindparam("unit"),
-    answers=bindparam("answers", type_=pulse_responses.c.answers.type),
 )
 _HAS_ANSWERED = select(pulse_participation.c.round_id).where(
     pulse_participation.c.round_id == bindparam("round"),
@@ -93,47 +80,71 @@ _ANSWERED_IN_PERIOD = (
         pulse_participation.c.user_id == bindparam("user"),
     )
 )
-# A WITHOUT ROWID table stores rows in primary-key order: new random ids are a new order.
-_SQLITE_RESHUFFLE = (
-    update(pulse_responses)
-    .where(pulse_responses.c.round_id == bindparam("round"))
-    .values(id=func.lower(func.hex(func.randomblob(16))))
-)
-# Deleted and re-inserted in the order of fresh random ids (gen_random_uuid draws from the
-# server's strong random source); an UPDATE would keep the old physical order.
-_PG_RESHUFFLE = text(
+
+# Participation: the round's rows are deleted and written again, the newcomer among them, in
+# random order. On PostgreSQL in one statement, so the newcomer's row never exists on its own
+# (inserted and then deleted in one transaction it would stay behind until VACUUM, a dead row
+# version naming its author); the primary key still refuses a second answer from one person, as
+# the old row and the new one both go in. After it, every row of the round carries this
+# transaction's `xmin` and lies in random heap order. On SQLite (a WITHOUT ROWID table, so the
+# key orders the rows) the rows are shuffled here and written back in that order, so the place of
+# each row's bytes within its page says nothing of arrival either.
+_PG_ADD_PARTICIPANT = text(
     """
     WITH old AS (
-        DELETE FROM pulse_responses WHERE round_id = :round RETURNING unit_id, answers
-    ), fresh AS (
-        SELECT replace(gen_random_uuid()::text, '-', '') AS id, unit_id, answers FROM old
-    )
-    INSERT INTO pulse_responses (id, round_id, unit_id, answers)
-    SELECT id, :round, unit_id, answers FROM fresh ORDER BY id
-    """
-)
-# The same with one more answer. On PostgreSQL the new answer goes in within the re-shuffle, so it
-# never exists as a row of its own: inserted and then deleted in one transaction, it would stay
-# behind until VACUUM as a dead row version stamped with that transaction alone (xmin = xmax),
-# the transaction of its author's participation row.
-_PG_ADD_AMONG_OTHERS = text(
-    """
-    WITH old AS (
-        DELETE FROM pulse_responses WHERE round_id = :round RETURNING unit_id, answers
+        DELETE FROM pulse_participation WHERE round_id = :round RETURNING platform, user_id
     ), everyone AS (
-        SELECT unit_id, answers FROM old
-        UNION ALL SELECT :unit, CAST(:answers AS json)
-    ), fresh AS (
-        SELECT replace(gen_random_uuid()::text, '-', '') AS id, unit_id, answers FROM everyone
+        SELECT platform, user_id FROM old UNION ALL SELECT :platform, :user
     )
-    INSERT INTO pulse_responses (id, round_id, unit_id, answers)
-    SELECT id, :round, unit_id, answers FROM fresh ORDER BY id
+    INSERT INTO pulse_participation (round_id, platform, user_id)
+    SELECT :round, platform, user_id FROM everyone ORDER BY gen_random_uuid()
     """
-).bindparams(bindparam("answers", type_=JSON))
-# The statements that add one answer to a round and re-shuffle it, by dialect.
-_ADD_ANSWER: dict[str, tuple[Executable, ...]] = {
-    "sqlite": (_ADD_RESPONSE, _SQLITE_RESHUFFLE),
-    "postgresql": (_PG_ADD_AMONG_OTHERS,),
+)
+_SQLITE_PARTICIPANTS = text(
+    "SELECT json_group_array(json_array(platform, user_id)) FROM pulse_participation"
+    " WHERE round_id = :round"
+)
+_SQLITE_DELETE_PARTICIPANTS = text("DELETE FROM pulse_participation WHERE round_id = :round")
+_SQLITE_WRITE_PARTICIPANTS = text(
+    """
+    INSERT INTO pulse_participation (round_id, platform, user_id)
+    SELECT :round, json_extract(value, '$[0]'), json_extract(value, '$[1]')
+    FROM json_each(:people) ORDER BY key
+    """
+)
+
+# Answers: read sealed, opened in Python, sealed again with the newcomer under fresh nonces and
+# written back under new random ids, in the order of those ids. On PostgreSQL the delete and the
+# insert are one statement, so the new answer never exists as a row of its own (see above).
+_SEALED_OF_ROUND = {
+    "postgresql": text(
+        "SELECT CAST(coalesce(json_agg(sealed), '[]') AS text) FROM pulse_responses"
+        " WHERE round_id = :round"
+    ),
+    "sqlite": text("SELECT json_group_array(sealed) FROM pulse_responses WHERE round_id = :round"),
+}
+_REWRITE_ANSWERS: dict[str, tuple[Executable, ...]] = {
+    "postgresql": (
+        text(
+            """
+            WITH old AS (DELETE FROM pulse_responses WHERE round_id = :round)
+            INSERT INTO pulse_responses (round_id, id, sealed)
+            SELECT :round, r.value->>0, r.value->>1
+            FROM json_array_elements(CAST(:rows AS json)) WITH ORDINALITY AS r(value, n)
+            ORDER BY r.n
+            """
+        ),
+    ),
+    "sqlite": (
+        text("DELETE FROM pulse_responses WHERE round_id = :round"),
+        text(
+            """
+            INSERT INTO pulse_responses (round_id, id, sealed)
+            SELECT :round, json_extract(value, '$[0]'), json_extract(value, '$[1]')
+            FROM json_each(:rows) ORDER BY key
+            """
+        ),
+    ),
 }
 
 
@@ -159,17 +170,43 @@ async def _core_transaction(engine: AsyncEngine) -> AsyncIterator[_Core]:
         yield _Core(conn)
 
 
-async def _rewrite_shuffled(s: AsyncSession, round_id: str) -> None:
-    """Re-write every response of a round under new random ids, in random order.
+async def _add_participant(
+    tx: _Transaction, dialect: str, round_id: str, person: Mapping[str, str]
+) -> None:
+    """Write the round's participation rows again in random order, this person among them.
 
-    Run inside the transaction that last touched the round, it leaves no trace that could tie one
-    response to one participation row: on PostgreSQL every response of the round then carries
-    that transaction's id (`xmin`) and the heap order is random, rather than the one response
-    inserted beside its author's participation row. One statement in the database: the answers
-    never come into Python.
-    """
-    postgres = s.get_bind().dialect.name == "postgresql"
-    await s.execute(_PG_RESHUFFLE if postgres else _SQLITE_RESHUFFLE, {"round": round_id})
+    A second answer from one person fails on the primary key (IntegrityError)."""
+    params = {"round": round_id, **person}
+    if dialect == "postgresql":
+        await tx.run(_PG_ADD_PARTICIPANT, params)
+        return
+    stored = await tx.run(_SQLITE_PARTICIPANTS, params)
+    people: list[list[str]] = json.loads(stored[0]) if stored else []
+    people.append([person["platform"], person["user"]])
+    secrets.SystemRandom().shuffle(people)
+    await tx.run(_SQLITE_DELETE_PARTICIPANTS, params)
+    await tx.run(_SQLITE_WRITE_PARTICIPANTS, {"round": round_id, "people": json.dumps(people)})
+
+
+def _figures(round_id: str, instrument: Instrument, answers: list[Answer]) -> list[dict[str, Any]]:
+    """round_figures rows: per unit and dimension, respondents, count and sum of scores."""
+    tallies: dict[str, Tally] = {}
+    for answer in answers:
+        tallies.setdefault(answer.unit_id, Tally()).add(
+            dimension_scores(instrument, answer.answers)
+        )
+    return [
+        {
+            "round_id": round_id,
+            "unit_id": unit,
+            "dimension": dim,
+            "respondents": t.respondents,
+            "n": t.counts[dim],
+            "total": t.sums[dim],
+        }
+        for unit, t in tallies.items()
+        for dim in t.sums
+    ]
 
 
 def _key(team_period: tuple[str, Period]) -> tuple[str, str]:
@@ -191,10 +228,19 @@ def _round(row: Any) -> Round:
 
 
 class SqlRoundStore:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], instrument: Instrument) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        instrument: Instrument,
+        secret: bytes | None,
+    ) -> None:
+        """`secret` is RESPITE_SECRET: the answers of open rounds are sealed with keys derived
+        from it. Without one this raises MissingSecret: answers are never stored in clear."""
         self._sessions = sessions
         self._engine: AsyncEngine = sessions.kw["bind"]
         self._instrument = instrument
+        self._seal = AnswerSeal(secret)
+        self._size = sealed_size(instrument)
         # Rounds are never deleted: a (team, period) known to have one needs no insert-if-missing.
         self._opened: set[tuple[str, str]] = set()
 
@@ -226,8 +272,9 @@ class SqlRoundStore:
         user_id: str,
         answers: Mapping[str, int],
     ) -> bool:
-        join = {"round": round_id, "platform": platform.value, "user": user_id}
-        recorded = await self._record(None, _JOIN_OPEN_ROUND, join, unit_id, answers)
+        person = {"platform": platform.value, "user": user_id}
+        answer = Answer(unit_id, dict(answers))
+        recorded = await self._record(None, _LOCK_OPEN_ROUND, {"round": round_id}, person, answer)
         return recorded is Recorded.STORED
 
     async def record_in_period(
@@ -239,35 +286,56 @@ class SqlRoundStore:
         user_id: str,
         answers: Mapping[str, int],
     ) -> Recorded:
-        join = {"team": team_id, "period": period.key, "platform": platform.value, "user": user_id}
+        person = {"platform": platform.value, "user": user_id}
+        find = {"team": team_id, "period": period.key}
+        answer = Answer(unit_id, dict(answers))
         return await self._record(
-            (team_id, period), _JOIN_OPEN_ROUND_OF_PERIOD, join, unit_id, answers
+            (team_id, period), _LOCK_OPEN_ROUND_OF_PERIOD, find, person, answer
         )
 
     async def _record(
         self,
         open_first: tuple[str, Period] | None,
-        join: ReturningInsert[tuple[str]],
-        join_params: Mapping[str, str],
-        unit_id: str,
-        answers: Mapping[str, int],
+        find: Select[tuple[str]],
+        find_params: Mapping[str, str],
+        person: Mapping[str, str],
+        answer: Answer,
     ) -> Recorded:
-        """One answer in one transaction (the path of every check-in)."""
+        """One answer in one transaction (the path of every check-in).
+
+        The round's participation rows and its answers are all written again: nothing this
+        transaction leaves behind singles out the newcomer's row or their answer.
+        """
         if open_first is not None and _key(open_first) not in self._opened:
             await self._open(*open_first)
+        dialect = self._engine.dialect.name
         try:
             async with self._transaction() as tx:
-                joined = await tx.run(join, join_params)
-                if joined is None:
+                found = await tx.run(find, find_params)
+                if found is None:
                     return Recorded.ROUND_CLOSED
-                # The new answer must not be the one row written beside this participation row:
-                # it goes in with every answer of the round re-written in random order.
-                answer = {"id": _random_id(), "round": joined[0], "unit": unit_id}
-                for statement in _ADD_ANSWER[self._engine.dialect.name]:
-                    await tx.run(statement, {**answer, "answers": answers})
+                round_id: str = found[0]
+                await _add_participant(tx, dialect, round_id, person)
+                await self._add_answer(tx, dialect, round_id, answer)
         except (IntegrityError, sqlite3.IntegrityError):
             return Recorded.ALREADY_ANSWERED
         return Recorded.STORED
+
+    async def _add_answer(
+        self, tx: _Transaction, dialect: str, round_id: str, answer: Answer
+    ) -> None:
+        """Re-seal every answer of the round with the new one, under fresh nonces and new ids.
+
+        Two backups taken a submission apart then share no ciphertext and no id, so they cannot
+        tell which answer is new.
+        """
+        stored = await tx.run(_SEALED_OF_ROUND[dialect], {"round": round_id})
+        sealed: list[str] = json.loads(stored[0]) if stored else []
+        everyone = [*self._seal.open_all(round_id, sealed), answer]
+        resealed = self._seal.seal_all(round_id, everyone, self._size)
+        rows = sorted((_random_id(), token) for token in resealed)
+        for statement in _REWRITE_ANSWERS[dialect]:
+            await tx.run(statement, {"round": round_id, "rows": json.dumps(rows)})
 
     async def _open(self, team_id: str, period: Period) -> None:
         """Create the (team, period) round unless someone has."""
@@ -343,7 +411,11 @@ class SqlRoundStore:
         return await self._mark(round_id, "reminded_at", when)
 
     async def close(self, round_id: str, members: int, when: datetime) -> bool:
-        """Freeze the round's figures and re-write its answers in random order, atomically."""
+        """Tally the round into per-unit figures and delete its answers, atomically.
+
+        Per-round figures are all a release needs; the raw answers would only outlive their
+        purpose (and every backup taken after would hold them).
+        """
         async with self._sessions.begin() as s:
             state = (
                 await s.execute(
@@ -354,31 +426,10 @@ class SqlRoundStore:
             ).first()
             if state is None or state.closed_at is not None:
                 return False
-            await _rewrite_shuffled(s, round_id)
-            rows = await s.execute(
-                select(pulse_responses.c.unit_id, pulse_responses.c.answers).where(
-                    pulse_responses.c.round_id == round_id
-                )
-            )
-            tallies: dict[str, Tally] = {}
-            for unit_id, answers in rows:
-                tallies.setdefault(unit_id, Tally()).add(
-                    dimension_scores(self._instrument, answers)
-                )
-            figures = [
-                {
-                    "round_id": round_id,
-                    "unit_id": unit,
-                    "dimension": dim,
-                    "respondents": t.respondents,
-                    "n": t.counts[dim],
-                    "total": t.sums[dim],
-                }
-                for unit, t in tallies.items()
-                for dim in t.sums
-            ]
+            figures = _figures(round_id, self._instrument, await self._opened_answers(s, round_id))
             if figures:
                 await s.execute(insert(round_figures), figures)
+            await s.execute(delete(pulse_responses).where(pulse_responses.c.round_id == round_id))
             await s.execute(
                 update(pulse_rounds)
                 .where(pulse_rounds.c.id == round_id)
@@ -386,14 +437,17 @@ class SqlRoundStore:
             )
             return True
 
+    async def _opened_answers(self, s: AsyncSession, round_id: str) -> list[Answer]:
+        rows = await s.execute(
+            select(pulse_responses.c.sealed).where(pulse_responses.c.round_id == round_id)
+        )
+        return self._seal.open_all(round_id, rows.scalars())
+
     async def answers(self, round_id: str) -> list[tuple[str, dict[str, int]]]:
+        """The answers of an open round, opened; a closed round has none left (its figures are
+        in round_figures)."""
         async with self._sessions() as s:
-            rows = await s.execute(
-                select(pulse_responses.c.unit_id, pulse_responses.c.answers).where(
-                    pulse_responses.c.round_id == round_id
-                )
-            )
-            return [(u, dict(a)) for u, a in rows]
+            return [(a.unit_id, a.answers) for a in await self._opened_answers(s, round_id)]
 
     async def open_rounds(self) -> list[Round]:
         async with self._sessions() as s:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -17,9 +16,11 @@ from bot.domain.ports import Period, Recorded
 from bot.storage.db import create_engine_async, session_factory
 from bot.storage.digests import SqlDigestStore
 from bot.storage.rounds import SqlRoundStore
+from bot.storage.sealed import AnswerSeal
 from bot.storage.tables import pulse_responses
 from tests.db import PostgresDatabase, require_postgres
 
+SECRET = b"rounds-store-test-secret-0123456789abcdef"
 START = datetime(2026, 11, 30, 10, tzinfo=UTC)
 PERIOD = Period(
     "2026-11-30T10:00+00:00", START, START + timedelta(hours=48), START + timedelta(hours=72)
@@ -37,7 +38,7 @@ ANSWERS = {
 @pytest.fixture
 async def store(database_url: str) -> AsyncIterator[SqlRoundStore]:
     engine = create_engine_async(database_url)
-    yield SqlRoundStore(session_factory(engine), load_instrument())
+    yield SqlRoundStore(session_factory(engine), load_instrument(), SECRET)
     await engine.dispose()
 
 
@@ -61,13 +62,13 @@ async def test_close_freezes_figures_and_refuses_late_answers(store: SqlRoundSto
     rnd = await store.ensure("t1", PERIOD)
     for i in range(6):
         assert await store.record_response(rnd.id, "t1", Platform.SLACK, f"U{i}", ANSWERS)
-    ids_before = {a for a, _ in await store.answers(rnd.id)}
+    units_before = {a for a, _ in await store.answers(rnd.id)}
     closed_at = START + timedelta(hours=72)
     assert await store.close(rnd.id, 8, closed_at)
     assert not await store.close(rnd.id, 8, closed_at)  # a second close changes nothing
     assert not await store.record_response(rnd.id, "t1", Platform.SLACK, "U9", ANSWERS)
-    assert len(await store.answers(rnd.id)) == 6
-    assert ids_before == {"t1"}
+    assert await store.answers(rnd.id) == []  # tallied, then deleted
+    assert units_before == {"t1"}
     [figures] = await SqlDigestStore(store_sessions(store)).pending_rounds()
     assert figures.members == 8
     assert figures.tally.respondents == 6
@@ -138,7 +139,7 @@ def store_sessions(store: SqlRoundStore) -> async_sessionmaker[AsyncSession]:
 async def pg_store(postgres_database: PostgresDatabase) -> AsyncIterator[SqlRoundStore]:
     postgres_database.truncate()
     engine = create_engine_async(postgres_database.url)
-    yield SqlRoundStore(session_factory(engine), load_instrument())
+    yield SqlRoundStore(session_factory(engine), load_instrument(), SECRET)
     await engine.dispose()
 
 
@@ -191,19 +192,13 @@ async def test_the_newest_answer_is_not_stored_after_the_others(pg_store: SqlRou
         async with store_sessions(pg_store)() as s:
             stored = (
                 await s.execute(
-                    text(
-                        "SELECT answers::text FROM pulse_responses"
-                        " WHERE round_id = :r ORDER BY ctid"
-                    ),
+                    text("SELECT sealed FROM pulse_responses WHERE round_id = :r ORDER BY ctid"),
                     {"r": rnd.id},
                 )
             ).all()
         if i > 0:
-            newest = json.loads(stored[-1][0])
-            last_each_time.append(
-                (newest["caseload"], newest["supported"])
-                == (answers["caseload"], answers["supported"])
-            )
+            [newest] = AnswerSeal(SECRET).open_all(rnd.id, [stored[-1][0]])
+            last_each_time.append(newest.answers == answers)
     assert not all(last_each_time)
 
 

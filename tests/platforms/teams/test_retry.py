@@ -65,7 +65,7 @@ async def kit(
         instrument=instrument,
         directory=RosterDirectory(parse_roster(teams_roster()).team_list),
         calendar=CronCalendar(),
-        rounds=SqlRoundStore(sessions, instrument),
+        rounds=SqlRoundStore(sessions, instrument, b"retry-test-secret-0123456789abcdef"),
         outbox=outbox,
         clock=clock,
     )
