@@ -6,9 +6,11 @@ participation row. That makes a submission O(answers so far). This script measur
 on this machine:
 
 - baseline: the plain transaction (lock the round, insert participation, insert the answer);
-- target: `SqlRoundStore.record_response`, which also re-writes the round's answers.
+- seal-once: the same re-write, but only the new answer is sealed (the others keep their
+  ciphertexts), to show what re-sealing every answer under fresh nonces costs;
+- target: `SqlRoundStore.record_response`, which re-writes and re-seals the round's answers.
 
-Both fill a round of `--answers` people, alternately (baseline round, target round, repeated
+Each fills a round of `--answers` people, alternately (baseline round, target round, repeated
 `--rounds` times) so drift on a shared machine hits both alike. It prints the mean time per
 submission over the whole round and over its last tenth (the largest round), and the ratios.
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import secrets
 import statistics
 import sys
@@ -26,6 +29,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -39,7 +43,8 @@ from bot.domain.messages import Platform  # noqa: E402
 from bot.domain.ports import Period  # noqa: E402
 from bot.storage.db import create_engine_async, session_factory  # noqa: E402
 from bot.storage.migrate import upgrade  # noqa: E402
-from bot.storage.rounds import SqlRoundStore  # noqa: E402
+from bot.storage.rounds import _REWRITE_ANSWERS, _SEALED_OF_ROUND, SqlRoundStore  # noqa: E402
+from bot.storage.sealed import Answer, AnswerSeal  # noqa: E402
 from bot.storage.tables import pulse_participation, pulse_responses, pulse_rounds  # noqa: E402
 
 ANSWERS = {
@@ -53,7 +58,7 @@ ANSWERS = {
 
 
 async def insert_only(
-    sessions: async_sessionmaker[AsyncSession], round_id: str, user_id: str
+    sessions: async_sessionmaker[AsyncSession], seal: AnswerSeal, round_id: str, user_id: str
 ) -> None:
     async with sessions.begin() as s:
         await s.execute(
@@ -66,36 +71,54 @@ async def insert_only(
         )
         await s.execute(
             insert(pulse_responses).values(
-                id=secrets.token_hex(16), round_id=round_id, unit_id="t", answers=ANSWERS
+                id=secrets.token_hex(16),
+                round_id=round_id,
+                sealed=seal.seal_all(round_id, [Answer("t", ANSWERS)])[0],
             )
         )
+
+
+class SealOnce(SqlRoundStore):
+    """Re-writes the round's rows under new ids but seals only the new answer."""
+
+    async def _add_answer(self, tx: Any, dialect: str, round_id: str, answer: Answer) -> None:
+        stored = await tx.run(_SEALED_OF_ROUND[dialect], {"round": round_id})
+        sealed: list[str] = json.loads(stored[0]) if stored else []
+        tokens = [*sealed, *self._seal.seal_all(round_id, [answer], self._size)]
+        rows = sorted((secrets.token_hex(16), token) for token in tokens)
+        for statement in _REWRITE_ANSWERS[dialect]:
+            await tx.run(statement, {"round": round_id, "rows": json.dumps(rows)})
 
 
 async def run(url: str, answers: int, rounds: int) -> None:
     upgrade(url)
     engine = create_engine_async(url)
     sessions = session_factory(engine)
-    store = SqlRoundStore(sessions, load_instrument(), secrets.token_bytes(32))
+    secret = secrets.token_bytes(32)
+    stores = {
+        "target": SqlRoundStore(sessions, load_instrument(), secret),
+        "seal-once": SealOnce(sessions, load_instrument(), secret),
+    }
     start = datetime(2030, 1, 7, 10, tzinfo=UTC) + timedelta(weeks=secrets.randbelow(10_000))
-    times: dict[str, list[list[float]]] = {"baseline": [], "target": []}
+    times: dict[str, list[list[float]]] = {"baseline": [], "seal-once": [], "target": []}
     try:
         for r in range(rounds):
-            for kind in ("baseline", "target"):
-                opens = start + timedelta(weeks=2 * r + (kind == "target"))
+            for n, kind in enumerate(times):
+                opens = start + timedelta(weeks=3 * r + n)
                 period = Period(
                     opens.isoformat(),
                     opens,
                     opens + timedelta(hours=48),
                     opens + timedelta(hours=72),
                 )
-                rnd = await store.ensure(f"bench-{kind}", period)
+                rnd = await stores["target"].ensure(f"bench-{kind}", period)
                 each: list[float] = []
                 for i in range(answers):
                     t0 = time.perf_counter()
                     if kind == "baseline":
-                        await insert_only(sessions, rnd.id, f"U{i}")
+                        await insert_only(sessions, AnswerSeal(secret), rnd.id, f"U{i}")
                     else:
-                        assert await store.record_response(
+                        assert await stores[kind].record_response(
                             rnd.id, "t", Platform.SLACK, f"U{i}", ANSWERS
                         )
                     each.append(time.perf_counter() - t0)
@@ -111,6 +134,10 @@ async def run(url: str, answers: int, rounds: int) -> None:
         print(
             f"{kind:8s}: mean {whole * 1000:.2f} ms/submission, last {tail}: {last * 1000:.2f} ms"
         )
+    print(
+        f"ratio target/seal-once: whole round {stats['target'][0] / stats['seal-once'][0]:.2f}, "
+        f"last {tail} {stats['target'][1] / stats['seal-once'][1]:.2f}"
+    )
     print(
         f"ratio target/baseline: whole round {stats['target'][0] / stats['baseline'][0]:.2f}, "
         f"last {tail} {stats['target'][1] / stats['baseline'][1]:.2f}"
