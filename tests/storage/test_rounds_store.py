@@ -14,7 +14,7 @@ from bot.config import load_instrument
 from bot.domain.messages import Platform
 from bot.domain.ports import Period, Recorded
 from bot.storage.db import create_engine_async, session_factory
-from bot.storage.digests import SqlDigestStore
+from bot.storage.digests import SqlDigestStore, release_mark_key
 from bot.storage.rounds import SqlRoundStore
 from bot.storage.sealed import AnswerSeal
 from bot.storage.tables import pulse_responses
@@ -69,7 +69,7 @@ async def test_close_freezes_figures_and_refuses_late_answers(store: SqlRoundSto
     assert not await store.record_response(rnd.id, "t1", Platform.SLACK, "U9", ANSWERS)
     assert await store.answers(rnd.id) == []  # tallied, then deleted
     assert units_before == {"t1"}
-    [figures] = await SqlDigestStore(store_sessions(store)).pending_rounds()
+    [figures] = await digest_store(store).pending_rounds()
     assert figures.members == 8
     assert figures.tally.respondents == 6
     assert figures.tally.means()["demands"] == pytest.approx(5.0)
@@ -87,7 +87,7 @@ async def test_only_closed_rounds_have_figures(store: SqlRoundStore) -> None:
         await store.record_response(rnd.id, "t1", Platform.SLACK, "U1", ANSWERS)
         if week < 2:
             await store.close(rnd.id, 5, period.closes_at)
-    closed = await SqlDigestStore(store_sessions(store)).pending_rounds()
+    closed = await digest_store(store).pending_rounds()
     assert sorted(r.closed_at for r in closed) == [
         START + timedelta(weeks=w, hours=72) for w in range(2)
     ]
@@ -129,6 +129,10 @@ async def _response_ids(store: SqlRoundStore, round_id: str) -> set[str]:
             select(pulse_responses.c.id).where(pulse_responses.c.round_id == round_id)
         )
         return {r for (r,) in rows}
+
+
+def digest_store(store: SqlRoundStore) -> SqlDigestStore:
+    return SqlDigestStore(store_sessions(store), mark_key=release_mark_key(SECRET))
 
 
 def store_sessions(store: SqlRoundStore) -> async_sessionmaker[AsyncSession]:
