@@ -19,6 +19,10 @@ giver shares a value with an anonymous kudos:
 - An anonymous kudos is stored at the start of its hour (never before the start of its roundup
   week), not at its moment, and rows about reaching a person keep only the day they last changed,
   so no exact time stored beside the giver's name matches one stored beside the kudos.
+What stays, by design: the post's own reference (`channel_ref`, on Slack its timestamp) and the
+recipients' outbox rows hold the public moment and name no giver; within the quota window the
+ledger shows that some anonymous entries share a giver, not who; and a person's very first turn
+with the bot must store how to reach them, so successive backups show that row appear.
 """
 
 from __future__ import annotations
