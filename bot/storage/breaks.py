@@ -89,6 +89,7 @@ RECENT_PRESSES = 20_000
 # nothing reads the marks, so they go.
 MARKS_KEPT = timedelta(weeks=5)
 FORGET_EVERY = timedelta(hours=1)
+MARKS_PER_WRITE = 1000  # marks held before the next claim writes them
 
 PG_QUEUE = text(
     "INSERT INTO outbox (key, platform, recipient, card_id, status, attempts, not_before, "
@@ -360,6 +361,8 @@ class SqlBreakStore:
         self._salt = secrets.token_bytes(16)
         self._mark_key = mark_key if mark_key is not None else secrets.token_bytes(32)
         self._forget_at: datetime | None = None  # when expired marks are next removed
+        # People sent a prompt, with its moment, whose marks are not written yet.
+        self._unwritten: set[tuple[str, str, datetime]] = set()
         self._recent: OrderedDict[bytes, None] = OrderedDict()
         self._members: dict[frozenset[str], Any] = {}
         self._statements = {p: _group_statements(p) for p in (False, True)}
@@ -617,6 +620,7 @@ class SqlBreakStore:
         return reached
 
     async def fan_out(self, now: datetime) -> int:
+        await self._write_marks()
         await self._forget_in_time(now)
         queued = 0
         for _ in range(plans.FANOUTS_PER_CALL):
@@ -927,7 +931,7 @@ class SqlBreakStore:
         return result
 
     def _mark(self, platform: str, user_id: str) -> str:
-        """A person as a keyed hash: the same in every week, unreadable without the key."""
+        """A person as a keyed hash: the same every week, tied to nobody without the key."""
         message = f"break-prompted\0{platform}\0{user_id}".encode()
         return hmac.new(self._mark_key, message, "sha256").hexdigest()[:32]
 
@@ -939,22 +943,39 @@ class SqlBreakStore:
         during Do Not Disturb, too late), which never gets here. A prompt's deadline is its
         moment plus PROMPT_LIFETIME, so its week is the one uptake counted it in, even when it
         goes out just after midnight starts a new week.
+
+        The marks of a batch are written together at the next claim (`fan_out`), which the
+        worker makes as long as it sent anything: a transaction per send would cost the worker
+        as much database time again as settling the send itself.
         """
         user_id = item.recipient.user_id
         if not item.key.startswith("break:") or user_id is None:
             return
         at = now if item.drop_after is None else item.drop_after - PROMPT_LIFETIME
-        platform = item.recipient.platform.value
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                _note_prompted(conn.dialect.name == "postgresql"),
-                {
-                    "platform": platform,
-                    "user_id": user_id,
-                    "at": at,
-                    "mark": self._mark(platform, user_id),
-                },
-            )
+        self._unwritten.add((item.recipient.platform.value, user_id, at))
+        if len(self._unwritten) >= MARKS_PER_WRITE:
+            await self._write_marks()
+
+    async def _write_marks(self) -> None:
+        """Write the marks of the prompts sent since the last write, in one transaction.
+
+        Marks that fail to be written are kept for the next try. A process that stops first
+        loses them: its week then counts fewer people, which withholds uptake, never reveals.
+        """
+        if not self._unwritten:
+            return
+        unwritten, self._unwritten = self._unwritten, set()
+        rows = [
+            {"platform": p, "user_id": u, "at": at, "mark": self._mark(p, u)}
+            for p, u, at in unwritten
+        ]
+        rows.sort(key=lambda r: (r["mark"], r["at"]))  # one order for every process's writes
+        try:
+            async with self._engine.begin() as conn:
+                await conn.execute(_note_prompted(conn.dialect.name == "postgresql"), rows)
+        except BaseException:
+            self._unwritten |= unwritten
+            raise
 
     async def forget_prompted(self, before: datetime) -> int:
         """Remove the marks of weeks that ended before `before`; returns how many went."""
