@@ -33,6 +33,9 @@ class FakeActivity:
     ) -> tuple[int, int, int]:
         return (10, 2, 6)
 
+    async def people_prompted(self, team_id: str, start: datetime, end: datetime) -> int:
+        return 6
+
 
 def test_the_fake_and_the_null_implementation_fit_the_port() -> None:
     ports: list[PeriodActivity] = [FakeActivity(), NullActivity()]
@@ -100,9 +103,10 @@ async def test_counts_follow_the_release_rules(database_url: str) -> None:
 
 async def test_as_built_the_real_stores_count(database_url: str) -> None:
     digests = await _week(database_url, None)
-    # Nobody gave kudos or had a break prompt in this week: real zeros, not missing lines.
+    # Nobody gave kudos in this week: a real zero, not a missing line. Nobody had a break
+    # prompt either, and uptake is shown only with at least k people prompted behind it.
     assert digests["riverside"]["kudos"] == 0
-    assert digests["riverside"]["break_uptake"] == {"prompted": 0, "done": 0, "skipped": 0}
+    assert digests["riverside"]["break_uptake"] is None
     assert digests["harbour"]["kudos"] is None
 
 

@@ -118,3 +118,17 @@ def band_pins_someone(
         few, low_d, high_d = known_count - count, total - high_sum, total - low_sum
     # No value at all: the others did not answer as before, and the reader learns only that.
     return possible_values(low_d, high_d, few, lo, hi, step) == 1
+
+
+BANDS: tuple[Band, ...] = ("ok", "watch", "concern")
+
+
+def some_band_pins(
+    instrument: Instrument, dimension: str, count: int, known: tuple[Fraction, int] | None = None
+) -> bool:
+    """Whether any band the dimension could show would leave someone one possible value.
+
+    Every band is tried, not only the one the answers fall in, so whether a band is shown never
+    depends on the answers: hiding it then says nothing about which band it would have been.
+    """
+    return any(band_pins_someone(instrument, dimension, b, count, known) for b in BANDS)

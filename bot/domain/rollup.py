@@ -13,8 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from fractions import Fraction
 
-from bot.domain.bounds import band_pins_someone, exact, near_scale_end, step_of
+from bot.domain.bounds import (
+    exact,
+    near_scale_end,
+    some_band_pins,
+    step_of,
+)
+from bot.domain.combine import exposed
 from bot.domain.instrument import Instrument
 from bot.domain.messages import Platform
 from bot.domain.org import GroupKind, OrgChart
@@ -57,6 +64,9 @@ class PriorRelease:
     group_id: str
     people: frozenset[str]
     tally: Tally
+    # The group's people less those of the released groups nearest below it: regions are
+    # disjoint within a period, and their sums span exactly what the period released.
+    region: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +97,8 @@ class FrozenPeriod:
     decision: ReleaseDecision
     # Who answered in each group released with exact figures: what later periods compare with.
     people: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Those people less the ones of released groups below: disjoint, and what is stored.
+    regions: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # The rounds rolled up: their raw data has served its purpose once this period is stored.
     round_ids: tuple[str, ...] = ()
 
@@ -237,21 +249,23 @@ def _at_scale_end(instrument: Instrument, tally: Tally) -> bool:
     )
 
 
-def _bands_narrow(instrument: Instrument, tally: Tally, known: Sequence[PriorRelease]) -> bool:
-    """Whether this group's bands leave a respondent one possible value, alone or against an
-    earlier exact figure of the same people give or take a few."""
-    for dim, n in tally.counts.items():
-        if not n or dim not in instrument.dimensions:
-            continue
-        b = band(instrument, dim, tally.sums[dim] / n)
-        if band_pins_someone(instrument, dim, b, n):
-            return True
-        for p in known:
-            if dim in p.tally.counts:
-                before = (exact(p.tally.sums[dim]), p.tally.counts[dim])
-                if band_pins_someone(instrument, dim, b, n, before):
-                    return True
-    return False
+def _known(p: PriorRelease, dim: str) -> tuple[Fraction, int] | None:
+    """The exact (sum, count) of a dimension that a reader holds from an earlier release."""
+    if dim not in p.tally.counts:
+        return None
+    return exact(p.tally.sums[dim]), p.tally.counts[dim]
+
+
+def _sharing(
+    now: frozenset[str], holding: Mapping[str, list[PriorRelease]], k: int
+) -> list[PriorRelease]:
+    """Earlier releases that could differ from `now` by a pure change of fewer than k people:
+    such a release holds one of now's k first people (it lacks fewer than k of them)."""
+    seen: dict[int, PriorRelease] = {}
+    for person in sorted(now)[:k]:
+        for p in holding.get(person, ()):
+            seen[id(p)] = p
+    return list(seen.values())
 
 
 def _few_changed(now: frozenset[str], before: frozenset[str], k: int) -> bool:
@@ -315,14 +329,17 @@ def freeze_period(
         )
         for gid, g in groups.items()
     ]
-    withheld = _time_and_bounds(instrument, groups, tallies, people, readers, prior)
-    decision = decide_release(nodes, {g: why for g, why in withheld.items() if why})
-    bands_shown = {
-        gid
-        for gid, why in decision.reasons.items()
-        if why == BANDS_ONLY
-        and not _bands_expose_region(instrument, groups, tallies, decision, gid)
-    }
+    limits = _time_and_bounds(instrument, groups, tallies, people, readers, prior)
+    withheld = {g: why for g, (why, _hidden) in limits.items()}
+    decision, regions = _release_over_window(groups, nodes, people, readers, prior, withheld)
+    shown_bands: dict[str, dict[str, Band]] = {}
+    for gid, why in decision.reasons.items():
+        if why != BANDS_ONLY:
+            continue
+        hidden = limits[gid][1] | _region_narrowing(instrument, groups, tallies, decision, gid)
+        bands = {d: b for d, b in _bands(instrument, tallies[gid]).items() if d not in hidden}
+        if bands:
+            shown_bands[gid] = bands
     breaks_released = _breaks_decision(groups, activity)
 
     out: list[GroupFigures] = []
@@ -334,7 +351,6 @@ def freeze_period(
         closed_at = max(merged[t.id].closed_at for t in ts)
         round_id = merged[gid].round_id if g.kind == "team" else None
         if not decision.is_released(gid):
-            shows_bands = gid in bands_shown
             out.append(
                 GroupFigures(
                     period,
@@ -346,7 +362,7 @@ def freeze_period(
                     False,
                     closed_at,
                     round_id=round_id,
-                    bands=_bands(instrument, tallies[gid]) if shows_bands else None,
+                    bands=shown_bands.get(gid),
                 )
             )
             continue
@@ -370,7 +386,65 @@ def freeze_period(
             )
         )
     round_ids = tuple(sorted(r.round_id for r in rounds if r.period == period))
-    return FrozenPeriod(period, tuple(out), decision, released_people, round_ids)
+    return FrozenPeriod(period, tuple(out), decision, released_people, regions, round_ids)
+
+
+def regions_of(
+    released: Mapping[str, frozenset[str]], parent: Mapping[str, str | None]
+) -> dict[str, frozenset[str]]:
+    """Each released group's people less those of the released groups nearest below it."""
+    below: dict[str, set[str]] = {}
+    for gid, members in released.items():
+        up = parent.get(gid)
+        while up is not None and up not in released:
+            up = parent.get(up)
+        if up is not None:
+            below.setdefault(up, set()).update(members)
+    return {gid: members - below.get(gid, set()) for gid, members in released.items()}
+
+
+def _release_over_window(
+    groups: Mapping[str, _Group],
+    nodes: Sequence[GroupNode],
+    people: Mapping[str, frozenset[str]],
+    readers: Mapping[str, frozenset[str]],
+    prior: Sequence[PriorRelease],
+    withheld: dict[str, str],
+) -> tuple[ReleaseDecision, dict[str, frozenset[str]]]:
+    """The period's decision, withholding groups until no person's answer is a combination of
+    the exact figures released in the trend window (bot.domain.combine), for a reader who knows
+    who answered and assumes everyone answered as before. Returns the decision and the regions
+    of the groups it releases with exact figures that somebody reads."""
+    known = frozenset().union(*readers.values())
+    before = [p.region for p in prior if p.region]
+    exposed_before = exposed(before, known)
+    parent = {gid: g.parent for gid, g in groups.items()}
+    while True:
+        decision = decide_release(nodes, withheld)
+        shown = {
+            gid: people[gid] for gid in decision.released if groups[gid].readable and people[gid]
+        }
+        regions = regions_of(shown, parent)
+        now = [r for r in regions.values() if r]
+        new = exposed([*before, *now], known) - exposed_before
+        if not new:
+            return decision, regions
+        withheld[_to_withhold(groups, regions, new, before)] = NARROWS
+
+
+def _to_withhold(
+    groups: Mapping[str, _Group],
+    regions: Mapping[str, frozenset[str]],
+    exposed_now: set[str],
+    before: Sequence[frozenset[str]],
+) -> str:
+    """The released group to withhold so fewer people are exposed: one whose region holds an
+    exposed person, else one sharing people with an earlier region that does; the smallest."""
+    holders = [g for g, r in regions.items() if r & exposed_now]
+    if not holders:
+        linked = set().union(*(r for r in before if r & exposed_now))
+        holders = [g for g, r in regions.items() if r & linked] or list(regions)
+    return min(holders, key=lambda g: (groups[g].readable, len(regions[g]), g))
 
 
 def _time_and_bounds(
@@ -380,19 +454,22 @@ def _time_and_bounds(
     people: Mapping[str, frozenset[str]],
     readers: Mapping[str, frozenset[str]],
     prior: Sequence[PriorRelease],
-) -> dict[str, str]:
+) -> dict[str, tuple[str, frozenset[str]]]:
     """Groups whose exact figures may not be shown, and whether their bands may.
 
     Exact figures give way to bands when a sum sits within one step of the scale's end, or when
-    the people who answered differ from an earlier exact release of the same group by a pure
-    addition or removal of fewer than k (counting the group's readers out on both sides: a
-    reader knows their own answer). Bands give way to nothing when they would still leave a
-    respondent a single possible value.
+    the people who answered differ from an earlier exact release (of this group or any other:
+    a team this week against its department last week) by a pure addition or removal of fewer
+    than k (counting the group's readers out on both sides: a reader knows their own answer).
+    A dimension's band is left out where some band could still leave a respondent a single
+    possible value (returned beside the reason). What no two figures do but several can is
+    `_release_over_window`'s part.
     """
-    earlier: dict[str, list[PriorRelease]] = {}
+    holding: dict[str, list[PriorRelease]] = {}
     for p in prior:
-        earlier.setdefault(p.group_id, []).append(p)
-    out: dict[str, str] = {}
+        for person in p.people:
+            holding.setdefault(person, []).append(p)
+    out: dict[str, tuple[str, frozenset[str]]] = {}
     for gid, g in groups.items():
         tally = tallies[gid]
         if not tally.respondents:
@@ -400,23 +477,32 @@ def _time_and_bounds(
         mine = readers[gid]
         now = people[gid] - mine
         differs = [
-            p for p in earlier.get(gid, ()) if now and _few_changed(now, p.people - mine, g.k)
+            p for p in _sharing(now, holding, g.k) if _few_changed(now, p.people - mine, g.k)
         ]
-        if not differs and not _at_scale_end(instrument, tally):
-            continue
-        out[gid] = NARROWS if _bands_narrow(instrument, tally, differs) else BANDS_ONLY
+        if differs or _at_scale_end(instrument, tally):
+            hidden = frozenset(
+                dim
+                for dim, n in tally.counts.items()
+                if n
+                and dim in instrument.dimensions
+                and any(
+                    some_band_pins(instrument, dim, n, known)
+                    for known in [None, *(_known(p, dim) for p in differs)]
+                )
+            )
+            out[gid] = (BANDS_ONLY, hidden)
     return out
 
 
-def _bands_expose_region(
+def _region_narrowing(
     instrument: Instrument,
     groups: Mapping[str, _Group],
     tallies: Mapping[str, Tally],
     decision: ReleaseDecision,
     gid: str,
-) -> bool:
-    """Whether a group's bands, less the exact figures released below it, leave someone in the
-    rest of it (a withheld team, say) one possible value."""
+) -> set[str]:
+    """Dimensions whose band, less the exact figures released below the group, could leave
+    someone in the rest of it (a withheld team, say) one possible value."""
     known = Tally()
     stack = [c for c, g in groups.items() if g.parent == gid]
     while stack:
@@ -426,16 +512,16 @@ def _bands_expose_region(
         else:
             stack.extend(c for c, g in groups.items() if g.parent == child)
     if not known.respondents:
-        return False
+        return set()
     tally = tallies[gid]
-    for dim, n in tally.counts.items():
-        if not n or dim not in instrument.dimensions or dim not in known.counts:
-            continue
-        b = band(instrument, dim, tally.sums[dim] / n)
-        before = (exact(known.sums[dim]), known.counts[dim])
-        if band_pins_someone(instrument, dim, b, n, before):
-            return True
-    return False
+    return {
+        dim
+        for dim, n in tally.counts.items()
+        if n
+        and dim in instrument.dimensions
+        and dim in known.counts
+        and some_band_pins(instrument, dim, n, (exact(known.sums[dim]), known.counts[dim]))
+    }
 
 
 def _breaks_decision(
@@ -450,5 +536,7 @@ def _breaks_decision(
     nodes = []
     for gid, g in groups.items():
         prompted = sum((activity.get(t.id, Activity()).people_prompted or 0) for t in g.teams)
-        nodes.append(GroupNode(gid, g.parent, prompted, g.k, readable=g.readable))
+        # A team that nobody was prompted in hides nothing, so it protects nothing either.
+        headcount = prompted if g.kind == "team" else None
+        nodes.append(GroupNode(gid, g.parent, prompted, g.k, headcount, readable=g.readable))
     return decide_release(nodes).released

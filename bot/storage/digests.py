@@ -174,7 +174,9 @@ class SqlDigestStore:
             return [replace(r, people=frozenset(people.get(rid, ()))) for rid, r in rounds.items()]
 
     async def prior_releases(self, period: str, periods: int) -> list[PriorRelease]:
-        """Exact releases of the `periods` frozen periods before `period`, with who answered."""
+        """Exact releases of the `periods` frozen periods before `period`, with who answered:
+        each group's region as stored, and its people (the regions of it and of the released
+        groups below it, by the tree the period was frozen with)."""
         async with self._sessions() as s:
             earlier = (
                 await s.scalars(
@@ -186,22 +188,36 @@ class SqlDigestStore:
             ).all()
             if not earlier:
                 return []
-            marks: dict[tuple[str, str], set[str]] = {}
+            regions: dict[tuple[str, str], set[str]] = {}
             rows = await s.execute(
                 select(release_people).where(release_people.c.period.in_(earlier))
             )
             for p, group_id, mark in rows:
-                marks.setdefault((p, group_id), set()).add(mark)
-            figures = await s.execute(
-                select(*_GROUP_COLUMNS).where(
-                    digest_groups.c.period.in_(earlier), digest_groups.c.released.is_(True)
-                )
+                regions.setdefault((p, group_id), set()).add(mark)
+            figures = self._figures(
+                await s.execute(select(*_GROUP_COLUMNS).where(digest_groups.c.period.in_(earlier)))
             )
-            return [
-                PriorRelease(g.period, g.group_id, frozenset(marks[key]), g.tally)
-                for g in self._figures(figures)
-                if g.tally is not None and (key := (g.period, g.group_id)) in marks
-            ]
+        parent = {(g.period, g.group_id): g.parent_id for g in figures}
+        released = {(g.period, g.group_id) for g in figures if g.tally is not None}
+        people: dict[tuple[str, str], set[str]] = {}
+        for (p, group_id), marks in regions.items():
+            # A region's people belong to its group and to every released group above it.
+            up: str | None = group_id
+            while up is not None:
+                if (p, up) in released:
+                    people.setdefault((p, up), set()).update(marks)
+                up = parent.get((p, up))
+        return [
+            PriorRelease(
+                g.period,
+                g.group_id,
+                frozenset(people[key]),
+                g.tally,
+                frozenset(regions.get(key, ())),
+            )
+            for g in figures
+            if g.tally is not None and (key := (g.period, g.group_id)) in people
+        ]
 
     async def purge_frozen_rounds(self) -> int:
         """Delete the raw data of closed rounds whose period is frozen (a round that closed
@@ -274,10 +290,11 @@ class SqlDigestStore:
                     "bands": dict(g.bands) if g.bands is not None and not released else None,
                 }
             )
-        # In mark order, which is no order of people or of answering.
+        # Each person once, under the released group whose region holds them; in mark order,
+        # which is no order of people or of answering.
         people = [
             {"period": frozen.period, "group_id": gid, "mark": mark}
-            for gid, marks in frozen.people.items()
+            for gid, marks in frozen.regions.items()
             for mark in sorted(marks)
         ]
         try:

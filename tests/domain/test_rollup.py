@@ -12,14 +12,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.domain import rollup
 from bot.domain.digest import build_group_digest, digest_card
 from bot.domain.messages import Platform
 from bot.domain.org import Department, OrgChart
-from bot.domain.rollup import Activity, GroupFigures, TeamRound, freeze_period
+from bot.domain.rollup import Activity, FrozenPeriod, GroupFigures, TeamRound
 from bot.domain.scoring import Tally
 from bot.domain.team import Team
 from tests.digest_variants import INSTRUMENT
@@ -29,18 +31,28 @@ T0 = datetime(2026, 11, 5, 10, tzinfo=UTC)
 
 
 def team(tid: str, members: list[str], k: int = 5) -> Team:
-    return Team(tid, tid.title(), Platform.SLACK, "UTC", frozenset(members), frozenset(), k)
+    return Team(
+        tid, tid.title(), Platform.SLACK, "UTC", frozenset(members), frozenset({f"L{tid}"}), k
+    )
+
+
+LEADS = frozenset({"Lorg"})
+
+
+def freeze_period(*args: Any, **kwargs: Any) -> FrozenPeriod:
+    return rollup.freeze_period(*args, instrument=INSTRUMENT, **kwargs)
 
 
 def round_of(tid: str, period: str, answers: list[float], week: int) -> TeamRound:
     t = Tally()
     for a in answers:
         t.add({"exhaustion": a})
+    # Far from the scale's ends unless a test says otherwise: those show bands only.
     return TeamRound(tid, f"r-{tid}-{period}", period, T0 + timedelta(weeks=week), 9, t)
 
 
 def test_department_of_three_with_one_small_team_suppresses_the_next_smallest() -> None:
-    org = OrgChart(departments=(Department("adult", "Adult", ("a", "b", "c")),))
+    org = OrgChart(leads=LEADS, departments=(Department("adult", "Adult", ("a", "b", "c")),))
     teams = [team("a", []), team("b", []), team("c", [])]
     rounds = [
         round_of("a", "2026-W45", [3.0] * 9, 0),
@@ -62,7 +74,7 @@ def test_department_of_three_with_one_small_team_suppresses_the_next_smallest() 
 
 
 def test_team_without_department_hangs_off_the_organisation() -> None:
-    org = OrgChart(departments=(Department("adult", "Adult", ("a",)),))
+    org = OrgChart(leads=LEADS, departments=(Department("adult", "Adult", ("a",)),))
     teams = [team("a", []), team("solo", [])]
     rounds = [round_of("a", "W", [3.0] * 6, 0), round_of("solo", "W", [3.0] * 7, 0)]
     frozen = freeze_period(org, teams, "W", rounds)
@@ -81,7 +93,9 @@ def histories(draw: st.DrawFn) -> list[tuple[OrgChart, list[Team], dict[str, dic
         depts: dict[str, list[str]] = defaultdict(list)
         for tid in team_ids:
             depts[f"d{draw(st.integers(0, n_depts - 1))}"].append(tid)
-        org = OrgChart(departments=tuple(Department(d, d, tuple(ts)) for d, ts in depts.items()))
+        org = OrgChart(
+            leads=LEADS, departments=tuple(Department(d, d, tuple(ts)) for d, ts in depts.items())
+        )
         membership: dict[str, list[str]] = defaultdict(list)
         answers: dict[str, dict[str, float]] = defaultdict(dict)
         for p in people:
@@ -172,10 +186,13 @@ def test_successive_periods_with_changed_membership(
 def test_withheld_break_uptake_counts_as_nothing_up_the_chart() -> None:
     """A team with too few people taking breaks reports (0, 0, 0): its own digest has no break
     line, and a department adds nothing from it, so its total is the other teams' own totals."""
-    org = OrgChart(departments=(Department("adult", "Adult", ("a", "b")),))
+    org = OrgChart(leads=LEADS, departments=(Department("adult", "Adult", ("a", "b")),))
     teams = [team("a", []), team("b", [])]
     rounds = [round_of("a", "2026-W45", [3.0] * 7, 0), round_of("b", "2026-W45", [3.0] * 6, 0)]
-    activity = {"a": Activity(breaks=(20, 8, 4)), "b": Activity(breaks=(0, 0, 0))}
+    activity = {
+        "a": Activity(breaks=(20, 8, 4), people_prompted=6),
+        "b": Activity(breaks=(0, 0, 0), people_prompted=0),
+    }
     frozen = freeze_period(org, teams, "2026-W45", rounds, activity)
     adult, a, b = (frozen.group(g) for g in ("adult", "a", "b"))
     assert adult is not None and a is not None and b is not None

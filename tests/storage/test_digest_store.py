@@ -143,7 +143,7 @@ async def test_pending_rounds_are_those_of_periods_not_frozen_within_the_lookbac
         round_row("open", monday, monday.isoformat(), closed=False),
     ]
     engine = create_engine_async(database_url)
-    store = SqlDigestStore(session_factory(engine))
+    store = SqlDigestStore(session_factory(engine), mark_key=b"k" * 32)
     try:
         async with engine.begin() as conn:
             await conn.execute(insert(pulse_rounds), rounds)

@@ -23,7 +23,7 @@ ANSWERS = {
     "recharged": 2,
     "going_through_motions": 3,
     "made_a_difference": 3,
-    "caseload": 5,
+    "caseload": 4,
     "supported": 2,
 }
 # Riverside and Lighthouse answer well; Harbour has two answers, below the minimum of 5.
