@@ -168,6 +168,10 @@ async def _pulse(settings: Settings, action: str, team_id: str) -> int:
 
 
 def _check_config(settings: Settings) -> int:
+    from datetime import UTC, datetime
+
+    from scheduler.periods import rounds_per_week
+
     roster = load_roster(settings.respite_config)
     instrument = load_instrument(roster.instrument)
     print(
@@ -185,6 +189,14 @@ def _check_config(settings: Settings) -> int:
             f"member(s){synced}, {len(team.leads)} lead(s), min group size "
             f"{team.min_group_size}, pulse '{team.pulse.cron}'"
         )
+        per_week = rounds_per_week(team, datetime.now(UTC))
+        if per_week > 1:
+            print(
+                f"  warning: team '{team.id}': pulse '{team.pulse.cron}' starts up to "
+                f"{per_week} rounds a week. A week's figures count each person once, so "
+                "several rounds add no respondents, and people who answer every round weigh "
+                "more than those who answer once; one round a week is what the digest expects."
+            )
     return 0
 
 

@@ -48,6 +48,17 @@ def _next_start(team: Team, after: datetime) -> datetime:
     return result
 
 
+def rounds_per_week(team: Team, since: datetime, weeks: int = 8) -> int:
+    """The most rounds the team's schedule starts in one period (ISO week of the local start)
+    over the coming weeks. More than one makes a week's answers uneven: a person who answers
+    every round counts several times in the figures, though once in the threshold."""
+    counts: dict[tuple[int, int], int] = {}
+    for start in _starts(team, since, since + timedelta(weeks=weeks)):
+        year, week, _ = start.astimezone(ZoneInfo(team.timezone)).isocalendar()
+        counts[(year, week)] = counts.get((year, week), 0) + 1
+    return max(counts.values(), default=0)
+
+
 def period_for(team: Team, start: datetime) -> Period:
     local = start.astimezone(ZoneInfo(team.timezone))
     # Hours are real hours: added to the local time, they would stretch or shrink by the clock

@@ -60,6 +60,15 @@ def test_check_config_accepts_a_good_roster(tmp_path: Path) -> None:
     assert "riverside (slack, UTC): 8 member(s)" in result.stdout
 
 
+def test_check_config_warns_of_several_rounds_a_week(tmp_path: Path) -> None:
+    twice = roster_data(pulse={"cron": "0 10 * * mon,thu", "open_hours": 72})
+    result = run(["check-config"], _env(tmp_path, twice))
+    assert result.returncode == 0, result.stderr
+    assert "starts up to 2 rounds a week" in result.stdout
+    once = run(["check-config"], _env(tmp_path, roster_data()))
+    assert "rounds a week" not in once.stdout
+
+
 def test_check_config_names_team_and_field(tmp_path: Path) -> None:
     roster = roster_data(min_group_size=2, timezone="Mars/Olympus")
     roster["teams"].append(
