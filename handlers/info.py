@@ -76,28 +76,40 @@ async def privacy(deps: Deps, command: Command) -> Outcome:
         Card(
             title="Your privacy in Respite",
             blocks=(
-                "What is stored: your answers, without your name, your user id or the time you "
-                "answered, under a random id. Separately, that you took part in a round, so you "
-                "get no reminder and cannot answer twice. The two are never joined, and when a "
-                "round closes its answers are re-written in random order.",
+                "What is stored: while a round is open, your answers, encrypted, without your "
+                "name, your user id or the time you answered. Separately, that you took part, "
+                "so you get no reminder and cannot answer twice. The two are never joined. When "
+                "the round closes its answers are added into team totals and deleted; when the "
+                "week's figures are frozen, the record that you took part is deleted too.",
+                "What is kept after that: the week's team totals that were shown, and for six "
+                "weeks a keyed code for each person who answered (not your name, and never with "
+                "an answer), so that a week whose answers come from nearly the same people as an "
+                "earlier week is shown without numbers: subtracting the two would single someone "
+                "out.",
                 "What is not stored: any note Respite showed you about your own answers. It is "
-                "worked out when you submit and shown only to you.",
+                "worked out when you submit and shown only to you, and the thank-you looks the "
+                "same size to anyone watching the network whether it carries that note or not.",
                 "Who sees what: your team's leads see team averages, the band and the trend, "
                 "never an individual answer. Department and organisation leads see the same for "
                 "the teams they hold together. "
                 + threshold
-                + " When only one team of a department "
-                "would be hidden, a second is hidden too, so no hidden figure can be worked out "
-                "by subtraction.",
+                + " A lead who answers is not counted towards that minimum. When only one team "
+                "of a department would be hidden, a second is hidden too, so no hidden figure can "
+                "be worked out by subtraction; and when nearly everyone gave the same extreme "
+                "answer, only the band is shown.",
                 "When: results are released week by week, once the rounds of that week have "
                 "closed (or the week is over), and never change after.",
                 "Breaks: your break settings are stored, and your calendar feed address if you "
                 "give one; it is never shown back or written to logs. For break prompts only team "
-                "totals of Done and Skip are kept, never who pressed what.",
+                "totals of Done and Skip are kept, never who pressed what, and they are shown only "
+                "when enough people were actually prompted that week.",
                 "Kudos: the message, who it recognises, and who gave it, shown unless they "
-                "chose anonymous. For an anonymous kudos Respite keeps only a keyed hash of the "
-                "giver, for 24 hours (for the daily limit and withdrawing), then erases it. "
+                "chose anonymous. An anonymous kudos stores no giver and only the hour it was "
+                "given; for about a day a keyed tag lets its giver withdraw it and a keyed count "
+                "keeps the daily limit, then both are erased. "
                 f"{names} keeps you out of weekly roundups.",
+                "The whole list, table by table, with how long each thing is kept: "
+                "docs/privacy.md in Respite's documentation.",
             ),
         )
     )

@@ -30,6 +30,27 @@ regions of different released groups are disjoint. Hence:
 Counts are protected on membership (a reader does not know who answered); single answers and
 small groups' answers are protected even against a reader who does.
 
+Which guarantee holds against which reader (each with the tests that prove it):
+
+- A count-blind lead (holds this period's digests): no withheld group's count or sums lie in the
+  span of what is released (tests/domain/test_privacy_properties.py, exact rational algebra).
+- A lead who knows who answered: no single answer and no group below its threshold lies in that
+  span (the same tests, over respondents); a lead who answered is counted out of every group they
+  read (`GroupNode.readers`; tests/domain/test_release_over_time.py and the end-to-end
+  tests/scheduler/test_release_rules_e2e.py); no released mean or band narrows one respondent to
+  a single value, the scale's ends included (bot.domain.bounds; tests/domain/
+  test_release_bounds.py walks every possible sum).
+- The same lead over many periods, in the worst case that everyone answers exactly as before: no
+  person's answer lies in the span of the exact figures released in the trend window, whoever
+  joined, left or moved (bot.domain.combine, bot.domain.rollup; tests/domain/
+  test_release_over_time.py); a group whose people differ from an earlier exact release by a
+  pure change of fewer than k people shows bands, never numbers, and no band it shows pins the
+  few who changed (tests/domain/test_release_bounds.py). Beyond the window the guarantee rests
+  on answers changing over weeks (bench/release_rate.py measures it).
+- Thresholds count distinct people in a period, never answers or rounds (`TeamRound.people`).
+- Groups nobody reads are left out of the tree (rule 6), so no rule withholds a readable group to
+  protect an unreadable one; a group nobody reads is the first complement chosen.
+
 Decisions depend on respondent counts only, never on answers, so a changed answer can change
 only released figures of groups that contain it. Figures of different periods are different
 answers; a period's decisions and figures are frozen once, so a later change of membership or

@@ -69,6 +69,10 @@ def _sqlite_setup(engine: Engine, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS)
             )
         cur.execute("PRAGMA synchronous = NORMAL")
         cur.execute("PRAGMA foreign_keys = ON")
+        # Deleted rows are overwritten with zeros, not left in free pages of the file: answers
+        # and participation deleted once they have served their purpose must not outlive it in
+        # a copy of the file. (The WAL keeps page images until its next checkpoint.)
+        cur.execute("PRAGMA secure_delete = ON")
         cur.close()
 
     @event.listens_for(engine, "begin")
