@@ -369,11 +369,12 @@ digest_groups = Table(
     Index("ix_digest_groups_parent", "period", "parent_id"),
 )
 
-# Who answered in each group released with exact figures, as keyed marks (HMAC of the person
-# with a key derived from RESPITE_SECRET), kept for the trend window only: a later period of
-# the same group that differs from one of these by a pure addition or removal of a few people
-# is shown as bands, since subtracting the two would give those people's answers. One row per
-# (period, group, mark) and nothing else: no answer, no time.
+# Who answered in each period released with exact figures, as keyed marks (HMAC of the person
+# with a key derived from RESPITE_SECRET for this table alone), kept for the trend window only:
+# each person once, under the released group whose region (its people less those of released
+# groups below it) holds them. A later period is checked against these so that no subtraction
+# or combination of weeks singles anyone out (bot/domain/rollup.py). One row per (period, group,
+# mark) and nothing else: no answer, no time.
 release_people = Table(
     "release_people",
     metadata,
