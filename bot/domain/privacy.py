@@ -48,7 +48,7 @@ Which guarantee holds against which reader (each with the tests that prove it):
   few who changed (tests/domain/test_release_bounds.py). Beyond the window the guarantee rests
   on answers changing over weeks (bench/release_rate.py measures it).
 - Thresholds count distinct people in a period, never answers or rounds (`TeamRound.people`).
-- Groups nobody reads are left out of the tree (rule 6), so no rule withholds a readable group to
+- Groups nobody reads are left out of the tree, so no rule withholds a readable group to
   protect an unreadable one; a group nobody reads is the first complement chosen.
 
 Decisions depend on respondent counts only, never on answers, so a changed answer can change

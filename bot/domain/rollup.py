@@ -162,7 +162,7 @@ def _chart(org: OrgChart, present: Sequence[Team]) -> dict[str, _Group]:
     """The groups of this period, each under the nearest group above it that somebody reads.
 
     A department or organisation with no lead of its own nor above it is read by nobody, so it
-    is left out of the tree (rule 6): protecting its total would withhold figures that leads do
+    is left out of the tree: protecting its total would withhold figures that leads do
     read. Its teams stay, under the nearest read group, or on their own.
     """
 
