@@ -6,11 +6,19 @@ else's answers moved in between. A minimum group size alone (k, 5 by default) do
 against it.
 Production's release rules (bot.domain.rollup.freeze_period) show bands instead of exact
 figures when a team's respondents are an earlier exact week's give or take fewer than k people
-(within the trend window), or when a sum sits at the scale's end, and withhold even the bands
-where they would pin an answer. This bench measures both sides of that trade on simulated teams:
+(within the trend window), or when a sum sits at the scale's end, each dimension's band only
+where no band could pin an answer (the others are hidden that week); and they withhold a week
+whose exact figures, with the window's other exact releases, would leave one person's answer a
+linear combination of them (bot.domain.combine). This bench measures both sides of that trade
+on simulated teams:
 
-- cost: the share of team-weeks released with exact figures, shown as bands only, or withheld;
-- protection: how often the attacker above recovers one person's score on a dimension, beside
+- cost: the share of team-weeks released with exact figures, shown as bands only (at least one
+  dimension's band), or withheld, by reason (`decision.reasons`: too few responses; bands only
+  with no band safe to show; several weeks together would isolate someone, `NARROWS`;
+  complementary suppression, "protects ...", which needs a parent group and so stays at 0
+  here); and the share of dimension-weeks shown, exact or as a band, among the team-weeks'
+  dimensions with at least k answering, so that hiding some dimensions' bands shows its cost;
+- protection: how often the attackers below recover one person's score on a dimension, beside
   the baseline of guessing that person's score is the team's released mean.
 
 Simulation (deterministic for a seed): each team has 6-12 members and one lead who is not a
@@ -29,7 +37,9 @@ Two rules on the same answers:
 - BEFORE: a team-week's exact figures are released whenever at least k people answered;
 - AFTER: `freeze_period` as the freeze job calls it each week (scheduler/digest_jobs.py): people
   keyed by `mark`, and `prior` = the exact releases of the previous HISTORY_ROUNDS - 1 frozen
-  periods with the people behind them.
+  periods as bot/storage/digests.py returns them: each group's people and region
+  (`FrozenPeriod.people` and `FrozenPeriod.regions`; a team standing alone has its people as
+  its region).
 
 The attacker is a lead of the team who knows who answered each week. For every pair of weeks
 within the trend window (HISTORY_ROUNDS weeks) whose respondents differ by exactly one person (a
@@ -37,7 +47,8 @@ pure addition or removal):
 
 - both weeks exact: estimate = n2·mean2 - n1·mean1 (or the reverse, for a removal);
 - one week exact, the other bands only: the band bounds the banded week's sum, so the person's
-  score lies in an interval (cut to the scale); the estimate is its midpoint.
+  score lies in an interval (cut to the scale); the estimate is its midpoint. Only dimensions
+  whose band is shown are attacked.
 
 Estimates are rounded to the dimension's grid (steps of 1/items) and kept on the scale, and
 compared with the person's true score that week: "exact" (equal), "<=0.5" and "<=1" (off by at
@@ -46,13 +57,21 @@ are given per attempt (pair x dimension) and per person-week targeted (the attac
 pairs closest in time, where the least drift has crept in, and averages their estimates before
 rounding). The baseline guesses the team's released figure for the target's week (its exact
 mean, or its band's midpoint), rounded the same way, over the same targets. Hits by weeks apart
-show how drift blunts the subtraction. A last block shows a lead who keeps every digest and
-pairs weeks further apart than the window, which the rules do not look at.
+show how drift blunts the subtraction.
+
+A second attacker uses ALL the exact team-weeks of each window of HISTORY_ROUNDS consecutive
+weeks at once, taking everyone's answers as unchanged: whoever's unit vector over people lies in
+the span of the window's answered-vectors (exact rational arithmetic) is solved for, and the
+same combination of the released sums estimates their score in each exact week of the window
+they answered (baseline: that week's exact team mean). Production's window check is meant to
+leave this attacker no target at all; under BEFORE it finds many. A last block shows a lead who
+keeps every digest and pairs, or solves together, weeks further apart than the window, which the
+rules do not look at.
 
 Target (issue): the attacker no better than the team-mean guess, with at least 80% of
 team-weeks still released. Both "exact" and "exact or bands" are printed as released.
 
-    python bench/release_rate.py                  # 300 teams, 26 weeks
+    python bench/release_rate.py                  # 300 teams, 26 weeks (about 20 s)
     python bench/release_rate.py --quick          # a short trial run
     python bench/release_rate.py --participation 0.8-0.95 --members 8-14 --drift 0-0.05 --k 4
 """
@@ -79,7 +98,15 @@ from bot.domain.digest import HISTORY_ROUNDS
 from bot.domain.instrument import Instrument
 from bot.domain.messages import Platform
 from bot.domain.org import OrgChart, period_of
-from bot.domain.rollup import NARROWS, FrozenPeriod, PriorRelease, TeamRound, freeze_period
+from bot.domain.privacy import effective_threshold
+from bot.domain.rollup import (
+    BANDS_ONLY,
+    NARROWS,
+    FrozenPeriod,
+    PriorRelease,
+    TeamRound,
+    freeze_period,
+)
 from bot.domain.scoring import Band, Tally, dimension_scores
 from bot.domain.team import DEFAULT_MIN_GROUP_SIZE, MIN_GROUP_SIZE_FLOOR, Team
 
@@ -89,8 +116,17 @@ WINDOW = HISTORY_ROUNDS  # weeks a digest's trend shows: pairs closer than this 
 PRIOR_PERIODS = HISTORY_ROUNDS - 1  # what the freeze job passes as `prior`
 
 Shown = Literal["exact", "bands", "withheld"]
-# Why a team standing alone is withheld (complementary suppression needs a parent group).
-WHY = {"too few responses": "few", NARROWS: "narrows"}
+# Why a team-week is withheld, by `decision.reasons`: BANDS_ONLY on a group that shows no band
+# means that no dimension's band was safe to show that week.
+WHY = {"too few responses": "few", BANDS_ONLY: "no band", NARROWS: "narrows"}
+
+
+def why_withheld(reason: str) -> str:
+    if reason in WHY:
+        return WHY[reason]
+    if reason.startswith(("protects ", "would reveal ")):
+        return "protects"  # complementary suppression (needs a parent group: none here)
+    return "other"
 
 
 def mark(platform: Platform, user_id: str) -> str:
@@ -215,11 +251,13 @@ def production_rule(
             )
             for s in sims
         ]
+        # As the freeze job passes them (bot/storage/digests.py `prior_releases`): every group
+        # released with exact figures, with its people and its region.
         prior = [
-            PriorRelease(f.period, g.group_id, f.people[g.group_id], g.tally)
+            PriorRelease(f.period, g.group_id, f.people[g.group_id], g.tally, f.regions[g.group_id])
             for f in frozen[-PRIOR_PERIODS:]
             for g in f.groups
-            if g.released and g.tally is not None and g.group_id in f.people
+            if g.released and g.tally is not None
         ]
         result = freeze_period(
             org, teams, period, rounds, instrument=instrument, mark=mark, prior=prior
@@ -231,12 +269,11 @@ def production_rule(
                 raise AssertionError(f"{s.team.id} missing from {period}")
             if g.released:
                 out[s.team.id].append(Outcome("exact"))
-            elif g.bands is not None:
+            elif g.bands:  # the dimensions whose band is safe to show; the others are hidden
                 out[s.team.id].append(Outcome("bands", g.bands))
             else:
                 reason = result.decision.reasons.get(g.group_id, "")
-                why = WHY.get(reason, "other")
-                out[s.team.id].append(Outcome("withheld", why=why))
+                out[s.team.id].append(Outcome("withheld", why=why_withheld(reason)))
     return out
 
 
@@ -302,6 +339,36 @@ class Attack:
                 self.target_baseline.add(guess, truth)
 
 
+Grid = Callable[[str, float], float]
+
+
+def grid_of(instrument: Instrument) -> Grid:
+    """Rounds an estimate to the dimension's grid of possible scores, kept on the scale."""
+    lo, hi = instrument.scale_min, instrument.scale_max
+    steps = {dim: float(step_of(instrument, dim)) for dim in instrument.dimensions}
+
+    def grid(dim: str, value: float) -> float:
+        step = steps[dim]
+        value = min(float(hi), max(float(lo), value))
+        return lo + math.floor((value - lo) / step + 0.5) * step
+
+    return grid
+
+
+def team_guess(
+    instrument: Instrument, grid: Grid, s: SimTeam, shown: Outcome, week: int, dim: str
+) -> float:
+    """The baseline: the team's released figure for the week (its exact mean, or its band's
+    midpoint), rounded to the grid."""
+    tally = s.tallies[week]
+    n = tally.counts[dim]
+    if shown.shown == "exact":
+        return grid(dim, tally.sums[dim] / n)
+    assert shown.bands is not None
+    low, high = band_sums(instrument, dim, shown.bands[dim], n)
+    return grid(dim, float(low + high) / 2 / n)
+
+
 def attacks(
     instrument: Instrument,
     sims: Sequence[SimTeam],
@@ -311,22 +378,10 @@ def attacks(
 ) -> tuple[Attack, Attack]:
     """The exact-figures attacker and the bands attacker over pairs of weeks closer than
     `span`."""
-    lo, hi = instrument.scale_min, instrument.scale_max
-    steps = {dim: step_of(instrument, dim) for dim in instrument.dimensions}
-
-    def grid(dim: str, value: float) -> float:
-        step = float(steps[dim])
-        value = min(float(hi), max(float(lo), value))
-        return lo + math.floor((value - lo) / step + 0.5) * step
+    grid = grid_of(instrument)
 
     def mean_guess(s: SimTeam, week: int, dim: str) -> float:
-        tally, shown = s.tallies[week], outcomes[s.team.id][week]
-        n = tally.counts[dim]
-        if shown.shown == "exact":
-            return grid(dim, tally.sums[dim] / n)
-        assert shown.bands is not None
-        low, high = band_sums(instrument, dim, shown.bands[dim], n)
-        return grid(dim, float(low + high) / 2 / n)
+        return team_guess(instrument, grid, s, outcomes[s.team.id][week], week, dim)
 
     exact_attack, band_attack = Attack(), Attack()
     for s in sims:
@@ -347,10 +402,17 @@ def attacks(
                     attack = band_attack
                 else:
                     continue
-                attack.attempts += 1
                 big, small = (w2, w1) if added else (w1, w2)
                 target = (s.team.id, person, week)
-                for dim, truth in s.scores[week][person].items():
+                dims = s.scores[week][person]
+                if attack is band_attack:
+                    banded = shows[w1].bands or shows[w2].bands
+                    assert banded is not None
+                    dims = {dim: truth for dim, truth in dims.items() if dim in banded}
+                if not dims:
+                    continue
+                attack.attempts += 1
+                for dim, truth in dims.items():
                     guess = mean_guess(s, week, dim)
                     if attack is exact_attack:
                         raw = s.tallies[big].sums[dim] - s.tallies[small].sums[dim]
@@ -360,6 +422,91 @@ def attacks(
     exact_attack.close(grid)
     band_attack.close(grid)
     return exact_attack, band_attack
+
+
+def isolating(rows: Sequence[frozenset[str]]) -> dict[str, list[Fraction]]:
+    """People whose unit vector (over the people of `rows`) is a linear combination of the rows'
+    vectors, each row being who answered one week: person -> the combination's coefficients.
+
+    Gauss-Jordan in rational arithmetic on [rows | identity]: a reduced row whose people part has
+    a single entry is that person's unit vector, and its identity part says how the weeks
+    combine into it."""
+    people = sorted(frozenset().union(*rows))
+    n, m = len(people), len(rows)
+    work = [
+        [Fraction(int(p in row)) for p in people] + [Fraction(int(i == j)) for j in range(m)]
+        for i, row in enumerate(rows)
+    ]
+    top = 0
+    for col in range(n):
+        pick = next((i for i in range(top, m) if work[i][col]), None)
+        if pick is None:
+            continue
+        work[top], work[pick] = work[pick], work[top]
+        pivot = work[top][col]
+        work[top] = [x / pivot for x in work[top]]
+        for i in range(m):
+            if i != top and work[i][col]:
+                f = work[i][col]
+                work[i] = [x - f * y for x, y in zip(work[i], work[top], strict=True)]
+        top += 1
+    out: dict[str, list[Fraction]] = {}
+    for row in work[:top]:
+        nonzero = [j for j in range(n) if row[j]]
+        if len(nonzero) == 1:
+            coefs = row[n:]
+            person = people[nonzero[0]]
+            # Check the combination over people: the person's unit vector, exactly.
+            for q in people:
+                weight = sum((c for c, r in zip(coefs, rows, strict=True) if q in r), Fraction(0))
+                assert weight == (q == person), (person, q, weight)
+            out[person] = coefs
+    return out
+
+
+def combination_attack(
+    instrument: Instrument,
+    sims: Sequence[SimTeam],
+    outcomes: Mapping[str, Sequence[Outcome]],
+    weeks: int,
+    span: int,
+) -> Attack:
+    """A lead who knows who answered and combines ALL the exact team-weeks of `span`
+    consecutive weeks, taking everyone's answers as unchanged over the span.
+
+    For each span, whoever is alone in some linear combination of its exact weeks (their unit
+    vector lies in the span of the weeks' answered-vectors; exact rational arithmetic) is solved
+    for: the same combination of the released sums estimates their score. Targets are that
+    person in each exact week of the span they answered; "weeks apart" is the farthest week the
+    combination uses from the target's. The baseline is the target week's exact team mean."""
+    grid = grid_of(instrument)
+    attack = Attack()
+    for s in sims:
+        shows = outcomes[s.team.id]
+        seen: set[tuple[int, ...]] = set()
+        # Spans ending earlier than the first full one hold no week the first full one lacks.
+        for end in range(min(span, weeks) - 1, weeks):
+            used = tuple(
+                w for w in range(max(0, end - span + 1), end + 1) if shows[w].shown == "exact"
+            )
+            if not used or used in seen:
+                continue
+            seen.add(used)
+            solved = isolating([s.answered[w] for w in used])
+            for person, coefs in solved.items():
+                terms = [(w, c) for w, c in zip(used, coefs, strict=True) if c]
+                for week in used:
+                    if person not in s.answered[week]:
+                        continue
+                    attack.attempts += 1
+                    gap = max(abs(w - week) for w, _c in terms)
+                    target = (s.team.id, person, week)
+                    for dim, truth in s.scores[week][person].items():
+                        raw = sum(float(c) * s.tallies[w].sums[dim] for w, c in terms)
+                        guess = team_guess(instrument, grid, s, shows[week], week, dim)
+                        attack.record(target, gap, dim, raw, truth, guess, grid)
+    attack.close(grid)
+    return attack
 
 
 def _band_midpoint(
@@ -497,55 +644,80 @@ def main(argv: list[str] | None = None) -> int:
     )
     print()
     team_weeks = args.teams * weeks
+    kinds = ("exact", "bands", "withheld", "few", "no band", "narrows", "protects", "other")
     counts: dict[str, dict[str, int]] = {}
+    # Dimension-weeks of team-weeks where at least k answered the dimension: how many are shown,
+    # exact or as a band (a bands-only week may hide some dimensions).
+    dims_due = 0
+    dims_shown: dict[str, dict[str, int]] = {}
     for name, outcomes in rules.items():
-        c = {"exact": 0, "bands": 0, "withheld": 0, "few": 0, "narrows": 0, "other": 0}
-        for shows in outcomes.values():
-            for o in shows:
+        c = dict.fromkeys(kinds, 0)
+        d = {"exact": 0, "bands": 0}
+        for sim in sims:
+            k = effective_threshold(sim.team.min_group_size)
+            for w, o in enumerate(outcomes[sim.team.id]):
                 c[o.shown] += 1
                 if o.shown == "withheld":
                     c[o.why] += 1
+                for dim, n in sim.tallies[w].counts.items():
+                    if n < k:
+                        continue
+                    dims_due += name == "BEFORE"
+                    if o.shown == "exact":
+                        d["exact"] += 1
+                    elif o.bands is not None and dim in o.bands:
+                        d["bands"] += 1
         counts[name] = c
+        dims_shown[name] = d
     changed, at_end = why_bands(instrument, sims, rules["AFTER"], weeks)
     before, after = counts["BEFORE"], counts["AFTER"]
     print(f"team-weeks ({team_weeks:,})                    BEFORE (n>=k)   AFTER (freeze_period)")
 
-    def row(label: str, b: float | None, a: float | None) -> None:
-        bs = pct(b, team_weeks) if b is not None else "    - "
-        as_ = pct(a, team_weeks) if a is not None else "    - "
+    def row(label: str, b: float | None, a: float | None, whole: int = team_weeks) -> None:
+        bs = pct(b, whole) if b is not None else "    - "
+        as_ = pct(a, whole) if a is not None else "    - "
         print(f"  {label:<40}{bs:>8}        {as_:>8}")
 
     row("released, exact figures", before["exact"], after["exact"])
-    row("shown as bands only", None, after["bands"])
+    row("shown as bands only (>=1 dimension)", None, after["bands"])
     row("released, exact or bands", before["exact"], after["exact"] + after["bands"])
     row("withheld", before["withheld"], after["withheld"])
     row("  of which fewer than k answered", before["few"], after["few"])
-    row("  of which it would narrow an answer", None, after["narrows"])
+    row("  of which bands only, no band safe", None, after["no band"])
+    row("  of which weeks together would isolate", None, after["narrows"])
+    row("  of which protects another group", None, after["protects"])
     if after["other"]:
         row("  for another reason", None, after["other"])
     print("  not exact though >=k answered:")
     row("  pure change of <k vs an exact week", None, changed)
     row("  a sum at the scale's end", None, at_end)
+    print(f"dimension-weeks with >=k answering ({dims_due:,})")
+    b_dims, a_dims = dims_shown["BEFORE"], dims_shown["AFTER"]
+    row("shown, exact or band", sum(b_dims.values()), sum(a_dims.values()), dims_due)
+    row("  of which as a band", None, a_dims["bands"], dims_due)
     print()
 
-    results: dict[str, tuple[Attack, Attack, Attack]] = {}
+    results: dict[str, tuple[Attack, Attack, Attack, Attack, Attack]] = {}
     for name, outcomes in rules.items():
         exact_a, band_a = attacks(instrument, sims, outcomes, weeks, WINDOW)
         kept, _ = attacks(instrument, sims, outcomes, weeks, weeks)
-        results[name] = (exact_a, band_a, kept)
+        combined = combination_attack(instrument, sims, outcomes, weeks, WINDOW)
+        combined_all = combination_attack(instrument, sims, outcomes, weeks, weeks)
+        results[name] = (exact_a, band_a, kept, combined, combined_all)
 
     def rates(h: Hits) -> str:
         return "".join(f"{100 * h.rate(w):6.1f}" for w in ("exact", "half", "one"))
 
-    def block(title: str, which: int) -> None:
+    def block(title: str, which: int, unit: str = "pair", none: str = "no pair") -> None:
         print(title)
         for name in rules:
             attack = results[name][which]
             if not attack.attempts:
-                print(f"  {name:<7}no pair")
+                print(f"  {name:<7}{none}")
                 continue
+            label = f"per {unit} x dimension"
             print(
-                f"  {name:<7}per pair x dimension            {attack.attempts:>7,} "
+                f"  {name:<7}{label:<32}{attack.attempts:>7,} "
                 f"{rates(attack.per_attempt)}  {rates(attack.baseline)}"
             )
             print(
@@ -555,7 +727,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print("attacker: a lead who knows who answered, on two weeks whose respondents differ by one")
     print(f"{'count':>48}  {'attacker %':^18}  {'team mean %':^18}".rstrip())
-    print(f"{'(pairs; person-weeks)':>48}{'exact  <=.5   <=1':>18}  {'exact  <=.5   <=1':>18}")
+    print(f"{'(attempts; person-weeks)':>48}{'exact  <=.5   <=1':>18}  {'exact  <=.5   <=1':>18}")
     block(f"both weeks exact, within the {WINDOW}-week window", 0)
     block(f"one week exact, one bands only (band's midpoint), within {WINDOW} weeks", 1)
     for name, which in (("BEFORE", 0), ("AFTER", 1)):
@@ -566,13 +738,24 @@ def main(argv: list[str] | None = None) -> int:
                 for gap in sorted(attack.by_gap)
             )
             print(f"  {name:<7}exact hits per attempt, by weeks apart   {by_gap}")
-    block("both weeks exact, any two weeks (a lead who keeps every digest)", 2)
+    print("attacker: the same lead, ALL exact weeks of a span solved together (linear algebra)")
+    no_target = "no target: nobody alone in any combination of the exact weeks"
+    block(f"all exact weeks of each {WINDOW}-week window", 3, "target-span", no_target)
+    attack = results["BEFORE"][3]
+    if attack.attempts:
+        by_gap = "  ".join(
+            f"{gap}: {100 * attack.by_gap[gap].rate('exact'):.0f}%" for gap in sorted(attack.by_gap)
+        )
+        print(f"  BEFORE exact hits per attempt, by weeks apart   {by_gap}")
+    print("a lead who keeps every digest, beyond the window (the rules do not look that far):")
+    block("  both weeks exact, any two weeks", 2)
+    block(f"  all exact weeks of the {weeks} weeks solved together", 4, "target", no_target)
     print()
 
     def edge(name: str, which: int) -> str:
         attack = results[name][which]
         if not attack.attempts:
-            return "no pair"
+            return "no pair" if which < 3 else "no target"
         mine, mean = attack.per_attempt, attack.baseline
         each, base = attack.per_target, attack.target_baseline
         return (
@@ -584,7 +767,7 @@ def main(argv: list[str] | None = None) -> int:
         return any(
             a.per_attempt.rate("exact") > a.baseline.rate("exact")
             or a.per_target.rate("exact") > a.target_baseline.rate("exact")
-            for a in results[name][:2]
+            for a in (results[name][0], results[name][1], results[name][3])
             if a.attempts
         )
 
@@ -592,12 +775,15 @@ def main(argv: list[str] | None = None) -> int:
     a_shown = after["exact"] + after["bands"]
     print(
         f"ratio AFTER/BEFORE, team-weeks released: exact {a_exact / max(b_exact, 1):.2f}, "
-        f"exact or bands {a_shown / max(b_exact, 1):.2f}"
+        f"exact or bands {a_shown / max(b_exact, 1):.2f}; dimension-weeks shown "
+        f"{sum(a_dims.values()) / max(sum(b_dims.values()), 1):.2f}"
     )
     print("ratio attacker/team mean, exact hits in the window:")
     print(f"  BEFORE, both weeks exact        {edge('BEFORE', 0)}")
+    print(f"  BEFORE, all exact weeks solved  {edge('BEFORE', 3)}")
     print(f"  AFTER, both weeks exact         {edge('AFTER', 0)}")
     print(f"  AFTER, one week bands only      {edge('AFTER', 1)}")
+    print(f"  AFTER, all exact weeks solved   {edge('AFTER', 3)}")
 
     def verdict(ok: bool) -> str:
         return "met" if ok else "NOT met"
@@ -605,7 +791,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"target AFTER, >=80% of team-weeks released: exact {pct(a_exact, team_weeks).strip()} "
         f"{verdict(a_exact >= 0.8 * team_weeks)}; exact or bands "
-        f"{pct(a_shown, team_weeks).strip()} {verdict(a_shown >= 0.8 * team_weeks)}"
+        f"{pct(a_shown, team_weeks).strip()} {verdict(a_shown >= 0.8 * team_weeks)} "
+        f"(dimension-weeks shown {pct(sum(a_dims.values()), dims_due).strip()})"
     )
     print(
         "target AFTER, attacker no better than the team mean in the window: "
