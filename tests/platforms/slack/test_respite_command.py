@@ -47,8 +47,13 @@ async def test_privacy_states_what_is_stored_and_the_threshold(slack_app: SlackH
     assert "a second is hidden too" in text
     # What the other features store.
     assert "calendar feed address" in text and "never shown back or written to logs" in text
-    assert "keyed hash" in text and "24 hours" in text
+    assert "stores no giver" in text and "about a day" in text
     assert "/respite kudos-names off" in text
+    # What is kept after a round and after a week, and for how long.
+    assert "encrypted" in text and "deleted" in text
+    assert "for six weeks a keyed code" in text
+    assert "A lead who answers is not counted" in text
+    assert "docs/privacy.md" in text
 
 
 async def test_help_names_every_lead_and_every_word(slack_app: SlackHarness) -> None:
