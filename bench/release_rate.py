@@ -95,18 +95,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.config import load_instrument
 from bot.domain.bounds import band_sums, near_scale_end, step_of
 from bot.domain.digest import HISTORY_ROUNDS
+from bot.domain.disclosure import BANDS_ONLY, NARROWS
 from bot.domain.instrument import Instrument
 from bot.domain.messages import Platform
 from bot.domain.org import OrgChart, period_of
 from bot.domain.privacy import effective_threshold
-from bot.domain.rollup import (
-    BANDS_ONLY,
-    NARROWS,
-    FrozenPeriod,
-    PriorRelease,
-    TeamRound,
-    freeze_period,
-)
+from bot.domain.rollup import FrozenPeriod, PriorRelease, TeamRound, freeze_period
 from bot.domain.scoring import Band, Tally, dimension_scores
 from bot.domain.team import DEFAULT_MIN_GROUP_SIZE, MIN_GROUP_SIZE_FLOOR, Team
 

@@ -55,24 +55,24 @@ CLINICIANS = (
 )
 LEAD = ("u-lee", "Dr Lee (team lead)")
 
-# Who answers each week (by position in CLINICIANS). Week 3 is week 1's seven plus Hana: its
-# exact figures less week 1's would be Hana's answers, so it shows bands. Week 4 falls below
-# the minimum group size of 5.
+# Who answers each week (by position in CLINICIANS): the same seven most weeks. Week 3 is those
+# seven plus Hana: its exact figures less week 2's would be Hana's answers, so it shows bands.
+# Week 4 falls below the minimum group size of 5.
 RESPONDERS_BY_WEEK: tuple[tuple[int, ...], ...] = (
     (0, 1, 2, 3, 4, 5, 6),
-    (2, 3, 4, 5, 6, 7),
+    (0, 1, 2, 3, 4, 5, 6),
     (0, 1, 2, 3, 4, 5, 6, 7),
     (1, 3, 6),
-    (0, 1, 2, 4, 5, 7),
-    (0, 1, 2, 3, 5, 6, 7),
+    (0, 1, 2, 3, 4, 5, 6),
+    (0, 1, 2, 3, 4, 5, 6),
 )
 # What the lead's digest shows and why, said after it for the weeks where that is not plain.
 WEEK_NOTES = {
     2: (
-        "  Everyone answered this week, and week 1 had the same people but Hana. Week 3's exact\n"
-        "  figures times 8, less week 1's times 7, would be Hana's own answers (as nearly as the\n"
-        "  others answered as before), so the lead gets each dimension's band and the actions it\n"
-        "  calls for, without numbers or a count."
+        "  Everyone answered this week, and weeks 1 and 2 had the same people but Hana.\n"
+        "  Week 3's exact figures times 8, less week 2's times 7, would be Hana's own answers\n"
+        "  (as nearly as the others answered as before), so the lead gets each dimension's\n"
+        "  band and the actions it calls for, without numbers or a count."
     ),
     3: "  Three answers, below the minimum of 5: nothing is shown, and the trend keeps a gap.",
 }

@@ -583,7 +583,8 @@ class DigestStore(Protocol):
         ...
 
     async def prior_releases(self, period: str, periods: int) -> list[PriorRelease]:
-        """Exact releases of the `periods` frozen periods before `period`, with who answered."""
+        """Exact releases of the frozen periods within `periods` weeks of `period`, on either
+        side of it, with who answered."""
         ...
 
     async def purge_frozen_rounds(self) -> int:

@@ -13,20 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from fractions import Fraction
 
-from bot.domain.bounds import (
-    exact,
-    near_scale_end,
-    some_band_pins,
-    step_of,
-)
-from bot.domain.combine import exposed
+from bot.domain.disclosure import Group, Prior, disclose
 from bot.domain.instrument import Instrument
 from bot.domain.messages import Platform
 from bot.domain.org import GroupKind, OrgChart
 from bot.domain.privacy import GroupNode, ReleaseDecision, decide_release, effective_threshold
-from bot.domain.scoring import Band, Tally, band
+from bot.domain.scoring import Band, Tally
 from bot.domain.team import Team
 
 
@@ -104,10 +97,6 @@ class FrozenPeriod:
 
     def group(self, group_id: str) -> GroupFigures | None:
         return next((g for g in self.groups if g.group_id == group_id), None)
-
-
-BANDS_ONLY = "bands only"
-NARROWS = "withheld: would narrow an answer"
 
 
 def _sum_activity(parts: Sequence[Activity]) -> Activity:
@@ -236,50 +225,6 @@ def _readers(
     return out
 
 
-def _bands(instrument: Instrument, tally: Tally) -> dict[str, Band]:
-    return {dim: band(instrument, dim, mean) for dim, mean in tally.means().items()}
-
-
-def _at_scale_end(instrument: Instrument, tally: Tally) -> bool:
-    lo, hi = instrument.scale_min, instrument.scale_max
-    return any(
-        near_scale_end(tally.sums[dim], n, lo, hi, step_of(instrument, dim))
-        for dim, n in tally.counts.items()
-        if n and dim in instrument.dimensions
-    )
-
-
-def _known(p: PriorRelease, dim: str) -> tuple[Fraction, int] | None:
-    """The exact (sum, count) of a dimension that a reader holds from an earlier release."""
-    if dim not in p.tally.counts:
-        return None
-    return exact(p.tally.sums[dim]), p.tally.counts[dim]
-
-
-def _sharing(
-    now: frozenset[str], holding: Mapping[str, list[PriorRelease]], k: int
-) -> list[PriorRelease]:
-    """Earlier releases that could differ from `now` by a pure change of fewer than k people:
-    such a release holds one of now's k first people (it lacks fewer than k of them)."""
-    seen: dict[int, PriorRelease] = {}
-    for person in sorted(now)[:k]:
-        for p in holding.get(person, ()):
-            seen[id(p)] = p
-    return list(seen.values())
-
-
-def _few_changed(now: frozenset[str], before: frozenset[str], k: int) -> bool:
-    """A pure addition or a pure removal of fewer than k people: subtracting the two figures
-    gives those few people's answers, as nearly as everyone else answered as before."""
-    if now == before:
-        return False
-    if before < now:
-        return len(now - before) < k
-    if now < before:
-        return len(before - now) < k
-    return False
-
-
 def freeze_period(
     org: OrgChart,
     teams: Sequence[Team],
@@ -329,17 +274,16 @@ def freeze_period(
         )
         for gid, g in groups.items()
     ]
-    limits = _time_and_bounds(instrument, groups, tallies, people, readers, prior)
-    withheld = {g: why for g, (why, _hidden) in limits.items()}
-    decision, regions = _release_over_window(groups, nodes, people, readers, prior, withheld)
-    shown_bands: dict[str, dict[str, Band]] = {}
-    for gid, why in decision.reasons.items():
-        if why != BANDS_ONLY:
-            continue
-        hidden = limits[gid][1] | _region_narrowing(instrument, groups, tallies, decision, gid)
-        bands = {d: b for d, b in _bands(instrument, tallies[gid]).items() if d not in hidden}
-        if bands:
-            shown_bands[gid] = bands
+    shown = disclose(
+        instrument,
+        {
+            gid: Group(g.parent, g.k, g.readable, tallies[gid], people[gid], readers[gid])
+            for gid, g in groups.items()
+        },
+        nodes,
+        [Prior(p.people, p.tally, p.region) for p in prior],
+    )
+    decision, regions = shown.decision, shown.regions
     breaks_released = _breaks_decision(groups, activity)
 
     out: list[GroupFigures] = []
@@ -362,7 +306,7 @@ def freeze_period(
                     False,
                     closed_at,
                     round_id=round_id,
-                    bands=shown_bands.get(gid),
+                    bands=shown.bands.get(gid),
                 )
             )
             continue
@@ -387,141 +331,6 @@ def freeze_period(
         )
     round_ids = tuple(sorted(r.round_id for r in rounds if r.period == period))
     return FrozenPeriod(period, tuple(out), decision, released_people, regions, round_ids)
-
-
-def regions_of(
-    released: Mapping[str, frozenset[str]], parent: Mapping[str, str | None]
-) -> dict[str, frozenset[str]]:
-    """Each released group's people less those of the released groups nearest below it."""
-    below: dict[str, set[str]] = {}
-    for gid, members in released.items():
-        up = parent.get(gid)
-        while up is not None and up not in released:
-            up = parent.get(up)
-        if up is not None:
-            below.setdefault(up, set()).update(members)
-    return {gid: members - below.get(gid, set()) for gid, members in released.items()}
-
-
-def _release_over_window(
-    groups: Mapping[str, _Group],
-    nodes: Sequence[GroupNode],
-    people: Mapping[str, frozenset[str]],
-    readers: Mapping[str, frozenset[str]],
-    prior: Sequence[PriorRelease],
-    withheld: dict[str, str],
-) -> tuple[ReleaseDecision, dict[str, frozenset[str]]]:
-    """The period's decision, withholding groups until no person's answer is a combination of
-    the exact figures released in the trend window (bot.domain.combine), for a reader who knows
-    who answered and assumes everyone answered as before. Returns the decision and the regions
-    of the groups it releases with exact figures that somebody reads."""
-    known = frozenset().union(*readers.values())
-    before = [p.region for p in prior if p.region]
-    exposed_before = exposed(before, known)
-    parent = {gid: g.parent for gid, g in groups.items()}
-    while True:
-        decision = decide_release(nodes, withheld)
-        shown = {
-            gid: people[gid] for gid in decision.released if groups[gid].readable and people[gid]
-        }
-        regions = regions_of(shown, parent)
-        now = [r for r in regions.values() if r]
-        new = exposed([*before, *now], known) - exposed_before
-        if not new:
-            return decision, regions
-        withheld[_to_withhold(groups, regions, new, before)] = NARROWS
-
-
-def _to_withhold(
-    groups: Mapping[str, _Group],
-    regions: Mapping[str, frozenset[str]],
-    exposed_now: set[str],
-    before: Sequence[frozenset[str]],
-) -> str:
-    """The released group to withhold so fewer people are exposed: one whose region holds an
-    exposed person, else one sharing people with an earlier region that does; the smallest."""
-    holders = [g for g, r in regions.items() if r & exposed_now]
-    if not holders:
-        linked = set().union(*(r for r in before if r & exposed_now))
-        holders = [g for g, r in regions.items() if r & linked] or list(regions)
-    return min(holders, key=lambda g: (groups[g].readable, len(regions[g]), g))
-
-
-def _time_and_bounds(
-    instrument: Instrument,
-    groups: Mapping[str, _Group],
-    tallies: Mapping[str, Tally],
-    people: Mapping[str, frozenset[str]],
-    readers: Mapping[str, frozenset[str]],
-    prior: Sequence[PriorRelease],
-) -> dict[str, tuple[str, frozenset[str]]]:
-    """Groups whose exact figures may not be shown, and whether their bands may.
-
-    Exact figures give way to bands when a sum sits within one step of the scale's end, or when
-    the people who answered differ from an earlier exact release (of this group or any other:
-    a team this week against its department last week) by a pure addition or removal of fewer
-    than k (counting the group's readers out on both sides: a reader knows their own answer).
-    A dimension's band is left out where some band could still leave a respondent a single
-    possible value (returned beside the reason). What no two figures do but several can is
-    `_release_over_window`'s part.
-    """
-    holding: dict[str, list[PriorRelease]] = {}
-    for p in prior:
-        for person in p.people:
-            holding.setdefault(person, []).append(p)
-    out: dict[str, tuple[str, frozenset[str]]] = {}
-    for gid, g in groups.items():
-        tally = tallies[gid]
-        if not tally.respondents:
-            continue
-        mine = readers[gid]
-        now = people[gid] - mine
-        differs = [
-            p for p in _sharing(now, holding, g.k) if _few_changed(now, p.people - mine, g.k)
-        ]
-        if differs or _at_scale_end(instrument, tally):
-            hidden = frozenset(
-                dim
-                for dim, n in tally.counts.items()
-                if n
-                and dim in instrument.dimensions
-                and any(
-                    some_band_pins(instrument, dim, n, known)
-                    for known in [None, *(_known(p, dim) for p in differs)]
-                )
-            )
-            out[gid] = (BANDS_ONLY, hidden)
-    return out
-
-
-def _region_narrowing(
-    instrument: Instrument,
-    groups: Mapping[str, _Group],
-    tallies: Mapping[str, Tally],
-    decision: ReleaseDecision,
-    gid: str,
-) -> set[str]:
-    """Dimensions whose band, less the exact figures released below the group, could leave
-    someone in the rest of it (a withheld team, say) one possible value."""
-    known = Tally()
-    stack = [c for c, g in groups.items() if g.parent == gid]
-    while stack:
-        child = stack.pop()
-        if decision.is_released(child):
-            known.merge(tallies[child])
-        else:
-            stack.extend(c for c, g in groups.items() if g.parent == child)
-    if not known.respondents:
-        return set()
-    tally = tallies[gid]
-    return {
-        dim
-        for dim, n in tally.counts.items()
-        if n
-        and dim in instrument.dimensions
-        and dim in known.counts
-        and some_band_pins(instrument, dim, n, (exact(known.sums[dim]), known.counts[dim]))
-    }
 
 
 def _breaks_decision(

@@ -43,7 +43,9 @@ _ROUND_DATA = (pulse_responses, pulse_participation, round_figures)
 
 LOOKBACK_WEEKS = 3
 # Frozen periods whose respondent marks are kept: the digest's trend window.
-PEOPLE_WINDOW = HISTORY_ROUNDS
+# A period can be frozen up to LOOKBACK_WEEKS late, after later ones, and is then checked
+# against the trend window on both sides of it.
+PEOPLE_WINDOW = HISTORY_ROUNDS + LOOKBACK_WEEKS
 # A round's period is the ISO week of its local scheduled start; east of UTC that start can come
 # up to 14 hours before the week's Monday in UTC, so a period's rounds are read from a day before.
 EARLY_START = timedelta(days=1)
@@ -174,18 +176,19 @@ class SqlDigestStore:
             return [replace(r, people=frozenset(people.get(rid, ()))) for rid, r in rounds.items()]
 
     async def prior_releases(self, period: str, periods: int) -> list[PriorRelease]:
-        """Exact releases of the `periods` frozen periods before `period`, with who answered:
-        each group's region as stored, and its people (the regions of it and of the released
-        groups below it, by the tree the period was frozen with)."""
+        """Exact releases of the frozen periods within `periods` weeks of `period`, before it or
+        after it (a period held back by a round still open is frozen after later ones, and must
+        be checked against them), with who answered: each group's region as stored, and its
+        people (the regions of it and of the released groups below it, by the tree the period
+        was frozen with)."""
+        start = period_window(period)[0]
         async with self._sessions() as s:
-            earlier = (
-                await s.scalars(
-                    select(digest_periods.c.period)
-                    .where(digest_periods.c.period < period)
-                    .order_by(digest_periods.c.period.desc())
-                    .limit(periods)
-                )
-            ).all()
+            frozen = (await s.scalars(select(digest_periods.c.period))).all()
+            earlier = [
+                p
+                for p in frozen
+                if p != period and abs((period_window(p)[0] - start).days) <= 7 * periods
+            ]
             if not earlier:
                 return []
             regions: dict[tuple[str, str], set[str]] = {}

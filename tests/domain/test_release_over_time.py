@@ -19,16 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.digest import HISTORY_ROUNDS
+from bot.domain.disclosure import BANDS_ONLY, NARROWS
 from bot.domain.messages import Platform
 from bot.domain.org import Department, OrgChart
-from bot.domain.rollup import (
-    BANDS_ONLY,
-    NARROWS,
-    FrozenPeriod,
-    PriorRelease,
-    TeamRound,
-    freeze_period,
-)
+from bot.domain.rollup import FrozenPeriod, PriorRelease, TeamRound, freeze_period
 from bot.domain.scoring import Tally
 from bot.domain.team import Team
 from tests.digest_variants import INSTRUMENT

@@ -171,3 +171,48 @@ async def test_a_lead_who_answers_is_counted_out(database_url: str) -> None:
         assert second is not None and not second.suppressed
     finally:
         await respite.close()
+
+
+async def test_a_week_frozen_late_is_checked_against_the_weeks_frozen_before_it(
+    database_url: str,
+) -> None:
+    """A monthly team's fortnight-long round holds week 49 open, so weeks 50 and 51 are frozen
+    first. Week 49 had five of the ward, week 50 the same five and a newcomer: when week 49 is
+    frozen at last it must not show exact figures beside week 50's, or the organisation's lead
+    would subtract the newcomer's answers."""
+    ward = members("WA", 8)
+    data = {
+        "organisation": {"name": "Org", "leads": ["UORG001"]},
+        "teams": [
+            {"id": "ward", "name": "Ward", "timezone": "UTC", "members": ward, "leads": ["LW"]},
+            _team(
+                "monthly",
+                6,
+                pulse={"cron": "0 10 6 * *", "open_hours": 336, "remind_after_hours": 48},
+            ),
+        ],
+    }
+    plan = [ward[:5], [*ward[:5], ward[7]], [*ward[:5], ward[7]]]
+    respite, clock = await _respite(database_url, data)
+    try:
+        deps = respite.deps
+        team = deps.directory.team("ward")
+        assert team is not None
+        answered: list[str] = []
+        for hour in range(0, 24 * 23, 6):
+            clock.set(MONDAY + timedelta(hours=hour + 1))
+            await pulse_jobs.tick(deps)
+            for rnd in await deps.rounds.open_rounds():
+                if rnd.team_id != "ward" or rnd.id in answered:
+                    continue
+                for user in plan[len(answered)] if len(answered) < len(plan) else []:
+                    await deps.rounds.record_response(rnd.id, "ward", team.platform, user, ANSWERS)
+                answered.append(rnd.id)
+        frozen = await _rows(respite, digest_groups)
+        by_week = {
+            r["period"]: r for r in frozen if r["group_id"] == "organisation" and r["released"]
+        }
+        # Weeks 50 and 51 were frozen first and show figures; week 49, frozen last, does not.
+        assert "2026-W50" in by_week and "2026-W49" not in by_week
+    finally:
+        await respite.close()

@@ -1,0 +1,430 @@
+"""Exact figures, bands, or nothing: what each group of a period may show, and why.
+
+The tree rules (bot.domain.privacy) decide which groups of one period may show anything at all,
+so that no withheld group and no single answer lies in the span of what is shown. This module
+adds what those rules cannot see: the ends of the scale, the weeks before, and the bands shown
+instead of numbers. Its rules, and the reader each one is for:
+
+1. A sum near the end of the scale (a lead who knows how many answered). Every sum a reader can
+   take exactly (a group's total, a region's, a difference between two weeks of nearly the same
+   people) must lie more than one answer step from its extreme: 5.00 from 5 of 5 says everyone
+   answered 5, 4.90 that four did and one gave 4.5. Within one step the group shows bands. A
+   reader who answered knows their own answer, so the margin is taken with their answer at the
+   other end. (Whether bands are shown then depends on the answers: "bands only" tells a reader
+   that the sum is within one step of an end, which still leaves each respondent two values.)
+2. A pure change of fewer than k people (the same lead next week): a group whose people differ
+   from an exact release of the trend window (its own or another group's) by a pure addition or
+   removal of fewer than k shows bands, not numbers: subtracting would give those few answers.
+3. Combinations of weeks (the same lead, keeping every digest): groups are withheld one by one
+   until no person's answer lies in the span of the window's exact figures (bot.domain.combine),
+   in the worst case that everyone answered as before.
+4. Bands that pin (any of the above): a dimension's band is shown only if no band it could show,
+   set against everything exact around it (the region it sits in, the released groups inside it,
+   an earlier week of nearly the same people), leaves anyone a single possible value. Every band
+   is tried, not only the one the answers fall in, so a hidden band says nothing.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Container, Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from bot.domain.bounds import (
+    BANDS,
+    band_sums,
+    exact,
+    possible_values,
+    step_of,
+)
+from bot.domain.combine import exposed
+from bot.domain.instrument import Instrument
+from bot.domain.privacy import GroupNode, ReleaseDecision, decide_release
+from bot.domain.scoring import Band, Tally, band
+
+BANDS_ONLY = "bands only"
+NARROWS = "withheld: would narrow an answer"
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """What the rules need to know about one group of the period."""
+
+    parent: str | None
+    k: int
+    readable: bool
+    tally: Tally
+    people: frozenset[str]  # keyed marks of everyone under it who answered
+    readers: frozenset[str]  # keyed marks of everyone who reads it
+
+
+@dataclass(frozen=True, slots=True)
+class Prior:
+    """An exact release of the trend window: who answered, and the figures."""
+
+    people: frozenset[str]
+    tally: Tally
+    region: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Disclosure:
+    decision: ReleaseDecision
+    # The regions of the groups shown with exact figures that somebody reads.
+    regions: dict[str, frozenset[str]]
+    # The bands shown by groups shown as bands only (a dimension left out is hidden).
+    bands: dict[str, dict[str, Band]]
+
+
+def disclose(
+    instrument: Instrument,
+    groups: Mapping[str, Group],
+    nodes: Sequence[GroupNode],
+    prior: Sequence[Prior],
+) -> Disclosure:
+    """Decide what every group of the period shows (see the module docstring)."""
+    withheld = _before_the_tree(instrument, groups, prior)
+    known = frozenset().union(*(g.readers for g in groups.values()))
+    before = [p.region for p in prior if p.region]
+    exposed_before = exposed(before, known)
+    while True:
+        decision = decide_release(nodes, withheld)
+        exact_ids = _exact(groups, decision)
+        regions = regions_of({g: groups[g].people for g in exact_ids}, _parents(groups))
+        at_end = [
+            g
+            for g in sorted(exact_ids)
+            if _near_end_tally(
+                instrument,
+                _region_tally(groups, exact_ids, g),
+                _readers_in(groups[g].readers, regions[g]),
+            )
+        ]
+        if at_end:
+            for g in at_end:
+                withheld[g] = BANDS_ONLY
+            continue
+        new = exposed([*before, *(r for r in regions.values() if r)], known) - exposed_before
+        if new:
+            withheld[_to_withhold(groups, regions, new, before)] = NARROWS
+            continue
+        bands = _shown_bands(instrument, groups, decision, exact_ids, prior)
+        return Disclosure(decision, regions, bands)
+
+
+def regions_of(
+    released: Mapping[str, frozenset[str]], parent: Mapping[str, str | None]
+) -> dict[str, frozenset[str]]:
+    """Each released group's people less those of the released groups nearest below it."""
+    below: dict[str, set[str]] = {}
+    for gid, members in released.items():
+        up = _nearest(parent, released, gid)
+        if up is not None:
+            below.setdefault(up, set()).update(members)
+    return {gid: members - below.get(gid, set()) for gid, members in released.items()}
+
+
+# --- helpers over the tree -------------------------------------------------------------------
+
+
+def _parents(groups: Mapping[str, Group]) -> dict[str, str | None]:
+    return {gid: g.parent for gid, g in groups.items()}
+
+
+def _nearest(parent: Mapping[str, str | None], among: Container[str], gid: str) -> str | None:
+    """The nearest group above `gid` that is in `among`."""
+    up = parent.get(gid)
+    while up is not None and up not in among:
+        up = parent.get(up)
+    return up
+
+
+def _exact(groups: Mapping[str, Group], decision: ReleaseDecision) -> set[str]:
+    """Groups shown with exact figures to somebody."""
+    return {g for g in decision.released if groups[g].readable and groups[g].people}
+
+
+def _region_tally(groups: Mapping[str, Group], exact_ids: set[str], gid: str) -> Tally:
+    """The group's figures less those of the exact groups nearest below it: what a reader can
+    take as the sum of the people of its region."""
+    parent = _parents(groups)
+    out = Tally()
+    out.merge(groups[gid].tally)
+    for child in exact_ids:
+        if _nearest(parent, exact_ids, child) == gid:
+            t = groups[child].tally
+            out.respondents -= t.respondents
+            for dim, total in t.sums.items():
+                out.sums[dim] = out.sums.get(dim, 0.0) - total
+                out.counts[dim] = out.counts.get(dim, 0) - t.counts.get(dim, 0)
+    return out
+
+
+def _readers_in(readers: frozenset[str], people: frozenset[str]) -> int:
+    return len(readers & people)
+
+
+def _to_withhold(
+    groups: Mapping[str, Group],
+    regions: Mapping[str, frozenset[str]],
+    exposed_now: set[str],
+    before: Sequence[frozenset[str]],
+) -> str:
+    """The released group to withhold so fewer people are exposed: one whose region holds an
+    exposed person, else one sharing people with an earlier region that does; the smallest."""
+    holders = [g for g, r in regions.items() if r & exposed_now]
+    if not holders:
+        linked = set().union(*(r for r in before if r & exposed_now))
+        holders = [g for g, r in regions.items() if r & linked] or list(regions)
+    return min(holders, key=lambda g: (groups[g].readable, len(regions[g]), g))
+
+
+# --- rule 1: sums near the end of the scale ---------------------------------------------------
+
+
+def _near_end(
+    instrument: Instrument, dim: str, total: Fraction, count: int, readers: int = 0
+) -> bool:
+    """Whether `count` answers summing to `total` come within one step of their extreme, for a
+    reader who gave `readers` of them (taken at the other end, since we do not know them)."""
+    lo, hi = instrument.scale_min, instrument.scale_max
+    step = step_of(instrument, dim)
+    others = count - readers
+    if others <= 0:
+        return False
+    return total >= others * hi + readers * lo - step or total <= others * lo + readers * hi + step
+
+
+def _near_end_tally(instrument: Instrument, tally: Tally, readers: int = 0) -> bool:
+    return any(
+        _near_end(instrument, dim, exact(tally.sums[dim]), n, readers)
+        for dim, n in tally.counts.items()
+        if n > 0 and dim in instrument.dimensions
+    )
+
+
+def _difference_near_end(
+    instrument: Instrument,
+    dim: str,
+    difference: Fraction,
+    joined: int,
+    left: int,
+    readers_joined: int,
+    readers_left: int,
+) -> bool:
+    """Whether the joiners' sum less the leavers' (`difference`, with everyone else as before)
+    comes within one step of its extreme: that would say what the few who changed answered.
+    Readers among them know their own part, taken at whichever end is worse."""
+    lo, hi = instrument.scale_min, instrument.scale_max
+    step = step_of(instrument, dim)
+    top = joined * hi - left * lo - step
+    bottom = joined * lo - left * hi + step
+    # What is left after a reader takes their own part out, at its widest.
+    high = difference - readers_joined * lo + readers_left * hi
+    low = difference - readers_joined * hi + readers_left * lo
+    return high >= top or low <= bottom
+
+
+# --- rules 1 and 2 against the weeks before ---------------------------------------------------
+
+
+def _before_the_tree(
+    instrument: Instrument, groups: Mapping[str, Group], prior: Sequence[Prior]
+) -> dict[str, str]:
+    """Groups whose exact figures may not be shown whatever the tree rules say: a total near the
+    end of the scale, a pure change of fewer than k people against an exact release of the
+    window, or a small change whose difference would sit near its extreme."""
+    holding: dict[str, list[Prior]] = {}
+    for p in prior:
+        for person in p.people:
+            holding.setdefault(person, []).append(p)
+    out: dict[str, str] = {}
+    for gid, g in groups.items():
+        if not g.tally.respondents:
+            continue
+        if _near_end_tally(instrument, g.tally, _readers_in(g.readers, g.people)):
+            out[gid] = BANDS_ONLY
+            continue
+        for p, joined, left in _changes(g, holding):
+            if joined == 0 or left == 0:
+                if joined + left < g.k:
+                    out[gid] = BANDS_ONLY
+                    break
+            elif joined >= g.k or left >= g.k:
+                continue
+            r_joined = len(g.readers & (g.people - p.people))
+            r_left = len(g.readers & (p.people - g.people))
+            if any(
+                _difference_near_end(
+                    instrument,
+                    dim,
+                    exact(g.tally.sums[dim]) - exact(p.tally.sums[dim]),
+                    joined,
+                    left,
+                    r_joined,
+                    r_left,
+                )
+                for dim in g.tally.counts
+                if dim in p.tally.counts and dim in instrument.dimensions
+            ):
+                out[gid] = BANDS_ONLY
+                break
+    return out
+
+
+def _changes(g: Group, holding: Mapping[str, list[Prior]]) -> list[tuple[Prior, int, int]]:
+    """Earlier releases sharing one of the group's first k people (any that differ from it by
+    fewer than k joiners does), with how many joined and left since, readers not counted."""
+    now = g.people - g.readers
+    seen: dict[int, Prior] = {}
+    for person in sorted(now)[: g.k]:
+        for p in holding.get(person, ()):
+            seen[id(p)] = p
+    out = []
+    for p in seen.values():
+        before = p.people - g.readers
+        joined, left = len(now - before), len(before - now)
+        if joined or left:
+            out.append((p, joined, left))
+    return out
+
+
+# --- rule 4: which bands may be shown ---------------------------------------------------------
+
+
+def _interval(instrument: Instrument, dim: str, count: int) -> tuple[Fraction, Fraction]:
+    return Fraction(count * instrument.scale_min), Fraction(count * instrument.scale_max)
+
+
+def _parts_pin(
+    instrument: Instrument,
+    dim: str,
+    total: tuple[Fraction, Fraction],
+    parts: Sequence[tuple[int, tuple[Fraction, Fraction]]],
+    readers: int = 0,
+) -> bool:
+    """Whether knowing that parts (each `count` answers with a sum in its interval) add up to a
+    sum in `total` leaves someone in one part a single possible value. `readers` answers of the
+    last part are a reader's own, known to them (tried at every value)."""
+    lo, hi = instrument.scale_min, instrument.scale_max
+    step = step_of(instrument, dim)
+    for j, (count, (own_low, own_high)) in enumerate(parts):
+        if count <= 0:
+            continue
+        rest_low = sum((p[1][0] for i, p in enumerate(parts) if i != j), Fraction(0))
+        rest_high = sum((p[1][1] for i, p in enumerate(parts) if i != j), Fraction(0))
+        low = max(own_low, total[0] - rest_high)
+        high = min(own_high, total[1] - rest_low)
+        if high < low:
+            continue  # this combination cannot happen
+        mine = readers if j == len(parts) - 1 else 0
+        owns = [mine * lo + i * step for i in range(int(mine * (hi - lo) / step) + 1)]
+        for own in owns or [Fraction(0)]:
+            if possible_values(low - own, high - own, count - mine, lo, hi, step) == 1:
+                return True
+    return False
+
+
+def _difference_pins(
+    instrument: Instrument, dim: str, low: Fraction, high: Fraction, joined: int, left: int
+) -> bool:
+    """Whether knowing that the joiners' sum less the leavers' lies in [low, high] leaves one of
+    them a single possible value."""
+    lo, hi = instrument.scale_min, instrument.scale_max
+    step = step_of(instrument, dim)
+    j_low, j_high = Fraction(joined * lo), Fraction(joined * hi)
+    l_low, l_high = Fraction(left * lo), Fraction(left * hi)
+    joiners = (max(j_low, low + l_low), min(j_high, high + l_high))
+    leavers = (max(l_low, j_low - high), min(l_high, j_high - low))
+    for count, (a, b) in ((joined, joiners), (left, leavers)):
+        if count > 0 and a <= b and possible_values(a, b, count, lo, hi, step) == 1:
+            return True
+    return False
+
+
+def _shown_bands(
+    instrument: Instrument,
+    groups: Mapping[str, Group],
+    decision: ReleaseDecision,
+    exact_ids: set[str],
+    prior: Sequence[Prior],
+) -> dict[str, dict[str, Band]]:
+    banded = {g for g, why in decision.reasons.items() if why == BANDS_ONLY and groups[g].readable}
+    hidden: dict[str, set[str]] = {g: set() for g in banded}
+    parent = _parents(groups)
+    holding: dict[str, list[Prior]] = {}
+    for p in prior:
+        for person in p.people:
+            holding.setdefault(person, []).append(p)
+    # Against an earlier week of nearly the same people.
+    for gid in banded:
+        g = groups[gid]
+        for p, joined, left in _changes(g, holding):
+            if joined >= g.k or left >= g.k:
+                continue
+            for dim, n in g.tally.counts.items():
+                if n <= 0 or dim not in p.tally.counts or dim not in instrument.dimensions:
+                    continue
+                known = exact(p.tally.sums[dim])
+                for b in BANDS:
+                    low, high = band_sums(instrument, dim, b, n)
+                    # Joiners' sum less leavers' lies in the band less the earlier sum.
+                    if _difference_pins(instrument, dim, low - known, high - known, joined, left):
+                        hidden[gid].add(dim)
+                        break
+    # Inside every group shown, exactly or as bands: its total, the exact groups and banded
+    # groups nearest below it, and the rest of its people.
+    shown = exact_ids | banded
+    for container in shown:
+        c = groups[container]
+        inner = [g for g in shown if _nearest(parent, shown, g) == container]
+        inner_banded = [g for g in inner if g in banded]
+        inner_exact = [g for g in inner if g in exact_ids]
+        inside = frozenset().union(*(groups[g].people for g in inner))
+        own_readers = len(c.readers & (c.people - inside))
+        for dim, n in c.tally.counts.items():
+            if n <= 0 or dim not in instrument.dimensions:
+                continue
+            fixed = [
+                (groups[g].tally.counts.get(dim, 0), exact(groups[g].tally.sums.get(dim, 0.0)))
+                for g in inner_exact
+            ]
+            fixed_sum = sum((s for _c, s in fixed), Fraction(0))
+            counts = [groups[g].tally.counts.get(dim, 0) for g in inner_banded]
+            rest = n - sum(counts) - sum(c_ for c_, _s in fixed)
+            container_bands: list[Band | None] = list(BANDS) if container in banded else [None]
+            pinned = False
+            for cb in container_bands:
+                if cb is None:
+                    total = (exact(c.tally.sums[dim]), exact(c.tally.sums[dim]))
+                else:
+                    total = band_sums(instrument, dim, cb, n)
+                total = (total[0] - fixed_sum, total[1] - fixed_sum)
+                for combo in itertools.product(BANDS, repeat=len(inner_banded)):
+                    parts = [
+                        (count, band_sums(instrument, dim, b, count))
+                        for count, b in zip(counts, combo, strict=True)
+                        if count > 0
+                    ]
+                    parts.append((rest, _interval(instrument, dim, rest)))
+                    if _parts_pin(instrument, dim, total, parts, own_readers):
+                        pinned = True
+                        break
+                if pinned:
+                    break
+            if pinned:
+                for gid in [container, *inner_banded]:
+                    if gid in hidden:
+                        hidden[gid].add(dim)
+    out: dict[str, dict[str, Band]] = {}
+    for gid in banded:
+        t = groups[gid].tally
+        bands = {
+            dim: band(instrument, dim, t.sums[dim] / n)
+            for dim, n in t.counts.items()
+            if n > 0 and dim in instrument.dimensions and dim not in hidden[gid]
+        }
+        if bands:
+            out[gid] = bands
+    return out
