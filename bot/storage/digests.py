@@ -19,7 +19,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, insert, select, union, update
+from sqlalchemy import ColumnElement, delete, insert, or_, select, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -31,6 +31,7 @@ from bot.domain.scoring import Tally
 from bot.storage.tables import (
     digest_groups,
     digest_periods,
+    outbox,
     pulse_participation,
     pulse_responses,
     pulse_rounds,
@@ -40,6 +41,8 @@ from bot.storage.tables import (
 
 # The raw tables of a round, deleted once its period is frozen.
 _ROUND_DATA = (pulse_responses, pulse_participation, round_figures)
+# The outbox keys of a round's messages to its members (scheduler/pulse_jobs.py).
+_ROUND_MAIL = ("pulse-invite", "pulse-remind")
 
 LOOKBACK_WEEKS = 3
 # Frozen periods whose respondent marks are kept: the digest's trend window.
@@ -92,11 +95,17 @@ def release_mark_key(secret: bytes) -> bytes:
 
 
 async def _delete_round_data(s: AsyncSession, round_ids: Sequence[str]) -> None:
+    """Delete what a frozen round's release no longer needs: its answers, participation and
+    per-round figures, and its invitations and reminders in the outbox (the reminders went to
+    those who had not answered, so they would say who had)."""
     ids = list(round_ids)
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         for table in _ROUND_DATA:
             await s.execute(delete(table).where(table.c.round_id.in_(chunk)))
+    for start in range(0, len(ids), 50):
+        prefixes = [f"{kind}:{rid}:%" for rid in ids[start : start + 50] for kind in _ROUND_MAIL]
+        await s.execute(delete(outbox).where(or_(*(outbox.c.key.like(p) for p in prefixes))))
 
 
 class SqlDigestStore:
