@@ -33,10 +33,24 @@ async def _activity(deps: Deps, team_id: str, period: str) -> Activity:
         kudos = None
     try:
         breaks: tuple[int, int, int] | None = await deps.activity.break_uptake(team_id, start, end)
-        people: int | None = await deps.activity.people_prompted(team_id, start, end)
+        readers = _readers_of(deps, team_id)
+        people: int | None = await deps.activity.people_prompted(team_id, start, end, readers)
     except NotImplementedError:
         breaks, people = None, None
     return Activity(kudos, breaks, people)
+
+
+def _readers_of(deps: Deps, team_id: str) -> list[tuple[Platform, str]]:
+    """Who reads a team's figures: its leads, its department's and the organisation's."""
+    out: list[tuple[Platform, str]] = []
+    team = deps.directory.team(team_id)
+    if team is not None:
+        out += [(team.platform, lead) for lead in team.leads]
+    dept = deps.org.department_of(team_id)
+    if dept is not None:
+        out += [(dept.platform, lead) for lead in dept.leads]
+    out += [(deps.org.platform, lead) for lead in deps.org.leads]
+    return out
 
 
 def _expected(deps: Deps, period: str, start: datetime, end: datetime) -> set[str]:

@@ -3,12 +3,14 @@ the same release rules as the pulse figures, frozen with the period."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 
 from bot.clock import FixedClock
 from bot.config import Settings, parse_roster
 from bot.domain.digest import digest_json
+from bot.domain.messages import Platform
 from bot.domain.org import period_window
 from bot.domain.ports import NullActivity, PeriodActivity
 from bot.main import build
@@ -23,6 +25,7 @@ KUDOS = {"riverside": 3, "lighthouse": 2, "harbour": 1, "delta": 0}
 class FakeActivity:
     def __init__(self) -> None:
         self.windows: set[tuple[datetime, datetime]] = set()
+        self.besides: dict[str, set[tuple[Platform, str]]] = {}
 
     async def kudos_count(self, team_id: str, start: datetime, end: datetime) -> int:
         self.windows.add((start, end))
@@ -33,7 +36,14 @@ class FakeActivity:
     ) -> tuple[int, int, int]:
         return (10, 2, 6)
 
-    async def people_prompted(self, team_id: str, start: datetime, end: datetime) -> int:
+    async def people_prompted(
+        self,
+        team_id: str,
+        start: datetime,
+        end: datetime,
+        besides: Collection[tuple[Platform, str]] = (),
+    ) -> int:
+        self.besides[team_id] = set(besides)
         return 6
 
 
@@ -99,6 +109,9 @@ async def test_counts_follow_the_release_rules(database_url: str) -> None:
     assert digests["organisation"]["break_uptake"]["prompted"] == 40
     # Counted over the period (ISO week) the rounds belong to.
     assert activity.windows == {period_window(digests["riverside"]["period"])}
+    # People prompted are counted without the team's readers: its leads and those above it.
+    assert (Platform.SLACK, "UORG001") in activity.besides["riverside"]
+    assert any(user.startswith("ULEAD") for _p, user in activity.besides["riverside"])
 
 
 async def test_as_built_the_real_stores_count(database_url: str) -> None:

@@ -549,9 +549,16 @@ class PeriodActivity(Protocol):
         """(prompted, done, skipped) break prompts of the team's members in the window."""
         ...
 
-    async def people_prompted(self, team_id: str, start: datetime, end: datetime) -> int:
-        """How many distinct people were actually sent a break prompt in the window: uptake
-        with fewer than the team's minimum behind it is those few people's own record."""
+    async def people_prompted(
+        self,
+        team_id: str,
+        start: datetime,
+        end: datetime,
+        besides: Collection[tuple[Platform, str]] = (),
+    ) -> int:
+        """How many distinct people were actually sent a break prompt in the window, not
+        counting `besides` (the team's readers, who know their own presses): uptake with fewer
+        than the team's minimum behind it is those few people's own record."""
         ...
 
 
@@ -566,7 +573,13 @@ class NullActivity:
     ) -> tuple[int, int, int]:
         raise NotImplementedError("break prompts are not enabled")
 
-    async def people_prompted(self, team_id: str, start: datetime, end: datetime) -> int:
+    async def people_prompted(
+        self,
+        team_id: str,
+        start: datetime,
+        end: datetime,
+        besides: Collection[tuple[Platform, str]] = (),
+    ) -> int:
         raise NotImplementedError("break prompts are not enabled")
 
 

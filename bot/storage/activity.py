@@ -7,8 +7,10 @@ window is read once for all teams (two or three queries, not two per team) and k
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from datetime import datetime
 
+from bot.domain.messages import Platform
 from bot.storage.breaks import SqlBreakStore
 from bot.storage.kudos import SqlKudosStore
 
@@ -45,10 +47,17 @@ class SqlPeriodActivity:
             self._breaks = {(start, end): cached}
         return cached[1].get(team_id, (0, 0, 0))
 
-    async def people_prompted(self, team_id: str, start: datetime, end: datetime) -> int:
+    async def people_prompted(
+        self,
+        team_id: str,
+        start: datetime,
+        end: datetime,
+        besides: Collection[tuple[Platform, str]] = (),
+    ) -> int:
         cached = self._prompted.get((start, end))
         if cached is None or time.monotonic() - cached[0] > CACHE_SECONDS:
             counts = await self._breaks_store.people_prompted_counts(start, end)
             cached = (time.monotonic(), counts)
             self._prompted = {(start, end): cached}
-        return cached[1].get(team_id, 0)
+        among = await self._breaks_store.prompted_among(team_id, start, end, besides)
+        return cached[1].get(team_id, 0) - among

@@ -993,10 +993,36 @@ class SqlBreakStore:
         await self.forget_prompted(now - MARKS_KEPT)
         self._forget_at = now + FORGET_EVERY
 
-    async def people_prompted(self, team_id: str, start: datetime, end: datetime) -> int:
+    async def people_prompted(
+        self,
+        team_id: str,
+        start: datetime,
+        end: datetime,
+        besides: Collection[tuple[Platform, str]] = (),
+    ) -> int:
         """How many distinct people were actually sent a break prompt in the team's weeks that
-        [start, end) spans (the weeks `break_uptake` sums), whatever their settings say now."""
-        return (await self.people_prompted_counts(start, end, [team_id])).get(team_id, 0)
+        [start, end) spans (the weeks `break_uptake` sums), whatever their settings say now,
+        not counting `besides` (the team's readers: a lead knows their own presses)."""
+        total = (await self.people_prompted_counts(start, end, [team_id])).get(team_id, 0)
+        return total - await self.prompted_among(team_id, start, end, besides)
+
+    async def prompted_among(
+        self, team_id: str, start: datetime, end: datetime, people: Collection[tuple[Platform, str]]
+    ) -> int:
+        """How many of `people` were sent a break prompt in the team's weeks of [start, end)."""
+        if not people:
+            return 0
+        marks = break_people_prompted.c
+        day = timedelta(days=1)
+        wanted = [self._mark(platform.value, user) for platform, user in people]
+        query = select(func.count(marks.mark.distinct())).where(
+            marks.team_id == team_id,
+            marks.week_start > start - day,
+            marks.week_end < end + day,
+            marks.mark.in_(wanted),
+        )
+        async with self._engine.connect() as conn:
+            return int((await conn.execute(query)).scalar_one())
 
     async def people_prompted_counts(
         self, start: datetime, end: datetime, team_ids: Collection[str] | None = None

@@ -216,3 +216,17 @@ async def test_a_failing_listener_leaves_the_row_sent(world: World) -> None:
     assert await world.deliver(at + timedelta(hours=1)) == 0
     assert world.sender.sent == [("U0", world.sender.sent[0][1])]
     assert await world.store.people_prompted(TEAM.id, *WEEK) == 1
+
+
+async def test_a_reader_prompted_is_counted_out(world: World) -> None:
+    """A lead who takes prompts knows their own presses: five people prompted, the lead among
+    them, are four that protect each other from that lead."""
+    at = MONDAY + timedelta(hours=10, minutes=50)
+    for user in ("U0", "U1", "U2", "U3", "U4"):
+        await world.queue(user, at)
+    assert await world.deliver(at) == 5
+    assert await world.store.people_prompted(TEAM.id, *WEEK) == 5
+    lead = [(Platform.SLACK, "U0")]
+    assert await world.store.people_prompted(TEAM.id, *WEEK, lead) == 4
+    # A reader who was not prompted changes nothing.
+    assert await world.store.people_prompted(TEAM.id, *WEEK, [(Platform.SLACK, "U5")]) == 5
