@@ -100,7 +100,7 @@ from bot.domain.instrument import Instrument
 from bot.domain.messages import Platform
 from bot.domain.org import OrgChart, period_of
 from bot.domain.privacy import effective_threshold
-from bot.domain.rollup import FrozenPeriod, PriorRelease, TeamRound, freeze_period
+from bot.domain.rollup import FrozenPeriod, TeamRound, freeze_period
 from bot.domain.scoring import Band, Tally, dimension_scores
 from bot.domain.team import DEFAULT_MIN_GROUP_SIZE, MIN_GROUP_SIZE_FLOOR, Team
 
@@ -246,13 +246,8 @@ def production_rule(
             for s in sims
         ]
         # As the freeze job passes them (bot/storage/digests.py `prior_releases`): every group
-        # released with exact figures, with its people and its region.
-        prior = [
-            PriorRelease(f.period, g.group_id, f.people[g.group_id], g.tally, f.regions[g.group_id])
-            for f in frozen[-PRIOR_PERIODS:]
-            for g in f.groups
-            if g.released and g.tally is not None
-        ]
+        # released, with exact figures (its people and region) or as bands.
+        prior = [r for f in frozen[-PRIOR_PERIODS:] for r in f.releases()]
         result = freeze_period(
             org, teams, period, rounds, instrument=instrument, mark=mark, prior=prior
         )

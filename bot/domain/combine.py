@@ -11,7 +11,9 @@ released groups below it. So the whole window is a list of regions, disjoint wit
 That structure makes the check cheap enough for an organisation of thousands:
 
 - two people who lie in exactly the same regions can never be told apart (every combination
-  weighs them alike), so they are one column, and neither is exposed;
+  weighs them alike), so they are one column: neither is exposed alone, but their sum is, and a
+  column of fewer than k people whose sum lies in the span is a small group exposed (week 3
+  less weeks 1 and 2 can be the sum of the two who answered only in week 3);
 - regions that share nobody are independent, so the check runs on connected components, which
   are about the size of a team's people over the window, not of the organisation;
 - in each component, a person is exposed exactly when their unit vector is a row of the reduced
@@ -67,8 +69,12 @@ def _unit_rows(rows: list[list[int]]) -> set[int]:
     return out
 
 
-def exposed(regions: Sequence[Iterable[str]], known: frozenset[str] = frozenset()) -> set[str]:
-    """People whose answer is a linear combination of the regions' sums (see the module)."""
+def exposed(
+    regions: Sequence[Iterable[str]], known: frozenset[str] = frozenset(), smaller_than: int = 2
+) -> set[str]:
+    """People whose answer, or whose small group's sum (people who lie in exactly the same
+    regions, fewer than `smaller_than` of them), is a linear combination of the regions' sums
+    (see the module)."""
     where: dict[str, list[int]] = defaultdict(list)
     for r, members in enumerate(regions):
         for person in members:
@@ -89,7 +95,7 @@ def exposed(regions: Sequence[Iterable[str]], known: frozenset[str] = frozenset(
         components[_find(parent, key[0])].append(key)
     out: set[str] = set()
     for cols in components.values():
-        if not any(len(columns[c]) == 1 for c in cols):
+        if not any(len(columns[c]) < smaller_than for c in cols):
             continue
         rows_in = sorted({r for c in cols for r in c})
         index = {r: i for i, r in enumerate(rows_in)}
@@ -98,6 +104,6 @@ def exposed(regions: Sequence[Iterable[str]], known: frozenset[str] = frozenset(
             for r in c:
                 matrix[index[r]][j] = 1
         for j in _unit_rows(matrix):
-            if len(columns[cols[j]]) == 1:
-                out.add(columns[cols[j]][0])
+            if len(columns[cols[j]]) < smaller_than:
+                out.update(columns[cols[j]])
     return out

@@ -61,11 +61,41 @@ class Group:
 
 @dataclass(frozen=True, slots=True)
 class Prior:
-    """An exact release of the trend window: who answered, and the figures."""
+    """A release of the trend window: who answered, and the exact figures (with the group's
+    region) or, for a group shown as bands only, its bands."""
 
     people: frozenset[str]
-    tally: Tally
-    region: frozenset[str]
+    tally: Tally | None
+    region: frozenset[str] = frozenset()
+    bands: Mapping[str, Band] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """How a group's people this week differ from an earlier release's, readers apart: a reader
+    knows their own answers, so their part of a difference is known to them, not to us."""
+
+    prior: Prior
+    joined: int
+    left: int
+    readers_joined: int
+    readers_left: int
+    readers_both: int
+
+    @property
+    def pure(self) -> bool:
+        return self.joined == 0 or self.left == 0
+
+    def own_range(self, instrument: Instrument) -> tuple[int, int]:
+        """The least and most the readers' own answers can add to this week's sum less the
+        earlier one: joining readers add theirs, leaving ones take theirs away, and readers
+        in both weeks may have changed theirs by up to the scale's width."""
+        lo, hi = instrument.scale_min, instrument.scale_max
+        width = hi - lo
+        return (
+            self.readers_joined * lo - self.readers_left * hi - self.readers_both * width,
+            self.readers_joined * hi - self.readers_left * lo + self.readers_both * width,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +117,8 @@ def disclose(
     withheld = _before_the_tree(instrument, groups, prior)
     known = frozenset().union(*(g.readers for g in groups.values()))
     before = [p.region for p in prior if p.region]
-    exposed_before = exposed(before, known)
+    smallest = min((g.k for g in groups.values()), default=2)
+    exposed_before = exposed(before, known, smallest)
     while True:
         decision = decide_release(nodes, withheld)
         exact_ids = _exact(groups, decision)
@@ -105,7 +136,8 @@ def disclose(
             for g in at_end:
                 withheld[g] = BANDS_ONLY
             continue
-        new = exposed([*before, *(r for r in regions.values() if r)], known) - exposed_before
+        now = [r for r in regions.values() if r]
+        new = exposed([*before, *now], known, smallest) - exposed_before
         if new:
             withheld[_to_withhold(groups, regions, new, before)] = NARROWS
             continue
@@ -205,25 +237,42 @@ def _near_end_tally(instrument: Instrument, tally: Tally, readers: int = 0) -> b
 
 
 def _difference_near_end(
-    instrument: Instrument,
-    dim: str,
-    difference: Fraction,
-    joined: int,
-    left: int,
-    readers_joined: int,
-    readers_left: int,
+    instrument: Instrument, dim: str, difference: Fraction, change: Change
 ) -> bool:
     """Whether the joiners' sum less the leavers' (`difference`, with everyone else as before)
-    comes within one step of its extreme: that would say what the few who changed answered.
-    Readers among them know their own part, taken at whichever end is worse."""
+    comes within one step of its extreme, for any part the readers' own answers could take out
+    of it: that would say what the few who changed answered."""
     lo, hi = instrument.scale_min, instrument.scale_max
     step = step_of(instrument, dim)
-    top = joined * hi - left * lo - step
-    bottom = joined * lo - left * hi + step
-    # What is left after a reader takes their own part out, at its widest.
-    high = difference - readers_joined * lo + readers_left * hi
-    low = difference - readers_joined * hi + readers_left * lo
-    return high >= top or low <= bottom
+    top = change.joined * hi - change.left * lo - step
+    bottom = change.joined * lo - change.left * hi + step
+    own_low, own_high = change.own_range(instrument)
+    return difference - own_low >= top or difference - own_high <= bottom
+
+
+def _difference_values(
+    instrument: Instrument, dim: str, low: Fraction, high: Fraction, change: Change
+) -> int:
+    """The fewest values left to one of the few who changed, if the joiners' sum less the
+    leavers' lies in [low, high] before the readers take their own part out (every part they
+    could take is tried). No value at all means the others did not answer as before."""
+    lo, hi = instrument.scale_min, instrument.scale_max
+    step = step_of(instrument, dim)
+    own_low, own_high = change.own_range(instrument)
+    owns = [own_low + i * step for i in range(int((own_high - own_low) / step) + 1)]
+    j_low, j_high = Fraction(change.joined * lo), Fraction(change.joined * hi)
+    l_low, l_high = Fraction(change.left * lo), Fraction(change.left * hi)
+    fewest = 99
+    for own in owns:
+        a, b = low - own, high - own
+        joiners = (max(j_low, a + l_low), min(j_high, b + l_high))
+        leavers = (max(l_low, j_low - b), min(l_high, j_high - a))
+        for count, (x, y) in ((change.joined, joiners), (change.left, leavers)):
+            if count > 0 and x <= y:
+                left = possible_values(x, y, count, lo, hi, step)
+                if left > 0:
+                    fewest = min(fewest, left)
+    return fewest
 
 
 # --- rules 1 and 2 against the weeks before ---------------------------------------------------
@@ -233,12 +282,11 @@ def _before_the_tree(
     instrument: Instrument, groups: Mapping[str, Group], prior: Sequence[Prior]
 ) -> dict[str, str]:
     """Groups whose exact figures may not be shown whatever the tree rules say: a total near the
-    end of the scale, a pure change of fewer than k people against an exact release of the
-    window, or a small change whose difference would sit near its extreme."""
-    holding: dict[str, list[Prior]] = {}
-    for p in prior:
-        for person in p.people:
-            holding.setdefault(person, []).append(p)
+    end of the scale; a pure change of fewer than k people against an exact release of the
+    window; or a change with fewer than k people on one side whose difference with an exact
+    release would sit near its extreme, or, against a release shown as bands (whose sum the
+    reader knows only to a band), would leave one of the few two values or fewer."""
+    index = _index(prior)
     out: dict[str, str] = {}
     for gid, g in groups.items():
         if not g.tally.respondents:
@@ -246,47 +294,79 @@ def _before_the_tree(
         if _near_end_tally(instrument, g.tally, _readers_in(g.readers, g.people)):
             out[gid] = BANDS_ONLY
             continue
-        for p, joined, left in _changes(g, holding):
-            if joined == 0 or left == 0:
-                if joined + left < g.k:
-                    out[gid] = BANDS_ONLY
-                    break
-            elif joined >= g.k or left >= g.k:
+        for change in _changes(g, index):
+            exact_before = change.prior.tally is not None
+            if exact_before and change.pure and change.joined + change.left < g.k:
+                out[gid] = BANDS_ONLY
+                break
+            if change.joined >= g.k and change.left >= g.k:
                 continue
-            r_joined = len(g.readers & (g.people - p.people))
-            r_left = len(g.readers & (p.people - g.people))
-            if any(
-                _difference_near_end(
-                    instrument,
-                    dim,
-                    exact(g.tally.sums[dim]) - exact(p.tally.sums[dim]),
-                    joined,
-                    left,
-                    r_joined,
-                    r_left,
-                )
-                for dim in g.tally.counts
-                if dim in p.tally.counts and dim in instrument.dimensions
-            ):
+            if _difference_shows_few(instrument, g, change):
                 out[gid] = BANDS_ONLY
                 break
     return out
 
 
-def _changes(g: Group, holding: Mapping[str, list[Prior]]) -> list[tuple[Prior, int, int]]:
-    """Earlier releases sharing one of the group's first k people (any that differ from it by
-    fewer than k joiners does), with how many joined and left since, readers not counted."""
-    now = g.people - g.readers
-    seen: dict[int, Prior] = {}
-    for person in sorted(now)[: g.k]:
-        for p in holding.get(person, ()):
-            seen[id(p)] = p
+def _difference_shows_few(instrument: Instrument, g: Group, change: Change) -> bool:
+    """Whether this week's exact sums, set against an earlier release, would say too much about
+    the few who joined or left (see `_before_the_tree`)."""
+    p = change.prior
+    for dim, n in g.tally.counts.items():
+        if n <= 0 or dim not in instrument.dimensions:
+            continue
+        now = exact(g.tally.sums[dim])
+        if p.tally is not None:
+            if dim in p.tally.counts and _difference_near_end(
+                instrument, dim, now - exact(p.tally.sums[dim]), change
+            ):
+                return True
+        elif p.bands is not None and dim in p.bands:
+            low, high = band_sums(instrument, dim, p.bands[dim], len(p.people))
+            if _difference_values(instrument, dim, now - high, now - low, change) <= 2:
+                return True
+    return False
+
+
+def _index(prior: Sequence[Prior]) -> dict[str, list[Prior]]:
+    """Earlier releases by each person in them."""
+    index: dict[str, list[Prior]] = {}
+    for p in prior:
+        for person in p.people:
+            index.setdefault(person, []).append(p)
+    return index
+
+
+def _changes(g: Group, index: Mapping[str, list[Prior]]) -> list[Change]:
+    """Earlier releases that differ from the group by fewer than k people on at least one side,
+    with how many joined and left since, readers apart. People shared are counted through the
+    index, one pass over the group's people, so a large group costs no set operations."""
+    shared: dict[int, int] = {}
+    found: dict[int, Prior] = {}
+    for person in g.people:
+        if person in g.readers:
+            continue
+        for p in index.get(person, ()):
+            shared[id(p)] = shared.get(id(p), 0) + 1
+            found[id(p)] = p
+    now = len(g.people - g.readers)
     out = []
-    for p in seen.values():
-        before = p.people - g.readers
-        joined, left = len(now - before), len(before - now)
-        if joined or left:
-            out.append((p, joined, left))
+    for key, p in found.items():
+        before = len(p.people) - len(g.readers & p.people)
+        joined, left = now - shared[key], before - shared[key]
+        if not (joined or left) or (joined >= g.k and left >= g.k):
+            continue
+        mine_now = {r for r in g.readers if r in g.people}
+        mine_then = {r for r in g.readers if r in p.people}
+        out.append(
+            Change(
+                p,
+                joined,
+                left,
+                len(mine_now - mine_then),
+                len(mine_then - mine_now),
+                len(mine_now & mine_then),
+            )
+        )
     return out
 
 
@@ -353,15 +433,13 @@ def _shown_bands(
     banded = {g for g, why in decision.reasons.items() if why == BANDS_ONLY and groups[g].readable}
     hidden: dict[str, set[str]] = {g: set() for g in banded}
     parent = _parents(groups)
-    holding: dict[str, list[Prior]] = {}
-    for p in prior:
-        for person in p.people:
-            holding.setdefault(person, []).append(p)
-    # Against an earlier week of nearly the same people.
+    index = _index(prior)
+    # Against an earlier exact week of nearly the same people.
     for gid in banded:
         g = groups[gid]
-        for p, joined, left in _changes(g, holding):
-            if joined >= g.k or left >= g.k:
+        for change in _changes(g, index):
+            p = change.prior
+            if p.tally is None or (change.joined >= g.k or change.left >= g.k):
                 continue
             for dim, n in g.tally.counts.items():
                 if n <= 0 or dim not in p.tally.counts or dim not in instrument.dimensions:
@@ -370,7 +448,7 @@ def _shown_bands(
                 for b in BANDS:
                     low, high = band_sums(instrument, dim, b, n)
                     # Joiners' sum less leavers' lies in the band less the earlier sum.
-                    if _difference_pins(instrument, dim, low - known, high - known, joined, left):
+                    if _difference_values(instrument, dim, low - known, high - known, change) == 1:
                         hidden[gid].add(dim)
                         break
     # Inside every group shown, exactly or as bands: its total, the exact groups and banded

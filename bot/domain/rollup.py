@@ -51,15 +51,18 @@ class Activity:
 
 @dataclass(frozen=True, slots=True)
 class PriorRelease:
-    """A group's exact figures in an earlier period of the trend window, and who answered."""
+    """A group's release in a period of the trend window (exact figures, or bands only), and
+    who answered."""
 
     period: str
     group_id: str
     people: frozenset[str]
-    tally: Tally
+    # None for a group shown as bands only, which holds its bands instead.
+    tally: Tally | None
     # The group's people less those of the released groups nearest below it: regions are
     # disjoint within a period, and their sums span exactly what the period released.
     region: frozenset[str] = frozenset()
+    bands: Mapping[str, Band] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,11 +95,29 @@ class FrozenPeriod:
     people: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # Those people less the ones of released groups below: disjoint, and what is stored.
     regions: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Who answered in each group shown as bands only: later weeks are compared with these too.
+    banded: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # The rounds rolled up: their raw data has served its purpose once this period is stored.
     round_ids: tuple[str, ...] = ()
 
     def group(self, group_id: str) -> GroupFigures | None:
         return next((g for g in self.groups if g.group_id == group_id), None)
+
+    def releases(self) -> list[PriorRelease]:
+        """This period as a later period sees it: what `DigestStore.prior_releases` returns."""
+        out = [
+            PriorRelease(
+                self.period, g.group_id, self.people[g.group_id], g.tally, self.regions[g.group_id]
+            )
+            for g in self.groups
+            if g.released and g.tally is not None and g.group_id in self.regions
+        ]
+        out += [
+            PriorRelease(self.period, g.group_id, self.banded[g.group_id], None, bands=g.bands)
+            for g in self.groups
+            if g.bands is not None and g.group_id in self.banded
+        ]
+        return out
 
 
 def _sum_activity(parts: Sequence[Activity]) -> Activity:
@@ -281,7 +302,7 @@ def freeze_period(
             for gid, g in groups.items()
         },
         nodes,
-        [Prior(p.people, p.tally, p.region) for p in prior],
+        [Prior(p.people, p.tally, p.region, p.bands) for p in prior],
     )
     decision, regions = shown.decision, shown.regions
     breaks_released = _breaks_decision(groups, activity)
@@ -330,7 +351,8 @@ def freeze_period(
             )
         )
     round_ids = tuple(sorted(r.round_id for r in rounds if r.period == period))
-    return FrozenPeriod(period, tuple(out), decision, released_people, regions, round_ids)
+    banded = {gid: people[gid] for gid in shown.bands}
+    return FrozenPeriod(period, tuple(out), decision, released_people, regions, banded, round_ids)
 
 
 def _breaks_decision(

@@ -201,11 +201,17 @@ class SqlDigestStore:
             if not earlier:
                 return []
             regions: dict[tuple[str, str], set[str]] = {}
+            banded: dict[tuple[str, str], set[str]] = {}
             rows = await s.execute(
-                select(release_people).where(release_people.c.period.in_(earlier))
+                select(
+                    release_people.c.period,
+                    release_people.c.group_id,
+                    release_people.c.mark,
+                    release_people.c.banded,
+                ).where(release_people.c.period.in_(earlier))
             )
-            for p, group_id, mark in rows:
-                regions.setdefault((p, group_id), set()).add(mark)
+            for p, group_id, mark, is_banded in rows:
+                (banded if is_banded else regions).setdefault((p, group_id), set()).add(mark)
             figures = self._figures(
                 await s.execute(select(*_GROUP_COLUMNS).where(digest_groups.c.period.in_(earlier)))
             )
@@ -219,7 +225,7 @@ class SqlDigestStore:
                 if (p, up) in released:
                     people.setdefault((p, up), set()).update(marks)
                 up = parent.get((p, up))
-        return [
+        exact = [
             PriorRelease(
                 g.period,
                 g.group_id,
@@ -230,6 +236,12 @@ class SqlDigestStore:
             for g in figures
             if g.tally is not None and (key := (g.period, g.group_id)) in people
         ]
+        shown_as_bands = [
+            PriorRelease(g.period, g.group_id, frozenset(banded[key]), None, bands=g.bands)
+            for g in figures
+            if g.bands is not None and (key := (g.period, g.group_id)) in banded
+        ]
+        return exact + shown_as_bands
 
     async def purge_frozen_rounds(self) -> int:
         """Delete the raw data of closed rounds whose period is frozen (a round that closed
@@ -305,8 +317,12 @@ class SqlDigestStore:
         # Each person once, under the released group whose region holds them; in mark order,
         # which is no order of people or of answering.
         people = [
-            {"period": frozen.period, "group_id": gid, "mark": mark}
+            {"period": frozen.period, "group_id": gid, "mark": mark, "banded": False}
             for gid, marks in frozen.regions.items()
+            for mark in sorted(marks)
+        ] + [
+            {"period": frozen.period, "group_id": gid, "mark": mark, "banded": True}
+            for gid, marks in frozen.banded.items()
             for mark in sorted(marks)
         ]
         try:

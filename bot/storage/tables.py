@@ -369,12 +369,12 @@ digest_groups = Table(
     Index("ix_digest_groups_parent", "period", "parent_id"),
 )
 
-# Who answered in each period released with exact figures, as keyed marks (HMAC of the person
-# with a key derived from RESPITE_SECRET for this table alone), kept for the trend window only:
-# each person once, under the released group whose region (its people less those of released
-# groups below it) holds them. A later period is checked against these so that no subtraction
-# or combination of weeks singles anyone out (bot/domain/rollup.py). One row per (period, group,
-# mark) and nothing else: no answer, no time.
+# Who answered in each period's released groups, as keyed marks (HMAC of the person with a key
+# derived from RESPITE_SECRET for this table alone), kept for the trend window only. For groups
+# shown with exact figures, each person once, under the group whose region (its people less
+# those of released groups below it) holds them; for groups shown as bands only (`banded`), all
+# their people. Later periods are checked against these so that no subtraction or combination of
+# weeks singles anyone out (bot/domain/disclosure.py). No answer, no time.
 release_people = Table(
     "release_people",
     metadata,
@@ -386,5 +386,6 @@ release_people = Table(
     ),
     Column("group_id", String(64), primary_key=True),
     Column("mark", String(64), primary_key=True),
+    Column("banded", Boolean, nullable=False, default=False, server_default=false()),
     sqlite_with_rowid=False,
 )

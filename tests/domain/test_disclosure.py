@@ -128,16 +128,119 @@ def test_a_swap_at_the_extremes_shows_bands() -> None:
             prior=prior,
         )
         frozen.append(f)
-        prior += [
-            PriorRelease(f.period, g.group_id, f.people[g.group_id], g.tally, f.regions[g.group_id])
-            for g in f.groups
-            if g.released and g.tally is not None
-        ]
+        prior += f.releases()
     first, second = (f.group("t") for f in frozen)
     assert first is not None and first.released
     assert second is not None and not second.released
     digest = build_group_digest(INSTRUMENT, [second, first])
     assert digest is not None and all(line.change is None for line in digest.dimensions)
+
+
+def weeks_of(
+    teams: list[Team],
+    weeks: list[dict[str, dict[str, dict[str, int]]]],
+    org: OrgChart | None = None,
+) -> list[FrozenPeriod]:
+    """Freeze week after week as the scheduler does, each against the releases before it."""
+    prior: list[PriorRelease] = []
+    out = []
+    for i, week in enumerate(weeks):
+        rounds = [round_of(t, answers, i) for t, answers in week.items() if answers]
+        f = freeze_period(
+            org or OrgChart(),
+            teams,
+            f"2026-W{10 + i}",
+            rounds,
+            instrument=INSTRUMENT,
+            mark=mark,
+            prior=prior,
+        )
+        prior += f.releases()
+        out.append(f)
+    return out
+
+
+def shown(f: FrozenPeriod, gid: str) -> bool:
+    g = f.group(gid)
+    return g is not None and g.released
+
+
+def test_a_lopsided_swap_at_the_extremes_shows_bands() -> None:
+    """Week 1: five regulars and five agency staff (all at 1); week 2: the regulars and one
+    newcomer (at 5). Week 2 less week 1 is n less the five's sum: 0, its extreme, pins all six."""
+    regulars = {f"c{i}": MID for i in range(5)}
+    agency = {f"l{i}": dict(MID, going_through_motions=1) for i in range(5)}
+    newcomer = {"n": dict(MID, going_through_motions=5)}
+    ward = team("t", [*regulars, *agency, "n"])
+    first, second = weeks_of(
+        [ward], [{"t": {**regulars, **agency}}, {"t": {**regulars, **newcomer}}]
+    )
+    assert shown(first, "t") and not shown(second, "t")
+
+
+def test_two_earlier_weeks_together_do_not_give_two_newcomers_away() -> None:
+    """Shift A answers in week 1, shift B in week 2, and both with x and y in week 3: week 3
+    less weeks 1 and 2 is x + y, a group of two. Week 3 is withheld."""
+    a = {f"a{i}": MID for i in range(5)}
+    b = {f"b{i}": MID for i in range(5)}
+    xy = {p: dict(MID, going_through_motions=5, drained=5, recharged=1) for p in ("x", "y")}
+    ward = team("t", [*a, *b, *xy])
+    frozen = weeks_of([ward], [{"t": a}, {"t": b}, {"t": {**a, **b, **xy}}])
+    assert [shown(f, "t") for f in frozen] == [True, True, False]
+
+
+def test_a_lead_who_joined_cannot_take_their_answer_out_of_a_band() -> None:
+    """Week 1: five colleagues, exact. Week 2: the five, a newcomer and the lead: bands only.
+    The detachment band less the five's sum less the lead's own answer would pin the newcomer;
+    that band is not shown."""
+    five = {f"c{i}": MID for i in range(5)}
+    five["c4"] = dict(MID, going_through_motions=4)
+    ward = team("t", [*five, "n", "L"], frozenset({"L"}))
+    week2 = {
+        **five,
+        "n": dict(MID, going_through_motions=1),
+        "L": dict(MID, going_through_motions=2),
+    }
+    first, second = weeks_of([ward], [{"t": five}, {"t": week2}])
+    g = second.group("t")
+    assert shown(first, "t") and g is not None and not g.released
+    assert g.bands is None or "detachment" not in g.bands
+
+
+def test_a_lead_who_changed_their_own_answer_cannot_take_it_out_of_a_swap() -> None:
+    """Week 1: four colleagues, the lead (at 5) and m; week 2: the four, the lead (now at 3) and
+    n. The difference is n - m - 2: the lead adds their own change back and would get n - m = 4,
+    so the second week shows bands."""
+    four = {f"c{i}": MID for i in range(4)}
+    ward = team("t", [*four, "m", "n", "L"], frozenset({"L"}))
+    week1 = {
+        **four,
+        "L": dict(MID, going_through_motions=5),
+        "m": dict(MID, going_through_motions=1),
+    }
+    week2 = {
+        **four,
+        "L": dict(MID, going_through_motions=3),
+        "n": dict(MID, going_through_motions=5),
+    }
+    first, second = weeks_of([ward], [{"t": week1}, {"t": week2}])
+    assert shown(first, "t") and not shown(second, "t")
+
+
+def test_an_exact_week_after_a_bands_only_week_is_checked_against_its_bands() -> None:
+    """Week 1: five colleagues, bands only (all at the top on one dimension), detachment 'ok'.
+    Week 2: the five and a newcomer, exact figures would say the newcomer answered 5 (the sum
+    less the band's highest). Week 2 shows bands too."""
+    five = {f"c{i}": dict(MID, made_a_difference=5) for i in range(5)}
+    for p in ("c3", "c4"):
+        five[p] = dict(five[p], going_through_motions=2)
+    ward = team("t", [*five, "x"])
+    first, second = weeks_of(
+        [ward], [{"t": five}, {"t": {**five, "x": dict(MID, going_through_motions=5)}}]
+    )
+    one = first.group("t")
+    assert one is not None and one.bands is not None and "detachment" in one.bands
+    assert not shown(second, "t")
 
 
 def test_a_mild_swap_keeps_its_numbers() -> None:
@@ -157,11 +260,7 @@ def test_a_mild_swap_keeps_its_numbers() -> None:
             mark=mark,
             prior=prior,
         )
-        prior += [
-            PriorRelease(f.period, g.group_id, f.people[g.group_id], g.tally, f.regions[g.group_id])
-            for g in f.groups
-            if g.released and g.tally is not None
-        ]
+        prior += f.releases()
         g = f.group("t")
         assert g is not None
         shown.append(g.released)

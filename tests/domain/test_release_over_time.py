@@ -22,7 +22,7 @@ from bot.domain.digest import HISTORY_ROUNDS
 from bot.domain.disclosure import BANDS_ONLY, NARROWS
 from bot.domain.messages import Platform
 from bot.domain.org import Department, OrgChart
-from bot.domain.rollup import FrozenPeriod, PriorRelease, TeamRound, freeze_period
+from bot.domain.rollup import FrozenPeriod, TeamRound, freeze_period
 from bot.domain.scoring import Tally
 from bot.domain.team import Team
 from tests.digest_variants import INSTRUMENT
@@ -87,12 +87,7 @@ def _freeze_all(weeks: list[Week]) -> list[tuple[str, FrozenPeriod, Week]]:
                     tid, f"r{i}{tid}", period, T0 + timedelta(weeks=i), 9, tally, frozenset(who)
                 )
             )
-        prior = [
-            PriorRelease(p, g.group_id, f.people[g.group_id], g.tally, f.regions[g.group_id])
-            for p, f, _w in out[-(HISTORY_ROUNDS - 1) :]
-            for g in f.groups
-            if g.released and g.tally is not None
-        ]
+        prior = [r for _p, f, _w in out[-(HISTORY_ROUNDS - 1) :] for r in f.releases()]
         frozen = freeze_period(
             week.org, week.teams, period, rounds, instrument=INSTRUMENT, prior=prior
         )

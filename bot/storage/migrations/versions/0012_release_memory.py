@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.Column("period", sa.String(length=16), nullable=False),
         sa.Column("group_id", sa.String(length=64), nullable=False),
         sa.Column("mark", sa.String(length=64), nullable=False),
+        sa.Column("banded", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.ForeignKeyConstraint(
             ["period"],
             ["digest_periods.period"],
