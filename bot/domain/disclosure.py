@@ -5,6 +5,8 @@ so that no withheld group and no single answer lies in the span of what is shown
 adds what those rules cannot see: the ends of the scale, the weeks before, and the bands shown
 instead of numbers. Its rules, and the reader each one is for:
 
+0. Several rounds in a week: a person who answered twice weighs twice in the sums; such a week
+   shows bands (the threshold already counts people, not answers).
 1. A sum near the end of the scale (a lead who knows how many answered). Every sum a reader can
    take exactly (a group's total, a region's, a difference between two weeks of nearly the same
    people) must lie more than one answer step from its extreme: 5.00 from 5 of 5 says everyone
@@ -291,7 +293,9 @@ def _before_the_tree(
     for gid, g in groups.items():
         if not g.tally.respondents:
             continue
-        if _near_end_tally(instrument, g.tally, _readers_in(g.readers, g.people)):
+        if _answered_twice(g.tally) or _near_end_tally(
+            instrument, g.tally, _readers_in(g.readers, g.people)
+        ):
             out[gid] = BANDS_ONLY
             continue
         for change in _changes(g, index):
@@ -305,6 +309,13 @@ def _before_the_tree(
                 out[gid] = BANDS_ONLY
                 break
     return out
+
+
+def _answered_twice(tally: Tally) -> bool:
+    """Whether someone answered more than one round of the week (more answers than people).
+    Their answers then weigh twice in the sums, which the checks across weeks, made on people,
+    cannot follow: such a week shows bands. (check-config warns of schedules that do this.)"""
+    return any(n > tally.respondents for n in tally.counts.values())
 
 
 def _difference_shows_few(instrument: Instrument, g: Group, change: Change) -> bool:

@@ -12,7 +12,7 @@ of what was released with exact figures in any window.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
@@ -38,12 +38,15 @@ class Week:
     teams: list[Team]
     # team -> people who answered
     answered: dict[str, list[str]]
+    # team -> people who answered a second round the same week (several rounds merged)
+    twice: dict[str, list[str]] = field(default_factory=dict)
 
 
 @st.composite
 def histories(draw: st.DrawFn) -> list[Week]:
     """Two to seven weeks of one small organisation: each week people are placed in teams
-    (moving is a new placement), teams in departments, and some of each team answer."""
+    (moving is a new placement), teams in departments, and some of each team answer; now and
+    then a team runs two rounds in a week and some answer both."""
     people = [f"p{i}" for i in range(draw(st.integers(5, 16)))]
     weeks = []
     home = {p: draw(st.sampled_from(TEAM_IDS)) for p in people}
@@ -67,7 +70,11 @@ def histories(draw: st.DrawFn) -> list[Week]:
                 Team(tid, tid, Platform.SLACK, "UTC", frozenset(members), frozenset({"L"}), k)
             )
             answered[tid] = [p for p in members if draw(st.integers(0, 9)) < 8]
-        weeks.append(Week(org, teams, answered))
+        twice = {}
+        if draw(st.integers(0, 4)) == 0:  # now and then a team runs a second round that week
+            tid = draw(st.sampled_from(TEAM_IDS))
+            twice[tid] = [p for p in answered[tid] if draw(st.booleans())]
+        weeks.append(Week(org, teams, answered, twice))
     return weeks
 
 
@@ -79,14 +86,16 @@ def _freeze_all(weeks: list[Week]) -> list[tuple[str, FrozenPeriod, Week]]:
         period = f"2026-W{10 + i:02d}"
         rounds = []
         for tid, who in week.answered.items():
-            tally = Tally()
-            for _ in who:
-                tally.add({"exhaustion": 3.0})
-            rounds.append(
-                TeamRound(
-                    tid, f"r{i}{tid}", period, T0 + timedelta(weeks=i), 9, tally, frozenset(who)
+            for n, people in enumerate((who, week.twice.get(tid, []))):
+                if n and not people:
+                    continue
+                tally = Tally()
+                for _ in people:
+                    tally.add({"exhaustion": 3.0})
+                closed = T0 + timedelta(weeks=i, days=n)
+                rounds.append(
+                    TeamRound(tid, f"r{i}{tid}{n}", period, closed, 9, tally, frozenset(people))
                 )
-            )
         prior = [r for _p, f, _w in out[-(HISTORY_ROUNDS - 1) :] for r in f.releases()]
         frozen = freeze_period(
             week.org, week.teams, period, rounds, instrument=INSTRUMENT, prior=prior
@@ -104,12 +113,14 @@ def test_no_answer_lies_in_the_span_of_a_windows_exact_figures(weeks: list[Week]
     for end in range(len(frozen)):
         window = frozen[max(0, end - HISTORY_ROUNDS + 1) : end + 1]
         span = Span(len(everyone))
-        for _period, f, _week in window:
+        for _period, f, week in window:
+            again = {p for people in week.twice.values() for p in people}
             for g in f.groups:
                 if g.released:
+                    # A person who answered two rounds of the week is in the sum twice.
                     vector = [0] * len(everyone)
                     for p in f.people[g.group_id]:
-                        vector[index[p]] = 1
+                        vector[index[p]] = 2 if p in again else 1
                     span.add(vector)
         for p in everyone:
             unit = [0] * len(everyone)

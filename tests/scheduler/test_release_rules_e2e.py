@@ -219,3 +219,18 @@ async def test_a_week_frozen_late_is_checked_against_the_weeks_frozen_before_it(
         assert "2026-W50" in by_week and "2026-W49" not in by_week
     finally:
         await respite.close()
+
+
+async def test_everyone_at_the_end_of_the_scale_shows_bands(database_url: str) -> None:
+    """Six of six rate their caseload 5: a demands mean of 5.00 would say that every one of
+    them did. The week shows bands."""
+    data = {"organisation": {"name": "Org", "leads": ["UORG001"]}, "teams": [_team("ward", 6)]}
+    respite, clock = await _respite(database_url, data)
+    try:
+        await run_week(respite, clock, {"ward": 6}, dict(ANSWERS, caseload=5))
+        digest = await group_digest(respite.deps, "ward")
+        assert digest is not None and digest.bands_only and digest.respondents is None
+        demands = next(line for line in digest.dimensions if line.id == "demands")
+        assert demands.band == "concern" and demands.mean is None
+    finally:
+        await respite.close()
