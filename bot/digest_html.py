@@ -87,6 +87,13 @@ def _trend_table(digest: GroupDigest) -> str:
     )
 
 
+def _actions(digest: GroupDigest) -> str:
+    items = "".join(
+        f"<li><strong>{escape(a.title)}</strong>: {escape(a.why)}</li>" for a in digest.actions
+    )
+    return f'<h3>Suggested actions</h3><ol class="actions">{items}</ol>'
+
+
 def _section(digest: GroupDigest, chart: RenderedChart | None, alt: str | None) -> str:
     parts = [
         f'<section id="{escape(digest.group_id)}">',
@@ -101,11 +108,7 @@ def _section(digest: GroupDigest, chart: RenderedChart | None, alt: str | None) 
     elif digest.bands_only:
         parts.append(f'<p class="suppressed">{escape(BANDS_ONLY_TEXT)}</p>')
         parts.append(f'<p class="reading">{escape(digest.reading)}</p>')
-        parts.append('<h3>Suggested actions</h3><ol class="actions">')
-        parts.extend(
-            f"<li><strong>{escape(a.title)}</strong>: {escape(a.why)}</li>" for a in digest.actions
-        )
-        parts.append("</ol>")
+        parts.append(_actions(digest))
         rows = "".join(
             f'<tr><th scope="row">{escape(line.label)}</th><td>{_band(line.band)}</td></tr>'
             for line in digest.dimensions
@@ -124,11 +127,7 @@ def _section(digest: GroupDigest, chart: RenderedChart | None, alt: str | None) 
         parts.append(f'<p class="reading">{escape(digest.reading)}</p>')
         if digest.exhaustion_alert:
             parts.append(f'<p class="alert" role="alert">{escape(digest.exhaustion_alert)}</p>')
-        parts.append('<h3>Suggested actions</h3><ol class="actions">')
-        parts.extend(
-            f"<li><strong>{escape(a.title)}</strong>: {escape(a.why)}</li>" for a in digest.actions
-        )
-        parts.append("</ol>")
+        parts.append(_actions(digest))
         rows = "".join(
             f'<tr><th scope="row">{escape(line.label)}</th><td class="num">{line.mean:.2f}</td>'
             f'<td>{_band(line.band)}</td><td class="num">'

@@ -539,8 +539,7 @@ def digest_card(digest: GroupDigest, image: Image | None = None) -> Card:
     blocks: list[str] = [digest.reading]
     if digest.exhaustion_alert:
         blocks.append(digest.exhaustion_alert)
-    blocks.append("Suggested actions:")
-    blocks.extend(f"{i}. {a.title}: {a.why}" for i, a in enumerate(digest.actions, 1))
+    blocks.extend(_action_blocks(digest))
     return Card(
         title=title,
         blocks=tuple(blocks),
@@ -554,6 +553,13 @@ def digest_card(digest: GroupDigest, image: Image | None = None) -> Card:
     )
 
 
+def _action_blocks(digest: GroupDigest) -> list[str]:
+    return [
+        "Suggested actions:",
+        *(f"{i}. {a.title}: {a.why}" for i, a in enumerate(digest.actions, 1)),
+    ]
+
+
 def _bands_only_card(digest: GroupDigest, title: str, image: Image | None) -> Card:
     fields = [Field("Respondents", f"at least {digest.min_group_size} (count not shown this week)")]
     for line in digest.dimensions:
@@ -561,8 +567,7 @@ def _bands_only_card(digest: GroupDigest, title: str, image: Image | None) -> Ca
         trend = f" · earlier {fmt_trend(earlier)}" if any(v is not None for v in earlier) else ""
         fields.append(Field(line.label, f"{BAND_MARK[line.band]} · {BANDS_ONLY_LINE}{trend}"))
     fields.extend(_child_fields(digest))
-    blocks = [BANDS_ONLY_TEXT, digest.reading, "Suggested actions:"]
-    blocks.extend(f"{i}. {a.title}: {a.why}" for i, a in enumerate(digest.actions, 1))
+    blocks = [BANDS_ONLY_TEXT, digest.reading, *_action_blocks(digest)]
     return Card(
         title=title,
         blocks=tuple(blocks),

@@ -62,12 +62,15 @@ class Group:
 
 
 @dataclass(frozen=True, slots=True)
-class Prior:
-    """A release of the trend window: who answered, and the exact figures (with the group's
-    region) or, for a group shown as bands only, its bands."""
+class PriorRelease:
+    """A group's release in a period of the trend window: who answered, and its exact figures
+    (with its region: its people less those of the released groups nearest below it, disjoint
+    within a period) or, for a group shown as bands only, its bands."""
 
+    period: str
+    group_id: str
     people: frozenset[str]
-    tally: Tally | None
+    tally: Tally | None  # None for a group shown as bands only
     region: frozenset[str] = frozenset()
     bands: Mapping[str, Band] | None = None
 
@@ -77,7 +80,7 @@ class Change:
     """How a group's people this week differ from an earlier release's, readers apart: a reader
     knows their own answers, so their part of a difference is known to them, not to us."""
 
-    prior: Prior
+    prior: PriorRelease
     joined: int
     left: int
     readers_joined: int
@@ -113,7 +116,7 @@ def disclose(
     instrument: Instrument,
     groups: Mapping[str, Group],
     nodes: Sequence[GroupNode],
-    prior: Sequence[Prior],
+    prior: Sequence[PriorRelease],
 ) -> Disclosure:
     """Decide what every group of the period shows (see the module docstring)."""
     withheld = _before_the_tree(instrument, groups, prior)
@@ -281,7 +284,7 @@ def _difference_values(
 
 
 def _before_the_tree(
-    instrument: Instrument, groups: Mapping[str, Group], prior: Sequence[Prior]
+    instrument: Instrument, groups: Mapping[str, Group], prior: Sequence[PriorRelease]
 ) -> dict[str, str]:
     """Groups whose exact figures may not be shown whatever the tree rules say: a total near the
     end of the scale; a pure change of fewer than k people against an exact release of the
@@ -338,21 +341,21 @@ def _difference_shows_few(instrument: Instrument, g: Group, change: Change) -> b
     return False
 
 
-def _index(prior: Sequence[Prior]) -> dict[str, list[Prior]]:
+def _index(prior: Sequence[PriorRelease]) -> dict[str, list[PriorRelease]]:
     """Earlier releases by each person in them."""
-    index: dict[str, list[Prior]] = {}
+    index: dict[str, list[PriorRelease]] = {}
     for p in prior:
         for person in p.people:
             index.setdefault(person, []).append(p)
     return index
 
 
-def _changes(g: Group, index: Mapping[str, list[Prior]]) -> list[Change]:
+def _changes(g: Group, index: Mapping[str, list[PriorRelease]]) -> list[Change]:
     """Earlier releases that differ from the group by fewer than k people on at least one side,
     with how many joined and left since, readers apart. People shared are counted through the
     index, one pass over the group's people, so a large group costs no set operations."""
     shared: dict[int, int] = {}
-    found: dict[int, Prior] = {}
+    found: dict[int, PriorRelease] = {}
     for person in g.people:
         if person in g.readers:
             continue
@@ -439,7 +442,7 @@ def _shown_bands(
     groups: Mapping[str, Group],
     decision: ReleaseDecision,
     exact_ids: set[str],
-    prior: Sequence[Prior],
+    prior: Sequence[PriorRelease],
 ) -> dict[str, dict[str, Band]]:
     banded = {g for g, why in decision.reasons.items() if why == BANDS_ONLY and groups[g].readable}
     hidden: dict[str, set[str]] = {g: set() for g in banded}

@@ -14,7 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.domain.disclosure import Group, Prior, disclose
+from bot.domain.disclosure import Group, disclose
+from bot.domain.disclosure import PriorRelease as PriorRelease
 from bot.domain.instrument import Instrument
 from bot.domain.messages import Platform
 from bot.domain.org import GroupKind, OrgChart
@@ -47,22 +48,6 @@ class Activity:
     # Distinct people who were actually sent a break prompt: uptake is a count of their presses,
     # so it is shown only for at least k people, as answers are.
     people_prompted: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PriorRelease:
-    """A group's release in a period of the trend window (exact figures, or bands only), and
-    who answered."""
-
-    period: str
-    group_id: str
-    people: frozenset[str]
-    # None for a group shown as bands only, which holds its bands instead.
-    tally: Tally | None
-    # The group's people less those of the released groups nearest below it: regions are
-    # disjoint within a period, and their sums span exactly what the period released.
-    region: frozenset[str] = frozenset()
-    bands: Mapping[str, Band] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,7 +287,7 @@ def freeze_period(
             for gid, g in groups.items()
         },
         nodes,
-        [Prior(p.people, p.tally, p.region, p.bands) for p in prior],
+        prior,
     )
     decision, regions = shown.decision, shown.regions
     breaks_released = _breaks_decision(groups, activity)

@@ -52,6 +52,35 @@ def round_of(tid: str, answers: dict[str, dict[str, int]], week: int = 0) -> Tea
     )
 
 
+def weeks_of(
+    teams: list[Team],
+    weeks: list[dict[str, dict[str, dict[str, int]]]],
+    org: OrgChart | None = None,
+) -> list[FrozenPeriod]:
+    """Freeze week after week as the scheduler does, each against the releases before it."""
+    prior: list[PriorRelease] = []
+    out = []
+    for i, week in enumerate(weeks):
+        rounds = [round_of(t, answers, i) for t, answers in week.items() if answers]
+        f = freeze_period(
+            org or OrgChart(),
+            teams,
+            f"2026-W{10 + i}",
+            rounds,
+            instrument=INSTRUMENT,
+            mark=mark,
+            prior=prior,
+        )
+        prior += f.releases()
+        out.append(f)
+    return out
+
+
+def shown(f: FrozenPeriod, gid: str) -> bool:
+    g = f.group(gid)
+    return g is not None and g.released
+
+
 def test_a_lead_who_answered_cannot_take_their_answer_out_of_a_scale_end() -> None:
     """Five colleagues all at 5, the lead low: the six-person sum is not at the end, but the
     lead takes their own answer out and would learn that every colleague answered 5."""
@@ -114,55 +143,12 @@ def test_a_swap_at_the_extremes_shows_bands() -> None:
     m = dict(MID, going_through_motions=1, drained=1, recharged=5)
     n = dict(MID, going_through_motions=5, drained=5, recharged=1)
     ward = team("t", [*five, "m", "n"])
-    weeks = [{**five, "m": m}, {**five, "n": n}]
-    prior: list[PriorRelease] = []
-    frozen: list[FrozenPeriod] = []
-    for i, answers in enumerate(weeks):
-        f = freeze_period(
-            OrgChart(),
-            [ward],
-            f"2026-W{10 + i}",
-            [round_of("t", answers, i)],
-            instrument=INSTRUMENT,
-            mark=mark,
-            prior=prior,
-        )
-        frozen.append(f)
-        prior += f.releases()
-    first, second = (f.group("t") for f in frozen)
-    assert first is not None and first.released
-    assert second is not None and not second.released
-    digest = build_group_digest(INSTRUMENT, [second, first])
+    first, second = weeks_of([ward], [{"t": {**five, "m": m}}, {"t": {**five, "n": n}}])
+    one, two = first.group("t"), second.group("t")
+    assert one is not None and one.released
+    assert two is not None and not two.released
+    digest = build_group_digest(INSTRUMENT, [two, one])
     assert digest is not None and all(line.change is None for line in digest.dimensions)
-
-
-def weeks_of(
-    teams: list[Team],
-    weeks: list[dict[str, dict[str, dict[str, int]]]],
-    org: OrgChart | None = None,
-) -> list[FrozenPeriod]:
-    """Freeze week after week as the scheduler does, each against the releases before it."""
-    prior: list[PriorRelease] = []
-    out = []
-    for i, week in enumerate(weeks):
-        rounds = [round_of(t, answers, i) for t, answers in week.items() if answers]
-        f = freeze_period(
-            org or OrgChart(),
-            teams,
-            f"2026-W{10 + i}",
-            rounds,
-            instrument=INSTRUMENT,
-            mark=mark,
-            prior=prior,
-        )
-        prior += f.releases()
-        out.append(f)
-    return out
-
-
-def shown(f: FrozenPeriod, gid: str) -> bool:
-    g = f.group(gid)
-    return g is not None and g.released
 
 
 def test_a_lopsided_swap_at_the_extremes_shows_bands() -> None:
@@ -247,21 +233,5 @@ def test_a_mild_swap_keeps_its_numbers() -> None:
     """The same swap with answers in the middle of the scale says nothing: numbers stay."""
     five = {f"p{i}": MID for i in range(5)}
     ward = team("t", [*five, "m", "n"])
-    weeks = [{**five, "m": LOW}, {**five, "n": MID}]
-    prior: list[PriorRelease] = []
-    shown = []
-    for i, answers in enumerate(weeks):
-        f = freeze_period(
-            OrgChart(),
-            [ward],
-            f"2026-W{10 + i}",
-            [round_of("t", answers, i)],
-            instrument=INSTRUMENT,
-            mark=mark,
-            prior=prior,
-        )
-        prior += f.releases()
-        g = f.group("t")
-        assert g is not None
-        shown.append(g.released)
-    assert shown == [True, True]
+    frozen = weeks_of([ward], [{"t": {**five, "m": LOW}}, {"t": {**five, "n": MID}}])
+    assert [shown(f, "t") for f in frozen] == [True, True]
