@@ -27,7 +27,16 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=None)
 
     d = sub.add_parser("demo", help="simulate a team over six weekly rounds on the console")
-    d.add_argument("--db", default=None, help="keep the demo database at this path")
+    d.add_argument(
+        "--db",
+        default=None,
+        metavar="PATH",
+        help=(
+            "keep the demo's databases (PATH, and PATH-department for the department part), "
+            "each with its roster beside it (.yaml), and print the `respite digest` commands "
+            "that read them"
+        ),
+    )
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import random
+import shlex
 import shutil
+import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import yaml
 
 from bot.clock import FixedClock
 from bot.config import parse_roster
@@ -54,6 +58,7 @@ CLINICIANS = (
     Clinician("u-hana", "Hana (counsellor)", 2.7),
 )
 LEAD = ("u-lee", "Dr Lee (team lead)")
+TEAM_ID = "demo"
 
 # Who answers each week (by position in CLINICIANS): the same seven most weeks. Week 3 is those
 # seven plus Hana: its exact figures less week 2's would be Hana's answers, so it shows bands.
@@ -82,7 +87,7 @@ PRESSURE_BY_WEEK = (0.0, 0.1, 0.5, 0.8, 1.0, 0.6)
 ROSTER = {
     "teams": [
         {
-            "id": "demo",
+            "id": TEAM_ID,
             "name": "Riverside Therapy",
             "platform": "console",
             "timezone": TZ,
@@ -118,13 +123,110 @@ def _answers(
     return result
 
 
+@dataclass(frozen=True)
+class KeptFiles:
+    """What `respite demo --db PATH` keeps: the parts that freeze digests, each as a database
+    with its roster beside it, so `respite digest` reads them back like any deployment's.
+
+    The demo team's six weeks and its recognition week go to PATH. The department part runs with
+    another roster and organisation, whose roll-ups would mix with the team's in one database, so
+    it keeps its own pair. The Teams and break-prompt parts keep nothing.
+    """
+
+    database: Path
+    roster: Path
+    department_database: Path
+    department_roster: Path
+
+    @classmethod
+    def beside(cls, database: Path) -> KeptFiles:
+        suffix = database.suffix if database.suffix not in ("", ".yaml") else ".db"
+        department = database.with_name(f"{database.stem}-department{suffix}")
+        return cls(
+            database=database,
+            roster=_roster_path(database),
+            department_database=department,
+            department_roster=_roster_path(department),
+        )
+
+    def paths(self) -> tuple[Path, ...]:
+        return (self.database, self.roster, self.department_database, self.department_roster)
+
+    def commands(self) -> tuple[str, str]:
+        """The `respite digest` commands that show the digests the demo froze, as their leads."""
+        from bot.demo_digest import DEPT_LEAD
+
+        return (
+            _digest_command(self.roster, self.database, f"--team {TEAM_ID}", LEAD[0]),
+            _digest_command(
+                self.department_roster, self.department_database, "--department adult", DEPT_LEAD
+            ),
+        )
+
+    def write_rosters(self) -> None:
+        from bot.demo_digest import roster as department_roster
+
+        _write_roster(
+            self.roster, ROSTER, self.database, "one team's six weekly rounds and a week of kudos"
+        )
+        _write_roster(
+            self.department_roster,
+            department_roster(),
+            self.department_database,
+            "a department of three teams, one frozen week",
+        )
+
+    def note(self) -> str:
+        first, second = self.commands()
+        return (
+            f"\nThe demo database is kept at {self.database}, its roster at {self.roster}; "
+            f"the department part's at {self.department_database}, its roster at "
+            f"{self.department_roster}. (The Teams and break-prompt parts keep nothing.)\n"
+            "Read their digests back as the leads would:\n"
+            f"  {first}\n"
+            f"  {second}"
+        )
+
+
+def _roster_path(database: Path) -> Path:
+    if database.suffix == ".yaml":
+        return database.with_name(f"{database.name}.roster.yaml")
+    return database.with_suffix(".yaml")
+
+
+def _digest_command(roster: Path, database: Path, group: str, lead: str) -> str:
+    config = shlex.quote(str(roster))
+    url = shlex.quote(f"sqlite:///{database}")
+    return (
+        f"RESPITE_CONFIG={config} DATABASE_URL={url} respite digest {group} "
+        f"--as {Platform.CONSOLE.value}:{lead}"
+    )
+
+
+def _write_roster(path: Path, roster: Mapping[str, object], database: Path, what: str) -> None:
+    header = f"# The roster of `respite demo`: {what}. Its rounds and digests are in {database}.\n"
+    path.write_text(header + yaml.safe_dump(dict(roster), sort_keys=False), encoding="utf-8")
+
+
 async def run_demo(db_path: str | None, write: Callable[[str], None] = print) -> int:
+    kept = KeptFiles.beside(Path(db_path)) if db_path else None
+    if kept is not None:
+        there = [str(p) for p in kept.paths() if p.exists()]
+        if there:
+            verb = "exists" if len(there) == 1 else "exist"
+            print(
+                f"error: {', '.join(there)} {verb} already; the demo starts from empty "
+                "databases: remove them or choose another --db path",
+                file=sys.stderr,
+            )
+            return 2
+        kept.database.parent.mkdir(parents=True, exist_ok=True)
     tmp = None
-    if db_path is None:
+    if kept is None:
         tmp = tempfile.mkdtemp(prefix="respite-demo-")
         path = Path(tmp) / "demo.db"
     else:
-        path = Path(db_path)
+        path = kept.database
     url = f"sqlite:///{path}"
     try:
         await asyncio.to_thread(upgrade, url)
@@ -144,12 +246,13 @@ async def run_demo(db_path: str | None, write: Callable[[str], None] = print) ->
             await respite.close()
         from bot.demo_digest import run_digest_demo
 
-        await run_digest_demo(write)
+        await run_digest_demo(write, kept.department_database if kept else None)
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
-    if db_path:
-        write(f"\nThe demo database is kept at {db_path}.")
+    if kept is not None:
+        kept.write_rosters()
+        write(kept.note())
     from bot.demo_teams import run_teams_demo
 
     await run_teams_demo(write)

@@ -38,7 +38,8 @@ ANSWERING = ({"riverside": 7, "lighthouse": 6, "harbour": 3},)
 DEPT_LEAD = "u-dana"
 
 
-def _roster() -> dict[str, object]:
+def roster() -> dict[str, object]:
+    """The department part's roster (what `respite demo --db` writes beside its database)."""
     return {
         "organisation": {"name": "Northside Clinics", "platform": "console"},
         "departments": [
@@ -65,21 +66,28 @@ def _roster() -> dict[str, object]:
     }
 
 
-async def run_digest_demo(write: Callable[[str], None] = print) -> None:
-    tmp = tempfile.mkdtemp(prefix="respite-demo-digest-")
-    url = f"sqlite:///{Path(tmp) / 'digest.db'}"
+async def run_digest_demo(
+    write: Callable[[str], None] = print, db_path: Path | None = None
+) -> None:
+    """Run the department part; on a throwaway database unless `db_path` is given (then kept)."""
+    tmp = None
+    if db_path is None:
+        tmp = tempfile.mkdtemp(prefix="respite-demo-digest-")
+        db_path = Path(tmp) / "digest.db"
+    url = f"sqlite:///{db_path}"
     try:
         upgrade(url)
         clock = FixedClock(START)
         respite = await build(
-            demo_settings(url), clock=clock, roster=parse_roster(_roster()), senders={}
+            demo_settings(url), clock=clock, roster=parse_roster(roster()), senders={}
         )
         try:
             await _simulate(respite, clock, write)
         finally:
             await respite.close()
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 async def _simulate(respite: Respite, clock: FixedClock, write: Callable[[str], None]) -> None:
