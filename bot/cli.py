@@ -8,13 +8,20 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.config import ConfigError, Settings, load_instrument, load_roster
+from bot.config import (
+    ConfigError,
+    Settings,
+    environment_ignored,
+    load_instrument,
+    load_roster,
+    load_settings,
+)
 from bot.logs import configure_logging
 from bot.storage.migrate import DatabaseUnavailable
 
 
 def _settings() -> Settings:
-    return Settings()
+    return load_settings()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -79,11 +86,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = _settings()
-    configure_logging(
-        (args.log_level or ("WARNING" if args.command == "demo" else settings.log_level)).upper()
-    )
     try:
+        if args.command == "demo":
+            # The demo simulates everything, so the environment (even a bad variable) is ignored.
+            configure_logging((args.log_level or "WARNING").upper())
+            with environment_ignored():
+                return _demo(args)
+        settings = _settings()
+        configure_logging((args.log_level or settings.log_level).upper())
         return _run(args, settings)
     except ConfigError as exc:
         for line in exc.errors:
@@ -97,16 +107,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return asyncio.run(run_demo(args.db))
+
+
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         from bot.serve import serve
 
         asyncio.run(serve(settings, args.host or settings.host, args.port or settings.port))
         return 0
-    if args.command == "demo":
-        from bot.demo import run_demo
-
-        return asyncio.run(run_demo(args.db))
     if args.command == "db":
         from bot.storage.migrate import upgrade_when_ready
 

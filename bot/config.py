@@ -7,10 +7,13 @@ YAML file, not a developer reading a traceback.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -19,13 +22,15 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.domain.breaks import CommandError, parse_days, parse_hours, parse_time
 from bot.domain.instrument import Instrument
@@ -46,12 +51,31 @@ SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 DEFAULT_INSTRUMENT = Path(__file__).with_name("data") / "respite-pulse.yaml"
 
 
+# The value .env.example ships for RESPITE_SECRET: recognised so that `respite serve` can say so.
+EXAMPLE_SECRET_PLACEHOLDER = "replace-with-64-hex-characters"  # noqa: S105
+GENERATE_SECRET = "python3 -c 'import secrets; print(secrets.token_hex(32))'"  # noqa: S105
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+# Set inside `respite demo`, which simulates everything and reads none of the environment.
+_ENVIRONMENT_IGNORED: ContextVar[bool] = ContextVar("respite_environment_ignored", default=False)
+
+
+@contextmanager
+def environment_ignored() -> Iterator[None]:
+    """Settings built inside take only their arguments and defaults, never the environment."""
+    token = _ENVIRONMENT_IGNORED.set(True)
+    try:
+        yield
+    finally:
+        _ENVIRONMENT_IGNORED.reset(token)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
     database_url: str = "sqlite:///respite.db"
     # How long start-up waits for a database that is still starting before giving up.
-    database_wait_seconds: float = 60.0
+    database_wait_seconds: float = Field(default=60.0, ge=0)
     respite_config: Path = Path("respite.yaml")
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
@@ -65,26 +89,71 @@ class Settings(BaseSettings):
     # Where inbound Bot Framework tokens' signing keys are published (tests and sovereign clouds).
     to_bot_from_channel_openid_metadata_url: str | None = None
     host: str = "0.0.0.0"  # noqa: S104 - a server is meant to listen beyond loopback
-    port: int = 3000
+    port: int = Field(default=3000, ge=0, le=65535)
     log_level: str = "INFO"
-    outbox_interval_seconds: float = 5.0
+    outbox_interval_seconds: float = Field(default=5.0, gt=0)
     # Recipients one outbox worker serves side by side (lower it if Slack answers 429 often).
     outbox_concurrency: int = Field(default=16, ge=1, le=64)
-    tick_interval_seconds: float = 60.0
+    tick_interval_seconds: float = Field(default=60.0, gt=0)
     # Keys the hashes that stand in for anonymous givers (daily kudos quota). `respite serve`
     # refuses to start without it; other commands generate a throwaway one with a warning.
+    # Empty, or still .env.example's placeholder, counts as not set.
     respite_secret: SecretStr | None = None
+    _secret_is_placeholder: bool = PrivateAttr(default=False)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        if _ENVIRONMENT_IGNORED.get():
+            return (init_settings,)
+        return (init_settings, env_settings, dotenv_settings, file_secret_settings)
+
+    @field_validator("respite_secret", mode="before")
+    @classmethod
+    def _blank_secret(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
 
     @field_validator("respite_secret")
     @classmethod
     def _secret_length(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and len(value.get_secret_value().encode()) < 32:
+        if value is None or value.get_secret_value() == EXAMPLE_SECRET_PLACEHOLDER:
+            return value
+        if len(value.get_secret_value().encode()) < 32:
             raise ValueError("RESPITE_SECRET must be at least 32 characters (e.g. 64 hex digits)")
         return value
 
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"expected one of {', '.join(LOG_LEVELS)}")
+        return level
+
+    @model_validator(mode="after")
+    def _placeholder(self) -> Settings:
+        secret = self.respite_secret
+        if secret is not None and secret.get_secret_value() == EXAMPLE_SECRET_PLACEHOLDER:
+            self.respite_secret = None
+            self._secret_is_placeholder = True
+        return self
+
+    @property
+    def secret_is_placeholder(self) -> bool:
+        """RESPITE_SECRET was left as .env.example ships it (and so counts as not set)."""
+        return self._secret_is_placeholder
+
     # Calendar-aware break prompts: limits on fetching a person's private ICS feed.
-    calendar_timeout_seconds: float = 10.0
-    calendar_max_bytes: int = 2_000_000
+    calendar_timeout_seconds: float = Field(default=10.0, gt=0)
+    calendar_max_bytes: int = Field(default=2_000_000, gt=0)
     calendar_allow_private: bool = False
 
 
@@ -94,6 +163,92 @@ class ConfigError(Exception):
     def __init__(self, errors: list[str]) -> None:
         super().__init__("\n".join(errors))
         self.errors = errors
+
+
+# Variables whose values are never repeated back: they are, or may carry, credentials.
+_SECRET_SUFFIXES = ("_SECRET", "_TOKEN", "_PASSWORD", "_KEY")
+_CARRIES_CREDENTIALS = frozenset({"DATABASE_URL"})
+_EXPECTS = {
+    "respite_secret": f"at least 32 characters (generate 64 hex digits with `{GENERATE_SECRET}`)",
+    "log_level": f"one of {', '.join(LOG_LEVELS)}",
+    "port": "a port number from 0 to 65535",
+    "calendar_max_bytes": "a whole number of bytes greater than 0",
+}
+
+
+def load_settings() -> Settings:
+    """The settings from the environment, or a ConfigError with one line per bad variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigError(settings_errors(exc)) from None
+
+
+def settings_errors(exc: ValidationError) -> list[str]:
+    """One line per environment variable: its name, what it expects and, unless it is or may
+    carry a secret, the value given."""
+    lines: list[str] = []
+    seen: set[str] = set()
+    for err in exc.errors():
+        field = str(err["loc"][0]) if err["loc"] else ""
+        if field in seen:
+            continue
+        seen.add(field)
+        info = Settings.model_fields.get(field)
+        if info is None:
+            lines.append(f"settings: {_reason(err)}")
+            continue
+        variable = field.upper()
+        line = f"{variable}: expected {_EXPECTS.get(field) or _expected(field, info, err)}"
+        if not _is_secret(variable, info) and isinstance(err.get("input"), str):
+            given = err["input"]
+            line += f", got {given[:60] + '…' if len(given) > 60 else given!r}"
+        lines.append(line)
+    return lines
+
+
+def _is_secret(variable: str, info: FieldInfo) -> bool:
+    return (
+        variable.endswith(_SECRET_SUFFIXES)
+        or variable in _CARRIES_CREDENTIALS
+        or SecretStr in get_args(info.annotation)
+        or info.annotation is SecretStr
+    )
+
+
+def _expected(field: str, info: FieldInfo, err: Any) -> str:
+    kind = info.annotation
+    options = [a for a in get_args(kind) if a is not type(None)]
+    if get_origin(kind) is not Literal and len(options) == 1:
+        kind = options[0]
+    if get_origin(kind) is Literal:
+        return "one of " + ", ".join(str(a) for a in get_args(kind))
+    if kind is bool:
+        return "true or false"
+    if kind is int:
+        what = "a whole number"
+    elif kind is float:
+        what = "a number of seconds" if field.endswith("_seconds") else "a number"
+    else:
+        return _reason(err)
+    bounds = {
+        attr: getattr(item, attr)
+        for item in info.metadata
+        for attr in ("gt", "ge", "le")
+        if getattr(item, attr, None) is not None
+    }
+    if "ge" in bounds and "le" in bounds:
+        return f"{what} from {bounds['ge']} to {bounds['le']}"
+    if "gt" in bounds:
+        what += f" greater than {bounds['gt']}"
+    elif "ge" in bounds:
+        what += f" ({bounds['ge']} or more)"
+    return what
+
+
+def _reason(err: Any) -> str:
+    msg = re.sub(r"^(Value error|Assertion failed), ", "", str(err["msg"]))
+    return re.sub(r"^Input should be ", "", msg)
 
 
 def _threshold(value: int | None) -> int | None:

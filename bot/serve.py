@@ -10,7 +10,7 @@ import signal
 
 from aiohttp import web
 
-from bot.config import ConfigError, Settings
+from bot.config import GENERATE_SECRET, ConfigError, Settings
 from bot.main import build
 from bot.storage.migrate import upgrade_when_ready
 from bot.web import build_web_app
@@ -21,12 +21,19 @@ log = logging.getLogger(__name__)
 
 
 async def serve(settings: Settings, host: str, port: int) -> None:
+    if settings.secret_is_placeholder:
+        raise ConfigError(
+            [
+                "RESPITE_SECRET is still the example's placeholder: generate one with "
+                f"`{GENERATE_SECRET}`"
+            ]
+        )
     if settings.respite_secret is None:
         raise ConfigError(
             [
                 "RESPITE_SECRET is not set: it keys the hashes that stand in for anonymous kudos "
                 "givers, and must stay the same across restarts and replicas. Generate one with "
-                "`python3 -c 'import secrets; print(secrets.token_hex(32))'`."
+                f"`{GENERATE_SECRET}`."
             ]
         )
     await asyncio.to_thread(
