@@ -80,7 +80,25 @@ def _parser() -> argparse.ArgumentParser:
     tp = sub.add_parser("teams-package", help="build the Teams app package (manifest and icons)")
     tp.add_argument("--out", default="respite-teams.zip", help="zip file to write")
     tp.add_argument("--app-id", default=None, help="Microsoft app id (default: MICROSOFT_APP_ID)")
-    tp.add_argument("--version", default="1.0.0", help="app version shown to Teams admins")
+    tp.add_argument(
+        "--version",
+        default=None,
+        metavar="X.Y.Z",
+        help="app version, MAJOR.MINOR.PATCH (default: 1.0.0); raise it for each package you "
+        "upload again, or Teams keeps the old one",
+    )
+    tp.add_argument(
+        "--privacy-url",
+        default=None,
+        metavar="HTTPS_URL",
+        help="your privacy statement, shown in Teams' app details (default: a placeholder)",
+    )
+    tp.add_argument(
+        "--terms-url",
+        default=None,
+        metavar="HTTPS_URL",
+        help="your terms of use, shown in Teams' app details (default: a placeholder)",
+    )
     return p
 
 
@@ -149,7 +167,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             status = max(status, asyncio.run(_check_reach(settings)))
         return status
     if args.command == "teams-package":
-        return _teams_package(settings, args.out, args.app_id, args.version)
+        return _teams_package(settings, args)
     raise AssertionError(args.command)
 
 
@@ -259,21 +277,48 @@ async def _check_reach(settings: Settings) -> int:
         await engine.dispose()
 
 
-def _teams_package(settings: Settings, out: str, app_id: str | None, version: str) -> int:
-    from pathlib import Path
+def _given(value: str | None, default: str) -> str:
+    """An option's value, even an empty one (then refused), or its default when left out."""
+    return default if value is None else value
 
-    from bot.platforms.teams.package import build_package
 
-    app_id = app_id or settings.microsoft_app_id
+def _teams_package(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.platforms.teams import package
+
+    app_id = args.app_id or settings.microsoft_app_id
     if not app_id:
         print("error: set MICROSOFT_APP_ID or pass --app-id", file=sys.stderr)
         return 2
     try:
-        path = build_package(Path(out), app_id, version)
+        options = package.PackageOptions(
+            app_id=app_id,
+            version=_given(args.version, package.DEFAULT_VERSION),
+            privacy_url=_given(args.privacy_url, package.DEFAULT_PRIVACY_URL),
+            terms_url=_given(args.terms_url, package.DEFAULT_TERMS_URL),
+        )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"{path}: Teams app package for app id {app_id}; upload it in Teams admin center")
+    try:
+        path = package.build_package(Path(args.out), options)
+    except OSError as exc:
+        print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(
+        f"{path}: Teams app package {options.version} for app id {app_id}; "
+        "upload it in Teams admin center"
+    )
+    placeholders = [
+        flag
+        for flag, given in (("--privacy-url", args.privacy_url), ("--terms-url", args.terms_url))
+        if given is None
+    ]
+    if placeholders:
+        print(
+            "note: the manifest links to placeholder pages; pass "
+            f"{' and '.join(placeholders)} with your organisation's own before people install it",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -1,9 +1,11 @@
 """The Teams app package admins upload: manifest.json with the app id, and two icons.
 
-The manifest template lives in deploy/teams/; the command list comes from the routing tables so
-that a word a feature adds shows up in Teams' command menu without editing the template. The
-icons are drawn here (a plain PNG encoder, no imaging library): a colour icon 192x192 and a white
-outline icon 32x32 on transparency, as Teams requires.
+The manifest template is package data, bot/data/teams/manifest.json, so the command works from an
+installed wheel (and the Docker image) as well as from the source tree. The admin's app id,
+version, privacy and terms URLs fill its placeholders; the command list comes from the routing
+tables so that a word a feature adds shows up in Teams' command menu without editing the
+template. The icons are drawn here (a plain PNG encoder, no imaging library): a colour icon
+192x192 and a white outline icon 32x32 on transparency, as Teams requires.
 """
 
 from __future__ import annotations
@@ -15,15 +17,26 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.domain.messages import Platform
 from handlers import router
 from handlers.info import help_topics
 
-TEMPLATE = Path(__file__).resolve().parents[3] / "deploy" / "teams" / "manifest.json"
+TEMPLATE: Traversable = resources.files("bot") / "data" / "teams" / "manifest.json"
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+# Teams takes MAJOR.MINOR.PATCH only (no pre-release or build part), without leading zeros.
+SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
+MAX_URL = 2048  # Teams' limit for the developer URLs
+DEFAULT_VERSION = "1.0.0"
+# Placeholders: an admin should point these at their organisation's own pages.
+DEFAULT_PRIVACY_URL = "https://respite.example.org/privacy"
+DEFAULT_TERMS_URL = "https://respite.example.org/terms"
 MAX_COMMANDS = 10
 ACCENT = (0x2E, 0x7D, 0x6B)
 WHITE = (0xFF, 0xFF, 0xFF)
@@ -91,22 +104,86 @@ def commands() -> list[dict[str, str]]:
     ]
 
 
-def manifest(app_id: str, version: str = "1.0.0", template: Path = TEMPLATE) -> dict[str, Any]:
-    if not GUID.match(app_id):
-        raise ValueError(f"the Microsoft app id must be a GUID, not {app_id!r}")
-    text = template.read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(
-        text.replace("{{MICROSOFT_APP_ID}}", app_id).replace("{{VERSION}}", version)
-    )
+def check_version(version: str) -> str:
+    if not SEMVER.fullmatch(version):
+        raise ValueError(
+            f"the app version must be a semantic version MAJOR.MINOR.PATCH such as 1.2.3, "
+            f"not {version!r}"
+        )
+    return version
+
+
+def check_https_url(what: str, url: str) -> str:
+    """An absolute https URL with a host, no credentials, spaces or control characters."""
+    problem = None
+    if len(url) > MAX_URL:
+        problem = f"is longer than {MAX_URL} characters"
+    elif any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+        problem = "contains spaces or control characters"
+    else:
+        try:
+            parts = urlsplit(url)
+            port_ok = parts.port is None or parts.port > 0
+        except ValueError:
+            parts, port_ok = None, False
+        if parts is None or not port_ok:
+            problem = "is not a valid URL"
+        elif parts.scheme != "https":
+            problem = "must start with https://"
+        elif not parts.hostname:
+            problem = "has no host"
+        elif parts.username is not None or parts.password is not None:
+            problem = "must not carry a user name or password"
+    if problem:
+        raise ValueError(f"the {what} URL {problem}: {url!r}")
+    return url
+
+
+@dataclass(frozen=True)
+class PackageOptions:
+    """What the admin chooses; checked on creation, so a bad value never reaches a manifest."""
+
+    app_id: str
+    version: str = DEFAULT_VERSION
+    privacy_url: str = DEFAULT_PRIVACY_URL
+    terms_url: str = DEFAULT_TERMS_URL
+
+    def __post_init__(self) -> None:
+        if not GUID.fullmatch(self.app_id):
+            raise ValueError(f"the Microsoft app id must be a GUID, not {self.app_id!r}")
+        check_version(self.version)
+        check_https_url("privacy", self.privacy_url)
+        check_https_url("terms of use", self.terms_url)
+
+
+def _fill(value: Any, values: dict[str, str]) -> Any:
+    """The template with every placeholder string replaced, after parsing, so that no value can
+    break the JSON."""
+    if isinstance(value, dict):
+        return {k: _fill(v, values) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, values) for v in value]
+    if isinstance(value, str):
+        for placeholder, text in values.items():
+            value = value.replace(placeholder, text)
+    return value
+
+
+def manifest(options: PackageOptions, template: Traversable = TEMPLATE) -> dict[str, Any]:
+    values = {
+        "{{MICROSOFT_APP_ID}}": options.app_id,
+        "{{VERSION}}": options.version,
+        "{{PRIVACY_URL}}": options.privacy_url,
+        "{{TERMS_URL}}": options.terms_url,
+    }
+    data: dict[str, Any] = _fill(json.loads(template.read_text(encoding="utf-8")), values)
     for bot in data.get("bots", []):
         bot["commandLists"] = [{"scopes": list(bot["scopes"]), "commands": commands()}]
     return data
 
 
-def build_package(
-    out: Path, app_id: str, version: str = "1.0.0", template: Path = TEMPLATE
-) -> Path:
-    data = manifest(app_id, version, template)
+def build_package(out: Path, options: PackageOptions, template: Traversable = TEMPLATE) -> Path:
+    data = manifest(options, template)
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("manifest.json", json.dumps(data, indent=2) + "\n")
