@@ -6,6 +6,7 @@ YAML file, not a developer reading a traceback.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -134,7 +135,8 @@ class Settings(BaseSettings):
     @classmethod
     def _log_level(cls, value: str) -> str:
         level = value.strip().upper()
-        if level not in LOG_LEVELS:
+        # Also the aliases logging itself takes (WARN, FATAL, NOTSET).
+        if level not in logging.getLevelNamesMapping():
             raise ValueError(f"expected one of {', '.join(LOG_LEVELS)}")
         return level
 
