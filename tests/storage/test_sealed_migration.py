@@ -79,12 +79,17 @@ async def test_open_answers_are_sealed_and_closed_ones_deleted(
     assert sorted(u for (u,) in people) == ["U1", "U2", "U3"]
 
 
+@pytest.mark.parametrize("given", [None, "replace-with-64-hex-characters"])
 def test_without_a_secret_the_upgrade_stops_with_one_line(
-    database_url: str, monkeypatch: pytest.MonkeyPatch
+    database_url: str, monkeypatch: pytest.MonkeyPatch, given: str | None
 ) -> None:
+    """No secret, or .env.example's placeholder (a published value, no key at all)."""
     downgrade(database_url, BEFORE)
     _seed(database_url)
-    monkeypatch.delenv("RESPITE_SECRET", raising=False)
+    if given is None:
+        monkeypatch.delenv("RESPITE_SECRET", raising=False)
+    else:
+        monkeypatch.setenv("RESPITE_SECRET", given)
     with pytest.raises(ConfigError) as failed:
         upgrade(database_url)
     [line] = failed.value.errors

@@ -53,9 +53,13 @@ def _responses(*columns: sa.ColumnClause[Any]) -> sa.TableClause:
     )
 
 
+# .env.example's placeholder is no secret: sealing with it would seal with a published key.
+_PLACEHOLDER = "replace-with-64-hex-characters"
+
+
 def _secret() -> bytes | None:
     value = os.environ.get("RESPITE_SECRET")
-    return value.encode() if value else None
+    return value.encode() if value and value != _PLACEHOLDER else None
 
 
 def upgrade() -> None:
