@@ -80,6 +80,7 @@ import psycopg
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+import bot.domain.disclosure as disclosure
 import bot.domain.rollup as rollup
 import scheduler.digest_jobs as digest_jobs
 from bot.charts import render_trend
@@ -373,9 +374,10 @@ def instrument_tick(phases: Phases, store: SqlDigestStore, rounds: Any) -> None:
     phases.wrap(digest_jobs, "freeze_period", "freeze_period")
     phases.wrap(digest_jobs, "queue_digests", "queue_digests")
     phases.wrap(digest_jobs, "all_digests", "all_digests")
-    phases.wrap(rollup, "_time_and_bounds", "time_and_bounds")
-    phases.wrap(rollup, "_release_over_window", "release_over_window")
-    phases.wrap(rollup, "exposed", "exposed")
+    phases.wrap(rollup, "disclose", "disclose")
+    phases.wrap(disclosure, "_before_the_tree", "before_the_tree")
+    phases.wrap(disclosure, "exposed", "exposed")
+    phases.wrap(disclosure, "_shown_bands", "shown_bands")
 
 
 async def run_backend(name: str, url: str, args: argparse.Namespace) -> dict[str, float]:
@@ -538,7 +540,7 @@ async def run_backend(name: str, url: str, args: argparse.Namespace) -> dict[str
                 rows = await s.execute(
                     select(release_people).where(release_people.c.period.in_(earlier))
                 )
-                for p, group_id, mark in rows:
+                for p, group_id, mark, _banded in rows:
                     regions.setdefault((p, group_id), set()).add(mark)
             return sum(len(marks) for marks in regions.values())
 
@@ -606,7 +608,7 @@ async def run_backend(name: str, url: str, args: argparse.Namespace) -> dict[str
     def ms(key: str) -> float:
         return phases.median(key) * 1000
 
-    window_check = ms("release_over_window")
+    rules = ms("disclose")
     lines: list[tuple[int, str, float, str]] = [
         (
             0,
@@ -628,20 +630,26 @@ async def run_backend(name: str, url: str, args: argparse.Namespace) -> dict[str
             f"the same query alone, {marks_read:,} marks",
         ),
         (0, "freeze_period", ms("freeze_period"), "roll-up and release rules, in Python"),
-        (1, "bounds, pure changes", ms("time_and_bounds"), "_time_and_bounds"),
+        (1, "release rules", rules, "disclosure.disclose: tree, scale's end, weeks, bands"),
         (
-            1,
-            "window check",
-            window_check,
-            f"_release_over_window: exposed() {ms('exposed'):.1f} ms in "
-            f"{phases.calls_of('exposed')} calls, the first (the earlier periods' regions "
-            f"alone) {phases.median_first('exposed') * 1000:.1f} ms",
+            2,
+            "scale's end, changes",
+            ms("before_the_tree"),
+            "_before_the_tree: totals at the end, pure changes and swaps against the window",
         ),
+        (
+            2,
+            "window check",
+            ms("exposed"),
+            f"exposed(): {phases.calls_of('exposed')} calls, the first (the earlier periods' "
+            f"regions alone) {phases.median_first('exposed') * 1000:.1f} ms",
+        ),
+        (2, "bands", ms("shown_bands"), "_shown_bands: which bands may be shown"),
         (
             1,
             "rest",
-            ms("freeze_period") - ms("time_and_bounds") - window_check,
-            "merge, chart, readers' marks, bands, breaks",
+            ms("freeze_period") - rules,
+            "merge, chart, readers' marks, breaks",
         ),
         (0, "store.freeze", ms("freeze"), "frozen rows and marks written, round data deleted"),
         (0, "queue_digests", ms("queue_digests"), f"{groups} digests built and queued"),

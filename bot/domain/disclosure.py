@@ -28,7 +28,6 @@ instead of numbers. Its rules, and the reader each one is for:
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -391,33 +390,75 @@ def _interval(instrument: Instrument, dim: str, count: int) -> tuple[Fraction, F
     return Fraction(count * instrument.scale_min), Fraction(count * instrument.scale_max)
 
 
+Interval = tuple[Fraction, Fraction]
+
+# Beyond this many distinct ways the other parts' bands can add up, a container's dimension is
+# hidden rather than searched: a rare case (many banded groups side by side), decided the safe way.
+_MOST_SUMS = 5000
+
+
+def _sums_of(options: Sequence[Sequence[tuple[int, int]]]) -> set[tuple[int, int]] | None:
+    """Every interval the parts' sum can lie in, one option (band) per part; None past
+    _MOST_SUMS. Bands of one part are adjacent, so sums repeat a lot and the set stays small."""
+    out = {(0, 0)}
+    for opts in options:
+        out = {(a + low, b + high) for a, b in out for low, high in opts}
+        if len(out) > _MOST_SUMS:
+            return None
+    return out
+
+
 def _parts_pin(
     instrument: Instrument,
     dim: str,
-    total: tuple[Fraction, Fraction],
-    parts: Sequence[tuple[int, tuple[Fraction, Fraction]]],
+    totals: Sequence[Interval],
+    parts: Sequence[tuple[int, Sequence[Interval]]],
     readers: int = 0,
 ) -> bool:
-    """Whether knowing that parts (each `count` answers with a sum in its interval) add up to a
-    sum in `total` leaves someone in one part a single possible value. `readers` answers of the
-    last part are a reader's own, known to them (tried at every value)."""
-    lo, hi = instrument.scale_min, instrument.scale_max
-    step = step_of(instrument, dim)
-    for j, (count, (own_low, own_high)) in enumerate(parts):
+    """Whether knowing that parts add up to a sum in one of `totals` leaves someone in one part
+    a single possible value, for any choice of the parts' options (each part: `count` answers
+    whose sum lies in one of its intervals, a band each). `readers` answers of the last part are
+    a reader's own, known to them (tried at every value).
+
+    Sums lie on the grid of answer steps, so they are counted in steps, as integers: the same
+    arithmetic as fractions, many times faster."""
+    per = step_of(instrument, dim).denominator  # steps per scale point
+    lo, hi = instrument.scale_min * per, instrument.scale_max * per
+
+    def units(interval: Interval) -> tuple[int, int]:
+        return int(interval[0] * per), int(interval[1] * per)
+
+    total_units = [units(t) for t in totals]
+    part_units = [(count, [units(o) for o in opts]) for count, opts in parts]
+    for j, (count, own_options) in enumerate(part_units):
         if count <= 0:
             continue
-        rest_low = sum((p[1][0] for i, p in enumerate(parts) if i != j), Fraction(0))
-        rest_high = sum((p[1][1] for i, p in enumerate(parts) if i != j), Fraction(0))
-        low = max(own_low, total[0] - rest_high)
-        high = min(own_high, total[1] - rest_low)
-        if high < low:
-            continue  # this combination cannot happen
+        others = _sums_of([opts for i, (_c, opts) in enumerate(part_units) if i != j])
+        if others is None:
+            return True
         mine = readers if j == len(parts) - 1 else 0
-        owns = [mine * lo + i * step for i in range(int(mine * (hi - lo) / step) + 1)]
-        for own in owns or [Fraction(0)]:
-            if possible_values(low - own, high - own, count - mine, lo, hi, step) == 1:
-                return True
+        owns = range(mine * lo, mine * hi + 1) if mine else range(1)
+        for t_low, t_high in total_units:
+            for s_low, s_high in others:
+                for own_low, own_high in own_options:
+                    low = max(own_low, t_low - s_high)
+                    high = min(own_high, t_high - s_low)
+                    if high < low:
+                        continue  # this combination cannot happen
+                    for own in owns:
+                        if _one_value(low - own, high - own, count - mine, lo, hi):
+                            return True
     return False
+
+
+def _one_value(low: int, high: int, count: int, lo: int, hi: int) -> bool:
+    """Whether `count` answers (each lo..hi, in steps) with a sum in [low, high] leave one of
+    them a single possible value."""
+    if count <= 0:
+        return False
+    first = max(lo, low - (count - 1) * hi)
+    last = min(hi, high - (count - 1) * lo)
+    return last == first
 
 
 def _difference_pins(
@@ -485,26 +526,18 @@ def _shown_bands(
             fixed_sum = sum((s for _c, s in fixed), Fraction(0))
             counts = [groups[g].tally.counts.get(dim, 0) for g in inner_banded]
             rest = n - sum(counts) - sum(c_ for c_, _s in fixed)
-            container_bands: list[Band | None] = list(BANDS) if container in banded else [None]
-            pinned = False
-            for cb in container_bands:
-                if cb is None:
-                    total = (exact(c.tally.sums[dim]), exact(c.tally.sums[dim]))
-                else:
-                    total = band_sums(instrument, dim, cb, n)
-                total = (total[0] - fixed_sum, total[1] - fixed_sum)
-                for combo in itertools.product(BANDS, repeat=len(inner_banded)):
-                    parts = [
-                        (count, band_sums(instrument, dim, b, count))
-                        for count, b in zip(counts, combo, strict=True)
-                        if count > 0
-                    ]
-                    parts.append((rest, _interval(instrument, dim, rest)))
-                    if _parts_pin(instrument, dim, total, parts, own_readers):
-                        pinned = True
-                        break
-                if pinned:
-                    break
+            if container in banded:
+                totals = [band_sums(instrument, dim, b, n) for b in BANDS]
+            else:
+                totals = [(exact(c.tally.sums[dim]), exact(c.tally.sums[dim]))]
+            totals = [(low - fixed_sum, high - fixed_sum) for low, high in totals]
+            parts: list[tuple[int, Sequence[Interval]]] = [
+                (count, [band_sums(instrument, dim, b, count) for b in BANDS])
+                for count in counts
+                if count > 0
+            ]
+            parts.append((rest, [_interval(instrument, dim, rest)]))
+            pinned = _parts_pin(instrument, dim, totals, parts, own_readers)
             if pinned:
                 for gid in [container, *inner_banded]:
                     if gid in hidden:
