@@ -11,13 +11,10 @@ A person's score on a dimension is the mean of its items, so it lies on a grid: 
 minimum plus multiples of one step (1 over the number of items). Bounds are taken on that grid
 with exact fractions, so "one value left" means exactly that.
 
-The rules built on these bounds (bot.domain.rollup):
-- exact figures are shown only when the sum is more than one step away from both n·min and
-  n·max on every dimension. Within one step, the multiset of answers is fixed (everyone at the
-  end, or everyone but one, who is one step off), which says what each respondent answered
-  to within one step and that every one of them got the support note. Such a group shows bands.
-- a band, and a band set against an earlier exact figure of the same group, is shown only when
-  it leaves every respondent at least two possible values.
+The rules built on these bounds are in bot.domain.disclosure: exact figures only when every sum
+a reader can take exactly is more than one step from its extreme (within one step the multiset
+of answers is fixed: everyone at the end, or all but one, one step off), and a band only when
+it leaves every respondent at least two possible values.
 """
 
 from __future__ import annotations
@@ -58,10 +55,17 @@ def possible_values(
     return max(0, last - first + 1)
 
 
-def near_scale_end(total: float, count: int, lo: int, hi: int, step: Fraction) -> bool:
-    """Whether an exact sum of `count` answers lies within one step of count·min or count·max."""
+def near_scale_end(
+    total: float | Fraction, count: int, lo: int, hi: int, step: Fraction, readers: int = 0
+) -> bool:
+    """Whether an exact sum of `count` answers lies within one step of count·min or count·max,
+    for a reader who gave `readers` of them: they take their own out, and since we do not know
+    them, they are taken at the other end."""
     t = exact(total)
-    return t <= count * lo + step or t >= count * hi - step
+    others = count - readers
+    if others <= 0:
+        return False
+    return t >= others * hi + readers * lo - step or t <= others * lo + readers * hi + step
 
 
 def band_sums(
@@ -93,42 +97,4 @@ def band_sums(
     return Fraction(low_sum), Fraction(high_sum)
 
 
-def band_pins_someone(
-    instrument: Instrument,
-    dimension: str,
-    band: Band,
-    count: int,
-    known: tuple[Fraction, int] | None = None,
-) -> bool:
-    """Whether showing `band` for `count` answers leaves some respondent one possible value.
-
-    `known` is an earlier exact (sum, count) of the same people less some (a pure addition since)
-    or plus some (a pure removal since): the reader subtracts it, and the band then bounds the sum
-    of the few who differ.
-    """
-    lo, hi = instrument.scale_min, instrument.scale_max
-    step = step_of(instrument, dimension)
-    low_sum, high_sum = band_sums(instrument, dimension, band, count)
-    if known is None:
-        return possible_values(low_sum, high_sum, count, lo, hi, step) == 1
-    total, known_count = known
-    if count > known_count:  # the newcomers' sum
-        few, low_d, high_d = count - known_count, low_sum - total, high_sum - total
-    else:  # the leavers' sum
-        few, low_d, high_d = known_count - count, total - high_sum, total - low_sum
-    # No value at all: the others did not answer as before, and the reader learns only that.
-    return possible_values(low_d, high_d, few, lo, hi, step) == 1
-
-
 BANDS: tuple[Band, ...] = ("ok", "watch", "concern")
-
-
-def some_band_pins(
-    instrument: Instrument, dimension: str, count: int, known: tuple[Fraction, int] | None = None
-) -> bool:
-    """Whether any band the dimension could show would leave someone one possible value.
-
-    Every band is tried, not only the one the answers fall in, so whether a band is shown never
-    depends on the answers: hiding it then says nothing about which band it would have been.
-    """
-    return any(band_pins_someone(instrument, dimension, b, count, known) for b in BANDS)

@@ -32,13 +32,7 @@ from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from bot.domain.bounds import (
-    BANDS,
-    band_sums,
-    exact,
-    possible_values,
-    step_of,
-)
+from bot.domain.bounds import BANDS, band_sums, exact, near_scale_end, possible_values, step_of
 from bot.domain.combine import exposed
 from bot.domain.instrument import Instrument
 from bot.domain.privacy import GroupNode, ReleaseDecision, decide_release
@@ -219,22 +213,10 @@ def _to_withhold(
 # --- rule 1: sums near the end of the scale ---------------------------------------------------
 
 
-def _near_end(
-    instrument: Instrument, dim: str, total: Fraction, count: int, readers: int = 0
-) -> bool:
-    """Whether `count` answers summing to `total` come within one step of their extreme, for a
-    reader who gave `readers` of them (taken at the other end, since we do not know them)."""
-    lo, hi = instrument.scale_min, instrument.scale_max
-    step = step_of(instrument, dim)
-    others = count - readers
-    if others <= 0:
-        return False
-    return total >= others * hi + readers * lo - step or total <= others * lo + readers * hi + step
-
-
 def _near_end_tally(instrument: Instrument, tally: Tally, readers: int = 0) -> bool:
+    lo, hi = instrument.scale_min, instrument.scale_max
     return any(
-        _near_end(instrument, dim, exact(tally.sums[dim]), n, readers)
+        near_scale_end(tally.sums[dim], n, lo, hi, step_of(instrument, dim), readers)
         for dim, n in tally.counts.items()
         if n > 0 and dim in instrument.dimensions
     )
@@ -459,23 +441,6 @@ def _one_value(low: int, high: int, count: int, lo: int, hi: int) -> bool:
     first = max(lo, low - (count - 1) * hi)
     last = min(hi, high - (count - 1) * lo)
     return last == first
-
-
-def _difference_pins(
-    instrument: Instrument, dim: str, low: Fraction, high: Fraction, joined: int, left: int
-) -> bool:
-    """Whether knowing that the joiners' sum less the leavers' lies in [low, high] leaves one of
-    them a single possible value."""
-    lo, hi = instrument.scale_min, instrument.scale_max
-    step = step_of(instrument, dim)
-    j_low, j_high = Fraction(joined * lo), Fraction(joined * hi)
-    l_low, l_high = Fraction(left * lo), Fraction(left * hi)
-    joiners = (max(j_low, low + l_low), min(j_high, high + l_high))
-    leavers = (max(l_low, j_low - high), min(l_high, j_high - low))
-    for count, (a, b) in ((joined, joiners), (left, leavers)):
-        if count > 0 and a <= b and possible_values(a, b, count, lo, hi, step) == 1:
-            return True
-    return False
 
 
 def _shown_bands(
