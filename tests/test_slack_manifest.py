@@ -18,7 +18,6 @@ from tests.slack_driver import signed_headers
 
 ROOT = Path(__file__).parent.parent
 MANIFEST = ROOT / "deploy" / "slack" / "manifest.yaml"
-SLACK_ADAPTER = ROOT / "bot" / "platforms" / "slack"
 
 # Commands the manifest declares ahead of the app's own table: /kudos (recognition) takes user
 # mentions, so Slack must escape them into ids.
@@ -116,23 +115,41 @@ async def test_every_subscribed_bot_event_has_a_listener(slack_app: SlackHarness
         assert resp.status == 200, name
 
 
+def _called_methods() -> set[str]:
+    """The Web API methods (slack_sdk's names) called anywhere in the app's code."""
+    called: set[str] = set()
+    for folder in (ROOT / "bot", ROOT / "handlers"):
+        for source in folder.rglob("*.py"):
+            called |= set(re.findall(r"client\.([a-z]+_[A-Za-z0-9_]+)\(", source.read_text()))
+    return called
+
+
 def test_bot_scopes_cover_the_methods_the_adapter_calls() -> None:
     scopes = set(_manifest()["oauth_config"]["scopes"]["bot"])
-    called: set[str] = set()
-    for source in SLACK_ADAPTER.glob("*.py"):
-        called |= set(re.findall(r"client\.([a-z]+_[A-Za-z_]+)\(", source.read_text()))
+    called = _called_methods()
     assert called, "found no Web API calls in the Slack adapter"
+    assert {"chat_postMessage", "files_upload_v2"} <= called
     unknown = called - set(METHOD_SCOPES)
     assert not unknown, f"add the scopes of {sorted(unknown)} to METHOD_SCOPES"
     for method in called:
         assert METHOD_SCOPES[method] <= scopes, f"{method} needs {METHOD_SCOPES[method]}"
     required = {
-        "chat:write", "commands", "im:write", "users:read", "channels:read",
+        "chat:write", "commands", "users:read", "channels:read",
         "groups:read", "usergroups:read", "dnd:read", "files:write",
     }  # fmt: skip
     assert required <= scopes
     # Slash commands need `commands`; no user token scopes are asked for.
     assert "user" not in _manifest()["oauth_config"]["scopes"]
+
+
+def test_bot_scopes_are_only_those_the_app_uses() -> None:
+    """Least privilege: no scope is asked for that no called method (or a command) needs."""
+    scopes = set(_manifest()["oauth_config"]["scopes"]["bot"])
+    needed = {"commands"}.union(*(METHOD_SCOPES[m] for m in _called_methods()))
+    assert scopes <= needed, f"unused scopes: {sorted(scopes - needed)}"
+    # Direct messages go by chat.postMessage to a user id; nothing opens a conversation.
+    assert "conversations_open" not in _called_methods()
+    assert "im:write" not in scopes
 
 
 def test_display_information_fits_slacks_limits() -> None:
