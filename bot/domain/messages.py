@@ -8,7 +8,7 @@ express here is a sign the model needs a field, not that the handler needs platf
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any, Literal
@@ -159,15 +159,29 @@ class Card:
     @property
     def fallback(self) -> str:
         """Plain text for notifications, screen readers and the console."""
-        lines = [self.title]
-        lines.extend(plain(b) for b in self.blocks)
-        lines.extend(f"{f.label}: {f.value}" for f in self.fields)
+        return self.fallback_as(str, lambda m: f"@{m.name or m.user_id}")
+
+    def fallback_as(self, text: Callable[[str], str], mention: Callable[[Mention], str]) -> str:
+        """The fallback, with a platform's own way of writing text and mentions.
+
+        `text` is applied to every piece of the card's text (a platform escapes it there), and
+        `mention` writes each `Mention`; nothing else reaches the result.
+        """
+
+        def written(block: Block) -> str:
+            if isinstance(block, str):
+                return text(block)
+            return "".join(text(p) if isinstance(p, str) else mention(p) for p in block.parts)
+
+        lines = [text(self.title)]
+        lines.extend(written(b) for b in self.blocks)
+        lines.extend(text(f"{f.label}: {f.value}") for f in self.fields)
         for q in self.questions:
-            lines.append(q.prompt)
+            lines.append(text(q.prompt))
         if self.image is not None:
-            lines.append(f"[chart: {self.image.alt_text}]")
+            lines.append(text(f"[chart: {self.image.alt_text}]"))
         if self.note:
-            lines.append(self.note)
+            lines.append(text(self.note))
         return "\n".join(line for line in lines if line)
 
 

@@ -46,9 +46,11 @@ def escape(text: str) -> str:
 def fallback_text(card: Card) -> str:
     """A message's top-level `text` (notifications, screen readers), escaped like the blocks.
 
-    Slack parses this field as mrkdwn too, so it must never carry a card's text raw.
+    Slack parses this field as mrkdwn too, so it must never carry a card's text raw; people are
+    written as Slack mentions (`<@U123>`, which Slack shows as their name), built from user ids
+    only, as in the blocks.
     """
-    return escape(card.fallback)
+    return card.fallback_as(escape, lambda m: mention(m.user_id))
 
 
 def _clip(text: str, limit: int) -> str:

@@ -53,7 +53,7 @@ async def test_slash_kudos_posts_to_channel_with_mentions(slack_app: SlackHarnes
         },
     ]
     assert post.params["text"] == (
-        "🤝 Recognition\n@U001 recognised @U002 and @U003: covered for a colleague\n"
+        "🤝 Recognition\n<@U001> recognised <@U002> and <@U003>: covered for a colleague\n"
         "thank you for taking my 4pm"
     )
     [row] = await kudos_rows(slack_app)

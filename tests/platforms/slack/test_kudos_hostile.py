@@ -70,7 +70,7 @@ def assert_safe(call: Call, allowed: set[str]) -> None:
 
 def expected_channel_payload(message: str) -> dict[str, Any]:
     return {
-        "text": slack_escape(f"✨ Recognition\n@{GIVER} recognised @{ANA}: other\n{message}"),
+        "text": f"✨ Recognition\n<@{GIVER}> recognised <@{ANA}>: other\n" + slack_escape(message),
         "blocks": [
             {"type": "header", "text": {"type": "plain_text", "text": "✨ Recognition"}},
             {
