@@ -37,6 +37,15 @@ SORRY = Card(
     blocks=("Nothing you sent was lost or half-saved. Please try again in a minute.",),
 )
 
+# After the handler ran: what was sent may well be saved, so it must not invite a second send.
+UNSHOWN = Card(
+    title="Received",
+    blocks=(
+        "Respite received what you sent, but could not show its answer here. There is no need "
+        "to send it again.",
+    ),
+)
+
 
 def build_slack_app(
     deps: Deps, client: AsyncWebClient, signing_secret: str, inflight: InFlight
@@ -114,29 +123,42 @@ def build_slack_app(
 
     @app.view(re.compile(".*"))
     async def _submit(ack: AsyncAck, body: dict[str, Any]) -> None:
-        submission = inbound.view_submission(body)
+        # Slack waits for this ack, and anything but a valid answer shows the person an error of
+        # Slack's own: so whatever goes wrong, here or in rendering, the answer is a polite view.
         try:
+            submission = inbound.view_submission(body)
             outcome = await router.on_form(deps, submission)
         except Exception:
             log.exception("slack view submission failed")
             await ack(response_action="update", view=modal_view(SORRY, "info"))
             return
-        if isinstance(outcome, FormErrors):
-            await ack(response_action="errors", errors=form_errors(outcome.errors))
-        elif isinstance(outcome, Reply):
-            await ack(response_action="update", view=modal_view(outcome.card, "info"))
-        elif isinstance(outcome, ShowForm):
-            form = outcome.card.form
-            await ack(
-                response_action="update",
-                view=modal_view(
-                    outcome.card, form.form_id if form else "info", form.context if form else ""
-                ),
-            )
-        else:
-            await ack()
+        try:
+            answer = _view_answer(outcome)
+        except Exception:
+            log.exception("slack view submission's answer could not be rendered")
+            # A rejected submission saved nothing; any other outcome may have saved something.
+            failed = SORRY if isinstance(outcome, FormErrors) else UNSHOWN
+            answer = {"response_action": "update", "view": modal_view(failed, "info")}
+        await ack(**answer)
 
     return app
+
+
+def _view_answer(outcome: Outcome) -> dict[str, Any]:
+    """A view submission's ack: field errors, the modal's next view, or closing the modal."""
+    if isinstance(outcome, FormErrors):
+        if not outcome.errors:
+            raise ValueError("a form rejected with no field errors")
+        return {"response_action": "errors", "errors": form_errors(outcome.errors)}
+    if isinstance(outcome, Reply):
+        return {"response_action": "update", "view": modal_view(outcome.card, "info")}
+    if isinstance(outcome, ShowForm):
+        form = outcome.card.form
+        view = modal_view(
+            outcome.card, form.form_id if form else "info", form.context if form else ""
+        )
+        return {"response_action": "update", "view": view}
+    return {}
 
 
 def slack_route(app: AsyncApp) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:

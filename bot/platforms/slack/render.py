@@ -229,10 +229,13 @@ def _message_blocks(card: Card) -> list[dict[str, Any]]:
 
 def _modal_view(card: Card, callback_id: str, private_metadata: str) -> dict[str, Any]:
     blocks = _body(card, with_header=False) + _inputs(card) + _tail(card)
+    if not blocks:
+        # A modal needs at least one block: a card with only a title says it in the body too.
+        blocks = [SectionBlock(text=_mrkdwn(card.title or "Done"))]
     view = View(
         type="modal",
         callback_id=callback_id,
-        title=PlainTextObject(text=_clip(card.title, MODAL_TITLE_MAX)),
+        title=PlainTextObject(text=_clip(card.title, MODAL_TITLE_MAX) or "Respite"),
         submit=(
             PlainTextObject(text=_clip(card.form.submit_label, MODAL_TITLE_MAX))
             if card.form and (card.questions or card.inputs or card.pickers)
