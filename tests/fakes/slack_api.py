@@ -20,6 +20,51 @@ from aiohttp.test_utils import TestServer
 
 Responder = Callable[[dict[str, Any]], dict[str, Any]]
 
+TEAM_ID = "T0001"
+# The bot's own user and bot ids, as auth.test reports them.
+BOT_USER = "UBOT"
+BOT_ID = "BBOT"
+SLACKBOT = "USLACKBOT"
+
+
+def slack_user(
+    user_id: str,
+    *,
+    name: str | None = None,
+    is_bot: bool = False,
+    is_app_user: bool = False,
+    deleted: bool = False,
+    bot_id: str | None = None,
+) -> dict[str, Any]:
+    """A user object shaped like users.info's (api.slack.com/methods/users.info). Slackbot is
+    not `is_bot`; a bot user's profile names its bot id; a deactivated account is `deleted`."""
+    name = name or user_id.lower()
+    profile: dict[str, Any] = {
+        "real_name": name,
+        "display_name": name,
+        "real_name_normalized": name,
+        "display_name_normalized": name,
+        "team": TEAM_ID,
+    }
+    if bot_id:
+        profile.update(bot_id=bot_id, api_app_id="A" + bot_id[1:], always_active=True)
+    return {
+        "id": user_id,
+        "team_id": TEAM_ID,
+        "name": name,
+        "deleted": deleted,
+        "real_name": name,
+        "profile": profile,
+        "is_admin": False,
+        "is_owner": False,
+        "is_primary_owner": False,
+        "is_restricted": False,
+        "is_ultra_restricted": False,
+        "is_bot": is_bot,
+        "is_app_user": is_app_user,
+        "updated": 1700000000,
+    }
+
 
 @dataclass
 class Call:
@@ -160,10 +205,37 @@ class FakeSlackApi:
         return {"ok": True, "view": {"id": params.get("view_id"), **(params.get("view") or {})}}
 
     def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
-        user = self.users.get(str(params.get("user")))
+        user_id = str(params.get("user"))
+        user = self.users.get(user_id) or self._known_user(user_id)
         if user is None:
             return {"ok": False, "error": "user_not_found"}
         return {"ok": True, "user": user}
+
+    def _known_user(self, user_id: str) -> dict[str, Any] | None:
+        """users.info for someone not in `users`: the bot itself (auth.test's user), Slackbot,
+        or a channel or user group member, who is a person."""
+        if user_id == BOT_USER:
+            return slack_user(user_id, name="respite", is_bot=True, bot_id=BOT_ID)
+        if user_id == SLACKBOT:
+            return slack_user(user_id, name="slackbot")
+        listed = itertools.chain(*self.channel_members.values(), *self.usergroups.values())
+        if user_id in listed:
+            return slack_user(user_id)
+        return None
+
+    def add_person(self, user_id: str, **fields: Any) -> None:
+        self.users[user_id] = slack_user(user_id, **fields)
+
+    def add_bot(self, user_id: str, bot_id: str, *, app_user: bool = False) -> None:
+        """Another app's bot user (`app_user`: a user an app acts as, not a bot user)."""
+        self.users[user_id] = slack_user(
+            user_id, is_bot=not app_user, is_app_user=app_user, bot_id=bot_id
+        )
+
+    def deactivate(self, user_id: str) -> None:
+        """A deactivated account: users.info still answers, with `deleted` true."""
+        user = self.users.get(user_id) or slack_user(user_id)
+        self.users[user_id] = {**user, "deleted": True}
 
     def _conversations_members(self, params: dict[str, Any]) -> dict[str, Any]:
         members = self.channel_members.get(str(params.get("channel")))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -103,23 +105,104 @@ def _translate(exc: SlackApiError) -> Exception:
     return DeliveryFailed(f"Slack: {error or response.status_code}")
 
 
+# users.info is Tier 4 (100+ calls a minute): a few calls at a time stay inside it, and the
+# client's rate-limit handler waits out any 429 before this counts as a failure.
+USER_INFO_CONCURRENCY = 4
+# How long an answer of users.info stands: long enough to serve every team of one sync (a person
+# in two synced channels is asked once), short enough that the next daily sync asks again.
+USER_INFO_CACHE_SECONDS = 600.0
+# Slackbot is in every channel, and users.info does not call it a bot.
+SLACKBOT = "USLACKBOT"
+
+
+class MembersUnknown(Exception):
+    """Some channel members could not be looked up: whether they are people is not known."""
+
+
 class SlackMemberLookup:
-    def __init__(self, client: AsyncWebClient) -> None:
+    """A channel's or user group's members; of a channel, only people.
+
+    A channel also holds the bot itself, other apps' bot users, deactivated accounts and
+    Slackbot: none of them may be invited or counted in a team's headcount, so every channel
+    member is looked up with users.info (bounded concurrency, answers cached for a sync). When a
+    lookup fails for any reason other than the user not existing, the whole lookup fails, and
+    the team keeps its last synced members: no one is dropped for a failed call.
+    """
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        concurrency: int = USER_INFO_CONCURRENCY,
+        cache_seconds: float = USER_INFO_CACHE_SECONDS,
+    ) -> None:
         self._client = client
+        self._limit = asyncio.Semaphore(concurrency)
+        self._cache_for = cache_seconds
+        # user id -> (monotonic time the answer stands until, is a person)
+        self._people: dict[str, tuple[float, bool]] = {}
 
     async def members(self, source: MemberSource) -> set[str]:
         if source.kind == "usergroup":
             resp = await self._client.usergroups_users_list(usergroup=source.id)
             group: list[str] = resp.get("users", [])
             return {str(u) for u in group}
+        return await self._people_only(source, await self._channel_members(source.id))
+
+    async def _channel_members(self, channel: str) -> set[str]:
         users: set[str] = set()
         cursor: str | None = None
         while True:
             resp = await self._client.conversations_members(
-                channel=source.id, limit=500, cursor=cursor
+                channel=channel, limit=500, cursor=cursor
             )
             page: list[str] = resp.get("members", [])
             users.update(str(u) for u in page)
             cursor = (resp.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
                 return users
+
+    async def _people_only(self, source: MemberSource, listed: set[str]) -> set[str]:
+        now = time.monotonic()
+        candidates = sorted(listed - {SLACKBOT})
+        wanted = [u for u in candidates if not self._fresh(u, now)]
+        answers = await asyncio.gather(*(self._is_person(u) for u in wanted))
+        failed: dict[str, int] = {}
+        for user, answer in zip(wanted, answers, strict=True):
+            if isinstance(answer, bool):
+                self._people[user] = (now + self._cache_for, answer)
+            else:
+                failed[answer] = failed.get(answer, 0) + 1
+        if failed:
+            reasons = ", ".join(f"{reason} x{n}" for reason, n in sorted(failed.items()))
+            raise MembersUnknown(
+                f"users.info failed for {sum(failed.values())} of {len(candidates)} members of "
+                f"{source.kind} {source.id} ({reasons}); the team keeps its last synced members"
+            )
+        return {u for u in candidates if self._people[u][1]}
+
+    def _fresh(self, user_id: str, now: float) -> bool:
+        cached = self._people.get(user_id)
+        return cached is not None and cached[0] > now
+
+    async def _is_person(self, user_id: str) -> bool | str:
+        """Whether the user is a person with an active account; else why it is not known."""
+        async with self._limit:
+            try:
+                resp = await self._client.users_info(user=user_id)
+            except SlackApiError as exc:
+                data = exc.response.data
+                error = str(data.get("error", "")) if isinstance(data, dict) else ""
+                if error == "user_not_found":
+                    return False
+                return error or f"HTTP {exc.response.status_code}"
+            except Exception as exc:  # a timeout, a dropped connection: not known, not dropped
+                return type(exc).__name__
+        user = resp.get("user")
+        if not isinstance(user, dict):
+            return "no user in the answer"
+        return not (
+            user.get("is_bot")
+            or user.get("is_app_user")
+            or user.get("deleted")
+            or user.get("id") == SLACKBOT
+        )
