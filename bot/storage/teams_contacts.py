@@ -116,3 +116,10 @@ class SqlTeamsContacts:
     async def remove(self, kind: ContactKind, key: str) -> None:
         async with self._sessions.begin() as s:
             await s.execute(delete(t).where(t.c.kind == kind, t.c.key == key))
+
+    async def remove_team(self, team_id: str) -> Sequence[str]:
+        where = (t.c.kind == "channel") & ((t.c.team_id == team_id) | (t.c.key == team_id))
+        async with self._sessions.begin() as s:
+            keys = sorted(str(k) for k in (await s.scalars(select(t.c.key).where(where))))
+            await s.execute(delete(t).where(where))
+            return keys

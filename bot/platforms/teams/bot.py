@@ -165,6 +165,15 @@ class RespiteTeamsBot:
 
     async def on_turn(self, ctx: TurnContext) -> None:
         activity = ctx.activity
+        team_id = _id_of(_channel_data(activity), "team")
+        if (
+            activity.type == ActivityTypes.conversation_update
+            and team_id is not None
+            and self._bot_removed(activity)
+        ):
+            # Nothing from this turn is saved: it is the team saying goodbye.
+            await self.forget_team(team_id)
+            return
         if activity.type in (
             ActivityTypes.message,
             ActivityTypes.conversation_update,
@@ -223,6 +232,18 @@ class RespiteTeamsBot:
         self._written.pop((kind, key), None)
         self._turns.clear()  # rare (an uninstall): the next turn of any chat is saved afresh
         await self.contacts.remove(kind, key)
+
+    async def forget_team(self, team_id: str) -> None:
+        """Forget how to post in a team the bot was removed from: its channels and the team.
+
+        People's own 1:1 chats with the bot stay: the app stays installed for each of them
+        personally, so their references still work and are not the team's to take away.
+        """
+        removed = await self.contacts.remove_team(team_id)
+        for key in removed:
+            self._written.pop(("channel", key), None)
+        self._turns.clear()  # rare: the next turn of any chat is saved afresh
+        log.info("Teams: removed from a team; forgot %d channel reference(s)", len(removed))
 
     # Messages ---------------------------------------------------------------------------------
 
@@ -320,6 +341,10 @@ class RespiteTeamsBot:
     def _bot_added(self, activity: Activity) -> bool:
         bot_id = activity.recipient.id if activity.recipient else None
         return any(m.id == bot_id for m in activity.members_added or [])
+
+    def _bot_removed(self, activity: Activity) -> bool:
+        bot_id = activity.recipient.id if activity.recipient else None
+        return bot_id is not None and any(m.id == bot_id for m in activity.members_removed or [])
 
     async def _on_conversation_update(self, ctx: TurnContext) -> None:
         activity = ctx.activity

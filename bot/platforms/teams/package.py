@@ -38,6 +38,12 @@ DEFAULT_VERSION = "1.0.0"
 DEFAULT_PRIVACY_URL = "https://respite.example.org/privacy"
 DEFAULT_TERMS_URL = "https://respite.example.org/terms"
 MAX_COMMANDS = 10
+MAX_DESCRIPTION = 128  # Teams' limit for a command's description
+# Shorter words for Teams' command menu where the help text runs past its limit.
+MENU_DESCRIPTIONS = {
+    "kudos": "recognise colleagues for the work behind the work: kudos @someone message, "
+    "or kudos alone for a form",
+}
 ACCENT = (0x2E, 0x7D, 0x6B)
 WHITE = (0xFF, 0xFF, 0xFF)
 
@@ -95,11 +101,25 @@ def outline_icon(size: int = 32) -> bytes:
     return png(size, size, pixel)
 
 
+def fit_description(text: str, limit: int = MAX_DESCRIPTION) -> str:
+    """`text` if it fits, else cut at the last whole word with an ellipsis, within `limit`."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    if " " in head:
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(" ,;:(") + "…"
+
+
 def commands() -> list[dict[str, str]]:
-    described = dict(help_topics(Platform.TEAMS))
+    described = {**dict(help_topics(Platform.TEAMS)), **MENU_DESCRIPTIONS}
     words = list(dict.fromkeys([*described, *router.COMMANDS, *router.SUBCOMMANDS]))
     return [
-        {"title": word[:32], "description": described.get(word, f"Respite: {word}")[:128]}
+        {
+            "title": word[:32],
+            "description": fit_description(described.get(word, f"Respite: {word}")),
+        }
         for word in words[:MAX_COMMANDS]
     ]
 

@@ -232,7 +232,8 @@ def adaptive_card(card: Card, choices: tuple[tuple[str, str], ...] = ()) -> dict
         "type": "AdaptiveCard",
         "$schema": ADAPTIVE_CARD_SCHEMA,
         "version": ADAPTIVE_CARD_VERSION,
-        "fallbackText": escape_markdown(card.fallback),
+        # Plain text, shown as it is where the card cannot be: no markdown, so no escapes.
+        "fallbackText": card.fallback,
         "body": body,
     }
     if actions:

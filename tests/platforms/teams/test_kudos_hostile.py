@@ -87,7 +87,8 @@ def expected_post(message: str, giver: int, recipient: int) -> dict[str, Any]:
             },
             {"type": "TextBlock", "text": teams_literal(message), "wrap": True},
         ],
-        "fallbackText": teams_literal(
+        # Plain text: shown as written, never as markdown.
+        "fallbackText": (
             f"✨ Recognition\n@Person {giver} recognised @Person {recipient}: other\n{message}"
         ),
     }
