@@ -99,6 +99,10 @@ class FakeSlackApi:
         app.router.add_post("/response/{token}", self._response_url)
         app.router.add_post("/upload/{file_id}", self._upload)
         self.responses: list[dict[str, Any]] = []
+        # Posts received per response_url token, and how many Slack would accept (it accepts
+        # five within 30 minutes); None accepts them all.
+        self.response_posts: dict[str, int] = {}
+        self.response_limit: int | None = None
         # Files uploaded through files upload v2: file id -> bytes received at the upload URL.
         self.uploads: dict[str, bytes] = {}
         self.pending_files: dict[str, dict[str, Any]] = {}
@@ -126,6 +130,10 @@ class FakeSlackApi:
         return web.Response(text=f"OK - {len(self.uploads[file_id])}")
 
     async def _response_url(self, request: web.Request) -> web.Response:
+        token = request.match_info["token"]
+        self.response_posts[token] = self.response_posts.get(token, 0) + 1
+        if self.response_limit is not None and self.response_posts[token] > self.response_limit:
+            return web.Response(status=404, text="used_url")
         self.responses.append(await request.json())
         return web.Response(text="ok")
 

@@ -21,10 +21,11 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.events import FormErrors, Outcome, Reply, ShowForm
-from bot.domain.messages import Card
+from bot.domain.messages import Card, Platform, Recipient
 from bot.inflight import InFlight
 from bot.platforms.slack import inbound
 from bot.platforms.slack.render import fallback_text, form_errors, message_blocks, modal_view
+from bot.platforms.slack.sender import SlackSender
 from handlers import router
 from handlers.deps import Deps
 
@@ -46,6 +47,24 @@ UNSHOWN = Card(
     ),
 )
 
+# Slack accepts five posts to one response_url within 30 minutes. One is always kept free, so
+# the apology for a failure can still be shown after every card went through it.
+RESPONSE_URL_USES = 5
+CARDS_THROUGH_RESPONSE_URL = RESPONSE_URL_USES - 1
+
+
+def moved_to_messages(cards: tuple[Card, ...]) -> Card:
+    """The one answer shown where the command was typed when its cards went as direct messages."""
+    listed = "\n".join(f"• {card.title}" for card in cards if card.title)
+    return Card(
+        title="Sent to your messages with Respite",
+        blocks=(
+            f"Your answer has {len(cards)} parts, more than fit here, so each is a direct "
+            "message from Respite, in this order, with any chart attached:",
+            *((listed,) if listed else ()),
+        ),
+    )
+
 
 def build_slack_app(
     deps: Deps, client: AsyncWebClient, signing_secret: str, inflight: InFlight
@@ -57,12 +76,52 @@ def build_slack_app(
         raise_error_for_unhandled_request=False,
         process_before_response=True,
     )
+    sender = SlackSender(client)
+
+    async def reply(cards: tuple[Card, ...], user_id: str | None, respond: AsyncRespond) -> None:
+        """Answer privately through the response_url, or in direct messages when there are more
+        cards than it may carry (a lead of many groups asking for their digests).
+
+        Past that limit every card goes as a direct message, none through the response_url but
+        one short note saying where they went. A lead then finds all their digests in one place,
+        in order, each with its trend chart attached (a response_url message cannot carry an
+        uploaded file), and they stay there, where an ephemeral answer is gone on the next
+        reload. Splitting them, some here and the rest in messages, would leave the lead to piece
+        together two places; folding them into one message would pass Block Kit's 50 blocks for
+        a handful of digests and bury each group's figures in one long scroll.
+
+        The response_url is used at most twice this way (the note, then perhaps an apology), and
+        at most CARDS_THROUGH_RESPONSE_URL + 1 times otherwise, so an apology always has a use
+        left.
+        """
+        if len(cards) <= CARDS_THROUGH_RESPONSE_URL or not user_id:
+            for card in cards[:CARDS_THROUGH_RESPONSE_URL]:
+                await respond(
+                    text=fallback_text(card),
+                    blocks=message_blocks(card),
+                    response_type="ephemeral",
+                    replace_original=False,
+                )
+            if len(cards) > CARDS_THROUGH_RESPONSE_URL:
+                log.warning("%d cards with no user to message; the rest were dropped", len(cards))
+            return
+        to = Recipient(Platform.SLACK, user_id=user_id)
+        for card in cards:
+            await sender.send(to, card)
+        note = moved_to_messages(cards)
+        await respond(
+            text=fallback_text(note),
+            blocks=message_blocks(note),
+            response_type="ephemeral",
+            replace_original=False,
+        )
 
     async def show(
         outcome: Outcome,
         trigger_id: str | None,
         respond: AsyncRespond,
         view_id: str | None = None,
+        user_id: str | None = None,
     ) -> None:
         if isinstance(outcome, Reply) and view_id:
             # A button inside a modal has no response_url: the answer replaces the modal.
@@ -76,13 +135,7 @@ def build_slack_app(
                 ),
             )
         elif isinstance(outcome, Reply):
-            for card in outcome.cards:
-                await respond(
-                    text=fallback_text(card),
-                    blocks=message_blocks(card),
-                    response_type="ephemeral",
-                    replace_original=False,
-                )
+            await reply(outcome.cards, user_id, respond)
 
     async def guarded(work: Callable[[], Awaitable[None]], respond: AsyncRespond) -> None:
         try:
@@ -104,7 +157,8 @@ def build_slack_app(
 
             async def work() -> None:
                 command = inbound.slash_command(body)
-                await show(await router.on_command(deps, command), body.get("trigger_id"), respond)
+                outcome = await router.on_command(deps, command)
+                await show(outcome, body.get("trigger_id"), respond, user_id=body.get("user_id"))
 
             inflight.start(guarded(work, respond), f"slack {body.get('command')}")
 
@@ -117,7 +171,8 @@ def build_slack_app(
             in_modal = (body.get("container") or {}).get("type") == "view" and body.get("view")
             view_id = str(body["view"]["id"]) if in_modal else None
             outcome = await router.on_button(deps, press)
-            await show(outcome, body.get("trigger_id"), respond, view_id)
+            user_id = (body.get("user") or {}).get("id")
+            await show(outcome, body.get("trigger_id"), respond, view_id, user_id)
 
         inflight.start(guarded(work, respond), "slack button")
 
