@@ -49,6 +49,12 @@ from bot.domain.team import (
 )
 
 SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+# A Microsoft Entra ID (Azure AD) object id: how a roster names a person on Teams.
+ENTRA_OBJECT_ID = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
+# The platforms a roster is told about; "console" is also accepted, for the demo's own rosters.
+ROSTER_PLATFORMS = ("slack", "teams")
 DEFAULT_INSTRUMENT = Path(__file__).with_name("data") / "respite-pulse.yaml"
 
 
@@ -56,6 +62,8 @@ DEFAULT_INSTRUMENT = Path(__file__).with_name("data") / "respite-pulse.yaml"
 EXAMPLE_SECRET_PLACEHOLDER = "replace-with-64-hex-characters"  # noqa: S105
 GENERATE_SECRET = "python3 -c 'import secrets; print(secrets.token_hex(32))'"  # noqa: S105
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+logger = logging.getLogger(__name__)
 
 # Set inside `respite demo`, which simulates everything and reads none of the environment.
 _ENVIRONMENT_IGNORED: ContextVar[bool] = ContextVar("respite_environment_ignored", default=False)
@@ -266,6 +274,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _known_platform(value: Any) -> Any:
+    """Refuse an unknown platform, naming only those an admin may choose."""
+    if value in (*ROSTER_PLATFORMS, "console"):
+        return value
+    raise ValueError(f"expected {' or '.join(ROSTER_PLATFORMS)}, got {value!r}")
+
+
 class PulseConfig(_Strict):
     cron: str = "0 10 * * mon"
     open_hours: int = Field(72, ge=1, le=24 * 14)
@@ -365,6 +380,8 @@ class TeamConfig(_Strict):
     breaks: BreaksConfig = BreaksConfig()
     holidays: list[date] = Field(default_factory=list)
 
+    _platform = field_validator("platform", mode="before")(_known_platform)
+
     @field_validator("working_hours")
     @classmethod
     def _hours(cls, value: str) -> str:
@@ -462,6 +479,8 @@ class DepartmentConfig(_Strict):
     leads: list[str] = Field(default_factory=list)
     min_group_size: int | None = None
 
+    _platform = field_validator("platform", mode="before")(_known_platform)
+
     @field_validator("min_group_size")
     @classmethod
     def _k(cls, value: int | None) -> int | None:
@@ -483,6 +502,8 @@ class OrganisationConfig(_Strict):
     platform: Literal["slack", "teams", "console"] = "slack"
     leads: list[str] = Field(default_factory=list)
     min_group_size: int | None = None
+
+    _platform = field_validator("platform", mode="before")(_known_platform)
 
     @field_validator("min_group_size")
     @classmethod
@@ -527,60 +548,166 @@ def _where(loc: tuple[int | str, ...], raw: dict[str, Any]) -> str:
     return ".".join(str(p) for p in loc) or "(roster)"
 
 
-def parse_roster(raw: Any, source: str = "roster") -> RosterConfig:
+def parse_roster(raw: Any, source: str = "roster", *, strict: bool = False) -> RosterConfig:
+    """The roster, or a ConfigError listing every mistake at once (fields and across teams).
+
+    `strict` is for a roster file an admin wrote (`load_roster`): people on Teams must then be
+    named by their Entra object ids, and a team nobody would read is refused. Rosters built in
+    code (the demos) may use other ids and leave teams unread.
+    """
     if not isinstance(raw, dict):
         raise ConfigError([f"{source}: expected a mapping with a 'teams:' list"])
+    errors: list[str] = []
+    roster: RosterConfig | None = None
     try:
         roster = RosterConfig.model_validate(raw)
     except ValidationError as exc:
-        errors = []
         for err in exc.errors():
             msg = re.sub(r"^(Value error|Assertion failed), ", "", err["msg"])
             errors.append(f"{_where(tuple(err['loc']), raw)}: {msg}")
-        raise ConfigError(errors) from None
-    errors = _cross_team_errors(roster)
-    if errors:
-        raise ConfigError(errors)
+    view = _RawRoster(raw)
+    errors += _cross_team_errors(view)
+    if strict:
+        errors += _entra_id_errors(view) + _lead_errors(view)
+    if errors or roster is None:
+        raise ConfigError(errors or [f"{source}: not a valid roster"])
+    for line in _lead_warnings(view):
+        logger.warning("%s", line)
     return roster
 
 
-def _cross_team_errors(roster: RosterConfig) -> list[str]:
+class _RawRoster:
+    """The roster as written, read leniently so that checks across teams run even when some
+    fields are wrong (every mistake is then reported in one run)."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.teams = [t for t in _list(raw.get("teams")) if isinstance(t, dict)]
+        self.departments = [d for d in _list(raw.get("departments")) if isinstance(d, dict)]
+        org = raw.get("organisation")
+        self.organisation: dict[str, Any] = org if isinstance(org, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _ids(value: Any) -> list[str]:
+    return [str(v) for v in _list(value) if isinstance(v, str | int)]
+
+
+def _label(kind: str, entry: dict[str, Any], index: int) -> str:
+    ident = entry.get("id")
+    return f"{kind} {ident!r}" if isinstance(ident, str) and ident else f"{kind} #{index + 1}"
+
+
+def _cross_team_errors(roster: _RawRoster) -> list[str]:
     errors: list[str] = []
     seen_ids: set[str] = set()
     owner: dict[tuple[str, str], str] = {}
-    for team in roster.teams:
-        if team.id in seen_ids:
-            errors.append(f"team {team.id!r}: id: used by more than one team")
-        if team.id == ORGANISATION_ID:
-            errors.append(
-                f"team {team.id!r}: id: {ORGANISATION_ID!r} names the whole organisation; "
-                "choose another id"
-            )
-        seen_ids.add(team.id)
-        for member in team.members:
-            key = (team.platform, member)
-            if key in owner and owner[key] != team.id:
+    for index, team in enumerate(roster.teams):
+        label = _label("team", team, index)
+        team_id = team.get("id")
+        if isinstance(team_id, str):
+            if team_id in seen_ids:
+                errors.append(f"{label}: id: used by more than one team")
+            if team_id == ORGANISATION_ID:
                 errors.append(
-                    f"team {team.id!r}: members: {member} is already a member of team "
+                    f"{label}: id: {ORGANISATION_ID!r} names the whole organisation; "
+                    "choose another id"
+                )
+            seen_ids.add(team_id)
+        name = team_id if isinstance(team_id, str) else label
+        platform = str(team.get("platform", "slack"))
+        for member in _ids(team.get("members")):
+            key = (platform, member)
+            if key in owner and owner[key] != name:
+                errors.append(
+                    f"{label}: members: {member} is already a member of team "
                     f"{owner[key]!r}; each person belongs to one team"
                 )
-            owner.setdefault(key, team.id)
+            owner.setdefault(key, name)
     team_dept: dict[str, str] = {}
     dept_ids: set[str] = set()
-    for dept in roster.departments:
-        if dept.id in dept_ids or dept.id in seen_ids or dept.id == ORGANISATION_ID:
-            errors.append(f"department {dept.id!r}: id: already used by another team or department")
-        dept_ids.add(dept.id)
-        for team_id in dept.teams:
+    for index, dept in enumerate(roster.departments):
+        label = _label("department", dept, index)
+        dept_id = dept.get("id")
+        if isinstance(dept_id, str):
+            if dept_id in dept_ids or dept_id in seen_ids or dept_id == ORGANISATION_ID:
+                errors.append(f"{label}: id: already used by another team or department")
+            dept_ids.add(dept_id)
+        name = dept_id if isinstance(dept_id, str) else label
+        for team_id in _ids(dept.get("teams")):
             if team_id not in seen_ids:
-                errors.append(f"department {dept.id!r}: teams: no team with id {team_id!r}")
-            elif team_id in team_dept and team_dept[team_id] != dept.id:
+                errors.append(f"{label}: teams: no team with id {team_id!r}")
+            elif team_id in team_dept and team_dept[team_id] != name:
                 errors.append(
-                    f"department {dept.id!r}: teams: team {team_id!r} is already in department "
+                    f"{label}: teams: team {team_id!r} is already in department "
                     f"{team_dept[team_id]!r}; each team belongs to one department"
                 )
-            team_dept.setdefault(team_id, dept.id)
+            team_dept.setdefault(team_id, name)
     return errors
+
+
+def _entra_id_errors(roster: _RawRoster) -> list[str]:
+    """People on Teams are named by Entra object ids, not by email addresses or names."""
+    errors: list[str] = []
+    places: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
+        (_label("team", t, i), t, ("members", "leads")) for i, t in enumerate(roster.teams)
+    ]
+    places += [
+        (_label("department", d, i), d, ("leads",)) for i, d in enumerate(roster.departments)
+    ]
+    places.append(("organisation", roster.organisation, ("leads",)))
+    for label, entry, fields in places:
+        if entry.get("platform", "slack") != "teams":
+            continue
+        for field in fields:
+            for person in _ids(entry.get(field)):
+                if not ENTRA_OBJECT_ID.match(person.strip()):
+                    errors.append(
+                        f"{label}: {field}: {person!r} is not a Microsoft Entra object id; on "
+                        "Teams give each person's object id, a GUID like "
+                        "6f1c4a2e-0b7d-4e57-9a8c-0123456789ab (Entra admin centre -> Users -> "
+                        "the person -> Object ID), not an email address or a name"
+                    )
+    return errors
+
+
+def _leaderless(roster: _RawRoster) -> list[tuple[int, dict[str, Any], bool]]:
+    """Teams with no lead of their own, and whether a department or organisation lead reads
+    them."""
+    dept_led: dict[str, bool] = {}
+    for dept in roster.departments:
+        for team_id in _ids(dept.get("teams")):
+            dept_led[team_id] = dept_led.get(team_id, False) or bool(_ids(dept.get("leads")))
+    org_led = bool(_ids(roster.organisation.get("leads")))
+    found = []
+    for index, team in enumerate(roster.teams):
+        if _ids(team.get("leads")):
+            continue
+        ident = team.get("id")
+        read = org_led or (isinstance(ident, str) and dept_led.get(ident, False))
+        found.append((index, team, read))
+    return found
+
+
+def _lead_errors(roster: _RawRoster) -> list[str]:
+    return [
+        f"{_label('team', team, index)}: leads: nobody would read this team's digest; name at "
+        "least one lead (or put the team in a department with leads, or give the organisation "
+        "leads)"
+        for index, team, read in _leaderless(roster)
+        if not read
+    ]
+
+
+def _lead_warnings(roster: _RawRoster) -> list[str]:
+    return [
+        f"{_label('team', team, index)}: leads: none; only department or organisation leads "
+        "will see its figures, and only inside their digests"
+        for index, team, read in _leaderless(roster)
+        if read
+    ]
 
 
 def load_roster(path: Path) -> RosterConfig:
@@ -597,7 +724,7 @@ def load_roster(path: Path) -> RosterConfig:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError([f"{path}: not valid YAML: {exc}"]) from None
-    return parse_roster(raw, str(path))
+    return parse_roster(raw, str(path), strict=True)
 
 
 def load_instrument(path: Path | None = None) -> Instrument:

@@ -14,6 +14,8 @@ from typing import Any, Literal
 Direction = Literal["worse", "better"]
 
 CORE_DIMENSIONS = ("exhaustion", "detachment", "accomplishment", "demands", "resources")
+# Answers are offered as radio buttons, and Slack shows at most 10 of them.
+MAX_SCALE_POINTS = 10
 
 
 class InstrumentError(ValueError):
@@ -107,6 +109,12 @@ class Instrument:
     def _check(self) -> None:
         if self.scale_max <= self.scale_min:
             raise InstrumentError("scale: max must be greater than min")
+        if len(self.scale) > MAX_SCALE_POINTS:
+            raise InstrumentError(
+                f"scale: {len(self.scale)} points from {self.scale_min} to {self.scale_max}; "
+                f"give at most {MAX_SCALE_POINTS} (Slack's radio buttons take at most "
+                f"{MAX_SCALE_POINTS} options, so /checkin could not show the question)"
+            )
         if set(self.labels) != set(self.scale):
             raise InstrumentError("scale.labels: give one label for every point of the scale")
         if not self.items:
