@@ -11,6 +11,7 @@ import secrets
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -88,3 +89,15 @@ def postgres_or_skip() -> None:
 def iter_backends() -> Iterator[object]:
     yield pytest.param("sqlite", id="sqlite")
     yield pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres)
+
+
+def run_sql(url: str, statement: str, **params: object) -> list[Any]:
+    """One SQL statement in its own transaction on a fresh engine: the rows it returns, if any.
+    For tests that set a database up below the stores (migrations, seeded rows)."""
+    engine = create_engine_sync(url)
+    try:
+        with engine.begin() as conn:
+            result = conn.execute(text(statement), params)
+            return list(result) if result.returns_rows else []
+    finally:
+        engine.dispose()

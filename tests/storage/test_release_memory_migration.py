@@ -3,28 +3,14 @@ weeks not yet frozen keep what their freeze will need; downgrade runs. Both back
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import text
-
-from bot.storage.db import create_engine_sync
 from bot.storage.migrate import downgrade, upgrade
+from tests.db import run_sql
 
 BEFORE = "0011_sealed_answers"
 
 
-def _sql(url: str, statement: str, **params: Any) -> list[Any]:
-    engine = create_engine_sync(url)
-    try:
-        with engine.begin() as conn:
-            result = conn.execute(text(statement), params)
-            return list(result) if result.returns_rows else []
-    finally:
-        engine.dispose()
-
-
 def _round(url: str, rid: str, key: str, closed: bool) -> None:
-    _sql(
+    run_sql(
         url,
         "INSERT INTO pulse_rounds (id, team_id, period_key, opens_at, remind_at, closes_at,"
         " closed_at) VALUES (:id, 't1', :key, :at, :at, :at, :closed)",
@@ -33,9 +19,9 @@ def _round(url: str, rid: str, key: str, closed: bool) -> None:
         at="2026-11-30 10:00:00" if rid != "old" else "2026-11-23 10:00:00",
         closed="2026-12-03 10:00:00" if closed else None,
     )
-    _sql(url, "INSERT INTO pulse_participation VALUES (:r, 'slack', 'U1')", r=rid)
+    run_sql(url, "INSERT INTO pulse_participation VALUES (:r, 'slack', 'U1')", r=rid)
     if closed:
-        _sql(
+        run_sql(
             url,
             "INSERT INTO round_figures VALUES (:r, 't1', 'exhaustion', 6, 6, 18.0)",
             r=rid,
@@ -48,15 +34,15 @@ def test_frozen_weeks_lose_their_round_data(database_url: str) -> None:
     _round(database_url, "old", "2026-11-23T10:00+00:00", closed=True)
     _round(database_url, "new", "2026-11-30T10:00+00:00", closed=True)
     _round(database_url, "open", "2026-11-30T11:00+00:00", closed=False)
-    _sql(
+    run_sql(
         database_url,
         "INSERT INTO digest_periods (period, frozen_at) VALUES ('2026-W48', '2026-11-29 10:00:00')",
     )
     upgrade(database_url)
-    people = _sql(database_url, "SELECT round_id FROM pulse_participation ORDER BY round_id")
-    figures = _sql(database_url, "SELECT round_id FROM round_figures ORDER BY round_id")
+    people = run_sql(database_url, "SELECT round_id FROM pulse_participation ORDER BY round_id")
+    figures = run_sql(database_url, "SELECT round_id FROM round_figures ORDER BY round_id")
     assert [r for (r,) in people] == ["new", "open"]
     assert [r for (r,) in figures] == ["new"]
-    assert _sql(database_url, "SELECT count(*) FROM release_people") == [(0,)]
+    assert run_sql(database_url, "SELECT count(*) FROM release_people") == [(0,)]
     downgrade(database_url, BEFORE)
     upgrade(database_url)

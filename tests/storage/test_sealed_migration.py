@@ -4,35 +4,24 @@ backends; without RESPITE_SECRET it stops with one line for the admin; downgrade
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 from bot.config import ConfigError, load_instrument
-from bot.storage.db import create_engine_async, create_engine_sync, session_factory
+from bot.storage.db import create_engine_async, session_factory
 from bot.storage.migrate import downgrade, upgrade
 from bot.storage.rounds import SqlRoundStore
+from tests.db import run_sql
 
 SECRET = "sealed-migration-test-secret-0123456789abcdef"
 BEFORE = "0010_break_plans"
 OPEN_ANSWERS = [{"caseload": 1 + i, "drained": 5 - i} for i in range(3)]
 
 
-def _sql(url: str, statement: str, **params: Any) -> list[Any]:
-    engine = create_engine_sync(url)
-    try:
-        with engine.begin() as conn:
-            result = conn.execute(text(statement), params)
-            return list(result) if result.returns_rows else []
-    finally:
-        engine.dispose()
-
-
 def _seed(url: str) -> None:
     """An open round (r1) with three answers and a closed one (r2) with two, in clear."""
     for rid, closed in (("r1", None), ("r2", "2026-12-03 10:00:00")):
-        _sql(
+        run_sql(
             url,
             "INSERT INTO pulse_rounds (id, team_id, period_key, opens_at, remind_at, closes_at,"
             " closed_at) VALUES (:id, 't1', :id, :at, :at, :at, :closed)",
@@ -42,7 +31,7 @@ def _seed(url: str) -> None:
         )
     rows = [("r1", a) for a in OPEN_ANSWERS] + [("r2", {"caseload": 9})] * 2
     for i, (rid, answers) in enumerate(rows):
-        _sql(
+        run_sql(
             url,
             "INSERT INTO pulse_responses (id, round_id, unit_id, answers)"
             " VALUES (:id, :round, 'unit-t1', :answers)",
@@ -51,7 +40,7 @@ def _seed(url: str) -> None:
             answers=json.dumps(answers),
         )
     for user in ("U3", "U1", "U2"):
-        _sql(url, "INSERT INTO pulse_participation VALUES ('r1', 'slack', :u)", u=user)
+        run_sql(url, "INSERT INTO pulse_participation VALUES ('r1', 'slack', :u)", u=user)
 
 
 async def _opened(url: str, round_id: str) -> list[dict[str, int]]:
@@ -70,12 +59,12 @@ async def test_open_answers_are_sealed_and_closed_ones_deleted(
     _seed(database_url)
     monkeypatch.setenv("RESPITE_SECRET", SECRET)
     upgrade(database_url)
-    stored = _sql(database_url, "SELECT round_id, sealed FROM pulse_responses")
+    stored = run_sql(database_url, "SELECT round_id, sealed FROM pulse_responses")
     assert sorted(r for r, _ in stored) == ["r1"] * 3  # the closed round's answers are gone
     assert len({len(s) for _, s in stored}) == 1
     assert not any("caseload" in s or "unit-t1" in s for _, s in stored)
     assert await _opened(database_url, "r1") == OPEN_ANSWERS
-    people = _sql(database_url, "SELECT user_id FROM pulse_participation WHERE round_id = 'r1'")
+    people = run_sql(database_url, "SELECT user_id FROM pulse_participation WHERE round_id = 'r1'")
     assert sorted(u for (u,) in people) == ["U1", "U2", "U3"]
 
 
@@ -97,7 +86,7 @@ def test_without_a_secret_the_upgrade_stops_with_one_line(
     # Nothing was lost: with the secret the upgrade goes through.
     monkeypatch.setenv("RESPITE_SECRET", SECRET)
     upgrade(database_url)
-    assert len(_sql(database_url, "SELECT id FROM pulse_responses")) == 3
+    assert len(run_sql(database_url, "SELECT id FROM pulse_responses")) == 3
 
 
 @pytest.mark.parametrize("with_secret", [True, False])
@@ -111,12 +100,12 @@ def test_downgrade_runs_with_or_without_the_secret(
     if not with_secret:
         monkeypatch.delenv("RESPITE_SECRET")
     downgrade(database_url, BEFORE)
-    rows = _sql(database_url, "SELECT unit_id, answers FROM pulse_responses")
+    rows = run_sql(database_url, "SELECT unit_id, answers FROM pulse_responses")
     answers = [json.loads(a) if isinstance(a, str) else a for _, a in rows]
     if with_secret:
         assert sorted(answers, key=lambda a: a["caseload"]) == OPEN_ANSWERS
         assert {u for u, _ in rows} == {"unit-t1"}
     else:
         assert answers == []  # lossy, but it runs
-    _sql(database_url, "DELETE FROM pulse_responses")
+    run_sql(database_url, "DELETE FROM pulse_responses")
     upgrade(database_url)
