@@ -121,13 +121,12 @@ def disclose(
         decision = decide_release(nodes, withheld)
         exact_ids = _exact(groups, decision)
         regions = regions_of({g: groups[g].people for g in exact_ids}, _parents(groups))
+        region_tallies = _region_tallies(groups, exact_ids)
         at_end = [
             g
             for g in sorted(exact_ids)
             if _near_end_tally(
-                instrument,
-                _region_tally(groups, exact_ids, g),
-                _readers_in(groups[g].readers, regions[g]),
+                instrument, region_tallies[g], _readers_in(groups[g].readers, regions[g])
             )
         ]
         if at_end:
@@ -172,22 +171,26 @@ def _nearest(parent: Mapping[str, str | None], among: Container[str], gid: str) 
 
 def _exact(groups: Mapping[str, Group], decision: ReleaseDecision) -> set[str]:
     """Groups shown with exact figures to somebody."""
-    return {g for g in decision.released if groups[g].readable and groups[g].people}
+    return {g for g in decision.released if groups[g].readable}
 
 
-def _region_tally(groups: Mapping[str, Group], exact_ids: set[str], gid: str) -> Tally:
-    """The group's figures less those of the exact groups nearest below it: what a reader can
-    take as the sum of the people of its region."""
+def _region_tallies(groups: Mapping[str, Group], exact_ids: set[str]) -> dict[str, Tally]:
+    """Each exact group's figures less those of the exact groups nearest below it: what a
+    reader can take as the sum of the people of its region."""
     parent = _parents(groups)
-    out = Tally()
-    out.merge(groups[gid].tally)
+    out: dict[str, Tally] = {}
+    for gid in exact_ids:
+        out[gid] = Tally()
+        out[gid].merge(groups[gid].tally)
     for child in exact_ids:
-        if _nearest(parent, exact_ids, child) == gid:
-            t = groups[child].tally
-            out.respondents -= t.respondents
-            for dim, total in t.sums.items():
-                out.sums[dim] = out.sums.get(dim, 0.0) - total
-                out.counts[dim] = out.counts.get(dim, 0) - t.counts.get(dim, 0)
+        up = _nearest(parent, exact_ids, child)
+        if up is None:
+            continue
+        t, region = groups[child].tally, out[up]
+        region.respondents -= t.respondents
+        for dim, total in t.sums.items():
+            region.sums[dim] = region.sums.get(dim, 0.0) - total
+            region.counts[dim] = region.counts.get(dim, 0) - t.counts.get(dim, 0)
     return out
 
 
