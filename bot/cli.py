@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 
 from bot.config import (
@@ -19,19 +20,36 @@ from bot.config import (
 from bot.logs import configure_logging
 from bot.storage.migrate import DatabaseUnavailable
 
+DESCRIPTION = (
+    "Respite: anonymous pulses, break prompts, recognition and team-level digests for clinical "
+    "teams, in Slack and Microsoft Teams."
+)
+
 
 def _settings() -> Settings:
     return load_settings()
 
 
+def _version() -> str:
+    try:
+        return metadata.version("respite")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="respite", description=__doc__)
+    p = argparse.ArgumentParser(
+        prog="respite",
+        description=DESCRIPTION,
+        epilog="Settings come from environment variables: .env.example lists them.",
+    )
+    p.add_argument("--version", action="version", version=f"respite {_version()}")
     p.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING (default: LOG_LEVEL)")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", title="commands")
 
     s = sub.add_parser("serve", help="serve HTTP and run the scheduler")
-    s.add_argument("--host", default=None)
-    s.add_argument("--port", type=int, default=None)
+    s.add_argument("--host", default=None, help="address to listen on (default: HOST, 0.0.0.0)")
+    s.add_argument("--port", type=int, default=None, help="port to listen on (default: PORT, 3000)")
 
     d = sub.add_parser("demo", help="simulate a team over six weekly rounds on the console")
     d.add_argument(
@@ -46,21 +64,31 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     db = sub.add_parser("db", help="database maintenance")
-    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="upgrade")
     db_sub.add_parser("upgrade", help="apply migrations up to the newest")
 
     pulse = sub.add_parser("pulse", help="open or close a team's pulse round now")
-    pulse_sub = pulse.add_subparsers(dest="pulse_command", required=True)
-    for name in ("open", "close"):
-        pp = pulse_sub.add_parser(name)
-        pp.add_argument("--team", required=True)
+    pulse_sub = pulse.add_subparsers(dest="pulse_command", required=True, metavar="open|close")
+    for name, what in (
+        ("open", "open a round now and send its invitations"),
+        ("close", "close the team's open round now"),
+    ):
+        pp = pulse_sub.add_parser(name, help=what)
+        pp.add_argument("--team", required=True, help="a team id from the roster")
 
     dg = sub.add_parser("digest", help="a lead's digest of the latest frozen period")
     which = dg.add_mutually_exclusive_group(required=True)
     which.add_argument("--team", help="a team id")
     which.add_argument("--department", help="a department id: its roll-up and its teams")
-    which.add_argument("--organisation", action="store_true", help="everything")
-    dg.add_argument("--format", choices=("text", "json", "html"), default="text")
+    which.add_argument(
+        "--organisation", action="store_true", help="every group: departments and teams too"
+    )
+    dg.add_argument(
+        "--format",
+        choices=("text", "json", "html"),
+        default="text",
+        help="text for a terminal, json for other tools, html for a browser (default: text)",
+    )
     dg.add_argument("--out", type=Path, default=None, help="write to this file (e.g. digest.html)")
     dg.add_argument(
         "--as",
@@ -103,7 +131,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
     try:
         if args.command == "demo":
             # The demo simulates everything, so the environment (even a bad variable) is ignored.
@@ -173,6 +205,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _pulse(settings: Settings, action: str, team_id: str) -> int:
     from bot.main import build
+    from bot.serve import start_up
     from bot.storage.migrate import upgrade_when_ready
     from scheduler import pulse_jobs
     from scheduler.delivery import deliver_due
@@ -182,6 +215,7 @@ async def _pulse(settings: Settings, action: str, team_id: str) -> int:
     )
     respite = await build(settings)
     try:
+        await start_up(respite)
         report = pulse_jobs.JobReport()
         if action == "open":
             await pulse_jobs.open_round(respite.deps, team_id, report)

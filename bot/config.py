@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     microsoft_app_type: Literal["MultiTenant", "SingleTenant"] = "MultiTenant"
     # Where inbound Bot Framework tokens' signing keys are published (tests and sovereign clouds).
     to_bot_from_channel_openid_metadata_url: str | None = None
+    # Where the bot signs in for its own tokens (default: Microsoft Entra's public cloud, with
+    # the tenant the app type implies); sovereign clouds and tests set it.
+    microsoft_login_url: str | None = None
     host: str = "0.0.0.0"  # noqa: S104 - a server is meant to listen beyond loopback
     port: int = Field(default=3000, ge=0, le=65535)
     log_level: str = "INFO"
@@ -156,6 +159,19 @@ class Settings(BaseSettings):
             self._secret_is_placeholder = True
         return self
 
+    @model_validator(mode="after")
+    def _single_tenant(self) -> Settings:
+        if (
+            self.microsoft_app_id
+            and self.microsoft_app_type == "SingleTenant"
+            and not self.microsoft_app_tenant_id
+        ):
+            raise ValueError(
+                "MICROSOFT_APP_TENANT_ID: a SingleTenant app needs its tenant id (the Directory "
+                "(tenant) ID on the app registration's overview page)"
+            )
+        return self
+
     @property
     def secret_is_placeholder(self) -> bool:
         """RESPITE_SECRET was left as .env.example ships it (and so counts as not set)."""
@@ -205,8 +221,8 @@ def settings_errors(exc: ValidationError) -> list[str]:
             continue
         seen.add(field)
         info = Settings.model_fields.get(field)
-        if info is None:
-            lines.append(f"settings: {_reason(err)}")
+        if info is None:  # a rule across variables, which names them itself
+            lines.append(_reason(err))
             continue
         variable = field.upper()
         line = f"{variable}: expected {_EXPECTS.get(field) or _expected(field, info, err)}"

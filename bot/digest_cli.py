@@ -7,6 +7,7 @@ view, which is still only what the release rules allowed.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from collections.abc import Sequence
@@ -65,8 +66,13 @@ def _actor(as_user: str) -> Actor:
 
 async def run_digest(settings: Settings, req: DigestRequest) -> int:
     from bot.main import build
+    from bot.storage.migrate import upgrade_when_ready
     from handlers.digests import all_digests, can_see, group_digest, viewer
 
+    # A database never served yet has no tables: bring it to the schema, as every command does.
+    await asyncio.to_thread(
+        upgrade_when_ready, settings.database_url, settings.database_wait_seconds
+    )
     respite = await build(settings)
     try:
         deps = respite.deps

@@ -6,7 +6,6 @@ This is the only module that knows every piece. Everything it builds is returned
 
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 import socket
@@ -33,9 +32,10 @@ from bot.domain.ports import (
     TimezoneLookup,
 )
 from bot.inflight import InFlight
+from bot.platforms.startup import StartupCheck
 from bot.storage.activity import SqlPeriodActivity
 from bot.storage.breaks import SqlBreakStore
-from bot.storage.db import create_engine_async, session_factory
+from bot.storage.db import DatabaseTimeouts, create_engine_async, session_factory
 from bot.storage.digests import SqlDigestStore, release_mark_key
 from bot.storage.kudos import SqlKudosStore
 from bot.storage.lease import SqlLease
@@ -49,7 +49,12 @@ from scheduler.breaks_jobs import BreakTicker
 from scheduler.periods import CronCalendar
 from scheduler.runner import Runtime
 
-log = logging.getLogger(__name__)
+EMULATOR_NOTICE = (
+    "TEAMS AUTHENTICATION IS OFF: MICROSOFT_APP_ID is not set, so /api/messages runs in local "
+    "emulator mode. It serves loopback clients only, accepts requests without a Bot Framework "
+    "token and replies without one. Set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD before "
+    "connecting Respite to Microsoft Teams."
+)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -69,6 +74,11 @@ class Respite:
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     # Work requests started and their responses did not wait for; finished before closing.
     inflight: InFlight = field(default_factory=InFlight)
+    # Whether each configured platform accepts our credentials; `serve` and `pulse` ask first.
+    checks: list[tuple[str, StartupCheck]] = field(default_factory=list)
+    # What an admin running the server should know (a throwaway secret, emulator mode); the
+    # commands that serve or send log them, read-only commands keep quiet.
+    notices: list[str] = field(default_factory=list)
 
     async def close(self) -> None:
         await self.inflight.drain()
@@ -88,7 +98,14 @@ async def build(
     clock = clock or SystemClock()
     roster = roster or load_roster(settings.respite_config)
     instrument = load_instrument(roster.instrument)
-    engine = create_engine_async(settings.database_url)
+    engine = create_engine_async(
+        settings.database_url,
+        DatabaseTimeouts(
+            connect=settings.database_connect_timeout_seconds,
+            pool=settings.database_pool_timeout_seconds,
+            statement=settings.database_statement_timeout_seconds,
+        ),
+    )
     sessions = session_factory(engine)
     outbox = SqlOutbox(sessions, clock.now)
     members = SqlMemberSync(sessions)
@@ -96,7 +113,9 @@ async def build(
     directory.apply_synced(await members.load())
     # Filled below as platforms are configured; handlers and the outbox worker share this map.
     all_senders: dict[Platform, Sender] = dict(senders or {})
-    secret = _secret(settings)
+    notices: list[str] = []
+    checks: list[tuple[str, StartupCheck]] = []
+    secret = _secret(settings, notices)
     breaks = SqlBreakStore(sessions, directory.team, mark_key=secret)
     outbox.fan_outs.append(breaks.fan_out)
     outbox.on_sent.append(breaks.prompt_sent)
@@ -136,6 +155,9 @@ async def build(
         from bot.platforms.slack.people import SlackPeople
 
         people = SlackPeople(client)
+        from bot.platforms.slack.startup import token_check
+
+        checks.append(("Slack", token_check(client)))
         dnd[Platform.SLACK] = people
         timezones[Platform.SLACK] = people
         if settings.slack_signing_secret:
@@ -154,26 +176,27 @@ async def build(
 
         contacts = SqlTeamsContacts(sessions)
         password = settings.microsoft_app_password
-        teams = build_teams(
-            deps,
-            contacts,
-            TeamsCredentials(
-                app_id=settings.microsoft_app_id,
-                app_password=password.get_secret_value() if password else None,
-                tenant_id=settings.microsoft_app_tenant_id,
-                app_type=settings.microsoft_app_type,
-                openid_metadata_url=settings.to_bot_from_channel_openid_metadata_url,
-            ),
-            clock.now,
+        credentials = TeamsCredentials(
+            app_id=settings.microsoft_app_id,
+            app_password=password.get_secret_value() if password else None,
+            tenant_id=settings.microsoft_app_tenant_id,
+            app_type=settings.microsoft_app_type,
+            openid_metadata_url=settings.to_bot_from_channel_openid_metadata_url,
         )
+        teams = build_teams(deps, contacts, credentials, clock.now)
+        if credentials.auth_enabled:
+            from bot.platforms.teams.startup import credentials_check
+
+            checks.append(("Teams", credentials_check(credentials, settings.microsoft_login_url)))
+        else:
+            notices.append(EMULATOR_NOTICE)
         all_senders.setdefault(Platform.TEAMS, teams.sender)
         routes["/api/messages"] = teams.route
         unreachable = sum(len(r.unreachable) for r in await reach(roster.team_list, contacts))
         if unreachable:
-            log.warning(
-                "Teams: %d roster member(s) cannot be reached yet (no chat with the bot and not "
-                "seen in an installed team); `respite check-config --reach` lists them",
-                unreachable,
+            notices.append(
+                f"Teams: {unreachable} roster member(s) cannot be reached yet (no chat with the "
+                "bot and not seen in an installed team); `respite check-config --reach` lists them"
             )
     runtime = Runtime(
         deps=deps,
@@ -205,14 +228,16 @@ async def build(
         inflight=inflight,
         senders=all_senders,
         routes=routes,
+        checks=checks,
+        notices=notices,
     )
 
 
-def _secret(settings: Settings) -> bytes:
+def _secret(settings: Settings, notices: list[str]) -> bytes:
     """RESPITE_SECRET, or a throwaway one (`respite serve` refuses to start without it)."""
     if settings.respite_secret is not None:
         return settings.respite_secret.get_secret_value().encode()
-    log.warning(
+    notices.append(
         "RESPITE_SECRET is not set: using a throwaway secret, so anonymous kudos quotas reset "
         "when this process stops"
     )

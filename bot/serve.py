@@ -11,13 +11,24 @@ import signal
 from aiohttp import web
 
 from bot.config import GENERATE_SECRET, ConfigError, Settings
-from bot.main import build
+from bot.main import Respite, build
+from bot.platforms.startup import refusals, run_checks
 from bot.storage.migrate import upgrade_when_ready
 from bot.web import build_web_app
 from scheduler.member_sync import sync_members
 from scheduler.runner import SchedulerRunner
 
 log = logging.getLogger(__name__)
+
+
+async def start_up(respite: Respite) -> None:
+    """Say what an admin should know, then check each platform's credentials: a refusal stops
+    the command (ConfigError) before anything is sent or queued."""
+    for notice in respite.notices:
+        log.warning("%s", notice)
+    refused = refusals(await run_checks(respite.checks))
+    if refused:
+        raise ConfigError(refused)
 
 
 async def serve(settings: Settings, host: str, port: int) -> None:
@@ -40,6 +51,11 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         upgrade_when_ready, settings.database_url, settings.database_wait_seconds
     )
     respite = await build(settings)
+    try:
+        await start_up(respite)
+    except ConfigError:
+        await respite.close()
+        raise
     if not respite.routes:
         log.warning(
             "no chat platform is configured (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET); "

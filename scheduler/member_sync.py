@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from bot.domain.directory import RosterDirectory
 from bot.domain.messages import Platform
-from bot.domain.ports import Clock, MemberLookup, MemberStore
+from bot.domain.ports import Clock, MemberLookup, MemberLookupFailed, MemberStore
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +27,16 @@ async def sync_members(
             continue
         try:
             users = await lookup.members(source)
-        except Exception:
-            log.exception("member sync failed for team %s (%s %s)", team.id, source.kind, source.id)
+        except Exception as exc:
+            # One line an admin can act on; the team keeps its last synced members.
+            reason = str(exc) if isinstance(exc, MemberLookupFailed) else type(exc).__name__
+            log.warning(
+                "member sync: team %s keeps its last members; %s %s could not be read (%s)",
+                team.id,
+                source.kind,
+                source.id,
+                reason,
+            )
             continue
         await store.replace(team.id, team.platform, users, clock.now())
         counts[team.id] = len(users)

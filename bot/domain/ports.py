@@ -262,8 +262,13 @@ class Lease(Protocol):
     async def release(self) -> None: ...
 
 
+class MemberLookupFailed(Exception):
+    """The platform could not list a source's members; the message says why, in one line."""
+
+
 class MemberLookup(Protocol):
-    """Reads a channel's or user group's members from the platform."""
+    """Reads a channel's or user group's members from the platform (MemberLookupFailed when it
+    cannot)."""
 
     async def members(self, source: MemberSource) -> set[str]: ...
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
 from bot.config import Settings, parse_roster
 from bot.domain.messages import Platform
 from bot.main import build
@@ -12,7 +16,7 @@ from tests.slack_driver import SIGNING_SECRET
 
 
 async def test_channel_and_usergroup_members_are_synced(
-    database_url: str, fake_slack: FakeSlackApi, clock: object
+    database_url: str, fake_slack: FakeSlackApi, clock: object, caplog: pytest.LogCaptureFixture
 ) -> None:
     roster = roster_data(members_from={"channel": "C0CLINIC"})
     roster["teams"].append(
@@ -47,8 +51,19 @@ async def test_channel_and_usergroup_members_are_synced(
     again = await build(settings, roster=parse_roster(roster))
     assert again.runtime.directory.team_of(Platform.SLACK, "UNEW001") is not None
     rt2 = again.runtime
-    counts = await sync_members(rt2.directory, rt2.member_lookups, rt2.member_store, rt2.deps.clock)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="scheduler.member_sync"):
+        counts = await sync_members(
+            rt2.directory, rt2.member_lookups, rt2.member_store, rt2.deps.clock
+        )
     assert counts == {"harbour": 2}
+    # The failure is one line naming the team, the source and Slack's reason; no traceback.
+    failures = [r for r in caplog.records if r.name == "scheduler.member_sync"]
+    assert [r.getMessage() for r in failures] == [
+        "member sync: team riverside keeps its last members; channel C0CLINIC could not be "
+        "read (conversations.members: channel_not_found)"
+    ]
+    assert failures[0].exc_info is None
     assert rt2.directory.team_of(Platform.SLACK, "UNEW001") is not None
     await again.close()
 

@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.messages import Card, Recipient
-from bot.domain.ports import DeliveryDeferred, DeliveryFailed
+from bot.domain.ports import DeliveryDeferred, DeliveryFailed, MemberLookupFailed
 from bot.domain.team import MemberSource
 from bot.platforms.slack.render import fallback_text, message_blocks
 
@@ -115,10 +115,6 @@ USER_INFO_CACHE_SECONDS = 600.0
 SLACKBOT = "USLACKBOT"
 
 
-class MembersUnknown(Exception):
-    """Some channel members could not be looked up: whether they are people is not known."""
-
-
 class SlackMemberLookup:
     """A channel's or user group's members; of a channel, only people.
 
@@ -142,11 +138,24 @@ class SlackMemberLookup:
         self._people: dict[str, tuple[float, bool]] = {}
 
     async def members(self, source: MemberSource) -> set[str]:
-        if source.kind == "usergroup":
-            resp = await self._client.usergroups_users_list(usergroup=source.id)
-            group: list[str] = resp.get("users", [])
-            return {str(u) for u in group}
-        return await self._people_only(source, await self._channel_members(source.id))
+        try:
+            if source.kind == "usergroup":
+                resp = await self._client.usergroups_users_list(usergroup=source.id)
+                group: list[str] = resp.get("users", [])
+                return {str(u) for u in group}
+            listed = await self._channel_members(source.id)
+        except SlackApiError as exc:
+            data = exc.response.data
+            error = data.get("error") if isinstance(data, dict) else None
+            method = (
+                "usergroups.users.list" if source.kind == "usergroup" else "conversations.members"
+            )
+            raise MemberLookupFailed(
+                f"{method}: {error or f'HTTP {exc.response.status_code}'}"
+            ) from None
+        except SlackClientError as exc:
+            raise MemberLookupFailed(f"Slack: {type(exc).__name__}") from None
+        return await self._people_only(source, listed)
 
     async def _channel_members(self, channel: str) -> set[str]:
         users: set[str] = set()
@@ -174,9 +183,9 @@ class SlackMemberLookup:
                 failed[answer] = failed.get(answer, 0) + 1
         if failed:
             reasons = ", ".join(f"{reason} x{n}" for reason, n in sorted(failed.items()))
-            raise MembersUnknown(
+            raise MemberLookupFailed(
                 f"users.info failed for {sum(failed.values())} of {len(candidates)} members of "
-                f"{source.kind} {source.id} ({reasons}); the team keeps its last synced members"
+                f"{source.kind} {source.id} ({reasons})"
             )
         return {u for u in candidates if self._people[u][1]}
 

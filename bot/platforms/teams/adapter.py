@@ -111,12 +111,6 @@ class RespiteAuthentication(ConfigurationBotFrameworkAuthentication):  # type: i
 
 
 def build_adapter(creds: TeamsCredentials) -> tuple[CloudAdapter, RespiteAuthentication]:
-    if not creds.auth_enabled:
-        log.warning(
-            "TEAMS AUTHENTICATION IS OFF: MICROSOFT_APP_ID is not set, so /api/messages runs in "
-            "local emulator mode. It serves loopback clients only, accepts requests without a "
-            "Bot Framework token and replies without one. Set MICROSOFT_APP_ID and "
-            "MICROSOFT_APP_PASSWORD before connecting Respite to Microsoft Teams."
-        )
+    # Emulator mode is announced by the commands that serve (bot.main.EMULATOR_NOTICE).
     auth = RespiteAuthentication(creds)
     return CloudAdapter(auth), auth

@@ -11,6 +11,7 @@ from aiohttp.test_utils import make_mocked_request
 
 from bot.config import Settings
 from bot.platforms.teams.app import is_loopback
+from bot.serve import start_up
 from bot.storage.tables import teams_contacts
 from tests.fakes.bot_connector import FakeConnector
 from tests.fakes.openid import OpenIdServer, new_key
@@ -127,11 +128,12 @@ async def test_emulator_mode_says_loudly_that_authentication_is_off(
     clock,
     caplog: pytest.LogCaptureFixture,  # type: ignore[no-untyped-def]
 ) -> None:
-    with caplog.at_level(logging.WARNING):
-        harness, session = await start_teams_harness(
-            Settings(database_url=sqlite_url), fake_connector, clock, teams_roster()
-        )
+    harness, session = await start_teams_harness(
+        Settings(database_url=sqlite_url), fake_connector, clock, teams_roster()
+    )
     try:
+        with caplog.at_level(logging.WARNING):
+            await start_up(harness.respite)
         assert any("AUTHENTICATION IS OFF" in r.getMessage() for r in caplog.records)
         # Replies in emulator mode carry no token.
         await harness.teams.say(1, "help")
