@@ -178,8 +178,11 @@ async def _count(
     deps: Deps, store: BreakStore, team: Team, press: ButtonPress, outcome: str
 ) -> None:
     slot, _ = _slot_and_practice(press.value)
-    week = week_bounds(ZoneInfo(team.timezone), deps.clock.now())
-    await store.acknowledge(press.actor.platform, press.actor.user_id, slot, outcome, team.id, week)
+    now = deps.clock.now()
+    week = week_bounds(ZoneInfo(team.timezone), now)
+    await store.acknowledge(
+        press.actor.platform, press.actor.user_id, slot, outcome, team.id, week, now
+    )
 
 
 async def done(deps: Deps, press: ButtonPress) -> Outcome:

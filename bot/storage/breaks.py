@@ -15,6 +15,12 @@ Uptake counts prompts when they are queued, but a prompt dropped outside someone
 during Do Not Disturb never reached them. So each prompt actually sent also leaves a keyed hash
 of its person in their team-week (`prompt_sent`, called by the outbox after a send), and
 `people_prompted` says how many distinct people stand behind a week's uptake.
+
+A Done or Skip counts only for a prompt that was sent to the person who pressed it (its outbox
+row, keyed by person and slot, says so), within a day of its sending, and only once: the press
+leaves a keyed hash of (person, slot) in `break_presses`, inserted in the same transaction as the
+count, so the memory holds across restarts and replicas. The mark carries no team, no outcome
+and no time but the day after which it goes, when the prompt could no longer be counted anyway.
 """
 
 from __future__ import annotations
@@ -23,7 +29,6 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -56,7 +61,7 @@ from sqlalchemy.sql.elements import TextClause
 
 from bot.domain.break_cards import person_stride
 from bot.domain.breaks import PROMPT_LIFETIME, BreakSettings
-from bot.domain.messages import Card, Platform, card_to_dict
+from bot.domain.messages import Card, Platform, Recipient, card_to_dict
 from bot.domain.ports import (
     Advance,
     DueBreak,
@@ -77,12 +82,18 @@ from bot.storage.tables import (
     break_people,
     break_people_prompted,
     break_plans,
+    break_presses,
     break_uptake,
+    outbox,
 )
 from bot.storage.types import UtcDateTime
 
 OUTCOMES = ("done", "skipped")
-RECENT_PRESSES = 20_000
+# A press counts within this long of its prompt's sending. Its mark is kept until the end of the
+# (UTC) day in which that ends, and then goes: nothing can be counted for that prompt any more.
+PRESS_WINDOW = timedelta(hours=24)
+# Outbox states of a prompt that may have reached its person ("sending": the send is under way).
+PRESSABLE = ("sent", "sending")
 # How long after its week ends a mark of who was prompted is kept. A period is frozen once its
 # rounds have closed (open two weeks at most) and the digest store looks back three weeks for
 # periods not yet frozen (`digests.LOOKBACK_WEEKS`); five weeks outlasts both, and after that
@@ -351,19 +362,21 @@ class SqlBreakStore:
 
         `mark_key` keys the marks of who was prompted (`prompt_sent`): every process that
         delivers must share it (the server secret), or one person marked by two processes, or
-        before and after a restart, would count as two. Without one, a key of this process
-        only, which suits a single process that does not restart within a week.
+        before and after a restart, would count as two. It keys the marks of prompts pressed
+        too (`acknowledge`), which must likewise be the same on every process. Without one, a
+        key of this process only, which suits a single process that does not restart within a
+        week.
         """
         self._sessions = sessions
         # The minute tick's statements go straight to a connection: no ORM session to set up.
         self._engine: AsyncEngine = sessions.kw["bind"]
         self._teams = teams
-        self._salt = secrets.token_bytes(16)
         self._mark_key = mark_key if mark_key is not None else secrets.token_bytes(32)
         self._forget_at: datetime | None = None  # when expired marks are next removed
         # People sent a prompt, with its moment, whose marks are not written yet.
         self._unwritten: set[tuple[str, str, datetime]] = set()
-        self._recent: OrderedDict[bytes, None] = OrderedDict()
+        # Press marks have a key of their own, so they match no mark of another table.
+        self._press_key = hmac.new(self._mark_key, b"break-presses", "sha256").digest()
         self._members: dict[frozenset[str], Any] = {}
         self._statements = {p: _group_statements(p) for p in (False, True)}
         self._stored_cards: set[str] = set()  # shared cards this process saw committed
@@ -820,21 +833,57 @@ class SqlBreakStore:
         outcome: str,
         team_id: str,
         week: tuple[datetime, datetime],
+        now: datetime,
     ) -> bool:
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}")
-        # A double click must count once, yet nothing stored may say who pressed what: the
-        # memory of recent presses is a keyed hash, in this process only, and bounded.
-        mark = hmac.new(self._salt, f"{platform.value}\0{user_id}\0{slot}".encode(), "sha256")
-        digest = mark.digest()
-        if digest in self._recent:
-            return False
-        self._recent[digest] = None
-        while len(self._recent) > RECENT_PRESSES:
-            self._recent.popitem(last=False)
+        # The prompt this press answers, as it was queued for the presser: a slot string made up,
+        # or one of someone else's prompts, finds no row.
+        key = f"break:{Recipient(platform, user_id=user_id).key}:{slot}"
         async with self._sessions.begin() as s:
+            sent = (
+                await s.execute(
+                    select(outbox.c.status, outbox.c.sent_at, outbox.c.not_before).where(
+                        outbox.c.key == key
+                    )
+                )
+            ).first()
+            if sent is None or sent.status not in PRESSABLE:
+                return False
+            closes = (sent.sent_at or sent.not_before) + PRESS_WINDOW
+            if now >= closes:
+                return False
+            # Once per prompt, whichever button and however many processes: the mark's key is
+            # unique, and a press that finds it already there counts nothing. Its only time is
+            # the day it may go, shared by every prompt sent that day.
+            forget_after = closes.astimezone(UTC).replace(
+                hour=0, minute=0, second=0, microsecond=0
+            ) + timedelta(days=1)
+            inserted = await s.execute(
+                self._insert(s, break_presses)
+                .values(
+                    mark=self._press_mark(platform.value, user_id, slot), forget_after=forget_after
+                )
+                .on_conflict_do_nothing(index_elements=["mark"])
+                .returning(break_presses.c.mark)
+            )
+            if inserted.first() is None:
+                return False
             await self._bump(s, team_id, week, outcome, 1)
         return True
+
+    def _press_mark(self, platform: str, user_id: str, slot: str) -> str:
+        """A prompt pressed, as a keyed hash of its person and slot."""
+        message = f"break-press\0{platform}\0{user_id}\0{slot}".encode()
+        return hmac.new(self._press_key, message, "sha256").hexdigest()[:32]
+
+    async def forget_presses(self, now: datetime) -> int:
+        """Remove the marks of prompts that can no longer be pressed; returns how many went."""
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                delete(break_presses).where(break_presses.c.forget_after <= now)
+            )
+            return int(result.rowcount)
 
     async def pending_timezones(self, limit: int) -> list[tuple[Platform, str]]:
         async with self._sessions() as s:
@@ -991,6 +1040,7 @@ class SqlBreakStore:
         if self._forget_at is not None and now < self._forget_at:
             return
         await self.forget_prompted(now - MARKS_KEPT)
+        await self.forget_presses(now)
         self._forget_at = now + FORGET_EVERY
 
     async def people_prompted(

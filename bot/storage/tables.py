@@ -323,6 +323,18 @@ break_people_prompted = Table(
     Index("ix_break_people_prompted_week_end", "week_end"),
 )
 
+# Which break prompts have had their Done or Skip counted, so that a press counts once for a
+# prompt really sent to the presser: a keyed hash of (person, slot) only (key derived from the
+# server secret), no team, no outcome, no time but the day after which the prompt can no longer
+# be pressed, when the row goes.
+break_presses = Table(
+    "break_presses",
+    metadata,
+    Column("mark", String(32), primary_key=True),
+    Column("forget_after", UtcDateTime(), nullable=False),
+    Index("ix_break_presses_forget_after", "forget_after"),
+)
+
 # Digests: frozen period figures of every team, department and the organisation. A suppressed
 # group's row holds no count and no sums. A period is rolled up exactly once.
 

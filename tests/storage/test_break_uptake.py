@@ -17,6 +17,7 @@ from bot.domain.org import period_window
 from bot.domain.team import BreakDefaults, Team
 from bot.storage.breaks import SqlBreakStore
 from bot.storage.db import create_engine_async, session_factory
+from tests.break_presses_support import prompt_sent
 from tests.digest_variants import INSTRUMENT, PERIODS, figures
 
 PEOPLE = frozenset(f"U{i}" for i in range(6))
@@ -55,9 +56,9 @@ async def _add(store: SqlBreakStore, team: Team, people: frozenset[str] = PEOPLE
 async def _press(store: SqlBreakStore, team: Team, when: datetime, outcome: str, n: int) -> None:
     week = week_bounds(ZoneInfo(team.timezone), when)
     for i in range(n):
-        assert await store.acknowledge(
-            team.platform, f"U{i}", f"{when.isoformat()}:{i}", outcome, team.id, week
-        )
+        slot = f"{when.isoformat()}:{i}"
+        await prompt_sent(store._engine, team.platform, f"U{i}", slot, when)
+        assert await store.acknowledge(team.platform, f"U{i}", slot, outcome, team.id, week, when)
 
 
 @pytest.mark.parametrize(
