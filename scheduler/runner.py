@@ -3,6 +3,11 @@
 Jobs are module-level functions called with plain ids (a runner id, a team id), which keeps them
 picklable and lets several runners live in one test process. Pulse jobs run only on the replica
 holding the lease; outbox delivery runs everywhere, since claiming is safe to share.
+
+A leader-only job is fenced: the leader renews the lease first, and runs the job only while the
+lease has more than FENCE_SECONDS left by its own monotonic clock. A leader that was paused past
+its lease (a long GC pause, a stalled VM) finds on waking that the renewal fails, or that its
+time is up, and skips the work another replica has taken over meanwhile.
 """
 
 from __future__ import annotations
@@ -38,6 +43,9 @@ from scheduler.member_sync import sync_members
 log = logging.getLogger(__name__)
 
 LEASE_TTL_SECONDS = 30.0
+# No leader-only job starts with less of the lease than this left (the lease renews every
+# LEASE_TTL_SECONDS / 3 meanwhile, so a leader that is not stalled always has more).
+FENCE_SECONDS = 5.0
 STOP_GRACE_SECONDS = 20.0
 
 AfterTick = Callable[[Deps], Awaitable[None]]
@@ -82,9 +90,8 @@ def tracked(job: Job) -> Job:
     return run
 
 
-@tracked
-async def run_lease(runtime_id: str) -> None:
-    rt = _RUNTIMES[runtime_id]
+async def _renew(rt: Runtime) -> bool:
+    """Take or renew the lease; whether this replica leads now."""
     was = rt.is_leader
     try:
         rt.is_leader = await rt.lease.acquire(rt.deps.clock.now(), LEASE_TTL_SECONDS)
@@ -93,8 +100,24 @@ async def run_lease(runtime_id: str) -> None:
         rt.is_leader = False
     if rt.is_leader != was:
         log.info("scheduler %s", "leading" if rt.is_leader else "standing by")
-        if rt.is_leader:
-            await _tick(rt)
+    return rt.is_leader
+
+
+def _may_lead(rt: Runtime) -> bool:
+    """Whether a leader-only job may start now: led, with time left on the lease."""
+    if rt.is_leader and rt.lease.remaining() > FENCE_SECONDS:
+        return True
+    if rt.is_leader:
+        log.warning("scheduler lease is at its end; leader-only jobs wait for a renewal")
+    return False
+
+
+@tracked
+async def run_lease(runtime_id: str) -> None:
+    rt = _RUNTIMES[runtime_id]
+    was = rt.is_leader
+    if await _renew(rt) and not was:
+        await _tick(rt, renew=False)
 
 
 @tracked
@@ -102,26 +125,39 @@ async def run_tick(runtime_id: str) -> None:
     await _tick(_RUNTIMES[runtime_id])
 
 
-async def _tick(rt: Runtime) -> None:
-    if not rt.is_leader:
+async def _tick(rt: Runtime, renew: bool = True) -> None:
+    # Only a leader ticks (standbys take the lease in run_lease); it renews first, so a leader
+    # that lost the lease while paused finds out before it does anything.
+    if not rt.is_leader or (renew and not await _renew(rt)):
         return
-    await pulse_jobs.tick(rt.deps)
-    for extra in rt.extra_ticks:
-        await extra(rt.deps)
+    for job in (_pulse_tick, *rt.extra_ticks):
+        if not _may_lead(rt):  # a pause between two jobs counts as much as one before them
+            return
+        await job(rt.deps)
+
+
+async def _pulse_tick(deps: Deps) -> None:
+    await pulse_jobs.tick(deps)
 
 
 @tracked
 async def run_open(runtime_id: str, team_id: str) -> None:
     rt = _RUNTIMES[runtime_id]
-    if rt.is_leader:
+    if rt.is_leader and await _renew(rt) and _may_lead(rt):
         await pulse_jobs.open_round(rt.deps, team_id)
 
 
 @tracked
 async def run_delivery(runtime_id: str, concurrency: int = CONCURRENCY) -> None:
     rt = _RUNTIMES[runtime_id]
-    while await deliver_due(
-        rt.queue, rt.senders, rt.deps.clock, boundaries=rt.boundaries, concurrency=concurrency
+    # A stop lets the sends in flight finish and gives the rest of the batch back at once.
+    while not rt.stopping and await deliver_due(
+        rt.queue,
+        rt.senders,
+        rt.deps.clock,
+        boundaries=rt.boundaries,
+        concurrency=concurrency,
+        stopping=lambda: rt.stopping,
     ):
         pass
 

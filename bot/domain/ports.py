@@ -234,6 +234,16 @@ class OutboxQueue(Protocol):
         leaves that platform's messages waiting for one that has them."""
         ...
 
+    async def renew(
+        self, items: Sequence[OutboxItem], now: datetime, lease_seconds: float
+    ) -> set[int]:
+        """Extend the claim on rows it still holds to `now + lease_seconds`; their ids."""
+        ...
+
+    async def give_back(self, items: Sequence[OutboxItem]) -> int:
+        """Return claimed rows that were never tried to the queue now, without the attempt."""
+        ...
+
     # Settling applies only while the row is still held by the claim that handed it out: a
     # worker whose lease lapsed (a slow batch) must not undo or repeat another worker's claim.
 
@@ -258,6 +268,11 @@ class Lease(Protocol):
     """Leader election among replicas, so one process schedules at a time."""
 
     async def acquire(self, now: datetime, ttl_seconds: float) -> bool: ...
+
+    def remaining(self) -> float:
+        """Seconds the holder may still act as leader, by its own monotonic clock (0 when it
+        does not hold the lease): a leader paused past its lease must not act on it."""
+        ...
 
     async def release(self) -> None: ...
 

@@ -2,9 +2,11 @@
 
 Claiming uses `FOR UPDATE SKIP LOCKED` on PostgreSQL so several workers share the queue without
 sending a row twice; on SQLite the IMMEDIATE transaction already serialises claimers. A claim is a
-lease: a worker that dies mid-send leaves a row that becomes claimable again when the lease ends.
-Each claim writes a fresh token, and a row is settled only by the claim that still holds it, so a
-worker whose lease lapsed cannot mark sent, defer or put back a row another worker now holds.
+lease, short and renewed while its batch runs: a worker that dies mid-batch leaves rows that
+become claimable again when its last renewal ends, and a worker that stops gives back at once the
+rows it never tried. Each claim writes a fresh token, and a row is renewed, given back or settled
+only by the claim that still holds it, so a worker whose lease lapsed cannot mark sent, defer or
+put back a row another worker now holds.
 A row carries its card, or refers to one in `outbox_cards` that many rows share.
 
 Messages to many people that are queued as one row elsewhere (a break plan's prompt) are turned
@@ -146,6 +148,54 @@ class SqlOutbox:
                 for r in rows
             ]
 
+    async def renew(
+        self, items: Sequence[OutboxItem], now: datetime, lease_seconds: float
+    ) -> set[int]:
+        """Extend the claim on these rows to `now + lease_seconds`; the ids it still holds.
+
+        One statement for a whole batch, by primary key (the claim token is not indexed). A row
+        missing from the answer was settled meanwhile, or taken by another claim after this one
+        lapsed: either way it is not this claim's to send.
+        """
+        held: set[int] = set()
+        for claim, ids in _by_claim(items).items():
+            async with self._sessions.begin() as s:
+                result = await s.execute(
+                    update(outbox)
+                    .where(
+                        outbox.c.id.in_(ids),
+                        outbox.c.status == "sending",
+                        outbox.c.claim == claim,
+                    )
+                    .values(claimed_until=now + timedelta(seconds=lease_seconds))
+                    .returning(outbox.c.id)
+                )
+                held.update(result.scalars())
+        return held
+
+    async def give_back(self, items: Sequence[OutboxItem]) -> int:
+        """Put claimed rows that were never tried back in the queue at once (a stopping worker):
+        claimable again now instead of when the lease ends, the claim's attempt not counted."""
+        given = 0
+        for claim, ids in _by_claim(items).items():
+            async with self._sessions.begin() as s:
+                result = await s.execute(
+                    update(outbox)
+                    .where(
+                        outbox.c.id.in_(ids),
+                        outbox.c.status == "sending",
+                        outbox.c.claim == claim,
+                    )
+                    .values(
+                        status="pending",
+                        claimed_until=None,
+                        claim=None,
+                        attempts=outbox.c.attempts - 1,
+                    )
+                )
+                given += int(result.rowcount)  # type: ignore[attr-defined]
+        return given
+
     async def _settle(self, item: OutboxItem, **values: Any) -> bool:
         """Apply `values` only if this claim still holds the row; False when it no longer does."""
         async with self._sessions.begin() as s:
@@ -212,3 +262,10 @@ class SqlOutbox:
                 .where(outbox.c.status != "dropped")
             )
             return int(count or 0)
+
+
+def _by_claim(items: Sequence[OutboxItem]) -> dict[str, list[int]]:
+    grouped: dict[str, list[int]] = {}
+    for item in items:
+        grouped.setdefault(item.claim, []).append(item.id)
+    return grouped

@@ -1,20 +1,20 @@
-"""The outbox worker: different recipients side by side, one recipient in order, and never a row
-sent twice when a batch outlives its claim (slow Do Not Disturb lookups)."""
+"""The outbox worker: different recipients side by side, one recipient in order (a batch that
+outlives its claim: test_outbox_claim_renewal.py)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 import pytest
 
 from bot.clock import FixedClock
 from bot.domain.messages import Card, Platform, Recipient
-from bot.domain.ports import DeliveryDeferred, Hold, OutboxItem
+from bot.domain.ports import DeliveryDeferred, OutboxItem
 from bot.storage.db import create_engine_async, session_factory
 from bot.storage.outbox import SqlOutbox
-from scheduler.delivery import BATCH, LEASE_SECONDS, deliver_due
+from scheduler.delivery import deliver_due
 
 
 class SlowSender:
@@ -168,36 +168,3 @@ async def test_a_platform_that_asks_to_slow_down_gets_no_more_sends_from_the_bat
     clock.advance(timedelta(seconds=31))
     slack.refuse = ""
     assert await deliver_due(box, senders, clock) == 4
-
-
-class SlowBoundaries:
-    """Each lookup takes a third of the lease on the fixed clock, and never holds a message."""
-
-    def __init__(self, clock: FixedClock) -> None:
-        self.clock = clock
-
-    async def prepare(self, recipients: Sequence[Recipient], now: datetime) -> None:
-        return None
-
-    async def hold(self, recipient: Recipient, now: datetime) -> Hold | None:
-        self.clock.advance(timedelta(seconds=LEASE_SECONDS / 3))
-        return None
-
-
-async def test_a_batch_stops_before_its_lease_lapses(box: SqlOutbox, clock: FixedClock) -> None:
-    for i in range(BATCH + 3):
-        to = Recipient(Platform.SLACK, user_id=f"U{i:03d}")
-        await box.enqueue(f"k{i:03d}", to, Card(title="hi"), clock.now())
-    slow, fast = SlowSender(), SlowSender()
-    # The slow worker starts sends only while one can still finish inside its lease (the first
-    # lookup ends 100 s in, the second 200 s in: past LEASE_SECONDS - SEND_SECONDS), then
-    # leaves the rest.
-    sent = await deliver_due(box, {Platform.SLACK: slow}, clock, boundaries=SlowBoundaries(clock))
-    assert sent == len(slow.sent) == 1
-    # Once the lease has lapsed, another worker picks up the rest: nobody gets two messages.
-    clock.advance(timedelta(seconds=LEASE_SECONDS))
-    while await deliver_due(box, {Platform.SLACK: fast}, clock):
-        pass
-    everyone = [user for user, _ in slow.sent + fast.sent]
-    assert sorted(everyone) == [f"U{i:03d}" for i in range(BATCH + 3)]
-    assert await box.pending_count() == 0
