@@ -533,10 +533,13 @@ class BreakStore(Protocol):
         outcome: str,
         team_id: str,
         week: tuple[datetime, datetime],
+        now: datetime,
     ) -> bool:
         """Count a Done or Skip once per prompt, in the team-week totals only.
 
-        Nothing stored records who pressed what; False for a repeated press.
+        Only a prompt of `slot` actually sent to this person, pressed within a day of its
+        sending, counts, and only once whatever the button, the process or a restart in between.
+        Nothing stored records who pressed which button; False for a press not counted.
         """
         ...
 
