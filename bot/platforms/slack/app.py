@@ -1,24 +1,34 @@
 """The Slack side of the web app: a slack-bolt AsyncApp whose listeners call neutral handlers.
 
-Bolt verifies every request (signature and timestamp) before a listener runs; a forged or stale
-request gets 401 and reaches no handler. Bolt answers a request when its listener returns
-(`process_before_response`), not at its next look for an ack (it looks every 10 ms, and the
-looks cost about a fifth of the CPU it spends on a request). So command and button listeners ack and
-return at once, leaving their work (the read, the modal, the reply) to `InFlight`; a view
-submission's listener does its work first, since its ack carries the answer.
+The route verifies every request's signature and timestamp over the raw body (slack_sdk's
+SignatureVerifier) before anything parses it: a forged, stale or unsigned request gets 401 and one
+log line, whatever its body holds. A signed payload is then checked for the shape its kind needs
+(`inbound.problem`) before bolt routes it; one that cannot be read gets a polite answer where its
+sender can be told, and a 4xx where nobody can, and reaches no listener. Bolt still verifies the
+signature again on its own.
+
+Bolt answers a request when its listener returns (`process_before_response`), not at its next
+look for an ack (it looks every 10 ms, and the looks cost about a fifth of the CPU it spends on a
+request). So command and button listeners ack and return at once, leaving their work (the read,
+the modal, the reply) to `InFlight`; a view submission's listener does its work first, since its
+ack carries the answer.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.request.internals import parse_body
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.domain.events import FormErrors, Outcome, Reply, ShowForm
 from bot.domain.messages import Card, Platform, Recipient
@@ -47,6 +57,20 @@ UNSHOWN = Card(
     ),
 )
 
+# A signed payload the app could not read (a field missing or of another type): nothing was saved.
+UNREADABLE = Card(
+    title="Respite could not read that",
+    blocks=(
+        "Slack sent Respite a request it could not make sense of, so nothing was saved. Please "
+        "try again; if it keeps happening, let whoever runs Respite know.",
+    ),
+)
+
+Route = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+# Slack's timestamps are whole seconds: ten digits until the year 2286.
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+
 # Slack accepts five posts to one response_url within 30 minutes. One is always kept free, so
 # the apology for a failure can still be shown after every card went through it.
 RESPONSE_URL_USES = 5
@@ -66,10 +90,18 @@ def moved_to_messages(cards: tuple[Card, ...]) -> Card:
     )
 
 
+class SlackApp(AsyncApp):
+    """Bolt's app with what its route does before bolt sees a request."""
+
+    verifier: SignatureVerifier
+    # The answer to a signed payload of a kind the app listens to that it cannot read.
+    unreadable: Callable[[Mapping[str, Any], str], web.Response]
+
+
 def build_slack_app(
     deps: Deps, client: AsyncWebClient, signing_secret: str, inflight: InFlight
-) -> AsyncApp:
-    app = AsyncApp(
+) -> SlackApp:
+    app = SlackApp(
         client=client,
         signing_secret=signing_secret,
         request_verification_enabled=True,
@@ -77,6 +109,50 @@ def build_slack_app(
         process_before_response=True,
     )
     sender = SlackSender(client)
+    app.verifier = SignatureVerifier(signing_secret)
+
+    async def apologise(card: Card, user_id: str | None, response_url: str | None) -> None:
+        """Tell the person something went wrong: where they acted when Slack gave a
+        response_url, in a direct message otherwise. It runs where something already failed, so
+        it never raises."""
+        try:
+            if response_url:
+                await AsyncWebhookClient(response_url).send(
+                    text=fallback_text(card),
+                    blocks=message_blocks(card),
+                    response_type="ephemeral",
+                    replace_original=False,
+                )
+            elif user_id:
+                await sender.send(Recipient(Platform.SLACK, user_id=user_id), card)
+        except Exception as exc:
+            log.warning("Slack: could not send an apology (%s)", type(exc).__name__)
+
+    def unreadable(body: Mapping[str, Any], reason: str) -> web.Response:
+        kind = "command" if "command" in body else str(body.get("type") or "unknown")[:40]
+        log.warning("Slack: a signed %s payload could not be read (%s)", kind, reason)
+        ephemeral = {
+            "response_type": "ephemeral",
+            "text": fallback_text(UNREADABLE),
+            "blocks": message_blocks(UNREADABLE),
+        }
+        if kind == "command":
+            # A slash command's answer may be its response body: no response_url needed.
+            return web.json_response(ephemeral)
+        if kind == "view_submission":
+            # The ack is the answer: the modal shows the apology in place of the form.
+            return web.json_response(
+                {"response_action": "update", "view": modal_view(UNREADABLE, "info")}
+            )
+        user_id = inbound.user_id_of(body)
+        response_url = body.get("response_url")
+        response_url = response_url if isinstance(response_url, str) else None
+        if kind == "block_actions" and (user_id or response_url):
+            inflight.start(apologise(UNREADABLE, user_id, response_url), "slack apology")
+            return web.Response(status=200)
+        return web.Response(status=400)
+
+    app.unreadable = unreadable
 
     async def reply(cards: tuple[Card, ...], user_id: str | None, respond: AsyncRespond) -> None:
         """Answer privately through the response_url, or in direct messages when there are more
@@ -137,17 +213,14 @@ def build_slack_app(
         elif isinstance(outcome, Reply):
             await reply(outcome.cards, user_id, respond)
 
-    async def guarded(work: Callable[[], Awaitable[None]], respond: AsyncRespond) -> None:
+    async def guarded(
+        work: Callable[[], Awaitable[None]], respond: AsyncRespond, user_id: str | None
+    ) -> None:
         try:
             await work()
         except Exception:
             log.exception("slack listener failed")
-            await respond(
-                text=fallback_text(SORRY),
-                blocks=message_blocks(SORRY),
-                response_type="ephemeral",
-                replace_original=False,
-            )
+            await apologise(SORRY, user_id, respond.response_url)
 
     for name in SLASH_COMMANDS:
 
@@ -160,7 +233,9 @@ def build_slack_app(
                 outcome = await router.on_command(deps, command)
                 await show(outcome, body.get("trigger_id"), respond, user_id=body.get("user_id"))
 
-            inflight.start(guarded(work, respond), f"slack {body.get('command')}")
+            inflight.start(
+                guarded(work, respond, inbound.user_id_of(body)), f"slack {body.get('command')}"
+            )
 
     @app.action(re.compile(".*"))
     async def _button(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
@@ -174,7 +249,7 @@ def build_slack_app(
             user_id = (body.get("user") or {}).get("id")
             await show(outcome, body.get("trigger_id"), respond, view_id, user_id)
 
-        inflight.start(guarded(work, respond), "slack button")
+        inflight.start(guarded(work, respond, inbound.user_id_of(body)), "slack button")
 
     @app.view(re.compile(".*"))
     async def _submit(ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -216,9 +291,55 @@ def _view_answer(outcome: Outcome) -> dict[str, Any]:
     return {}
 
 
-def slack_route(app: AsyncApp) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+def verified(verifier: SignatureVerifier, raw: bytes, headers: Mapping[str, str]) -> str | None:
+    """The body as text when Slack signed it within the last five minutes, else None.
+
+    Slack signs UTF-8 text, so a body that is not UTF-8 cannot carry a valid signature.
+    """
+    timestamp = headers.get("X-Slack-Request-Timestamp", "")
+    signature = headers.get("X-Slack-Signature", "")
+    if not signature.isascii() or not _TIMESTAMP.fullmatch(timestamp):
+        # The verifier converts the timestamp with int() and compares the signature with
+        # hmac.compare_digest, which refuses non-ASCII text by raising.
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text if verifier.is_valid(text, timestamp, signature) else None
+
+
+def slack_route(app: SlackApp) -> Route:
     async def handle(request: web.Request) -> web.StreamResponse:
-        bolt_response = await app.async_dispatch(await to_bolt_request(request))
+        text = verified(app.verifier, await request.read(), request.headers)
+        if text is None:
+            log.warning("Slack: refused a request without a valid signature")
+            return web.Response(status=401)
+        try:
+            bolt_request = AsyncBoltRequest(
+                body=text, query=request.query_string, headers=dict(request.headers)
+            )
+        except Exception as exc:
+            # Bolt reads ids out of the payload as it builds the request, trusting their shape.
+            return _unparsed(app, text, request.content_type, type(exc).__name__)
+        if not isinstance(bolt_request.body, Mapping):
+            return _unparsed(app, text, request.content_type, "not an object")
+        reason = inbound.problem(bolt_request.body)
+        if reason is not None:
+            return app.unreadable(bolt_request.body, reason)
+        bolt_response = await app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
     return handle
+
+
+def _unparsed(app: SlackApp, text: str, content_type: str, reason: str) -> web.Response:
+    """A signed body bolt could not take in: an apology when its sender can be told, else 400."""
+    try:
+        body = parse_body(text, content_type)
+    except ValueError:
+        body = None
+    if isinstance(body, Mapping):
+        return app.unreadable(body, reason)
+    log.warning("Slack: a signed request's body is not a payload (%s)", reason)
+    return web.Response(status=400)

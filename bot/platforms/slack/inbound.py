@@ -61,38 +61,139 @@ def split_mentions(text: str) -> tuple[str, tuple[str, ...]]:
     return re.sub(r"[ \t]{2,}", " ", _unescape(plain)).strip(), tuple(mentions)
 
 
+class MalformedPayload(ValueError):
+    """A signed payload without the shape Slack gives this kind of request: a field missing or of
+    another type. Its message names the field, never its value."""
+
+
+def _mapping(body: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = body.get(key)
+    if not isinstance(value, Mapping):
+        raise MalformedPayload(f"{key} is not an object")
+    return value
+
+
+def _text(body: Mapping[str, Any], key: str, *, required: bool = False) -> str:
+    """A string field; absent or null reads as "" unless it is required."""
+    value = body.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str):
+        raise MalformedPayload(f"{key} is not a string")
+    if required and not value:
+        raise MalformedPayload(f"{key} is empty")
+    return value
+
+
+def user_id_of(body: Mapping[str, Any]) -> str | None:
+    """Who sent a payload, when that can be told: `user_id` (commands) or `user.id`."""
+    user = body.get("user")
+    found = user.get("id") if isinstance(user, Mapping) else body.get("user_id")
+    return found if isinstance(found, str) and found else None
+
+
 def slash_command(body: Mapping[str, Any]) -> Command:
     """`/checkin ...`, `/kudos @someone ...` or `/respite <word> ...`."""
-    name = str(body.get("command", "")).lstrip("/").lower()
-    text, mentions = split_mentions(str(body.get("text", "")))
-    return Command(actor(str(body["user_id"])), name, text, mentions)
+    name = _text(body, "command", required=True).lstrip("/").lower()
+    text, mentions = split_mentions(_text(body, "text"))
+    _text(body, "trigger_id")
+    return Command(actor(_text(body, "user_id", required=True)), name, text, mentions)
 
 
 def button_press(body: Mapping[str, Any]) -> ButtonPress:
-    action = body["actions"][0]
+    actions = body.get("actions")
+    if not isinstance(actions, list) or not actions or not isinstance(actions[0], Mapping):
+        raise MalformedPayload("actions is not a list of objects")
+    action = actions[0]
+    value = action.get("value")
+    if value is not None and not isinstance(value, str):
+        raise MalformedPayload("value is not a string")
+    _text(body, "trigger_id")
+    if body.get("container") is not None:
+        container = _mapping(body, "container")
+        if container.get("type") == "view" and body.get("view") is not None:
+            _text(_mapping(body, "view"), "id", required=True)
     return ButtonPress(
-        actor(str(body["user"]["id"])), str(action["action_id"]), str(action.get("value") or "")
+        actor(_text(_mapping(body, "user"), "id", required=True)),
+        _text(action, "action_id", required=True),
+        value or "",
     )
+
+
+def _selected(state: Mapping[str, Any]) -> str:
+    """One input's chosen value as text, by the input's type."""
+    kind = state.get("type")
+    if kind in ("radio_buttons", "static_select"):
+        selected = state.get("selected_option")
+        if selected is None:
+            return ""
+        if not isinstance(selected, Mapping):
+            raise MalformedPayload("selected_option is not an object")
+        return _text(selected, "value")
+    if kind == "plain_text_input":
+        return _text(state, "value")
+    if kind == "multi_users_select":
+        users = state.get("selected_users") or []
+        if not isinstance(users, list) or not all(isinstance(u, str) for u in users):
+            raise MalformedPayload("selected_users is not a list of strings")
+        return " ".join(users)
+    if kind == "users_select":
+        return _text(state, "selected_user")
+    return ""
 
 
 def view_submission(body: Mapping[str, Any]) -> FormSubmission:
-    view = body["view"]
+    view = _mapping(body, "view")
+    state = view.get("state") or {}
+    if not isinstance(state, Mapping):
+        raise MalformedPayload("view.state is not an object")
+    values_in = state.get("values") or {}
+    if not isinstance(values_in, Mapping):
+        raise MalformedPayload("view.state.values is not an object")
     values: dict[str, str] = {}
-    for block_id, actions in view.get("state", {}).get("values", {}).items():
-        for _action_id, state in actions.items():
-            kind = state.get("type")
-            if kind in ("radio_buttons", "static_select"):
-                selected = state.get("selected_option") or {}
-                values[block_id] = str(selected.get("value", ""))
-            elif kind == "plain_text_input":
-                values[block_id] = str(state.get("value") or "")
-            elif kind in ("multi_users_select",):
-                values[block_id] = " ".join(state.get("selected_users") or [])
-            elif kind in ("users_select",):
-                values[block_id] = str(state.get("selected_user") or "")
+    for block_id, actions in values_in.items():
+        if not isinstance(actions, Mapping):
+            raise MalformedPayload("a block's state is not an object")
+        for _action_id, element in actions.items():
+            if not isinstance(element, Mapping):
+                raise MalformedPayload("an input's state is not an object")
+            chosen = _selected(element)
+            if element.get("type") in INPUT_TYPES:
+                values[str(block_id)] = chosen
     return FormSubmission(
-        actor(str(body["user"]["id"])),
-        str(view.get("callback_id", "")),
+        actor(_text(_mapping(body, "user"), "id", required=True)),
+        _text(view, "callback_id"),
         values,
-        str(view.get("private_metadata", "")),
+        _text(view, "private_metadata"),
     )
+
+
+INPUT_TYPES = frozenset(
+    ("radio_buttons", "static_select", "plain_text_input", "multi_users_select", "users_select")
+)
+
+
+def problem(body: Mapping[str, Any]) -> str | None:
+    """Why a payload of a kind the app listens to could not be read, or None when it can.
+
+    Run before bolt routes it: bolt's own matchers index into these same fields, and a listener
+    should only ever meet a payload it can translate. Kinds the app has no listener for are
+    bolt's to answer.
+    """
+    try:
+        response_url = _text(body, "response_url")
+        if "command" in body:
+            slash_command(body)
+            if not response_url:
+                raise MalformedPayload("response_url is missing")
+        elif body.get("type") == "block_actions":
+            button_press(body)
+            container = body.get("container") or {}
+            if not response_url and not (container.get("type") == "view" and body.get("view")):
+                # Only a button inside a modal comes without one: its answer replaces the modal.
+                raise MalformedPayload("response_url is missing")
+        elif body.get("type") == "view_submission":
+            view_submission(body)
+    except MalformedPayload as exc:
+        return str(exc)
+    return None

@@ -90,26 +90,58 @@ def messages_route(
         if not auth_enabled and not is_loopback(request.remote):
             log.warning("Teams emulator mode: refused a request from a non-loopback client")
             return web.Response(status=403, text="authentication is off; loopback clients only")
+        header = request.headers.get("Authorization", "")
+        if auth_enabled and not header.startswith("Bearer "):
+            # Refused before the body is read: nothing unauthenticated is parsed.
+            log.warning("Teams: refused a request without a bearer token")
+            return web.Response(status=401)
         if "application/json" not in request.headers.get("Content-Type", ""):
             return web.Response(status=415)
-        try:
-            body = await request.json()
-            activity: Activity = Activity().deserialize(body)
-        except Exception:  # not JSON, or not an activity (msrest's own error types)
+        activity = await read_activity(request)
+        if activity is None:
+            log.warning("Teams: refused a request whose body is not an activity")
             return web.Response(status=400)
-        if not activity.type:
-            return web.Response(status=400)
-        header = request.headers.get("Authorization", "")
-        if auth_enabled and not header:
-            return web.Response(status=401)
         try:
             result = await auth.authenticate_request(activity, header)
         except Exception as exc:
             log.warning("Teams: refused a request without a valid token (%s)", type(exc).__name__)
             return web.Response(status=401)
+        problem = shape_problem(activity)
+        if problem is not None:
+            log.warning(
+                "Teams: a signed %s activity could not be read (%s)", activity.type, problem
+            )
+            return web.Response(status=400)
         invoke = await adapter.process_activity(result, activity, bot.on_turn)
         if invoke is not None:
             return web.json_response(serializer_helper(invoke.body), status=invoke.status)
         return web.Response(status=200)
 
     return handle
+
+
+async def read_activity(request: web.Request) -> Activity | None:
+    """The body as an activity, or None when it is not JSON, not an object, or has no type."""
+    try:
+        body = await request.json()
+    except ValueError:  # not JSON (or not UTF-8)
+        return None
+    if not isinstance(body, dict):
+        return None
+    try:
+        activity: Activity = Activity().deserialize(body)
+    except Exception:  # msrest's own error types for fields of the wrong type
+        return None
+    return activity if isinstance(activity.type, str) and activity.type else None
+
+
+def shape_problem(activity: Activity) -> str | None:
+    """Why a signed activity cannot be taken in, or None: checked before any handler runs, so
+    a turn only meets the fields every turn relies on. The reason names a field, never a value.
+    """
+    conversation = activity.conversation
+    if conversation is None or not isinstance(conversation.id, str) or not conversation.id:
+        return "conversation.id is missing"
+    if not isinstance(activity.service_url, str) or not activity.service_url:
+        return "serviceUrl is missing"
+    return None
