@@ -102,6 +102,10 @@ class Settings(BaseSettings):
     microsoft_login_url: str | None = None
     host: str = "0.0.0.0"  # noqa: S104 - a server is meant to listen beyond loopback
     port: int = Field(default=3000, ge=0, le=65535)
+    # Prometheus metrics on a listener of their own, loopback unless told otherwise, so the
+    # public port serves only the platforms and /healthz. Port 0 turns them off.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=9464, ge=0, le=65535)
     log_level: str = "INFO"
     outbox_interval_seconds: float = Field(default=5.0, gt=0)
     # Recipients one outbox worker serves side by side (lower it if Slack answers 429 often).
@@ -198,6 +202,7 @@ _EXPECTS = {
     "respite_secret": f"at least 32 characters (generate 64 hex digits with `{GENERATE_SECRET}`)",
     "log_level": f"one of {', '.join(LOG_LEVELS)}",
     "port": "a port number from 0 to 65535",
+    "metrics_port": "a port number from 1 to 65535, or 0 to turn metrics off",
     "calendar_max_bytes": "a whole number of bytes greater than 0",
 }
 

@@ -6,12 +6,14 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import signal
 
 from aiohttp import web
 
 from bot.config import GENERATE_SECRET, ConfigError, Settings
 from bot.main import Respite, build
+from bot.metrics import metrics_app
 from bot.platforms.startup import refusals, run_checks
 from bot.storage.migrate import upgrade_when_ready
 from bot.web import build_web_app
@@ -29,6 +31,24 @@ async def start_up(respite: Respite) -> None:
     refused = refusals(await run_checks(respite.checks))
     if refused:
         raise ConfigError(refused)
+
+
+async def start_metrics(host: str, port: int) -> web.AppRunner | None:
+    """The metrics listener, or None when it is off or its port is taken (metrics are not worth
+    refusing to serve for; the log says why they are missing)."""
+    if port == 0:
+        return None
+    runner = web.AppRunner(metrics_app(), access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as exc:
+        await runner.cleanup()
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        log.error("metrics: cannot listen on %s:%s (%s); /metrics is off", host, port, reason)
+        return None
+    log.info("metrics: http://%s:%s/metrics", host, port)
+    return runner
 
 
 async def serve(settings: Settings, host: str, port: int) -> None:
@@ -78,6 +98,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     site = web.TCPSite(web_runner, host, port)
     await site.start()
     log.info("Respite is listening on http://%s:%s", host, port)
+    metrics = await start_metrics(settings.metrics_host, settings.metrics_port)
     sync = asyncio.create_task(
         sync_members(rt.directory, rt.member_lookups, rt.member_store, rt.deps.clock)
     )
@@ -95,4 +116,6 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         sync.cancel()
         await runner.stop()
         await web_runner.cleanup()
+        if metrics is not None:
+            await metrics.cleanup()
         await respite.close()

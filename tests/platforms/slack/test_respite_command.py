@@ -6,6 +6,9 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+from aiohttp.test_utils import TestServer
+
+from bot.metrics import metrics_app
 from scheduler import pulse_jobs
 from tests.conftest import CLINICIANS, LEAD, SlackHarness
 from tests.scheduler.test_pulse_rounds_slack import CALM, _answer
@@ -83,8 +86,16 @@ async def test_digest_on_demand_for_leads_only(slack_app: SlackHarness) -> None:
 
 async def test_metrics_count_interactions_without_user_ids(slack_app: SlackHarness) -> None:
     await _reply(slack_app, "help", CLINICIANS[0])
+    # The public port does not serve metrics; their own listener does.
     async with slack_app.slack.session.get(slack_app.server.make_url("/metrics")) as resp:
-        assert resp.status == 200
-        text = await resp.text()
+        assert resp.status == 404
+    metrics = TestServer(metrics_app(), host="127.0.0.1")
+    await metrics.start_server()
+    try:
+        async with slack_app.slack.session.get(metrics.make_url("/metrics")) as resp:
+            assert resp.status == 200
+            text = await resp.text()
+    finally:
+        await metrics.close()
     assert 'respite_interactions_total{kind="command",platform="slack"}' in text
     assert CLINICIANS[0] not in text
