@@ -1,20 +1,35 @@
-"""Alembic, driven from code so `respite db upgrade` and `respite serve` need no alembic.ini."""
+"""Alembic, driven from code so `respite db upgrade` and `respite serve` need no alembic.ini.
+
+Replicas started together (`respite serve` runs the upgrade on start) would race on a fresh
+PostgreSQL database: each sees no version table, each creates it and the tables, and all but one
+fail on a duplicate. So an upgrade first takes a PostgreSQL advisory lock, held by a connection
+of its own for as long as Alembic runs: the others wait, then find the database at head and do
+nothing. On SQLite, Alembic's transaction already begins IMMEDIATE (`bot.storage.db`), which
+takes the file's write lock before reading the version table.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from bot.storage.db import sync_url
+from bot.storage.db import create_engine_sync, sync_url
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+# The advisory lock key that serialises upgrades of one database ("respite" in ASCII). Advisory
+# locks are per database, so databases sharing a server do not wait for each other.
+MIGRATION_LOCK_KEY = 0x72657370697465
 
 
 def alembic_config(database_url: str) -> Config:
@@ -28,8 +43,37 @@ class DatabaseUnavailable(Exception):
     """The database did not answer in time; the message is one line fit for an admin."""
 
 
+@contextmanager
+def migration_lock(database_url: str) -> Iterator[None]:
+    """Hold the database's migration lock (PostgreSQL; SQLite needs none, see above)."""
+    url = sync_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        yield
+        return
+    engine = create_engine_sync(database_url)
+    try:
+        # Autocommit: the lock belongs to the session, and no transaction is left open meanwhile.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            started = time.monotonic()
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            waited = time.monotonic() - started
+            if waited >= 1:
+                log.info("waited %.1f s for another process's migrations", waited)
+            try:
+                yield
+            finally:
+                # Closing the connection would release it too, should this fail.
+                with suppress(SQLAlchemyError):
+                    conn.execute(
+                        text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY}
+                    )
+    finally:
+        engine.dispose()
+
+
 def upgrade(database_url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(database_url), revision)
+    with migration_lock(database_url):
+        command.upgrade(alembic_config(database_url), revision)
 
 
 def upgrade_when_ready(database_url: str, wait_seconds: float = 60.0) -> None:
@@ -53,4 +97,5 @@ def upgrade_when_ready(database_url: str, wait_seconds: float = 60.0) -> None:
 
 
 def downgrade(database_url: str, revision: str) -> None:
-    command.downgrade(alembic_config(database_url), revision)
+    with migration_lock(database_url):
+        command.downgrade(alembic_config(database_url), revision)
