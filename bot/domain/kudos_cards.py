@@ -71,7 +71,11 @@ def form_card(team: Team) -> Card:
         ),
         pickers=(
             UserPicker(
-                "recipients", "Who would you like to recognise?", max_selected=MAX_RECIPIENTS
+                "recipients",
+                "Who would you like to recognise?",
+                max_selected=MAX_RECIPIENTS,
+                search_hint="If no names appear as you type, send "
+                f"{commands.own(team.platform, 'kudos')} @name message instead.",
             ),
         ),
         questions=(

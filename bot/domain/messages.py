@@ -106,6 +106,9 @@ class UserPicker:
     multiple: bool = True
     max_selected: int = 10
     required: bool = True
+    # Shown beside a picker that finds people as they type (Teams, for a large team), for a
+    # client that cannot search there: another way to name people. Slack's picker always can.
+    search_hint: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,10 @@
 A message in a channel (an @mention) is answered in the person's 1:1 chat with the bot, with a
 short note in the channel: forms and the private notes a submission can bring must never appear
 where colleagues can read them.
+
+Invokes are questions Teams waits on, answered in the HTTP response (`invoke.py`): a searching
+user picker's `application/search` from the roster, an `Action.Execute` (`adaptiveCard/action`)
+through the same handlers as an `Action.Submit`, anything else with a clean 400.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import partial
+from http import HTTPStatus
 from typing import Any
 
 from botbuilder.core import TurnContext
@@ -29,13 +34,19 @@ from bot.domain.events import (
     ShowForm,
 )
 from bot.domain.messages import Card, Platform, Recipient
-from bot.platforms.teams import inbound
+from bot.platforms.teams import inbound, invoke
 from bot.platforms.teams.activity import card_activity
 from bot.platforms.teams.contacts import Contact, ContactKind, ContactStore
 from bot.platforms.teams.people import PeopleBook
-from bot.platforms.teams.render import form_errors_card
+from bot.platforms.teams.render import (
+    TEAMMATES_DATASET,
+    People,
+    form_errors_card,
+    invoke_card,
+)
 from bot.platforms.teams.retry import Retrier
 from bot.platforms.teams.sender import TeamsSender
+from bot.platforms.teams.teammate_search import search_teammates
 from handlers import router
 from handlers.deps import Deps
 
@@ -49,6 +60,9 @@ SORRY = Card(
     title="Something went wrong on our side",
     blocks=("Nothing you sent was lost or half-saved. Please try again in a minute.",),
 )
+# What an invoke answered with a message (not a card) says.
+REPLIED_PRIVATELY = "I've replied in our private chat."
+NOT_SAVED = "Nothing was saved yet: please complete the card and submit it again."
 ROSTER_PAGE_SIZE = 500
 REWRITE_SECONDS = 3600.0
 WRITE_CACHE_SIZE = 50_000
@@ -174,11 +188,12 @@ class RespiteTeamsBot:
             # Nothing from this turn is saved: it is the team saying goodbye.
             await self.forget_team(team_id)
             return
+        # A search only reads: it comes on every pause in typing and says nothing new.
         if activity.type in (
             ActivityTypes.message,
             ActivityTypes.conversation_update,
             ActivityTypes.installation_update,
-        ):
+        ) or (activity.type == ActivityTypes.invoke and activity.name == invoke.CARD_ACTION):
             await self.remember(activity)
         if activity.type == ActivityTypes.message:
             await self._on_message(ctx)
@@ -186,6 +201,8 @@ class RespiteTeamsBot:
             await self._on_conversation_update(ctx)
         elif activity.type == ActivityTypes.installation_update:
             await self._on_installation_update(ctx)
+        elif activity.type == ActivityTypes.invoke:
+            await self._on_invoke(ctx)
 
     async def remember(self, activity: Activity) -> None:
         """Upsert what this turn says about reaching people; skip a write this process just made.
@@ -285,12 +302,15 @@ class RespiteTeamsBot:
             for card in extra:
                 await self._send(ctx, card)
 
+    async def _people(self, ctx: TurnContext, card: Card) -> People | None:
+        """What the card needs about people, for whoever is talking to the bot."""
+        if self.people is None:
+            return None
+        return await self.people.for_card(card, inbound.actor(ctx.activity).user_id)
+
     async def _activity(self, ctx: TurnContext, card: Card) -> Activity:
         """The card as an activity for whoever is talking to the bot (names, picker choices)."""
-        people = None
-        if self.people is not None:
-            people = await self.people.for_card(card, inbound.actor(ctx.activity).user_id)
-        return card_activity(card, people)
+        return card_activity(card, await self._people(ctx, card))
 
     async def _send(self, ctx: TurnContext, card: Card) -> None:
         activity = await self._activity(ctx, card)
@@ -301,6 +321,10 @@ class RespiteTeamsBot:
         )
 
     async def _answer_privately(self, ctx: TurnContext, user_id: str, outcome: Outcome) -> None:
+        await self._tell_privately(user_id, outcome)
+        await self._send(ctx, PRIVATE_NOTE)
+
+    async def _tell_privately(self, user_id: str, outcome: Outcome) -> None:
         recipient = Recipient(Platform.TEAMS, user_id=user_id)
         if isinstance(outcome, FormErrors):
             cards: tuple[Card, ...] = (form_errors_card(outcome.errors),)
@@ -310,7 +334,70 @@ class RespiteTeamsBot:
             cards = outcome.cards
         for card in cards:
             await self.sender.send(recipient, card)
-        await self._send(ctx, PRIVATE_NOTE)
+
+    # Invokes ----------------------------------------------------------------------------------
+
+    async def _on_invoke(self, ctx: TurnContext) -> None:
+        """Answer an invoke; whatever happens, Teams gets an answer rather than a bare 501."""
+        name = str(ctx.activity.name or "")
+        try:
+            if name == invoke.SEARCH:
+                status, body = await self._search(ctx)
+            elif name == invoke.CARD_ACTION:
+                status, body = await self._card_action(ctx)
+            else:
+                # Nothing in Respite's manifest or cards asks Teams for any other kind.
+                log.info("Teams: answered an invoke of a kind Respite does not handle")
+                status = HTTPStatus.BAD_REQUEST
+                body = invoke.error_body(
+                    status, "NotSupported", "Respite does not handle this kind of invoke."
+                )
+        except Exception:
+            failed = HTTPStatus.INTERNAL_SERVER_ERROR
+            body = invoke.error_body(failed, "InternalError", SORRY.title)
+            await ctx.send_activity(invoke.invoke_response(failed, body))
+            raise
+        await ctx.send_activity(invoke.invoke_response(status, body))
+
+    async def _search(self, ctx: TurnContext) -> tuple[HTTPStatus, invoke.InvokeBody]:
+        """A searching user picker's query, answered with the searcher's matching teammates."""
+        query = inbound.search_query(ctx.activity)
+        bad = HTTPStatus.BAD_REQUEST
+        if query is None:
+            return bad, invoke.error_body(bad, "BadRequest", "The search is not well formed.")
+        if query.dataset != TEAMMATES_DATASET:
+            return bad, invoke.error_body(bad, "NotSupported", "Respite has no such dataset.")
+        searcher = inbound.actor(ctx.activity).user_id
+        found = await search_teammates(self.contacts, self.deps.directory, searcher, query)
+        return HTTPStatus.OK, invoke.search_body(found)
+
+    async def _card_action(self, ctx: TurnContext) -> tuple[HTTPStatus, invoke.InvokeBody]:
+        """An `Action.Execute`: the same handlers as an `Action.Submit`, answered in the response.
+
+        The answer's first card replaces the card acted on (a form by its thanks), and any
+        further cards follow as messages. Refused answers leave the form as it was, with the
+        reasons beside it. In a channel or group chat everything goes to the 1:1 chat instead.
+        """
+        activity = ctx.activity
+        event = inbound.card_action(activity)
+        if event is None:
+            bad = HTTPStatus.BAD_REQUEST
+            return bad, invoke.error_body(bad, "BadRequest", "Not an action of Respite's cards.")
+        if isinstance(event, ButtonPress):
+            outcome = await router.on_button(self.deps, event)
+        else:
+            outcome = await router.on_form(self.deps, event)
+        if not inbound.is_private(activity):
+            await self._tell_privately(event.actor.user_id, outcome)
+            return HTTPStatus.OK, invoke.message_body(REPLIED_PRIVATELY)
+        if isinstance(outcome, FormErrors):
+            await self._send(ctx, form_errors_card(outcome.errors))
+            return HTTPStatus.OK, invoke.message_body(NOT_SAVED)
+        first, *extra = (outcome.card,) if isinstance(outcome, ShowForm) else outcome.cards
+        answer = invoke_card(first, await self._people(ctx, first))
+        for card in extra:
+            await self._send(ctx, card)
+        return HTTPStatus.OK, invoke.card_body(answer)
 
     async def _resolve_mentions(
         self, ctx: TurnContext, others: list[inbound.MentionRef]

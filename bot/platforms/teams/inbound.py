@@ -8,6 +8,9 @@
   A user picker's choices arrive comma-separated (a multi-select ChoiceSet); they are passed on
   space-separated, as on Slack.
 - A message whose `value` carries our action id is a button: a ButtonPress.
+- An `adaptiveCard/action` invoke (an `Action.Execute`) carries the same data in
+  `value.action.data`, inputs merged in: the same FormSubmission or ButtonPress.
+- An `application/search` invoke (a searching user picker) is a `SearchQuery`.
 """
 
 from __future__ import annotations
@@ -28,8 +31,10 @@ from bot.platforms.teams.render import (
     FORM_KEY,
     PICKERS_KEY,
     RESERVED_KEYS,
+    SEARCH_PAGE,
     VALUE_KEY,
 )
+from bot.platforms.teams.teammate_search import SearchQuery
 from handlers import router
 
 # Slack's `/respite <word>`: a Teams word that is not a command of its own goes through it.
@@ -113,6 +118,21 @@ def is_private(activity: Activity) -> bool:
     return (kind or "personal") == "personal"
 
 
+def from_card_data(who: Actor, value: Mapping[str, Any]) -> FormSubmission | ButtonPress | None:
+    """What a card's submitted data means: our form id, our action id, or nothing of ours."""
+    if value.get(FORM_KEY):
+        values = {
+            str(k): "" if v is None else str(v) for k, v in value.items() if k not in RESERVED_KEYS
+        }
+        for picker in str(value.get(PICKERS_KEY) or "").split():
+            if picker in values:
+                values[picker] = " ".join(filter(None, _LIST.split(values[picker])))
+        return FormSubmission(who, str(value[FORM_KEY]), values, str(value.get(CONTEXT_KEY) or ""))
+    if value.get(ACTION_KEY):
+        return ButtonPress(who, str(value[ACTION_KEY]), str(value.get(VALUE_KEY) or ""))
+    return None
+
+
 def translate(activity: Activity, mentioned_ids: tuple[str, ...] = ()) -> Event | None:
     """The neutral event a message activity means, or None when it means nothing to us."""
     if activity.type != ActivityTypes.message:
@@ -122,24 +142,55 @@ def translate(activity: Activity, mentioned_ids: tuple[str, ...] = ()) -> Event 
         return None
     value = activity.value
     if isinstance(value, Mapping):
-        if value.get(FORM_KEY):
-            values = {
-                str(k): "" if v is None else str(v)
-                for k, v in value.items()
-                if k not in RESERVED_KEYS
-            }
-            for picker in str(value.get(PICKERS_KEY) or "").split():
-                if picker in values:
-                    values[picker] = " ".join(filter(None, _LIST.split(values[picker])))
-            return FormSubmission(
-                who, str(value[FORM_KEY]), values, str(value.get(CONTEXT_KEY) or "")
-            )
-        if value.get(ACTION_KEY):
-            return ButtonPress(who, str(value[ACTION_KEY]), str(value.get(VALUE_KEY) or ""))
-        return None
+        return from_card_data(who, value)
     text = command_text(activity)
     word, _, rest = text.partition(" ")
     private = is_private(activity)
     if word.lower() in router.COMMANDS:
         return Command(who, word.lower(), rest.strip(), mentioned_ids, private)
     return Command(who, UMBRELLA, text, mentioned_ids, private)
+
+
+def card_action(activity: Activity) -> FormSubmission | ButtonPress | None:
+    """The event an `adaptiveCard/action` invoke means: its action's data, as a submit's value.
+
+    None when it is not an `Action.Execute` a person pressed, or its data is not ours. A refresh
+    (`trigger: automatic`) is never taken for a submission: Respite's cards ask for none.
+    """
+    value = activity.value
+    who = actor(activity)
+    if activity.type != ActivityTypes.invoke or not isinstance(value, Mapping) or not who.user_id:
+        return None
+    action = value.get("action")
+    if not isinstance(action, Mapping) or action.get("type") != "Action.Execute":
+        return None
+    if str(value.get("trigger") or "manual") != "manual":
+        return None
+    data = action.get("data")
+    return from_card_data(who, data) if isinstance(data, Mapping) else None
+
+
+def _count(options: Mapping[str, Any], key: str, default: int) -> int | None:
+    raw = options.get(key, default)
+    if raw is None:
+        return default
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+        return None
+    return raw
+
+
+def search_query(activity: Activity) -> SearchQuery | None:
+    """The query of an `application/search` invoke, or None when it is not well formed."""
+    value = activity.value
+    if activity.type != ActivityTypes.invoke or not isinstance(value, Mapping):
+        return None
+    dataset, text = value.get("dataset"), value.get("queryText", "")
+    options = value.get("queryOptions") or {}
+    if not isinstance(dataset, str) or not isinstance(text, str | None):
+        return None
+    if not isinstance(options, Mapping):
+        return None
+    skip, top = _count(options, "skip", 0), _count(options, "top", SEARCH_PAGE)
+    if skip is None or top is None:
+        return None
+    return SearchQuery(dataset, text or "", skip, top)

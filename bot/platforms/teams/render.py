@@ -10,6 +10,15 @@ Teams names people in mentions, so a mention needs a display name the neutral ca
 carry; a user picker needs the people it may offer, because Adaptive Cards 1.5 have no people
 picker. Both come in a `People` the adapter looks up before rendering (see `people.py`).
 
+A user picker lists the colleagues it offers while that list is small. A larger team's list would
+outgrow what Teams accepts in one activity (about 28 KB: 600 names already make 50 KB or more),
+so past `STATIC_CHOICES_MAX` people or `STATIC_CHOICES_BYTES` of choices the picker is Teams'
+dynamic typeahead instead: a `filtered` ChoiceSet whose `choices.data` (a `Data.Query` on the
+`TEAMMATES_DATASET`) makes Teams ask the bot for matching names as the person types (the
+`application/search` invoke, answered from the roster in `teammate_search.py`). Those two
+properties are the only ones any card carries from outside the 1.5 schema: they come from
+Adaptive Cards 1.6, which Teams documents and renders on 1.5 cards; docs/teams.md says more.
+
 This module builds plain JSON; `activity.py` wraps it into a Bot Framework activity.
 """
 
@@ -17,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -36,6 +46,15 @@ VALUE_KEY = "respite_value"
 # inbound turns into space-separated user ids, as Slack's users select gives them.
 PICKERS_KEY = "respite_pickers"
 RESERVED_KEYS = frozenset({FORM_KEY, CONTEXT_KEY, ACTION_KEY, VALUE_KEY, PICKERS_KEY, "msteams"})
+# A picker lists its people on the card up to this many, and this many bytes of choices as JSON;
+# past either it searches instead (a 600-person list is about 50 KB, Teams' limit about 28 KB).
+STATIC_CHOICES_MAX = 50
+STATIC_CHOICES_BYTES = 12_000
+# The dataset a searching picker names; Teams sends it back in each `application/search` invoke.
+TEAMMATES_DATASET = "respite.teammates"
+# How many names one search answers with: Teams shows at most 15 in its drop-down.
+SEARCH_PAGE = 15
+SEARCH_HINT = "Type part of a name to find someone on your team."
 NOBODY_TO_PICK = (
     "Respite does not know anyone on your team by name yet: it learns names when it is added to "
     "your team in Teams, or when people chat with it. You can still write kudos @name message."
@@ -109,16 +128,30 @@ def with_names(card: Card, names: Mapping[str, str]) -> Card:
     return replace(card, blocks=tuple(blocks)) if changed else card
 
 
-def _picker(picker: UserPicker, choices: tuple[tuple[str, str], ...]) -> dict[str, Any]:
-    """A user picker as a ChoiceSet of known colleagues; values are their AAD object ids.
+def _choices(choices: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
+    return [{"title": name, "value": user_id} for user_id, name in choices]
 
-    Compact (a drop-down) rather than Teams' `filtered` type-ahead: `filtered` first appears in
-    the 1.6 schema, and every card must validate against 1.5. Choice titles are plain text in
-    Adaptive Cards (never markdown), so names are shown as Teams gave them.
+
+def lists_statically(choices: tuple[tuple[str, str], ...]) -> bool:
+    """Whether a picker offering these people lists them on the card (else it searches)."""
+    if len(choices) > STATIC_CHOICES_MAX:
+        return False
+    return len(json.dumps(_choices(choices))) <= STATIC_CHOICES_BYTES
+
+
+def _picker(picker: UserPicker, choices: tuple[tuple[str, str], ...]) -> list[dict[str, Any]]:
+    """A user picker as a ChoiceSet of colleagues; values are their AAD object ids.
+
+    A small team's colleagues are listed in a compact drop-down, valid Adaptive Cards 1.5. A
+    larger team's picker lists nobody on the card: it is a `filtered` ChoiceSet with a
+    `Data.Query`, so Teams asks the bot for names as the person types, and the card stays the
+    same size whatever the team's. A line under it says what to do on a client that cannot
+    search. Choice titles are plain text in Adaptive Cards (never markdown), so names are shown as
+    Teams gave them.
     """
     if not choices:
-        return _text_block(escape_markdown(f"{picker.label} {NOBODY_TO_PICK}"), weight="Bolder")
-    return {
+        return [_text_block(escape_markdown(f"{picker.label} {NOBODY_TO_PICK}"), weight="Bolder")]
+    element: dict[str, Any] = {
         "type": "Input.ChoiceSet",
         "id": picker.id,
         "label": picker.label,
@@ -126,8 +159,18 @@ def _picker(picker: UserPicker, choices: tuple[tuple[str, str], ...]) -> dict[st
         "isMultiSelect": picker.multiple,
         "isRequired": picker.required,
         "errorMessage": "Please choose someone.",
-        "choices": [{"title": name, "value": user_id} for user_id, name in choices],
     }
+    if lists_statically(choices):
+        return [{**element, "choices": _choices(choices)}]
+    searching = {
+        **element,
+        "style": "filtered",
+        "placeholder": "Type a name",
+        "choices": [],
+        "choices.data": {"type": "Data.Query", "dataset": TEAMMATES_DATASET, "count": SEARCH_PAGE},
+    }
+    hint = f"{SEARCH_HINT} {picker.search_hint}".strip()
+    return [searching, _text_block(escape_markdown(hint), isSubtle=True, size="Small")]
 
 
 def _has_mentions(block: Block) -> bool:
@@ -185,7 +228,8 @@ def adaptive_card(card: Card, choices: tuple[tuple[str, str], ...] = ()) -> dict
                 "size": "Stretch",
             }
         )
-    body.extend(_picker(p, choices) for p in card.pickers)
+    for p in card.pickers:
+        body.extend(_picker(p, choices))
     for q in card.questions:
         body.append(
             {
@@ -275,6 +319,26 @@ def render(card: Card, people: People | None = None) -> TeamsMessage:
         text="<br>".join(lines) if lines else None,
         entities=tuple(entities.values()),
     )
+
+
+def inline_mentions(card: Card) -> Card:
+    """The card with each mention written as plain text (`@name`), for a card that travels with
+    no message text to carry real mentions: the card an invoke answers with."""
+    blocks: list[Block] = []
+    for block in card.blocks:
+        if isinstance(block, Paragraph):
+            block = "".join(
+                p if isinstance(p, str) else f"@{p.name or 'colleague'}" for p in block.parts
+            )
+        blocks.append(block)
+    return replace(card, blocks=tuple(blocks))
+
+
+def invoke_card(card: Card, people: People | None = None) -> dict[str, Any]:
+    """The Adaptive Card an `adaptiveCard/action` invoke answers with: everything in the card."""
+    if people is not None:
+        card = with_names(card, people.names)
+    return adaptive_card(inline_mentions(card), people.choices if people is not None else ())
 
 
 def form_errors_card(errors: Mapping[str, str]) -> Card:
