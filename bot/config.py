@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     # Where the bot signs in for its own tokens (default: Microsoft Entra's public cloud, with
     # the tenant the app type implies); sovereign clouds and tests set it.
     microsoft_login_url: str | None = None
+    # Teams' emulator mode (no MICROSOFT_APP_ID) runs without authentication, so /api/messages is
+    # served only when `serve` listens on loopback, unless this says otherwise.
+    teams_emulator_beyond_loopback: bool = False
     host: str = "0.0.0.0"  # noqa: S104 - a server is meant to listen beyond loopback
     port: int = Field(default=3000, ge=0, le=65535)
     # Prometheus metrics on a listener of their own, loopback unless told otherwise, so the

@@ -76,6 +76,9 @@ class Respite:
     inflight: InFlight = field(default_factory=InFlight)
     # Whether each configured platform accepts our credentials; `serve` and `pulse` ask first.
     checks: list[tuple[str, StartupCheck]] = field(default_factory=list)
+    # Routes that run without authentication (Teams' emulator mode): served only on a loopback
+    # listener unless the admin opts in (TEAMS_EMULATOR_BEYOND_LOOPBACK).
+    loopback_only: set[str] = field(default_factory=set)
     # What an admin running the server should know (a throwaway secret, emulator mode); the
     # commands that serve or send log them, read-only commands keep quiet.
     notices: list[str] = field(default_factory=list)
@@ -115,6 +118,7 @@ async def build(
     all_senders: dict[Platform, Sender] = dict(senders or {})
     notices: list[str] = []
     checks: list[tuple[str, StartupCheck]] = []
+    loopback_only: set[str] = set()
     secret = _secret(settings, notices)
     breaks = SqlBreakStore(sessions, directory.team, mark_key=secret)
     outbox.fan_outs.append(breaks.fan_out)
@@ -190,6 +194,7 @@ async def build(
             checks.append(("Teams", credentials_check(credentials, settings.microsoft_login_url)))
         else:
             notices.append(EMULATOR_NOTICE)
+            loopback_only.add("/api/messages")
         all_senders.setdefault(Platform.TEAMS, teams.sender)
         routes["/api/messages"] = teams.route
         unreachable = sum(len(r.unreachable) for r in await reach(roster.team_list, contacts))
@@ -230,6 +235,7 @@ async def build(
         routes=routes,
         checks=checks,
         notices=notices,
+        loopback_only=loopback_only,
     )
 
 

@@ -6,7 +6,6 @@ metrics scrape cannot say who answered what.
 
 from __future__ import annotations
 
-from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, generate_latest
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -33,14 +32,3 @@ DIGESTS = Counter(
 
 def exposition() -> bytes:
     return generate_latest(REGISTRY)
-
-
-def metrics_app() -> web.Application:
-    """GET /metrics alone, for the metrics listener (never the public one)."""
-
-    async def metrics(request: web.Request) -> web.Response:
-        return web.Response(body=exposition(), content_type="text/plain", charset="utf-8")
-
-    app = web.Application()
-    app.router.add_get("/metrics", metrics)
-    return app

@@ -13,8 +13,9 @@ from aiohttp import web
 
 from bot.config import GENERATE_SECRET, ConfigError, Settings
 from bot.main import Respite, build
-from bot.metrics import metrics_app
+from bot.metrics import exposition
 from bot.platforms.startup import refusals, run_checks
+from bot.platforms.teams.app import is_loopback
 from bot.storage.migrate import upgrade_when_ready
 from bot.web import build_web_app
 from scheduler.member_sync import sync_members
@@ -31,6 +32,17 @@ async def start_up(respite: Respite) -> None:
     refused = refusals(await run_checks(respite.checks))
     if refused:
         raise ConfigError(refused)
+
+
+def metrics_app() -> web.Application:
+    """GET /metrics alone, for the metrics listener (never the public one)."""
+
+    async def metrics(request: web.Request) -> web.Response:
+        return web.Response(body=exposition(), content_type="text/plain", charset="utf-8")
+
+    app = web.Application()
+    app.router.add_get("/metrics", metrics)
+    return app
 
 
 async def start_metrics(host: str, port: int) -> web.AppRunner | None:
@@ -88,6 +100,18 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         outbox_seconds=settings.outbox_interval_seconds,
         outbox_concurrency=settings.outbox_concurrency,
     )
+    if not is_loopback(host) and not settings.teams_emulator_beyond_loopback:
+        for path in sorted(respite.loopback_only):
+            # Without authentication, the peer's address is all that keeps outsiders out, and a
+            # server listening beyond loopback may sit behind a proxy that hides it.
+            del respite.routes[path]
+            log.warning(
+                "%s is not served: it runs without authentication (Teams emulator mode) and "
+                "this server listens on %s; listen on 127.0.0.1, set MICROSOFT_APP_ID, or set "
+                "TEAMS_EMULATOR_BEYOND_LOOPBACK=true",
+                path,
+                host,
+            )
     app = build_web_app(respite)
     # Everything built so far lives as long as the process: move it out of the collector's way,
     # so a full collection under load does not stall the event loop scanning SDKs and models.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,16 +18,27 @@ from botbuilder.core import TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes
 
+from bot.domain.messages import Card
 from bot.platforms.teams.activity import card_activity
 from bot.platforms.teams.adapter import RespiteAuthentication, TeamsCredentials, build_adapter
 from bot.platforms.teams.bot import SORRY, RespiteTeamsBot
 from bot.platforms.teams.contacts import ContactStore
 from bot.platforms.teams.people import PeopleBook
+from bot.platforms.teams.render import ACTION_KEY, FORM_KEY
 from bot.platforms.teams.retry import Retrier
 from bot.platforms.teams.sender import TeamsSender
 from handlers.deps import Deps
 
 log = logging.getLogger(__name__)
+
+# A signed message the bot could not read (a field missing or of another type): nothing saved.
+UNREADABLE = Card(
+    title="Respite could not read that",
+    blocks=(
+        "Teams sent Respite a message it could not make sense of, so nothing was saved. Please "
+        "try again; if it keeps happening, let whoever runs Respite know.",
+    ),
+)
 
 Route = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -49,6 +60,21 @@ def is_loopback(remote: str | None) -> bool:
         return ipaddress.ip_address(remote.split("%", 1)[0]).is_loopback
     except ValueError:
         return False
+
+
+# Headers a reverse proxy adds; a client on this host talking directly sends none of them.
+PROXY_HEADERS = (
+    "Forwarded",
+    "X-Forwarded-For",
+    "X-Forwarded-Host",
+    "X-Forwarded-Proto",
+    "X-Real-IP",
+    "Via",
+)
+
+
+def proxied(request: web.Request) -> bool:
+    return any(name in request.headers for name in PROXY_HEADERS)
 
 
 def build_teams(
@@ -90,6 +116,10 @@ def messages_route(
         if not auth_enabled and not is_loopback(request.remote):
             log.warning("Teams emulator mode: refused a request from a non-loopback client")
             return web.Response(status=403, text="authentication is off; loopback clients only")
+        if not auth_enabled and proxied(request):
+            # A reverse proxy on this host makes every caller look like loopback.
+            log.warning("Teams emulator mode: refused a request that came through a proxy")
+            return web.Response(status=403, text="authentication is off; no proxied requests")
         header = request.headers.get("Authorization", "")
         if auth_enabled and not header.startswith("Bearer "):
             # Refused before the body is read: nothing unauthenticated is parsed.
@@ -109,9 +139,12 @@ def messages_route(
         problem = shape_problem(activity)
         if problem is not None:
             log.warning(
-                "Teams: a signed %s activity could not be read (%s)", activity.type, problem
+                "Teams: a signed %s activity could not be read (%s)", activity.type[:40], problem
             )
-            return web.Response(status=400)
+            if not can_answer(activity):
+                return web.Response(status=400)
+            await adapter.process_activity(result, activity, apologise)
+            return web.Response(status=200)
         invoke = await adapter.process_activity(result, activity, bot.on_turn)
         if invoke is not None:
             return web.json_response(serializer_helper(invoke.body), status=invoke.status)
@@ -135,13 +168,46 @@ async def read_activity(request: web.Request) -> Activity | None:
     return activity if isinstance(activity.type, str) and activity.type else None
 
 
+def _has_id(account: object) -> bool:
+    ident = getattr(account, "id", None)
+    return isinstance(ident, str) and bool(ident)
+
+
+def can_answer(activity: Activity) -> bool:
+    """Whether a message can be answered: someone sent it, in a conversation we can reach."""
+    return (
+        activity.type == ActivityTypes.message
+        and _has_id(activity.from_property)
+        and _has_id(activity.conversation)
+        and isinstance(activity.service_url, str)
+        and bool(activity.service_url)
+    )
+
+
 def shape_problem(activity: Activity) -> str | None:
     """Why a signed activity cannot be taken in, or None: checked before any handler runs, so
     a turn only meets the fields every turn relies on. The reason names a field, never a value.
     """
-    conversation = activity.conversation
-    if conversation is None or not isinstance(conversation.id, str) or not conversation.id:
+    if not _has_id(activity.conversation):
         return "conversation.id is missing"
     if not isinstance(activity.service_url, str) or not activity.service_url:
         return "serviceUrl is missing"
+    if activity.type != ActivityTypes.message:
+        return None
+    if not _has_id(activity.from_property):
+        return "from.id is missing"
+    value = activity.value
+    if value is not None and not isinstance(value, Mapping):
+        return "value is not an object"
+    if isinstance(value, Mapping) and not (value.get(FORM_KEY) or value.get(ACTION_KEY)):
+        # Every card the bot sends marks its submits with one of these.
+        return "value carries no form or action"
     return None
+
+
+async def apologise(ctx: TurnContext) -> None:
+    """The answer to a message that could not be read; it never raises."""
+    try:
+        await ctx.send_activity(card_activity(UNREADABLE))
+    except Exception as exc:
+        log.warning("Teams: could not send an apology (%s)", type(exc).__name__)

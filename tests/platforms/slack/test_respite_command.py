@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestServer
 
-from bot.metrics import metrics_app
+from bot.serve import metrics_app
 from scheduler import pulse_jobs
 from tests.conftest import CLINICIANS, LEAD, SlackHarness
 from tests.scheduler.test_pulse_rounds_slack import CALM, _answer

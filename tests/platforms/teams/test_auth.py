@@ -143,3 +143,28 @@ async def test_emulator_mode_says_loudly_that_authentication_is_off(
         await session.close()
         await harness.server.close()
         await harness.respite.close()
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"X-Forwarded-For": "203.0.113.9"},
+        {"Forwarded": "for=203.0.113.9;proto=https"},
+        {"X-Real-IP": "203.0.113.9"},
+    ],
+)
+async def test_emulator_mode_refuses_a_request_through_a_proxy(
+    teams_app: TeamsHarness, header: dict[str, str]
+) -> None:
+    """A reverse proxy on the same host (the usual way to add TLS) makes an outside caller look
+    like loopback; the headers it adds give it away."""
+    activity = teams_app.teams.activity("message_text.json", 1, text="help")
+    resp = await teams_app.teams.post(activity, headers=header)
+    assert resp.status == 403
+    assert await teams_app.count(teams_contacts) == 0
+    assert teams_app.connector.calls == []
+
+    # The same activity straight from this host is served.
+    resp = await teams_app.teams.post(activity)
+    assert resp.status == 200
+    assert await teams_app.count(teams_contacts) == 1
