@@ -85,6 +85,13 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///respite.db"
     # How long start-up waits for a database that is still starting before giving up.
     database_wait_seconds: float = Field(default=60.0, ge=0)
+    # Bounds on every wait for the database once running, so one that hangs fails requests in
+    # seconds: connecting (libpq counts whole seconds, at least 2), waiting for a pooled
+    # connection, and one statement (PostgreSQL's statement_timeout; the client gives up 5 s
+    # later on a server that answers nothing).
+    database_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    database_pool_timeout_seconds: float = Field(default=10.0, gt=0)
+    database_statement_timeout_seconds: float = Field(default=30.0, gt=0)
     respite_config: Path = Path("respite.yaml")
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None

@@ -4,13 +4,23 @@ One `DATABASE_URL` names the database; the async driver serves the app and the s
 Alembic. SQLite runs in WAL mode with IMMEDIATE transactions so that `respite serve` and a CLI
 command can share one file without lost updates or spurious "database is locked" errors. Its
 statements run on the event loop over one connection per process (`bot.storage.sqlite_inline`).
+
+Every wait for the database is bounded (`DatabaseTimeouts`), so a database that hangs (a stalled
+host, a lock storm) makes Respite fail in seconds instead of hanging with it: connecting, waiting
+for a pooled connection, and each statement. On PostgreSQL a statement is bounded twice: by the
+server's `statement_timeout`, which a live but busy server enforces, and by a client-side deadline
+a little longer, for a server that answers nothing at all (it cannot report its own timeout).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Any
+import math
+from dataclasses import dataclass
+from typing import Any, Self
 
+import psycopg
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.ext.asyncio import (
@@ -25,6 +35,95 @@ from bot.storage import sqlite_inline
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+# How much longer than the server's statement_timeout the client waits for any answer: the server
+# reports its own timeout if it can, and only a server that says nothing meets the client's.
+CLIENT_DEADLINE_GRACE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class DatabaseTimeouts:
+    """Bounds on waits for the database, in seconds (Settings' `database_*_timeout_seconds`)."""
+
+    connect: float = 5.0
+    pool: float = 10.0
+    statement: float = 30.0
+
+    @property
+    def client_deadline(self) -> float:
+        """The longest the client waits for one statement, commit or rollback to answer."""
+        return self.statement + CLIENT_DEADLINE_GRACE_SECONDS
+
+    @property
+    def idle_in_transaction(self) -> float:
+        """How long the server keeps a transaction whose client went silent (its locks too)."""
+        return 2 * self.statement
+
+
+class _DeadlineCursor(psycopg.AsyncCursor[Any]):
+    """A cursor whose statements give up after the connection's client-side deadline."""
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Self:
+        async with asyncio.timeout(_deadline_of(self.connection)):
+            return await super().execute(*args, **kwargs)
+
+    async def executemany(self, *args: Any, **kwargs: Any) -> None:
+        async with asyncio.timeout(_deadline_of(self.connection)):
+            await super().executemany(*args, **kwargs)
+
+
+class _DeadlineConnection(psycopg.AsyncConnection[Any]):
+    """A connection whose commit and rollback give up after its client-side deadline."""
+
+    client_deadline: float | None = None
+
+    async def commit(self) -> None:
+        async with asyncio.timeout(self.client_deadline):
+            await super().commit()
+
+    async def rollback(self) -> None:
+        async with asyncio.timeout(self.client_deadline):
+            await super().rollback()
+
+
+def _deadline_of(connection: psycopg.AsyncConnection[Any]) -> float | None:
+    return connection.client_deadline if isinstance(connection, _DeadlineConnection) else None
+
+
+def _postgres_connect_args(url: URL, timeouts: DatabaseTimeouts) -> dict[str, Any]:
+    """psycopg's connection parameters that bound the waits (libpq's, server settings)."""
+    server = (
+        f"-c statement_timeout={_ms(timeouts.statement)} "
+        f"-c idle_in_transaction_session_timeout={_ms(timeouts.idle_in_transaction)}"
+    )
+    given = url.query.get("options")
+    if isinstance(given, str) and given:
+        server = f"{given} {server}"
+    deadline = timeouts.client_deadline
+
+    async def connect(*args: Any, **kwargs: Any) -> _DeadlineConnection:
+        connection = await _DeadlineConnection.connect(*args, **kwargs)
+        connection.client_deadline = deadline
+        return connection
+
+    return {
+        # libpq counts whole seconds and takes no less than 2.
+        "connect_timeout": max(2, math.ceil(timeouts.connect)),
+        "options": server,
+        # A peer that vanished from the network (no reset, no answer) is noticed within the
+        # client deadline instead of the kernel's minutes.
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+        "tcp_user_timeout": _ms(deadline),
+        "cursor_factory": _DeadlineCursor,
+        "async_creator_fn": connect,
+    }
+
+
+def _ms(seconds: float) -> int:
+    return max(1, round(seconds * 1000))
 
 
 def _url(raw: str) -> URL:
@@ -80,8 +179,11 @@ def _sqlite_setup(engine: Engine, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS)
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_engine_async(raw: str, **kwargs: Any) -> AsyncEngine:
+def create_engine_async(
+    raw: str, timeouts: DatabaseTimeouts | None = None, **kwargs: Any
+) -> AsyncEngine:
     url = async_url(raw)
+    timeouts = timeouts or DatabaseTimeouts()
     if url.get_backend_name() == "sqlite":
         # The file path is all that is used of a SQLite URL: query options (`?mode=ro`, `uri=true`)
         # and `connect_args` do not reach the connection, which sqlite_inline opens itself.
@@ -90,6 +192,7 @@ def create_engine_async(raw: str, **kwargs: Any) -> AsyncEngine:
             # One connection: coroutines queue for it on the pool, not in SQLite's busy handler.
             kwargs.setdefault("pool_size", 1)
             kwargs.setdefault("max_overflow", 0)
+            kwargs.setdefault("pool_timeout", timeouts.pool)
         engine = create_async_engine(
             url,
             async_creator=lambda: sqlite_inline.connect(database, SQLITE_BUSY_TIMEOUT_MS / 1000),
@@ -99,13 +202,24 @@ def create_engine_async(raw: str, **kwargs: Any) -> AsyncEngine:
         _sqlite_setup(engine.sync_engine, busy_timeout_ms=0)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(url, **kwargs)
+    kwargs.setdefault("pool_timeout", timeouts.pool)
+    connect_args = _postgres_connect_args(url, timeouts)
+    connect_args.update(kwargs.pop("connect_args", {}))
+    return create_async_engine(url, connect_args=connect_args, **kwargs)
 
 
-def create_engine_sync(raw: str, **kwargs: Any) -> Engine:
+def create_engine_sync(
+    raw: str, connect_timeout: float = DatabaseTimeouts.connect, **kwargs: Any
+) -> Engine:
+    """The engine for Alembic and CLI commands: connecting is bounded, statements are not (a
+    migration may rightly take minutes)."""
     from sqlalchemy import create_engine
 
     url = sync_url(raw)
+    if url.get_backend_name() == "postgresql":
+        connect_args = {"connect_timeout": max(2, math.ceil(connect_timeout))}
+        connect_args.update(kwargs.pop("connect_args", {}))
+        kwargs["connect_args"] = connect_args
     engine = create_engine(url, **kwargs)
     if url.get_backend_name() == "sqlite":
         _sqlite_setup(engine)
