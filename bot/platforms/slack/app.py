@@ -32,10 +32,12 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.domain.events import FormErrors, Outcome, Reply, ShowForm
 from bot.domain.messages import Card, Platform, Recipient
+from bot.deadline import within
 from bot.inflight import InFlight
 from bot.platforms.slack import inbound
 from bot.platforms.slack.render import fallback_text, form_errors, message_blocks, modal_view
 from bot.platforms.slack.sender import SlackSender
+from bot.platforms.slack.submission_budget import SUBMISSION_BUDGET_SECONDS, not_saved_answer
 from handlers import router
 from handlers.deps import Deps
 
@@ -257,7 +259,11 @@ def build_slack_app(
         # Slack's own: so whatever goes wrong, here or in rendering, the answer is a polite view.
         try:
             submission = inbound.view_submission(body)
-            outcome = await router.on_form(deps, submission)
+            outcome = await within(SUBMISSION_BUDGET_SECONDS, router.on_form(deps, submission))
+        except TimeoutError:
+            log.warning("slack view submission ran out of time: cancelled, nothing saved")
+            await ack(**not_saved_answer(body))
+            return
         except Exception:
             log.exception("slack view submission failed")
             await ack(response_action="update", view=modal_view(SORRY, "info"))
