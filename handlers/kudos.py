@@ -8,6 +8,11 @@ outbox, which retries them. Logs name the team and counts, never a giver.
 An anonymous kudos is built so that nothing stored ties it to its giver (bot/domain/kudos.py): no
 giver id, its hour rather than its moment, and a withdrawal tag unique to it. Who gave it is
 passed to the store for the quota only.
+
+A kudos is given once however often it arrives: the same form submitted twenty times at once, a
+signed /kudos replayed, a delivery retried. The store keeps keyed marks of it for a few minutes
+(`once_marks`: its giver with the request's id, and with its content), and a submission that
+finds them posts nothing and says so.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from bot.domain.events import (
 )
 from bot.domain.kudos import (
     DEFAULT_CATEGORY,
+    ONCE_WINDOW,
+    AlreadyGiven,
     Draft,
     GiverKey,
     Kudos,
@@ -36,6 +43,7 @@ from bot.domain.kudos import (
     clean_message,
     giver,
     may_withdraw,
+    once_marks,
     parse_command_text,
     stored_time,
 )
@@ -69,6 +77,15 @@ NOT_SET_UP = Card(
     blocks=("Kudos are not available on this Respite server yet.",),
 )
 
+ALREADY_GIVEN = Card(
+    title="Kudos already sent",
+    blocks=(
+        "This kudos reached Respite more than once; it was posted once. Sending the same words "
+        f"to the same people again is possible after {int(ONCE_WINDOW.total_seconds()) // 60} "
+        "minutes.",
+    ),
+)
+
 
 def _ports(deps: Deps) -> tuple[KudosStore, GiverKey] | None:
     if deps.kudos is None or deps.giver_key is None:
@@ -90,7 +107,11 @@ async def give(deps: Deps, command: Command) -> Outcome:
     if team is None:
         return Reply(no_team_card())
     result = await _create(
-        deps, command.actor, team, parse_command_text(command.args, command.mentions)
+        deps,
+        command.actor,
+        team,
+        parse_command_text(command.args, command.mentions),
+        command.request_id,
     )
     if isinstance(result, Kudos):
         return Reply(sent_card(result))
@@ -122,7 +143,7 @@ async def submit(deps: Deps, submission: FormSubmission) -> Outcome:
         message=clean_message(values.get("message", "")),
         anonymous=values.get("visibility") == ANONYMOUS,
     )
-    result = await _create(deps, actor, team, draft)
+    result = await _create(deps, actor, team, draft, submission.request_id)
     if isinstance(result, Kudos):
         return Reply(sent_card(result))
     if isinstance(result, Card):
@@ -134,7 +155,7 @@ async def submit(deps: Deps, submission: FormSubmission) -> Outcome:
 
 
 async def _create(
-    deps: Deps, actor: Actor, team: Team, draft: Draft
+    deps: Deps, actor: Actor, team: Team, draft: Draft, request_id: str = ""
 ) -> Kudos | Card | list[Refusal]:
     ports = _ports(deps)
     if ports is None:
@@ -165,14 +186,27 @@ async def _create(
         channel_id=team.kudos_channel,
     )
     who = giver(key, actor.platform, actor.user_id)
-    over = await store.add_within_quota(kudos, who, team.kudos_daily_limit, now)
+    once = once_marks(
+        key,
+        actor.platform,
+        actor.user_id,
+        draft.recipients,
+        draft.category,
+        draft.message,
+        draft.anonymous,
+        request_id,
+    )
+    over = await store.add_within_quota(kudos, who, team.kudos_daily_limit, now, once)
+    if isinstance(over, AlreadyGiven):
+        log.info("kudos: a repeated submission in team %s posted nothing", team.id)
+        return ALREADY_GIVEN
     if over is not None:
         return quota_card(over, team.kudos_daily_limit, team)
     channel = Recipient(team.platform, channel_id=team.kudos_channel)
     try:
         ref = await sender.send(channel, channel_card(kudos))
     except Exception as exc:
-        await store.discard(kudos.id, who, now)
+        await store.discard(kudos.id, who, now, once)
         log.warning("kudos: posting to team %s's channel failed: %s", team.id, type(exc).__name__)
         return post_failed_card()
     if ref is not None and not await store.set_channel_ref(kudos.id, ref):

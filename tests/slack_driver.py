@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from pathlib import Path
@@ -40,19 +41,32 @@ class SlackDriver:
         self.session = session
         self.url = base_url.rstrip("/") + "/slack/events"
         self.response_url = response_url
+        # Slack gives every command its own trigger_id and every modal its own view id.
+        self._triggers = itertools.count(1)
+        self._views = itertools.count(1)
 
     async def post(self, body: str, headers: dict[str, str] | None = None) -> ClientResponse:
         return await self.session.post(
             self.url, data=body.encode(), headers=headers or signed_headers(body)
         )
 
-    def slash_body(self, command: str, text: str, user_id: str) -> str:
+    def slash_body(
+        self, command: str, text: str, user_id: str, trigger_id: str | None = None
+    ) -> str:
         fields = load("slash_command.json")
         fields.update(command=command, text=text, user_id=user_id, response_url=self.response_url)
+        if trigger_id is not None:
+            fields["trigger_id"] = trigger_id
         return urlencode(fields)
 
+    def trigger_id(self) -> str:
+        """The captured command's trigger_id first, then a new one for every further command."""
+        n = next(self._triggers)
+        captured = str(load("slash_command.json")["trigger_id"])
+        return captured if n == 1 else f"{captured.rsplit('.', 1)[0]}.{n:019x}"
+
     async def slash(self, command: str, text: str = "", user_id: str = "U0001") -> ClientResponse:
-        return await self.post(self.slash_body(command, text, user_id))
+        return await self.post(self.slash_body(command, text, user_id, self.trigger_id()))
 
     def interactive_body(self, payload: dict[str, Any]) -> str:
         return urlencode({"payload": json.dumps(payload)})
@@ -85,8 +99,16 @@ class SlackDriver:
         user_id: str,
     ) -> ClientResponse:
         """Submit a modal the bot opened, choosing `values` (block id -> option value)."""
+        return await self.post(self.interactive_body(self.submission(view, values, user_id)))
+
+    def submission(
+        self, view: dict[str, Any], values: dict[str, str], user_id: str
+    ) -> dict[str, Any]:
+        """The view_submission payload of `submit`; the view keeps its id (a new one if it has
+        none), as every submission of one modal does."""
         payload = load("view_submission.json")
         payload["user"]["id"] = user_id
+        payload["view"]["id"] = view.get("id") or f"V{next(self._views):010d}"
         state: dict[str, dict[str, Any]] = {}
         for block in view.get("blocks", []):
             if block.get("type") != "input":
@@ -112,4 +134,4 @@ class SlackDriver:
             blocks=view.get("blocks", []),
             state={"values": state},
         )
-        return await self.post(self.interactive_body(payload))
+        return payload

@@ -40,6 +40,9 @@ class Command:
     args: str = ""
     mentions: tuple[str, ...] = ()
     private: bool = True
+    # The platform's id of this very request (Slack's trigger_id), the same when a request is
+    # replayed or retried: what makes a command that gives something take effect once.
+    request_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +58,9 @@ class FormSubmission:
     form_id: str
     values: Mapping[str, str]
     context: str = ""
+    # The platform's id of the form instance submitted (Slack's view id), the same however
+    # often that form is submitted.
+    request_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,12 @@ What stays, by design: the post's own reference (`channel_ref`, on Slack its tim
 recipients' outbox rows hold the public moment and name no giver; within the quota window the
 ledger shows that some anonymous entries share a giver, not who; and a person's very first turn
 with the bot must store how to reach them, so successive backups show that row appear.
+
+A kudos is given once however often it is submitted: a double-clicked form, a replayed request, a
+delivery the platform retries. Each kudos leaves, for ONCE_WINDOW, keyed marks of (giver, the
+request's own id) and of (giver, recipients, category, visibility, message) (`once_marks`),
+unique to it and shared with no other row, and a submission whose mark is still there gives
+nothing.
 """
 
 from __future__ import annotations
@@ -46,6 +52,9 @@ DEFAULT_DAILY_LIMIT = 5
 QUOTA_WINDOW = timedelta(hours=24)
 # An anonymous kudos is stored at most this long before its moment (see `stored_time`).
 STORED_GRAIN = timedelta(hours=1)
+# How long a kudos' marks refuse the same kudos again: longer than Slack's five minutes in which
+# a signed request can be replayed, short enough that a deliberate second kudos is rarely held up.
+ONCE_WINDOW = timedelta(minutes=10)
 
 # The weekly roundup is posted on Fridays at 16:00 in the team's time zone and covers the week
 # since the previous roundup, so every kudos is counted exactly once.
@@ -227,6 +236,10 @@ class GiverKey:
         """Different for every kudos, so no other row can hold the same value."""
         return self._mac("kudos-withdraw", kudos_id, platform.value, user_id)
 
+    def once(self, *parts: str) -> str:
+        """A mark of one kudos being given (see `once_marks`)."""
+        return self._mac("kudos-once", *parts)
+
     def tag_matches(
         self, stored: str | None, kudos_id: str, platform: Platform, user_id: str
     ) -> bool:
@@ -246,6 +259,27 @@ class Giver:
 
 def giver(key: GiverKey, platform: Platform, user_id: str) -> Giver:
     return Giver(user_id, key.hash(platform, user_id))
+
+
+def once_marks(
+    key: GiverKey,
+    platform: Platform,
+    user_id: str,
+    recipients: Sequence[str],
+    category: str,
+    message: str,
+    anonymous: bool,
+    request_id: str = "",
+) -> tuple[str, ...]:
+    """The marks a kudos leaves so that the same one is not given twice within ONCE_WINDOW: one
+    of its giver and its content (recipients in any order), and one of its giver and the
+    platform's id of the request (a Slack trigger or view id), when there is one."""
+    people = "\x00".join(sorted(set(recipients)))
+    visibility = "anonymous" if anonymous else "named"
+    marks = [key.once("content", platform.value, user_id, people, category, visibility, message)]
+    if request_id:
+        marks.append(key.once("request", platform.value, user_id, request_id))
+    return tuple(marks)
 
 
 def may_withdraw(
@@ -271,6 +305,11 @@ def may_withdraw(
 class QuotaRefusal:
     given: int
     next_allowed: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AlreadyGiven:
+    """The same kudos was given moments ago (a repeated submission): nothing was stored."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,19 +383,29 @@ def build_roundup(
 
 class KudosStore(Protocol):
     async def add_within_quota(
-        self, kudos: Kudos, giver: Giver, limit: int, now: datetime
-    ) -> QuotaRefusal | None:
-        """Store the kudos unless its giver already gave `limit` in the quota window before `now`.
+        self,
+        kudos: Kudos,
+        giver: Giver,
+        limit: int,
+        now: datetime,
+        once: Sequence[str] = (),
+    ) -> QuotaRefusal | AlreadyGiven | None:
+        """Store the kudos unless one of its `once` marks (`once_marks`) was left by a kudos
+        given within ONCE_WINDOW before `now`, or its giver already gave `limit` in the quota
+        window before `now`.
 
         Named kudos count by their giver id, anonymous ones by the giver's hash in the quota
         ledger (an entry at `now`, with no kudos id). Checking and storing happen in one
-        transaction, so concurrent sends cannot exceed the quota. Returns None when stored.
+        transaction, so concurrent sends cannot exceed the quota nor give one kudos twice.
+        Returns None when stored.
         """
         ...
 
-    async def discard(self, kudos_id: str, giver: Giver, now: datetime) -> None:
-        """Undo `add_within_quota(kudos, giver, _, now)` whose post failed: the kudos and the
-        quota it took."""
+    async def discard(
+        self, kudos_id: str, giver: Giver, now: datetime, once: Sequence[str] = ()
+    ) -> None:
+        """Undo `add_within_quota(kudos, giver, _, now, once)` whose post failed: the kudos, the
+        quota it took and its marks, so that it can be sent again."""
         ...
 
     async def set_channel_ref(self, kudos_id: str, ref: str) -> bool:

@@ -12,23 +12,37 @@ by id and their anonymous ones by hash. On SQLite the IMMEDIATE transaction alre
 writers; on PostgreSQL a transaction-scoped advisory lock on the giver's hash (computed in
 memory for both kinds, never stored for a named kudos) does, so two concurrent sends from one
 person, named or not, cannot both slip under the limit.
+
+The same lock (or transaction) makes a kudos once-only: its marks (`once_marks`: keyed hashes of
+the giver with the request's id and with the kudos' content) are looked for and written with it,
+so of twenty identical submissions at once the first stores the kudos and the rest find its marks.
+A mark names no kudos and shares no value with any other row; it keeps only the minute it lapses,
+and lapsed marks are removed by the next kudos given, and by `forget_givers`.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, text, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.domain.kudos import QUOTA_WINDOW, STORED_GRAIN, Giver, Kudos, QuotaRefusal
+from bot.domain.kudos import (
+    ONCE_WINDOW,
+    QUOTA_WINDOW,
+    STORED_GRAIN,
+    AlreadyGiven,
+    Giver,
+    Kudos,
+    QuotaRefusal,
+)
 from bot.domain.messages import Platform
 from bot.storage.tables import kudos as kudos_t
-from bot.storage.tables import kudos_name_optouts, kudos_quota, kudos_recipients
+from bot.storage.tables import kudos_dedupe, kudos_name_optouts, kudos_quota, kudos_recipients
 
 
 def _kudos(row: Any, recipients: Sequence[str]) -> Kudos:
@@ -57,6 +71,14 @@ def _check_unlinkable(kudos: Kudos, giver: Giver) -> None:
         raise ValueError("a named kudos stores its giver's id and no tag")
 
 
+def _lapses(now: datetime) -> datetime:
+    """When a kudos' marks lapse: ONCE_WINDOW after it, at the next whole minute, so that the
+    stored time is not the kudos' own moment."""
+    end = (now + ONCE_WINDOW).astimezone(UTC)
+    whole = end.replace(second=0, microsecond=0)
+    return whole if whole == end else whole + timedelta(minutes=1)
+
+
 def _columns(kudos: Kudos) -> dict[str, Any]:
     return {
         "id": kudos.id,
@@ -78,14 +100,26 @@ class SqlKudosStore:
         self._sessions = sessions
 
     async def add_within_quota(
-        self, kudos: Kudos, giver: Giver, limit: int, now: datetime
-    ) -> QuotaRefusal | None:
+        self,
+        kudos: Kudos,
+        giver: Giver,
+        limit: int,
+        now: datetime,
+        once: Sequence[str] = (),
+    ) -> QuotaRefusal | AlreadyGiven | None:
         _check_unlinkable(kudos, giver)
         try:
             async with self._sessions.begin() as s:
                 if s.get_bind().dialect.name == "postgresql":
                     lock_key = int(giver.hash[:15], 16)
                     await s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key})
+                # Marks are of one giver, whose sends the lock above (or SQLite's write lock)
+                # puts one after another: the check and the write below cannot interleave.
+                await s.execute(delete(kudos_dedupe).where(kudos_dedupe.c.expires_at <= now))
+                if once and await s.scalar(
+                    select(func.count()).where(kudos_dedupe.c.mark.in_(list(once)))
+                ):
+                    return AlreadyGiven()
                 recent = await self._given_since(s, kudos.platform, giver, now - QUOTA_WINDOW)
                 if len(recent) >= limit:
                     return QuotaRefusal(len(recent), recent[0] + QUOTA_WINDOW)
@@ -103,7 +137,16 @@ class SqlKudosStore:
                             id=secrets.token_hex(16), giver_hash=giver.hash, given_at=now
                         )
                     )
+                if once:
+                    lapses = _lapses(now)
+                    await s.execute(
+                        insert(kudos_dedupe),
+                        [{"mark": m, "expires_at": lapses} for m in sorted(set(once))],
+                    )
         except IntegrityError as exc:
+            if once:
+                # A mark written meanwhile by another process's transaction: the same kudos.
+                return AlreadyGiven()
             raise ValueError("kudos id already used") from exc
         return None
 
@@ -125,8 +168,12 @@ class SqlKudosStore:
         )
         return sorted((await s.scalars(union_all(named, anonymous))).all())
 
-    async def discard(self, kudos_id: str, giver: Giver, now: datetime) -> None:
+    async def discard(
+        self, kudos_id: str, giver: Giver, now: datetime, once: Sequence[str] = ()
+    ) -> None:
         async with self._sessions.begin() as s:
+            if once:
+                await s.execute(delete(kudos_dedupe).where(kudos_dedupe.c.mark.in_(list(once))))
             anonymous = await s.scalar(select(kudos_t.c.anonymous).where(kudos_t.c.id == kudos_id))
             await s.execute(delete(kudos_recipients).where(kudos_recipients.c.kudos_id == kudos_id))
             await s.execute(delete(kudos_t).where(kudos_t.c.id == kudos_id))
@@ -204,6 +251,9 @@ class SqlKudosStore:
         given before it: a stored time is up to STORED_GRAIN earlier than the moment, so a tag
         goes once its stored time is that much further back, and lasts at least the window."""
         async with self._sessions.begin() as s:
+            # `before` is the start of the quota window, a day ago: marks lapse within minutes.
+            lapsed = kudos_dedupe.c.expires_at <= before + QUOTA_WINDOW
+            await s.execute(delete(kudos_dedupe).where(lapsed))
             ledger = await s.execute(delete(kudos_quota).where(kudos_quota.c.given_at <= before))
             tags = await s.execute(
                 update(kudos_t)

@@ -187,6 +187,17 @@ kudos_quota = Table(
     Index("ix_kudos_quota_giver", "giver_hash", "given_at"),
 )
 
+# Kudos just given, so that the same one is not given twice (a form submitted twice, a request
+# replayed): keyed hashes of (giver, request id) and of (giver, recipients, message), unique to
+# one kudos and shared with no other row, and the minute they lapse, minutes after the kudos.
+kudos_dedupe = Table(
+    "kudos_dedupe",
+    metadata,
+    Column("mark", String(64), primary_key=True),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Index("ix_kudos_dedupe_expires_at", "expires_at"),
+)
+
 kudos_recipients = Table(
     "kudos_recipients",
     metadata,

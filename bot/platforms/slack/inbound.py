@@ -73,10 +73,13 @@ def _mapping(body: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     return value
 
 
-def _text(body: Mapping[str, Any], key: str, *, required: bool = False) -> str:
-    """A string field; absent or null reads as "" unless it is required."""
+def _text(
+    body: Mapping[str, Any], key: str, *, required: bool = False, nullable: bool = True
+) -> str:
+    """A string field; absent or null reads as "" unless it is required (non-empty) or not
+    nullable (present, perhaps empty: bolt matches listeners on it)."""
     value = body.get(key)
-    if value is None and not required:
+    if value is None and not required and nullable:
         return ""
     if not isinstance(value, str):
         raise MalformedPayload(f"{key} is not a string")
@@ -96,8 +99,14 @@ def slash_command(body: Mapping[str, Any]) -> Command:
     """`/checkin ...`, `/kudos @someone ...` or `/respite <word> ...`."""
     name = _text(body, "command", required=True).lstrip("/").lower()
     text, mentions = split_mentions(_text(body, "text"))
-    _text(body, "trigger_id")
-    return Command(actor(_text(body, "user_id", required=True)), name, text, mentions)
+    trigger_id = _text(body, "trigger_id")
+    return Command(
+        actor(_text(body, "user_id", required=True)),
+        name,
+        text,
+        mentions,
+        request_id=trigger_id,
+    )
 
 
 def button_press(body: Mapping[str, Any]) -> ButtonPress:
@@ -123,6 +132,8 @@ def button_press(body: Mapping[str, Any]) -> ButtonPress:
 def _selected(state: Mapping[str, Any]) -> str:
     """One input's chosen value as text, by the input's type."""
     kind = state.get("type")
+    if not isinstance(kind, str):
+        raise MalformedPayload("an input's type is not a string")
     if kind in ("radio_buttons", "static_select"):
         selected = state.get("selected_option")
         if selected is None:
@@ -144,6 +155,9 @@ def _selected(state: Mapping[str, Any]) -> str:
 
 def view_submission(body: Mapping[str, Any]) -> FormSubmission:
     view = _mapping(body, "view")
+    if view.get("type") != "modal":
+        # The app opens modals only; bolt reads another type as a workflow step's.
+        raise MalformedPayload("view.type is not modal")
     state = view.get("state") or {}
     if not isinstance(state, Mapping):
         raise MalformedPayload("view.state is not an object")
@@ -158,13 +172,14 @@ def view_submission(body: Mapping[str, Any]) -> FormSubmission:
             if not isinstance(element, Mapping):
                 raise MalformedPayload("an input's state is not an object")
             chosen = _selected(element)
-            if element.get("type") in INPUT_TYPES:
+            if element["type"] in INPUT_TYPES:
                 values[str(block_id)] = chosen
     return FormSubmission(
         actor(_text(_mapping(body, "user"), "id", required=True)),
-        _text(view, "callback_id"),
+        _text(view, "callback_id", nullable=False),
         values,
         _text(view, "private_metadata"),
+        request_id=_text(view, "id"),
     )
 
 
@@ -182,6 +197,9 @@ def problem(body: Mapping[str, Any]) -> str | None:
     """
     try:
         response_url = _text(body, "response_url")
+        if "command" in body or body.get("type") == "block_actions":
+            # Slack sends one with every command and button; a form can only be opened with it.
+            _text(body, "trigger_id", required=True)
         if "command" in body:
             slash_command(body)
             if not response_url:
