@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import copy
 import json
-from contextlib import asynccontextmanager
 from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 

@@ -27,9 +27,9 @@ from tests.platforms.teams.invoke_support import (
     openid,
     post,
     remember_team,
+    running,
     schema_errors,
     search_activity,
-    running,
     strict_validator,
     typeahead_validator,
 )
@@ -54,7 +54,7 @@ async def open_form(h: TeamsHarness, person: int) -> tuple[dict[str, Any], int, 
 
 
 def picker_of(card: dict[str, Any]) -> dict[str, Any]:
-    found = [b for b in card["body"] if b.get("id") == "recipients"]
+    found: list[dict[str, Any]] = [b for b in card["body"] if b.get("id") == "recipients"]
     assert len(found) == 1
     return found[0]
 
