@@ -5,6 +5,14 @@ error raised from here carries it. Fetches have a timeout and a size limit, only
 followed, and addresses on private networks are refused unless the admin allows them (a feed
 address must not become a way to probe the server's own network). Recurring events are expanded
 with `recurring-ical-events`; all-day, cancelled and free ("transparent") events are not busy.
+
+The private-network check is made on the addresses the connection uses, not on a look-up of its
+own: a host name is resolved once, by `PublicOnlyResolver`, which the HTTP client's connector
+asks, and the connector is handed only addresses that passed. A name whose DNS answers a public
+address to a check and a loopback one to the connection a moment later (DNS rebinding) therefore
+gets one answer, checked. An address written in the URL itself (the client does not resolve it),
+in any form the C library would read as one (`127.1`, `2130706433`, `0x7f.1`), is checked before
+connecting.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ import asyncio
 import ipaddress
 import socket
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +31,8 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import icalendar
 import recurring_ical_events
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import DefaultResolver
 
 from bot.domain.breaks import Busy
 from bot.domain.ports import CalendarUnavailable
@@ -29,6 +40,79 @@ from bot.domain.ports import CalendarUnavailable
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_BYTES = 2_000_000
 DEFAULT_CACHE_SECONDS = 300.0
+PRIVATE = "the feed points at a private network address"
+# IPv6 prefixes that carry an IPv4 address a gateway will reach: NAT64 (RFC 6052).
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def is_public(address: Address) -> bool:
+    """Whether an address is on the public internet: not loopback, private, link-local,
+    shared (carrier NAT), multicast, reserved or unspecified, nor an IPv6 form of such an IPv4
+    address (mapped, NAT64 or 6to4)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return is_public(address.ipv4_mapped)
+        if address in NAT64:
+            return is_public(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+        if address.sixtofour is not None and not is_public(address.sixtofour):
+            return False
+    return address.is_global and not (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+    )
+
+
+def literal_address(host: str) -> Address | None:
+    """The address a URL's host names by itself, in any form the C library accepts (the
+    connection would go there without a look-up); None for a host name."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    try:
+        # inet_aton reads the old forms too: 127.1, 2130706433, 0x7f000001, 0177.0.0.1.
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except OSError:
+        return None
+
+
+class PublicOnlyResolver(AbstractResolver):
+    """Resolves a host once and gives the connector only public addresses.
+
+    The connector connects to exactly what `resolve` returns, so the check and the connection
+    see the same answer. An answer with any address that is not public is refused as a whole:
+    a name that points partly into a private network is not a calendar host.
+    """
+
+    def __init__(self, inner: AbstractResolver) -> None:
+        self._inner = inner
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        try:
+            answers = await self._inner.resolve(host, port, family)
+        except OSError:
+            raise CalendarUnavailable("the feed's host name does not resolve") from None
+        if not answers:
+            raise CalendarUnavailable("the feed's host name does not resolve")
+        for answer in answers:
+            try:
+                address = ipaddress.ip_address(answer["host"])
+            except ValueError:
+                raise CalendarUnavailable(PRIVATE) from None
+            if not is_public(address):
+                raise CalendarUnavailable(PRIVATE)
+        return answers
+
+    async def close(self) -> None:
+        await self._inner.close()
 
 
 class IcsCalendarFeed:
@@ -39,7 +123,11 @@ class IcsCalendarFeed:
         cache_seconds: float = DEFAULT_CACHE_SECONDS,
         allow_private: bool = False,
         allow_files: bool = False,
+        resolver: Callable[[], AbstractResolver] | None = None,
     ) -> None:
+        """`resolver` makes the resolver each fetch uses (the system's by default), whose
+        answers `PublicOnlyResolver` checks unless private addresses are allowed."""
+        self._resolver = resolver or DefaultResolver
         self._timeout = timeout
         self._max_bytes = max_bytes
         self._cache_seconds = cache_seconds
@@ -79,12 +167,21 @@ class IcsCalendarFeed:
             return data
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise CalendarUnavailable("only http(s) calendar addresses are followed")
+        inner = self._resolver()
+        resolver = inner
         if not self._allow_private:
-            await self._refuse_private(parts.hostname, parts.port or 443)
+            literal = literal_address(parts.hostname)
+            if literal is not None and not is_public(literal):
+                await inner.close()
+                raise CalendarUnavailable(PRIVATE)
+            resolver = PublicOnlyResolver(inner)
         timeout = aiohttp.ClientTimeout(total=self._timeout, connect=min(5.0, self._timeout))
+        # A connector of this fetch's own, with no DNS cache: every fetch resolves, and checks,
+        # afresh; the session closes the connector, and the connector's resolver is ours to close.
+        connector = aiohttp.TCPConnector(resolver=resolver, use_dns_cache=False)
         try:
             async with (
-                aiohttp.ClientSession(timeout=timeout) as session,
+                aiohttp.ClientSession(timeout=timeout, connector=connector) as session,
                 session.get(url, allow_redirects=False) as resp,
             ):
                 if resp.status != 200:
@@ -105,17 +202,8 @@ class IcsCalendarFeed:
             raise CalendarUnavailable("the feed timed out") from None
         except aiohttp.ClientError as exc:
             raise CalendarUnavailable(f"the feed is unreachable ({type(exc).__name__})") from None
-
-    async def _refuse_private(self, host: str, port: int) -> None:
-        loop = asyncio.get_running_loop()
-        try:
-            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except OSError:
-            raise CalendarUnavailable("the feed's host name does not resolve") from None
-        for info in infos:
-            address = ipaddress.ip_address(info[4][0])
-            if not address.is_global:
-                raise CalendarUnavailable("the feed points at a private network address")
+        finally:
+            await resolver.close()
 
 
 def _read_file(path: Path, limit: int) -> bytes:
