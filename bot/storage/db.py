@@ -43,7 +43,11 @@ CLIENT_DEADLINE_GRACE_SECONDS = 5.0
 
 @dataclass(frozen=True)
 class DatabaseTimeouts:
-    """Bounds on waits for the database, in seconds (Settings' `database_*_timeout_seconds`)."""
+    """Bounds on waits for the database, in seconds (Settings' `database_*_timeout_seconds`).
+
+    On SQLite only `pool` applies: opening the file does not wait, and a statement waits for
+    another process's write lock no longer than the busy timeout (`SQLITE_BUSY_TIMEOUT_MS`).
+    """
 
     connect: float = 5.0
     pool: float = 10.0
