@@ -41,6 +41,7 @@ async def feed() -> AsyncIterator[Feed]:
     app.router.add_get("/basic.ics", handle)
     server = TestServer(app, host="127.0.0.1", access_log=None)
     await server.start_server()
+    assert server.port is not None
     state.append(Feed(server.port))
     yield state[0]
     await server.close()

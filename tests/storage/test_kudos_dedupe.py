@@ -8,7 +8,7 @@ import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.kudos import ONCE_WINDOW, QUOTA_WINDOW, AlreadyGiven, once_marks
@@ -26,7 +26,7 @@ def _once(user_id: str, message: str = "thank you", request: str = "") -> tuple[
     return once_marks(KEY, Platform.SLACK, user_id, ("U003",), "support", message, True, request)
 
 
-async def _count(engine: AsyncEngine, table: object) -> int:
+async def _count(engine: AsyncEngine, table: Table) -> int:
     async with engine.connect() as conn:
         return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())
 
