@@ -193,8 +193,8 @@ class _Claim:
             self.open.pop(item.id, None)
         if stopping:
             log.info("outbox: stopping; %d row(s) given back to the queue", given)
-        else:
-            log.warning("outbox claim ran short of time; %d row(s) given back", given)
+        elif given:  # renewals failing, or an error ended the batch early
+            log.warning("outbox batch ended early; %d row(s) given back to the queue", given)
 
 
 @dataclass

@@ -153,6 +153,24 @@ class FanOut:
             if self.received() != seen:
                 seen, since = self.received(), time.monotonic()
 
+    async def run_through(self) -> float:
+        """The same fan-out left alone: seconds from the process's start to every row sent."""
+        await self.queue()
+        server = ServeProcess(self.env, self.workdir / "serve-through.log")
+        began = time.monotonic()
+        await server.start()
+        try:
+
+            async def all_sent() -> bool:
+                return (await self.by_status())["sent"] == len(self.people)
+
+            await self._until(all_sent, "every row to be sent", server)
+            elapsed = time.monotonic() - began
+            assert await server.stop() == 0, server.log()
+        finally:
+            await server.kill()
+        return elapsed
+
     async def run(self, stop_after: int, kill: bool, hold: bool) -> Figures:
         await self.queue()
         first = ServeProcess(self.env, self.workdir / "serve-1.log")
