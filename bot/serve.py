@@ -13,9 +13,10 @@ from aiohttp import web
 
 from bot.config import GENERATE_SECRET, ConfigError, Settings
 from bot.main import Respite, build
-from bot.metrics import exposition
+from bot.metrics import Backlog, OutboxBacklog, exposition
 from bot.platforms.startup import refusals, run_checks
 from bot.platforms.teams.app import is_loopback
+from bot.storage.backlog import outbox_backlog
 from bot.storage.migrate import upgrade_when_ready
 from bot.web import build_web_app
 from scheduler.member_sync import sync_members
@@ -34,23 +35,41 @@ async def start_up(respite: Respite) -> None:
         raise ConfigError(refused)
 
 
-def metrics_app() -> web.Application:
-    """GET /metrics alone, for the metrics listener (never the public one)."""
+def backlog_collector(respite: Respite) -> OutboxBacklog:
+    """What `respite`'s outbox holds, read at each scrape, for its configured platforms."""
+
+    async def read() -> list[Backlog]:
+        now = respite.deps.clock.now()
+        return [
+            Backlog(g.platform, g.state, g.rows, (now - g.oldest).total_seconds())
+            for g in await outbox_backlog(respite.engine, now)
+        ]
+
+    return OutboxBacklog(read, platforms=[p.value for p in respite.senders])
+
+
+def metrics_app(respite: Respite | None = None) -> web.Application:
+    """GET /metrics alone, for the metrics listener (never the public one); with `respite`, the
+    scrape also reads its outbox backlog."""
+    backlog = None if respite is None else backlog_collector(respite)
 
     async def metrics(request: web.Request) -> web.Response:
-        return web.Response(body=exposition(), content_type="text/plain", charset="utf-8")
+        body = await exposition(backlog)
+        return web.Response(body=body, content_type="text/plain", charset="utf-8")
 
     app = web.Application()
     app.router.add_get("/metrics", metrics)
     return app
 
 
-async def start_metrics(host: str, port: int) -> web.AppRunner | None:
+async def start_metrics(
+    host: str, port: int, respite: Respite | None = None
+) -> web.AppRunner | None:
     """The metrics listener, or None when it is off or its port is taken (metrics are not worth
     refusing to serve for; the log says why they are missing)."""
     if port == 0:
         return None
-    runner = web.AppRunner(metrics_app(), access_log=None)
+    runner = web.AppRunner(metrics_app(respite), access_log=None)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()
@@ -88,10 +107,10 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     except ConfigError:
         await respite.close()
         raise
-    if not respite.routes:
+    if not respite.routes and respite.slack_socket is None:
         log.warning(
-            "no chat platform is configured (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET); "
-            "serving /healthz only"
+            "no chat platform is configured (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or "
+            "SLACK_APP_TOKEN for Socket Mode); serving /healthz only"
         )
     rt = respite.runtime
     runner = SchedulerRunner(
@@ -122,7 +141,10 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     site = web.TCPSite(web_runner, host, port)
     await site.start()
     log.info("Respite is listening on http://%s:%s", host, port)
-    metrics = await start_metrics(settings.metrics_host, settings.metrics_port)
+    if respite.slack_socket is not None:
+        # Slack over an outbound WebSocket; it connects in the background and /healthz says how.
+        await respite.slack_socket.start()
+    metrics = await start_metrics(settings.metrics_host, settings.metrics_port, respite)
     sync = asyncio.create_task(
         sync_members(rt.directory, rt.member_lookups, rt.member_store, rt.deps.clock)
     )
@@ -139,6 +161,8 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         log.info("Respite is stopping")
         sync.cancel()
         await runner.stop()
+        if respite.slack_socket is not None:
+            await respite.slack_socket.stop()
         await web_runner.cleanup()
         if metrics is not None:
             await metrics.cleanup()
