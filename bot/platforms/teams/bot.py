@@ -188,12 +188,11 @@ class RespiteTeamsBot:
             # Nothing from this turn is saved: it is the team saying goodbye.
             await self.forget_team(team_id)
             return
-        # A search only reads: it comes on every pause in typing and says nothing new.
         if activity.type in (
             ActivityTypes.message,
             ActivityTypes.conversation_update,
             ActivityTypes.installation_update,
-        ) or (activity.type == ActivityTypes.invoke and activity.name == invoke.CARD_ACTION):
+        ):
             await self.remember(activity)
         if activity.type == ActivityTypes.message:
             await self._on_message(ctx)
@@ -344,6 +343,9 @@ class RespiteTeamsBot:
             if name == invoke.SEARCH:
                 status, body = await self._search(ctx)
             elif name == invoke.CARD_ACTION:
+                # Saved like a message's turn; a search only reads (it comes on every pause in
+                # typing and says nothing new).
+                await self.remember(ctx.activity)
                 status, body = await self._card_action(ctx)
             else:
                 # Nothing in Respite's manifest or cards asks Teams for any other kind.

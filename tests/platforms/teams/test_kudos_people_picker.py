@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from bot.clock import FixedClock
 from bot.platforms.teams.render import SEARCH_PAGE, STATIC_CHOICES_MAX, TEAMMATES_DATASET
@@ -217,12 +218,12 @@ async def test_search_never_offers_anyone_outside_the_searchers_team(
         activity["from"]["name"] = full_name(n)
         assert (await post(h, activity, openid)).status == 200
     outsiders = {aad(n) for n in range(5001, 5011)}
-    for text in ("", full_name(5001), full_name(5001)[:6], "5001"):
+    for typed in ("", full_name(5001), full_name(5001)[:6], "5001"):
         for skip in (0, SEARCH_PAGE):
-            status, body, _ = await search(h, GIVER, text, openid, skip=skip)
+            status, body, _ = await search(h, GIVER, typed, openid, skip=skip)
             assert status == 200
             ids = {i for i, _ in results(body)}
-            assert not ids & outsiders, text
+            assert not ids & outsiders, typed
             assert aad(GIVER) not in ids  # nor the giver themself
     # An outsider searching finds their own team, never the large one.
     status, body, _ = await search(h, 5001, "", openid)
@@ -268,3 +269,15 @@ async def test_a_person_found_by_search_can_be_recognised(large_team: TeamsHarne
     [post_call] = channel_posts(h)
     mentioned = [e["mentioned"]["id"] for e in post_call.body["entities"]]
     assert mentioned == [aad(GIVER), aad(1234)]
+
+
+async def test_a_search_that_fails_is_answered_with_an_error_not_a_bare_501(
+    secured_large_team: TeamsHarness, openid: OpenIdServer
+) -> None:
+    h = secured_large_team
+    async with h.respite.engine.begin() as connection:
+        await connection.execute(text("DROP TABLE teams_contacts"))
+    status, body, _ = await search(h, GIVER, "ana", openid)
+    assert status == 500
+    assert body["type"] == "application/vnd.microsoft.error"
+    assert body["value"]["code"] == "InternalError"
