@@ -143,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             with environment_ignored():
                 return _demo(args)
         settings = _settings()
-        configure_logging((args.log_level or settings.log_level).upper())
+        configure_logging((args.log_level or settings.log_level).upper(), settings.log_format)
         return _run(args, settings)
     except ConfigError as exc:
         for line in exc.errors:

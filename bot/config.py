@@ -117,6 +117,8 @@ class Settings(BaseSettings):
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=9464, ge=0, le=65535)
     log_level: str = "INFO"
+    # json: one JSON object a line (time, level, logger, message) for log collectors.
+    log_format: Literal["text", "json"] = "text"
     outbox_interval_seconds: float = Field(default=5.0, gt=0)
     # Recipients one outbox worker serves side by side (lower it if Slack answers 429 often).
     outbox_concurrency: int = Field(default=16, ge=1, le=64)
