@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     respite_config: Path = Path("respite.yaml")
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
+    # An app-level token (xapp-…, scope connections:write): Slack over an outbound WebSocket
+    # (Socket Mode) instead of requests to /slack/events; no signing secret needed then.
+    slack_app_token: SecretStr | None = None
     slack_api_url: str | None = None
     # Microsoft Teams (Bot Framework). No app id means local emulator mode: no authentication,
     # loopback clients only.

@@ -11,6 +11,7 @@ import secrets
 import socket
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -49,6 +50,9 @@ from scheduler.breaks_jobs import BreakTicker
 from scheduler.periods import CronCalendar
 from scheduler.runner import Runtime
 
+if TYPE_CHECKING:
+    from bot.platforms.slack.socket_mode import SlackSocket
+
 EMULATOR_NOTICE = (
     "TEAMS AUTHENTICATION IS OFF: MICROSOFT_APP_ID is not set, so /api/messages runs in local "
     "emulator mode. It serves loopback clients only, accepts requests without a Bot Framework "
@@ -82,8 +86,13 @@ class Respite:
     # What an admin running the server should know (a throwaway secret, emulator mode); the
     # commands that serve or send log them, read-only commands keep quiet.
     notices: list[str] = field(default_factory=list)
+    # Slack over an outbound WebSocket (SLACK_APP_TOKEN); `serve` starts it beside the web app.
+    slack_socket: SlackSocket | None = None
 
     async def close(self) -> None:
+        if self.slack_socket is not None:
+            # No new envelopes while the work in hand drains (a no-op once `serve` stopped it).
+            await self.slack_socket.stop()
         await self.inflight.drain()
         for closer in self.closers:
             await closer()
@@ -145,6 +154,7 @@ async def build(
     closers: list[Callable[[], Awaitable[None]]] = []
     inflight = InFlight()
     dnd: dict[Platform, DoNotDisturb] = {}
+    slack_socket: SlackSocket | None = None
     timezones: dict[Platform, TimezoneLookup] = {}
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     if token:
@@ -164,13 +174,24 @@ async def build(
         checks.append(("Slack", token_check(client)))
         dnd[Platform.SLACK] = people
         timezones[Platform.SLACK] = people
-        if settings.slack_signing_secret:
+        signing_secret = settings.slack_signing_secret
+        app_token = settings.slack_app_token
+        if signing_secret or app_token:
             from bot.platforms.slack.app import build_slack_app, slack_route
 
-            slack_app = build_slack_app(
-                deps, client, settings.slack_signing_secret.get_secret_value(), inflight
-            )
-            routes["/slack/events"] = slack_route(slack_app)
+            # One bolt app serves both ways. Without a signing secret it serves the socket only,
+            # and its verifier holds a secret nobody knows (no route leads to it anyway).
+            signing = signing_secret.get_secret_value() if signing_secret else None
+            slack_app = build_slack_app(deps, client, signing or secrets.token_hex(32), inflight)
+            if signing_secret:
+                routes["/slack/events"] = slack_route(slack_app)
+            if app_token:
+                from bot.platforms.slack.socket_mode import SlackSocket, app_token_check
+
+                slack_socket = SlackSocket(slack_app, app_token.get_secret_value())
+                checks.append(
+                    ("Slack Socket Mode", app_token_check(client, app_token.get_secret_value()))
+                )
     teams_in_roster = any(t.platform == Platform.TEAMS for t in roster.team_list)
     if settings.microsoft_app_id or teams_in_roster:
         from bot.platforms.teams.adapter import TeamsCredentials
@@ -236,6 +257,7 @@ async def build(
         checks=checks,
         notices=notices,
         loopback_only=loopback_only,
+        slack_socket=slack_socket,
     )
 
 

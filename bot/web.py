@@ -13,9 +13,20 @@ RESPITE_KEY = web.AppKey("respite", Respite)
 
 async def healthz(request: web.Request) -> web.Response:
     respite = request.app[RESPITE_KEY]
-    if await ping(respite.engine):
-        return web.json_response({"status": "ok"})
-    return web.json_response({"status": "database unavailable"}, status=503)
+    body: dict[str, object] = {"status": "ok"}
+    healthy = True
+    if respite.slack_socket is not None:
+        # In Socket Mode everything from Slack comes over this one socket: down past its grace
+        # period (bot.platforms.slack.socket_mode.GRACE_SECONDS), the process is not healthy.
+        socket = await respite.slack_socket.status()
+        body["slack_socket"] = socket.state
+        if not socket.healthy:
+            healthy = False
+            body.update(status="slack socket down", slack_socket_down_seconds=socket.down_seconds)
+    if not await ping(respite.engine):
+        healthy = False
+        body["status"] = "database unavailable"
+    return web.json_response(body, status=200 if healthy else 503)
 
 
 def build_web_app(respite: Respite) -> web.Application:

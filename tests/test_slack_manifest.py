@@ -18,6 +18,8 @@ from tests.slack_driver import signed_headers
 
 ROOT = Path(__file__).parent.parent
 MANIFEST = ROOT / "deploy" / "slack" / "manifest.yaml"
+# The same app for a server nothing outside can reach: Slack over a WebSocket Respite opens.
+SOCKET_MANIFEST = ROOT / "deploy" / "slack" / "manifest-socket-mode.yaml"
 
 # Commands the manifest declares ahead of the app's own table: /kudos (recognition) takes user
 # mentions, so Slack must escape them into ids.
@@ -42,11 +44,13 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "views_update": set(),
     "views_push": set(),
     "auth_test": set(),
+    # Socket Mode's address, asked for with the app-level token (connections:write), not the bot's.
+    "apps_connections_open": set(),
 }
 
 
-def _manifest() -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load(MANIFEST.read_text())
+def _manifest(path: Path = MANIFEST) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(path.read_text())
     return data
 
 
@@ -165,3 +169,43 @@ def test_app_home_allows_the_bots_direct_messages() -> None:
     assert home["messages_tab_enabled"] is True
     bot_user = _manifest()["features"]["bot_user"]
     assert bot_user["display_name"]
+
+
+def _url_fields(node: Any, where: str = "") -> list[str]:
+    """Where a manifest names a URL: any `url` or `*_url` key, or a value that is one."""
+    if isinstance(node, dict):
+        found = [f"{where}.{k}" for k in node if k == "url" or str(k).endswith("_url")]
+        for key, value in node.items():
+            found += _url_fields(value, f"{where}.{key}")
+        return found
+    if isinstance(node, list):
+        return [f for i, item in enumerate(node) for f in _url_fields(item, f"{where}[{i}]")]
+    return [where] if isinstance(node, str) and "://" in node else []
+
+
+def test_socket_mode_manifest_has_no_urls_and_socket_mode_on() -> None:
+    m = _manifest(SOCKET_MANIFEST)
+    assert _url_fields(m) == []
+    assert m["settings"]["socket_mode_enabled"] is True
+    assert m["settings"]["interactivity"]["is_enabled"] is True
+    # The HTTP manifest names a URL for each command, interactivity and events.
+    assert len(set(_url_fields(_manifest()))) == len(_request_urls(_manifest()))
+
+
+def test_socket_mode_manifest_is_the_http_one_less_its_urls() -> None:
+    """Same commands, scopes, shortcuts, events and app settings: the tests above, which hold
+    the HTTP manifest to the app, hold for this one too."""
+    http, socket = _manifest(), _manifest(SOCKET_MANIFEST)
+    commands = [
+        {k: v for k, v in c.items() if k != "url"} for c in http["features"]["slash_commands"]
+    ]
+    assert socket["features"]["slash_commands"] == commands
+    assert {c["command"] for c in commands} >= set(SLASH_COMMANDS)
+    assert socket["oauth_config"] == http["oauth_config"]
+    assert socket["display_information"] == http["display_information"]
+    for feature in ("app_home", "bot_user", "shortcuts"):
+        assert socket["features"].get(feature) == http["features"].get(feature), feature
+    events = (socket["settings"].get("event_subscriptions") or {}).get("bot_events")
+    assert events == http["settings"]["event_subscriptions"].get("bot_events")
+    flags = ("org_deploy_enabled", "token_rotation_enabled")
+    assert {f: socket["settings"][f] for f in flags} == {f: http["settings"][f] for f in flags}
