@@ -110,6 +110,12 @@ class Settings(BaseSettings):
     # Where the bot signs in for its own tokens (default: Microsoft Entra's public cloud, with
     # the tenant the app type implies); sovereign clouds and tests set it.
     microsoft_login_url: str | None = None
+    # Microsoft Graph, with the bot's app id, secret and tenant: installs Respite for roster
+    # members it cannot reach yet and reads Entra groups (docs/teams.md). Tests point it at a fake.
+    graph_api_url: str = "https://graph.microsoft.com/v1.0"
+    # The Bot Framework service a chat Respite installed itself into is reached through, until
+    # the person's first message brings the real one.
+    teams_service_url: str = "https://smba.trafficmanager.net/teams/"
     # Teams' emulator mode (no MICROSOFT_APP_ID) runs without authentication, so /api/messages is
     # served only when `serve` listens on loopback, unless this says otherwise.
     teams_emulator_beyond_loopback: bool = False
@@ -355,16 +361,28 @@ class ResourceConfig(_Strict):
 class MembersFrom(_Strict):
     channel: str | None = None
     usergroup: str | None = None
+    # Teams: an Entra ID group's object id; its guests count only with include_guests.
+    group: str | None = None
+    include_guests: bool = False
 
     @model_validator(mode="after")
     def _one(self) -> MembersFrom:
-        if (self.channel is None) == (self.usergroup is None):
-            raise ValueError("members_from takes exactly one of channel or usergroup")
+        if [self.channel, self.usergroup, self.group].count(None) != 2:
+            raise ValueError("members_from takes exactly one of channel, usergroup or group")
+        if self.group is not None and not ENTRA_OBJECT_ID.match(self.group):
+            raise ValueError(
+                f"{self.group!r} is not an Entra group's object id (a GUID, from the group's "
+                "overview page in the Entra admin centre)"
+            )
+        if self.include_guests and self.group is None:
+            raise ValueError("include_guests applies to an Entra group only")
         return self
 
     def to_source(self) -> MemberSource:
         if self.channel is not None:
             return MemberSource("channel", self.channel)
+        if self.group is not None:
+            return MemberSource("group", self.group.lower(), self.include_guests)
         assert self.usergroup is not None
         return MemberSource("usergroup", self.usergroup)
 
@@ -474,6 +492,13 @@ class TeamConfig(_Strict):
     def _someone(self) -> TeamConfig:
         if not self.members and self.members_from is None:
             raise ValueError("give members, members_from, or both")
+        if self.members_from is not None and (self.members_from.group is None) == (
+            self.platform == "teams"
+        ):
+            raise ValueError(
+                "members_from: a Teams team syncs members from an Entra group ({group: <object "
+                "id>}); a Slack team from a channel or usergroup"
+            )
         return self
 
     def to_team(self) -> Team:

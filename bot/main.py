@@ -48,7 +48,7 @@ from scheduler import kudos_jobs
 from scheduler.boundaries import WorkBoundaries
 from scheduler.breaks_jobs import BreakTicker
 from scheduler.periods import CronCalendar
-from scheduler.runner import Runtime
+from scheduler.runner import AfterTick, Runtime
 
 if TYPE_CHECKING:
     from bot.platforms.slack.socket_mode import SlackSocket
@@ -150,6 +150,7 @@ async def build(
         charts=MatplotlibCharts(),
     )
     lookups: dict[Platform, MemberLookup] = {}
+    extra_ticks: list[AfterTick] = []  # a platform's own minute ticks (Teams' installer)
     routes: dict[str, Handler] = {}
     closers: list[Callable[[], Awaitable[None]]] = []
     inflight = InFlight()
@@ -218,11 +219,28 @@ async def build(
             loopback_only.add("/api/messages")
         all_senders.setdefault(Platform.TEAMS, teams.sender)
         routes["/api/messages"] = teams.route
+        from bot.platforms.teams import graph_setup
+
+        graph_creds = graph_setup.graph_credentials(
+            credentials.app_id, credentials.app_password, credentials.tenant_id,
+            settings.microsoft_login_url,
+        )  # fmt: skip
+        if graph_creds is not None:
+            graph = graph_setup.teams_graph(
+                graph_creds, settings.graph_api_url, settings.teams_service_url, contacts,
+                directory, clock.now,
+            )  # fmt: skip
+            lookups[Platform.TEAMS] = graph.lookup
+            closers.append(graph.close)
+            extra_ticks.append(graph.tick)
+        elif line := graph_setup.groups_without_graph(roster.team_list):
+            notices.append(line)
         unreachable = sum(len(r.unreachable) for r in await reach(roster.team_list, contacts))
         if unreachable:
             notices.append(
                 f"Teams: {unreachable} roster member(s) cannot be reached yet (no chat with the "
                 "bot and not seen in an installed team); `respite check-config --reach` lists them"
+                + ("; Respite installs itself for them in the background" if graph_creds else "")
             )
     runtime = Runtime(
         deps=deps,
@@ -243,6 +261,7 @@ async def build(
         allow_private=settings.calendar_allow_private,
     )
     runtime.extra_ticks.append(BreakTicker(breaks, feed, timezones))
+    runtime.extra_ticks.extend(extra_ticks)
     return Respite(
         settings=settings,
         roster=roster,

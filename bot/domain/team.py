@@ -28,10 +28,12 @@ class SupportResource:
 
 @dataclass(frozen=True, slots=True)
 class MemberSource:
-    """Where extra members are synced from: a channel's members or a user group."""
+    """Where extra members are synced from: a Slack channel's members or user group, or an
+    Entra ID group (Teams), whose guests count only when `include_guests` says so."""
 
-    kind: Literal["channel", "usergroup"]
+    kind: Literal["channel", "usergroup", "group"]
     id: str
+    include_guests: bool = False
 
 
 @dataclass(frozen=True, slots=True)
