@@ -20,6 +20,7 @@ from aiohttp.test_utils import TestServer
 from bot.clock import FixedClock
 from bot.config import Settings, parse_roster
 from bot.main import Respite, build
+from bot.serve import metrics_app
 from bot.web import build_web_app
 from tests.conftest import roster_data
 from tests.fakes.bot_connector import FakeConnector
@@ -75,24 +76,34 @@ class HostileApp:
     teams: TeamsDriver
     fake_slack: FakeSlackApi
     connector: FakeConnector
-    openid: OpenIdServer
+    openid: OpenIdServer | None
     log: LogTap
+    # The metrics listener (its own port in production), serving GET /metrics alone.
+    metrics: TestServer
     base: str = field(init=False)
+    metrics_base: str = field(init=False)
 
     def __post_init__(self) -> None:
         self.base = str(self.server.make_url("/")).rstrip("/")
+        self.metrics_base = str(self.metrics.make_url("/")).rstrip("/")
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text("HostileApp(...)")  # hypothesis prints fixtures of a failing example
 
     def teams_headers(self, activity: dict[str, Any]) -> dict[str, str]:
-        """A valid Bot Framework token for the activity's service URL."""
+        """A valid Bot Framework token for the activity's service URL (none in emulator mode)."""
+        if self.openid is None:
+            return {}
         service_url = activity.get("serviceUrl")
         token = self.openid.token(APP_ID, service_url if isinstance(service_url, str) else "")
         return {"Authorization": f"Bearer {token}"}
 
     async def settle(self) -> None:
         """Let work started by a request (a background reply, its log lines) finish."""
-        for _ in range(3):
-            await asyncio.sleep(0)
-        await self.respite.inflight.drain()
+        for _ in range(2000):
+            await asyncio.sleep(0 if not self.respite.inflight else 0.005)
+            if not self.respite.inflight:
+                break
 
 
 def mixed_roster() -> dict[str, Any]:
@@ -107,26 +118,34 @@ def openid_fixture() -> Iterator[OpenIdServer]:
     server.stop()
 
 
-@pytest.fixture(name="hostile")
-async def hostile_fixture(
-    sqlite_url: str, clock: FixedClock, openid: OpenIdServer
+async def start_app(
+    database_url: str, clock: FixedClock, openid: OpenIdServer | None
 ) -> AsyncIterator[HostileApp]:
+    """Both platforms' endpoints; Teams checks tokens when an OpenID server is given, and runs
+    in emulator mode (loopback clients, no token) otherwise."""
     fake_slack = FakeSlackApi()
     await fake_slack.start()
     connector = FakeConnector()
     await connector.start()
+    teams_auth: dict[str, Any] = {}
+    if openid is not None:
+        teams_auth = {
+            "microsoft_app_id": APP_ID,
+            "microsoft_app_password": "not-a-real-secret",
+            "to_bot_from_channel_openid_metadata_url": openid.metadata_url,
+        }
     settings = Settings(
-        database_url=sqlite_url,
+        database_url=database_url,
         slack_bot_token="xoxb-test-token",
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=fake_slack.url,
-        microsoft_app_id=APP_ID,
-        microsoft_app_password="not-a-real-secret",
-        to_bot_from_channel_openid_metadata_url=openid.metadata_url,
+        **teams_auth,
     )
     respite = await build(settings, clock=clock, roster=parse_roster(mixed_roster()))
     server = TestServer(build_web_app(respite), host="127.0.0.1")
     await server.start_server()
+    metrics = TestServer(metrics_app(respite), host="127.0.0.1")
+    await metrics.start_server()
     session = ClientSession()
     base = str(server.make_url("/"))
     tap = LogTap()
@@ -145,12 +164,31 @@ async def hostile_fixture(
             connector,
             openid,
             tap,
+            metrics,
         )
     finally:
         root.removeHandler(tap)
         root.setLevel(level)
         await session.close()
         await server.close()
+        await metrics.close()
         await respite.close()
         await connector.close()
         await fake_slack.close()
+
+
+@pytest.fixture(name="hostile")
+async def hostile_fixture(
+    sqlite_url: str, clock: FixedClock, openid: OpenIdServer
+) -> AsyncIterator[HostileApp]:
+    """Teams with Bot Framework authentication on."""
+    async for app in start_app(sqlite_url, clock, openid):
+        yield app
+
+
+@pytest.fixture(name="emulated")
+async def emulated_fixture(sqlite_url: str, clock: FixedClock) -> AsyncIterator[HostileApp]:
+    """Teams in emulator mode: the bot's replies reach the fake connector without an Azure AD
+    token (the fakes have no token endpoint)."""
+    async for app in start_app(sqlite_url, clock, None):
+        yield app

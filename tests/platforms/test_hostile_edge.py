@@ -122,20 +122,21 @@ def requests(draw: st.DrawFn) -> tuple[str, str, bytes, dict[str, str]]:
 
 
 async def _send(
-    app: HostileApp, method: str, path: str, body: bytes, headers: dict[str, str]
+    app: HostileApp, method: str, path: str, body: bytes, headers: dict[str, str], base: str = ""
 ) -> int:
-    async with app.session.request(method, app.base + path, data=body, headers=headers) as resp:
+    url = (base or app.base) + path
+    async with app.session.request(method, url, data=body, headers=headers) as resp:
         await resp.read()
         status = resp.status
     await app.settle()
     return status
 
 
-def _expected(method: str, path: str, status: int) -> bool:
-    """What a request without credentials may get on each route."""
-    if path in ("/healthz", "/metrics"):
+def _expected(method: str, path: str, status: int, on_metrics: bool) -> bool:
+    """What a request without credentials may get on each route of each listener."""
+    if (path == "/healthz" and not on_metrics) or (path == "/metrics" and on_metrics):
         return status == 200 if method in ("GET", "HEAD") else status == 405
-    if path in ("/slack/events", "/api/messages"):
+    if path in ("/slack/events", "/api/messages") and not on_metrics:
         return 400 <= status < 500
     return status in (404, 405)
 
@@ -187,15 +188,17 @@ async def test_signed_slack_junk_is_a_4xx(hostile: HostileApp) -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(request=requests())
+@given(request=requests(), on_metrics=st.booleans())
 async def test_no_junk_gets_a_5xx_or_a_traceback(
-    hostile: HostileApp, request: tuple[str, str, bytes, dict[str, str]]
+    hostile: HostileApp, request: tuple[str, str, bytes, dict[str, str]], on_metrics: bool
 ) -> None:
+    """Every route of the public listener and of the metrics listener, and unknown paths."""
     method, path, body, headers = request
     hostile.log.clear()
-    status = await _send(hostile, method, path, body, headers)
+    base = hostile.metrics_base if on_metrics else hostile.base
+    status = await _send(hostile, method, path, body, headers, base)
     assert status < 500, (method, path, body[:80], headers, status)
-    assert _expected(method, path, status), (method, path, status)
+    assert _expected(method, path, status, on_metrics), (method, path, status)
     assert not hostile.log.tracebacks()
     assert len(hostile.log.lines()) <= 1, hostile.log.lines()
     # Nothing unauthenticated reached a handler or the platforms' APIs.

@@ -30,9 +30,9 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.deadline import within
 from bot.domain.events import FormErrors, Outcome, Reply, ShowForm
 from bot.domain.messages import Card, Platform, Recipient
-from bot.deadline import within
 from bot.inflight import InFlight
 from bot.platforms.slack import inbound
 from bot.platforms.slack.render import fallback_text, form_errors, message_blocks, modal_view
@@ -331,6 +331,11 @@ def slack_route(app: SlackApp) -> Route:
         if not isinstance(bolt_request.body, Mapping):
             return _unparsed(app, text, request.content_type, "not an object")
         reason = inbound.problem(bolt_request.body)
+        if (
+            reason is None
+            and bolt_request.body.get("command", SLASH_COMMANDS[0]) not in SLASH_COMMANDS
+        ):
+            reason = "a command the app does not serve"
         if reason is not None:
             return app.unreadable(bolt_request.body, reason)
         bolt_response = await app.async_dispatch(bolt_request)

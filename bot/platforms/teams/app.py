@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from aiohttp import web
 from botbuilder.core import TurnContext, serializer_helper
@@ -19,12 +20,12 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes
 
 from bot.domain.messages import Card
+from bot.platforms.teams import shape
 from bot.platforms.teams.activity import card_activity
 from bot.platforms.teams.adapter import RespiteAuthentication, TeamsCredentials, build_adapter
 from bot.platforms.teams.bot import SORRY, RespiteTeamsBot
 from bot.platforms.teams.contacts import ContactStore
 from bot.platforms.teams.people import PeopleBook
-from bot.platforms.teams.render import ACTION_KEY, FORM_KEY
 from bot.platforms.teams.retry import Retrier
 from bot.platforms.teams.sender import TeamsSender
 from handlers.deps import Deps
@@ -127,23 +128,29 @@ def messages_route(
             return web.Response(status=401)
         if "application/json" not in request.headers.get("Content-Type", ""):
             return web.Response(status=415)
-        activity = await read_activity(request)
-        if activity is None:
-            log.warning("Teams: refused a request whose body is not an activity")
+        body = await read_json(request)
+        if body is None:
+            log.warning("Teams: refused a request whose body is not a JSON object")
             return web.Response(status=400)
         try:
-            result = await auth.authenticate_request(activity, header)
+            result = await auth.authenticate_request(shape.for_authentication(body), header)
         except Exception as exc:
             log.warning("Teams: refused a request without a valid token (%s)", type(exc).__name__)
             return web.Response(status=401)
-        problem = shape_problem(activity)
-        if problem is not None:
+        problem = shape.problem(body)
+        activity = as_activity(body) if problem is None else None
+        if activity is None:
+            kind = body.get("type")
+            kind = kind if isinstance(kind, str) else "untyped"
             log.warning(
-                "Teams: a signed %s activity could not be read (%s)", activity.type[:40], problem
+                "Teams: a signed %s activity could not be read (%s)",
+                kind[:40],
+                problem or "not an activity",
             )
-            if not can_answer(activity):
+            address = shape.reply_address(body)
+            if address is None:
                 return web.Response(status=400)
-            await adapter.process_activity(result, activity, apologise)
+            await adapter.process_activity(result, address, apologise)
             return web.Response(status=200)
         invoke = await adapter.process_activity(result, activity, bot.on_turn)
         if invoke is not None:
@@ -153,56 +160,22 @@ def messages_route(
     return handle
 
 
-async def read_activity(request: web.Request) -> Activity | None:
-    """The body as an activity, or None when it is not JSON, not an object, or has no type."""
+async def read_json(request: web.Request) -> dict[str, Any] | None:
+    """The body when it is a JSON object, else None (not JSON, not UTF-8, or another value)."""
     try:
         body = await request.json()
-    except ValueError:  # not JSON (or not UTF-8)
+    except ValueError:
         return None
-    if not isinstance(body, dict):
-        return None
+    return body if isinstance(body, dict) else None
+
+
+def as_activity(body: dict[str, Any]) -> Activity | None:
+    """The object as an activity, or None when msrest refuses it or it names no type."""
     try:
         activity: Activity = Activity().deserialize(body)
-    except Exception:  # msrest's own error types for fields of the wrong type
+    except Exception:  # msrest's own error types
         return None
     return activity if isinstance(activity.type, str) and activity.type else None
-
-
-def _has_id(account: object) -> bool:
-    ident = getattr(account, "id", None)
-    return isinstance(ident, str) and bool(ident)
-
-
-def can_answer(activity: Activity) -> bool:
-    """Whether a message can be answered: someone sent it, in a conversation we can reach."""
-    return (
-        activity.type == ActivityTypes.message
-        and _has_id(activity.from_property)
-        and _has_id(activity.conversation)
-        and isinstance(activity.service_url, str)
-        and bool(activity.service_url)
-    )
-
-
-def shape_problem(activity: Activity) -> str | None:
-    """Why a signed activity cannot be taken in, or None: checked before any handler runs, so
-    a turn only meets the fields every turn relies on. The reason names a field, never a value.
-    """
-    if not _has_id(activity.conversation):
-        return "conversation.id is missing"
-    if not isinstance(activity.service_url, str) or not activity.service_url:
-        return "serviceUrl is missing"
-    if activity.type != ActivityTypes.message:
-        return None
-    if not _has_id(activity.from_property):
-        return "from.id is missing"
-    value = activity.value
-    if value is not None and not isinstance(value, Mapping):
-        return "value is not an object"
-    if isinstance(value, Mapping) and not (value.get(FORM_KEY) or value.get(ACTION_KEY)):
-        # Every card the bot sends marks its submits with one of these.
-        return "value carries no form or action"
-    return None
 
 
 async def apologise(ctx: TurnContext) -> None:
