@@ -146,7 +146,9 @@ def slack_answered(app: HostileApp, before: tuple[int, int], status: int, body: 
     """Whether the sender saw anything: an answer in the response, or a call Slack shows them."""
     shown = ("chat.postMessage", "chat.postEphemeral", "views.open", "views.update")
     calls = [c for c in app.fake_slack.calls[before[0] :] if c.method in shown]
-    return bool(calls) or len(app.fake_slack.responses) > before[1] or (status == 200 and body)
+    return (
+        bool(calls) or len(app.fake_slack.responses) > before[1] or (status == 200 and bool(body))
+    )
 
 
 def slack_kind_kept(payload: dict[str, Any], original_kind: str) -> bool:
