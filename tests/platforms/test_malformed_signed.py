@@ -311,3 +311,24 @@ async def test_mutated_teams_activities(emulated: HostileApp, data: st.DataObjec
         assert resp.status == 200, json.dumps(activity)
         answers = [c for c in emulated.connector.calls[before:] if c.kind in ANSWERS]
         assert answers, json.dumps(activity)
+
+
+async def test_a_failed_button_in_a_modal_is_apologised_for_by_message(
+    hostile: HostileApp,
+) -> None:
+    """A button inside a modal comes without a response_url. When its work fails, the apology
+    goes as a direct message, once; it used to raise again inside the error path."""
+    hostile.fake_slack.script("views.update", 200, {"ok": False, "error": "internal_error"})
+    payload = load_slack("block_actions_view.json")
+    payload["user"]["id"] = CLINICIANS[0]
+    payload["actions"][0].update(action_id="no.such.button", value="")
+    hostile.log.clear()
+    resp = await hostile.slack.post(hostile.slack.interactive_body(payload))
+    assert resp.status == 200
+    await hostile.settle()
+    messages = hostile.fake_slack.called("chat.postMessage")
+    assert [m.params["channel"] for m in messages] == [CLINICIANS[0]]
+    assert "Something went wrong" in json.dumps(messages[0].params)
+    # The failure itself is logged with its traceback, once; the apology adds none.
+    assert len(hostile.log.tracebacks()) == 1
+    assert "slack listener failed" in hostile.log.tracebacks()[0]
