@@ -46,6 +46,11 @@ NAMED_JUNK: dict[str, tuple[str, bytes, dict[str, str]]] = {
     "Teams JSON null": ("/api/messages", b"null", {"Content-Type": "application/json"}),
     "Teams JSON [1]": ("/api/messages", b"[1]", {"Content-Type": "application/json"}),
     "Teams not JSON": ("/api/messages", b"{", {"Content-Type": "application/json"}),
+    "Teams JSON nested past the parser's depth": (
+        "/api/messages",
+        b"[" * 200_000,
+        {"Content-Type": "application/json", "Authorization": "Bearer x"},
+    ),
 }
 
 json_values = st.recursive(
@@ -174,6 +179,8 @@ async def test_signed_slack_junk_is_a_4xx(hostile: HostileApp) -> None:
         ("[1]", "application/json"),
         ("null", "application/json"),
         ('{"user": 5, "team": [1], "enterprise": 7, "authorizations": 3}', "application/json"),
+        ("[" * 200_000, "application/json"),
+        ("payload=" + "%5B" * 200_000, "application/x-www-form-urlencoded"),
     ):
         hostile.log.clear()
         headers = signed_headers(text, content_type=content_type)

@@ -348,7 +348,7 @@ def _unparsed(app: SlackApp, text: str, content_type: str, reason: str) -> web.R
     """A signed body bolt could not take in: an apology when its sender can be told, else 400."""
     try:
         body = parse_body(text, content_type)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON; nested past the parser's depth
         body = None
     if isinstance(body, Mapping):
         return app.unreadable(body, reason)

@@ -164,7 +164,7 @@ async def read_json(request: web.Request) -> dict[str, Any] | None:
     """The body when it is a JSON object, else None (not JSON, not UTF-8, or another value)."""
     try:
         body = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON or not UTF-8; nested past the parser's depth
         return None
     return body if isinstance(body, dict) else None
 
