@@ -73,6 +73,27 @@ WATCH_SECONDS = 1.0
 SOCKET_LOGGER = "slack_sdk.socket_mode.aiohttp"
 
 
+class _OneLineRetries(logging.Filter):
+    """slack_sdk logs every failed try to open the socket (one each ping interval, for as long as
+    Slack is out of reach) with a traceback and the address, whose ticket admits a connection.
+    One line naming the error says as much; the watcher logs when the socket is lost and back."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and str(record.msg).startswith("Failed to connect"):
+            error = record.exc_info[1]
+            status = getattr(error, "status", None)
+            record.msg = "Slack: could not open the Socket Mode connection (%s%s); retrying"
+            record.args = (type(error).__name__, f" {status}" if status else "")
+            record.exc_info = None
+            record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+_socket_log = logging.getLogger(SOCKET_LOGGER)
+_socket_log.addFilter(_OneLineRetries())
+
+
 @dataclass(frozen=True, slots=True)
 class SocketStatus:
     # "connecting" (not yet connected since start), "connected", "disconnected", "stopped"
@@ -91,7 +112,7 @@ class _Handler(AsyncSocketModeHandler):
         super().__init__(
             app,
             app_token,
-            logger=logging.getLogger(SOCKET_LOGGER),
+            logger=_socket_log,
             web_client=app.client,
             ping_interval=ping_interval,
         )
@@ -188,6 +209,11 @@ class SlackSocket:
     @property
     def client(self) -> SocketModeClient | None:
         return self._handler.client if self._handler is not None else None
+
+    @property
+    def envelopes_in_hand(self) -> int:
+        """Envelopes being handled, their acks not yet sent."""
+        return len(self._handler.in_hand) if self._handler is not None else 0
 
     async def start(self) -> None:
         """Connect in the background: the web app and the scheduler do not wait for Slack."""

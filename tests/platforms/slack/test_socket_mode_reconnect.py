@@ -5,14 +5,28 @@ the envelopes started."""
 from __future__ import annotations
 
 import asyncio
+import logging
+import sqlite3
+from contextlib import closing
 from typing import Any
+
+import pytest
 
 from bot.clock import FixedClock
 from bot.platforms.slack.socket_mode import GRACE_SECONDS
 from tests.conftest import CLINICIANS, roster_data
 from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.socket_mode import APP_TOKEN
+from tests.fakes.socket_mode import APP_TOKEN, view_submission
 from tests.platforms.slack.socket_mode_harness import SocketHarness, socket_harness, until
+
+ANSWERS = {
+    "drained": "2",
+    "recharged": "4",
+    "going_through_motions": "1",
+    "made_a_difference": "4",
+    "caseload": "3",
+    "supported": "4",
+}
 
 
 class Monotonic:
@@ -72,8 +86,9 @@ async def test_a_dropped_connection_reconnects(
 
 
 async def test_healthz_is_503_once_the_socket_is_down_past_its_grace(
-    sqlite_url: str, fake_slack: FakeSlackApi, clock: FixedClock
+    sqlite_url: str, fake_slack: FakeSlackApi, clock: FixedClock, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO)
     now = Monotonic()
     async with socket_harness(
         sqlite_url, fake_slack, clock, roster_data(), ping_interval=0.5, now=now
@@ -91,6 +106,15 @@ async def test_healthz_is_503_once_the_socket_is_down_past_its_grace(
         assert body["status"] == "slack socket down"
         assert body["slack_socket"] == "disconnected"
         assert body["slack_socket_down_seconds"] >= GRACE_SECONDS
+        # Each failed try is one line, without a traceback or the address (its ticket).
+        await until(lambda: any("could not open" in r.getMessage() for r in caplog.records), "")
+        tries = [r for r in caplog.records if "could not open" in r.getMessage()]
+        assert tries[0].getMessage() == (
+            "Slack: could not open the Socket Mode connection (WSServerHandshakeError 503); "
+            "retrying"
+        )
+        ours = [r for r in caplog.records if r.name.startswith(("slack_sdk", "slack_bolt", "bot"))]
+        assert not [r for r in ours if r.exc_info or "ticket=" in r.getMessage()]
         # Slack is back: slack_sdk's next try gets through, and so does a command.
         h.slack.accepting = True
         await h.slack.wait_for_connections(2)
@@ -142,3 +166,30 @@ async def test_stop_closes_the_socket_then_drains_the_work_in_hand(
         await asyncio.wait_for(closing, 10)
         assert len(h.respite.inflight) == 0
         assert (await h.healthz())[1]["slack_socket"] == "stopped"
+
+
+async def test_stop_waits_for_the_ack_of_a_submission_in_hand(
+    sqlite_url: str, fake_slack: FakeSlackApi, clock: FixedClock
+) -> None:
+    """A view submission's ack is its answer, sent when its work is done: stopping in the
+    middle still sends it before the socket closes."""
+    async with socket_harness(sqlite_url, fake_slack, clock, roster_data()) as h:
+        await h.slash("/checkin", "", CLINICIANS[0])
+        view = await h.views_opened(1)
+        with closing(sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))) as other:
+            # A write lock held elsewhere (a CLI command): the submission waits for it.
+            other.execute("BEGIN IMMEDIATE")
+            submitting = asyncio.create_task(
+                h.slack.interactive(view_submission(view, ANSWERS, CLINICIANS[0]))
+            )
+            await until(lambda: h.socket.envelopes_in_hand == 1, "the submission in hand")
+            stopping = asyncio.create_task(h.socket.stop())
+            await asyncio.sleep(0.1)
+            assert not h.slack.connections[0].closed.is_set()
+            other.rollback()
+        ack = await submitting
+        await stopping
+        assert h.slack.connections[0].closed.is_set()
+        assert ack.payload is not None
+        assert ack.payload["response_action"] == "update"
+        assert "Thank you" in ack.payload["view"]["title"]["text"]
