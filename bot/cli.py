@@ -275,8 +275,11 @@ def _check_config(settings: Settings) -> int:
 
 async def _check_reach(settings: Settings) -> int:
     """Teams members without a chat with the bot and not seen in an installed team."""
-    from bot.platforms.teams.reach import reach
+    from bot.domain.directory import RosterDirectory
+    from bot.platforms.teams.graph_setup import graph_credentials
+    from bot.platforms.teams.reach import install_advice, reach
     from bot.storage.db import create_engine_async, session_factory
+    from bot.storage.members import SqlMemberSync
     from bot.storage.migrate import upgrade_when_ready
     from bot.storage.teams_contacts import SqlTeamsContacts
 
@@ -287,7 +290,10 @@ async def _check_reach(settings: Settings) -> int:
     engine = create_engine_async(settings.database_url)
     try:
         contacts = SqlTeamsContacts(session_factory(engine))
-        report = await reach(roster.team_list, contacts)
+        # Members synced from channels and groups count too.
+        directory = RosterDirectory(roster.team_list)
+        directory.apply_synced(await SqlMemberSync(session_factory(engine)).load())
+        report = await reach(directory.teams(), contacts)
         total = 0
         for team in report:
             print(
@@ -304,6 +310,15 @@ async def _check_reach(settings: Settings) -> int:
                 f"{total} Teams member(s) cannot be reached: install Respite for them, or in a "
                 "team they belong to, so the bot can start a chat."
             )
+            password = settings.microsoft_app_password
+            creds = graph_credentials(
+                settings.microsoft_app_id,
+                password.get_secret_value() if password else None,
+                settings.microsoft_app_tenant_id,
+                settings.microsoft_login_url,
+            )
+            sample = next(u for t in report for u in t.unreachable)
+            print(await install_advice(creds, settings.graph_api_url, contacts, sample))
         elif report:
             print("every Teams member can be reached")
         return 0

@@ -139,6 +139,7 @@ class GraphClient:
         sleep: Sleep = asyncio.sleep,
         max_attempts: int = MAX_ATTEMPTS,
         backoff_seconds: float = BACKOFF_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._tokens = tokens
@@ -147,7 +148,8 @@ class GraphClient:
         self._sleep = sleep
         self._attempts = max_attempts
         self._backoff = backoff_seconds
-        # A 429 holds every call of this client until this moment (time.monotonic()).
+        self._monotonic = monotonic
+        # A 429 holds every call of this client until this moment (on `monotonic`).
         self._resume_at = 0.0
         self.calls = 0
         self.throttled = 0
@@ -234,7 +236,7 @@ class GraphClient:
             delay = min(wait if wait is not None else self._backoff_for(attempt), MAX_WAIT_SECONDS)
             if status == 429:
                 self.throttled += 1
-                self._resume_at = max(self._resume_at, time.monotonic() + delay)
+                self._resume_at = max(self._resume_at, self._monotonic() + delay)
                 log.info("Graph: throttled, waiting %.1f s as asked", delay)
             else:
                 await self._sleep(delay)
@@ -244,7 +246,7 @@ class GraphClient:
         return float(min(self._backoff * 2**attempt, MAX_WAIT_SECONDS))
 
     async def _wait_turn(self) -> None:
-        while (left := self._resume_at - time.monotonic()) > 0:
+        while (left := self._resume_at - self._monotonic()) > 0:
             await self._sleep(left)
 
 

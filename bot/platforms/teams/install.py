@@ -118,6 +118,24 @@ class ProactiveInstaller:
             self._catalog_id = str(apps[0]["id"])
         return self._catalog_id
 
+    async def check(self, user: str) -> str | None:
+        """Whether Graph would let the app install itself, asked without installing anything
+        (the catalog, and `user`'s installed apps): None, or one line saying why not."""
+        try:
+            await self.catalog_id()
+            await self._graph.get(
+                f"/users/{quoted(user)}/teamwork/installedApps",
+                {"$filter": f"teamsApp/externalId eq '{_literal(self._app_id)}'"},
+            )
+        except InstallRefused as exc:
+            return str(exc)
+        except GraphError as exc:
+            if exc.status == 403:
+                return permission_line(exc, PERMISSION_INSTALL, "read a user's installed apps")
+            if exc.status != 404:  # 404: this person is unknown to Teams, not a permission
+                return f"Microsoft Graph could not be asked ({exc})"
+        return None
+
     async def install_for(self, user: str) -> str:
         """Install the app for one person, store a reference to their chat; its id."""
         catalog_id = await self.catalog_id()

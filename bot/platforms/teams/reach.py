@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.domain.messages import Platform
 from bot.domain.team import Team
 from bot.platforms.teams.contacts import ContactStore
+from bot.platforms.teams.graph import GraphCredentials, graph_client
+from bot.platforms.teams.install import PERMISSION_INSTALL, ProactiveInstaller
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,3 +41,32 @@ async def reach(teams: Iterable[Team], contacts: ContactStore) -> list[TeamReach
                 missing.append(member)
         report.append(TeamReach(team, tuple(ok), tuple(missing)))
     return report
+
+
+async def install_advice(
+    creds: GraphCredentials | None, graph_url: str, contacts: ContactStore, sample: str
+) -> str:
+    """One line on whether Respite can install itself for the members it cannot reach (asked of
+    Graph read-only, with `sample`, one of them), and what would let it."""
+    if creds is None:
+        return (
+            "Microsoft Graph is not configured: with MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD "
+            f"and MICROSOFT_APP_TENANT_ID set and the {PERMISSION_INSTALL} application "
+            "permission granted, Respite installs itself for them"
+        )
+    graph = graph_client(creds, graph_url)
+    try:
+        installer = ProactiveInstaller(graph, contacts, creds.app_id, creds.tenant_id, _never)
+        problem = await installer.check(sample)
+    finally:
+        await graph.close()
+    if problem is not None:
+        return problem
+    return (
+        "Microsoft Graph lets Respite install itself for them: `respite serve` does so at start "
+        "and daily"
+    )
+
+
+def _never() -> datetime:
+    raise AssertionError("a read-only check stores nothing")
