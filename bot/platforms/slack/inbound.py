@@ -129,6 +129,12 @@ def button_press(body: Mapping[str, Any]) -> ButtonPress:
     )
 
 
+# The inputs a form's answer is read from; any other element's state is passed over.
+INPUT_TYPES = frozenset(
+    ("radio_buttons", "static_select", "plain_text_input", "multi_users_select", "users_select")
+)
+
+
 def _selected(state: Mapping[str, Any]) -> str:
     """One input's chosen value as text, by the input's type."""
     kind = state.get("type")
@@ -181,11 +187,6 @@ def view_submission(body: Mapping[str, Any]) -> FormSubmission:
         _text(view, "private_metadata"),
         request_id=_text(view, "id"),
     )
-
-
-INPUT_TYPES = frozenset(
-    ("radio_buttons", "static_select", "plain_text_input", "multi_users_select", "users_select")
-)
 
 
 def problem(body: Mapping[str, Any]) -> str | None:
