@@ -112,7 +112,7 @@ class OutboxBacklog:
         if task not in done:
             task.cancel()
             self._abandoned.add(task)
-            task.add_done_callback(self._abandoned.discard)
+            task.add_done_callback(self._unwound)
             log.warning("metrics: the outbox backlog was not read within %g s", self._timeout)
             self._groups = None
         elif task.exception() is not None:
@@ -120,6 +120,11 @@ class OutboxBacklog:
             self._groups = None
         else:
             self._groups = task.result()
+
+    def _unwound(self, task: asyncio.Task[Any]) -> None:
+        self._abandoned.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved: a late failure was already reported as a timeout
 
     def collect(self) -> Iterable[Metric]:
         up = GaugeMetricFamily(

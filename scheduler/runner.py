@@ -35,6 +35,7 @@ from bot.domain.ports import (
     OutboxQueue,
     SenderMap,
 )
+from bot.metrics import SCHEDULER_LEADER, TICK_SECONDS
 from handlers.deps import Deps
 from scheduler import pulse_jobs
 from scheduler.delivery import CONCURRENCY, deliver_due
@@ -98,6 +99,7 @@ async def _renew(rt: Runtime) -> bool:
     except Exception:
         log.exception("scheduler lease check failed; standing by")
         rt.is_leader = False
+    SCHEDULER_LEADER.set(rt.is_leader)
     if rt.is_leader != was:
         log.info("scheduler %s", "leading" if rt.is_leader else "standing by")
     return rt.is_leader
@@ -130,10 +132,11 @@ async def _tick(rt: Runtime, renew: bool = True) -> None:
     # that lost the lease while paused finds out before it does anything.
     if not rt.is_leader or (renew and not await _renew(rt)):
         return
-    for job in (_pulse_tick, *rt.extra_ticks):
-        if not _may_lead(rt):  # a pause between two jobs counts as much as one before them
-            return
-        await job(rt.deps)
+    with TICK_SECONDS.time():
+        for job in (_pulse_tick, *rt.extra_ticks):
+            if not _may_lead(rt):  # a pause between two jobs counts as much as one before them
+                return
+            await job(rt.deps)
 
 
 async def _pulse_tick(deps: Deps) -> None:
@@ -237,6 +240,7 @@ class SchedulerRunner:
             self._scheduler.shutdown(wait=False)
         if self.runtime.is_leader:
             await self.runtime.lease.release()
+            SCHEDULER_LEADER.set(0)
         _RUNTIMES.pop(self.id, None)
 
 
