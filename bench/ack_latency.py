@@ -32,8 +32,15 @@ deployment Slack's side costs the bot nothing. By default the fake answers from 
 same answers as the test suite's fake, which `--fake recording` uses instead) so that it takes as
 little CPU from the measured processes as it can; its share still makes these ratios pessimistic.
 
+With `--socket-mode` the same three targets are reached the way Slack reaches an app in Socket
+Mode instead: each opens a WebSocket to this script (apps.connections.open on the fake Slack
+answers with its address, told apart by each target's app-level token), the slash commands
+arrive as `slash_commands` envelopes, and latency runs from sending an envelope to reading its
+ack on the socket. The baseline and the peer use slack-bolt's own AsyncSocketModeHandler;
+`respite serve` runs with SLACK_APP_TOKEN and no signing secret.
+
     python bench/ack_latency.py [--requests 300] [--rounds 6] [--concurrency 50] [--rate 150]
-        [--fake lean|recording] [--database-url postgresql://...]
+        [--fake lean|recording] [--database-url postgresql://...] [--socket-mode]
 """
 
 from __future__ import annotations
@@ -51,6 +58,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 SCRIPT = Path(__file__).resolve()
@@ -58,7 +66,7 @@ ROOT = SCRIPT.parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from aiohttp import ClientSession, ClientTimeout, TCPConnector, web  # noqa: E402
+from aiohttp import ClientSession, ClientTimeout, TCPConnector, WSMsgType, web  # noqa: E402
 
 from tests.serve_process import (  # noqa: E402
     ServeProcess,
@@ -74,6 +82,8 @@ PEER_TARGET_RATIO = 1.15  # respite / the peer doing the same work
 # Hard bounds: the whole run, and any one child process getting ready.
 RUN_SECONDS = 900.0
 READY_SECONDS = 60.0
+# Socket Mode: each target's app-level token is this and its name.
+APP_TOKEN_PREFIX = "xapp-bench-"
 
 
 # ---- child process: the fake Slack Web API ----------------------------------------------------
@@ -97,7 +107,7 @@ async def run_fake_slack() -> None:
     await fake.close()
 
 
-async def run_lean_fake_slack() -> None:
+async def run_lean_fake_slack(socket_url: str = "") -> None:
     """A Slack Web API stand-in that costs this machine as little as it can: it answers each
     method with the body the test fake would give its first call (same size, so the client's
     work is the same), kept as bytes, and only counts calls. The test fake parses and keeps
@@ -117,6 +127,11 @@ async def run_lean_fake_slack() -> None:
             modal_at[found.group(1).decode()] = time.monotonic()
         if method == "response_url":
             return web.Response(text="ok")
+        if method == "apps.connections.open" and socket_url:
+            # Socket Mode: each target's app token names the connection it opens.
+            token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+            target = token.removeprefix(APP_TOKEN_PREFIX)
+            return web.json_response({"ok": True, "url": f"{socket_url}?target={target}"})
         body = answers.get(method)
         if body is None:
             params = json.loads(raw) if request.content_type == "application/json" and raw else {}
@@ -144,8 +159,7 @@ async def run_lean_fake_slack() -> None:
 # ---- child process: the baseline, a bolt app that only acks -----------------------------------
 
 
-async def run_bare_app(port: int, slack_api_url: str) -> None:
-    from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+async def run_bare_app(port: int, slack_api_url: str, socket_mode: bool = False) -> None:
     from slack_bolt.async_app import AsyncAck, AsyncApp
 
     from bot.platforms.slack.client import web_client
@@ -161,32 +175,18 @@ async def run_bare_app(port: int, slack_api_url: str) -> None:
     async def _checkin(ack: AsyncAck) -> None:
         await ack()
 
-    async def events(request: web.Request) -> web.StreamResponse:
-        return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
-
-    async def healthz(request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
-
-    web_app = web.Application(client_max_size=1024 * 1024)
-    web_app.router.add_post("/slack/events", events)
-    web_app.router.add_get("/healthz", healthz)
-    runner = web.AppRunner(web_app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    stop = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    await stop.wait()
-    await runner.cleanup()
+    await serve_bolt_app(app, port, "bare" if socket_mode else "")
 
 
 # ---- child process: the honest peer, a bolt app that acks and opens the same modal --------------
 
 
-async def run_peer_app(port: int, slack_api_url: str, roster_path: str) -> None:
+async def run_peer_app(
+    port: int, slack_api_url: str, roster_path: str, socket_mode: bool = False
+) -> None:
     """What a good engineer would write with slack-bolt for /checkin: ack, then views.open with
     the pulse modal. The view is Respite's own rendering of the same card, kept as a dict and
     built once; slack_sdk encodes it per call, as it does for any app."""
-    from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
     from slack_bolt.async_app import AsyncAck, AsyncApp
     from slack_sdk.web.async_client import AsyncWebClient
 
@@ -209,6 +209,16 @@ async def run_peer_app(port: int, slack_api_url: str, roster_path: str) -> None:
         await ack()
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
+    await serve_bolt_app(app, port, "peer" if socket_mode else "")
+
+
+async def serve_bolt_app(app: Any, port: int, socket_target: str) -> None:
+    """Serve a bolt app until SIGTERM: POST /slack/events, or with a `socket_target` a Socket Mode
+    connection through slack-bolt's own handler (its app token names the target); /healthz
+    either way."""
+    from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
     async def events(request: web.Request) -> web.StreamResponse:
         return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
 
@@ -216,14 +226,21 @@ async def run_peer_app(port: int, slack_api_url: str, roster_path: str) -> None:
         return web.json_response({"status": "ok"})
 
     web_app = web.Application(client_max_size=1024 * 1024)
-    web_app.router.add_post("/slack/events", events)
+    if not socket_target:
+        web_app.router.add_post("/slack/events", events)
     web_app.router.add_get("/healthz", healthz)
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
+    handler = None
+    if socket_target:
+        handler = AsyncSocketModeHandler(app, APP_TOKEN_PREFIX + socket_target)
+        await handler.connect_async()  # type: ignore[no-untyped-call]
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     await stop.wait()
+    if handler is not None:
+        await handler.close_async()  # type: ignore[no-untyped-call]
     await runner.cleanup()
 
 
@@ -319,6 +336,127 @@ async def load_round(
     return sample
 
 
+ENVELOPE = "ENVELOPE-ID"
+ACKED_ENVELOPE = re.compile(r'"envelope_id":\s*"([^"]+)"')
+
+
+def slash_envelopes(slack_url: str) -> list[str]:
+    """Socket Mode: one `slash_commands` envelope per member, its payload the fields a slash
+    command posts, with ENVELOPE and TRIGGER in place of what each request gets anew."""
+    response_url = slack_url.rstrip("/").removesuffix("/api") + "/response/bench"
+    template = load("slash_command.json")
+    envelopes = []
+    for user in MEMBERS:
+        fields = dict(
+            template,
+            command="/checkin",
+            text="",
+            user_id=user,
+            response_url=response_url,
+            trigger_id=TRIGGER,
+        )
+        envelope = {
+            "envelope_id": ENVELOPE,
+            "type": "slash_commands",
+            "payload": fields,
+            "accepts_response_payload": True,
+        }
+        envelopes.append(json.dumps(envelope))
+    return envelopes
+
+
+class SocketSlack:
+    """Slack's end of Socket Mode for the bench: each target connects here (the address the fake
+    gives for its app token), is greeted with `hello`, and acks the envelopes sent to it."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"ws://127.0.0.1:{self.port}/link/"
+        self.sockets: dict[str, web.WebSocketResponse] = {}
+        self.waiting: dict[str, asyncio.Future[None]] = {}
+        self.runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/link/", self.link)
+        self.runner = web.AppRunner(app, access_log=None)
+        await self.runner.setup()
+        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
+
+    async def close(self) -> None:
+        for ws in self.sockets.values():
+            await ws.close()
+        if self.runner is not None:
+            await self.runner.cleanup()
+
+    async def link(self, request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.sockets[request.query["target"]] = ws
+        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1}))
+        async for message in ws:
+            if message.type == WSMsgType.TEXT and (found := ACKED_ENVELOPE.search(message.data)):
+                future = self.waiting.pop(found.group(1), None)
+                if future is not None and not future.done():
+                    future.set_result(None)
+        return ws
+
+    async def wait_connected(self, names: list[str]) -> None:
+        deadline = time.monotonic() + READY_SECONDS
+        while not all(n in self.sockets and not self.sockets[n].closed for n in names):
+            if time.monotonic() > deadline:
+                raise SystemExit(f"not all of {names} connected within {READY_SECONDS:.0f}s")
+            await asyncio.sleep(0.1)
+
+    async def send(self, target: str, envelope_id: str, text: str) -> bool:
+        """Send an envelope to the target; whether its ack came (within 30 s)."""
+        future = asyncio.get_running_loop().create_future()
+        self.waiting[envelope_id] = future
+        await self.sockets[target].send_str(text)
+        try:
+            await asyncio.wait_for(future, 30)
+        except TimeoutError:
+            self.waiting.pop(envelope_id, None)
+            return False
+        return True
+
+
+async def socket_round(
+    slack: SocketSlack,
+    target: str,
+    requests: int,
+    concurrency: int,
+    envelopes: list[str],
+    rate: float = 0.0,
+) -> Sample:
+    """`load_round` over Socket Mode: latency from sending each envelope to reading its ack."""
+    sample = Sample()
+    numbers = iter(range(requests))
+    begun = time.perf_counter()
+
+    async def client() -> None:
+        for i in numbers:
+            n = next(_triggers)
+            trigger, envelope_id = f"{n}.bench", f"bench-{n}"
+            text = envelopes[i % len(envelopes)].replace(TRIGGER, trigger)
+            text = text.replace(ENVELOPE, envelope_id)
+            if rate:
+                due = begun + i / rate
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            started = due if rate else time.perf_counter()
+            sample.sent[trigger] = time.monotonic() - (time.perf_counter() - started)
+            acked = await slack.send(target, envelope_id, text)
+            elapsed = time.perf_counter() - started
+            if acked:
+                sample.latencies.append(elapsed)
+            else:
+                sample.errors[0] = sample.errors.get(0, 0) + 1  # 0: no ack within 30 s
+
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    sample.seconds = time.perf_counter() - begun
+    return sample
+
+
 def percentile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
@@ -358,8 +496,20 @@ async def bench(args: argparse.Namespace) -> int:
     script = str(SCRIPT)
     env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
     role = "fake-slack" if args.fake == "recording" else "lean-fake-slack"
+    socket_slack: SocketSlack | None = None
+    socket_args: list[str] = []
+    if args.socket_mode:
+        socket_slack = SocketSlack()
+        await socket_slack.start()
+        socket_args = ["--socket-mode"]
     fake = await asyncio.create_subprocess_exec(
-        sys.executable, script, "--role", role, stdout=asyncio.subprocess.PIPE, env=env
+        sys.executable,
+        script,
+        "--role",
+        role,
+        *(["--socket-url", socket_slack.url] if socket_slack else []),
+        stdout=asyncio.subprocess.PIPE,
+        env=env,
     )
     assert fake.stdout is not None
     first = await asyncio.wait_for(fake.stdout.readline(), READY_SECONDS)
@@ -375,6 +525,7 @@ async def bench(args: argparse.Namespace) -> int:
         str(bare_port),
         "--slack-url",
         slack_url,
+        *socket_args,
         env=env,
     )
     with tempfile.TemporaryDirectory(prefix="respite-bench-") as tmp:
@@ -402,6 +553,10 @@ async def bench(args: argparse.Namespace) -> int:
             slack_url,
             LOG_LEVEL=args.log_level,
         )
+        if args.socket_mode:
+            # Slack over the socket only: no signing secret, no /slack/events.
+            del serve_env["SLACK_SIGNING_SECRET"]
+            serve_env["SLACK_APP_TOKEN"] = APP_TOKEN_PREFIX + "respite"
         serve = ServeProcess(serve_env, tmpdir / "serve.log")
         peer_port = free_port()
         peer = await asyncio.create_subprocess_exec(
@@ -415,6 +570,7 @@ async def bench(args: argparse.Namespace) -> int:
             slack_url,
             "--roster",
             str(roster),
+            *socket_args,
             env=env,
         )
         try:
@@ -427,12 +583,23 @@ async def bench(args: argparse.Namespace) -> int:
             await wait_ready(serve.base_url, serve.proc, "respite serve")
 
             bodies = slash_bodies(slack_url)
+            envelopes = slash_envelopes(slack_url)
             modes = [("saturated", 0.0)] + ([("paced", args.rate)] if args.rate else [])
             runs: dict[str, dict[str, Sample]] = {}
             targets = {"bare": bare_url, "peer": peer_url, "respite": serve.base_url}
             pids = {"bare": bare.pid, "peer": peer.pid, "respite": serve.proc.pid}
-            for url in targets.values():  # warm-up: connections, caches, bolt's auth.test
-                await load_round(url, args.warmup, args.concurrency, bodies)
+
+            async def one_round(name: str, requests: int, rate: float = 0.0) -> Sample:
+                if socket_slack is not None:
+                    return await socket_round(
+                        socket_slack, name, requests, args.concurrency, envelopes, rate
+                    )
+                return await load_round(targets[name], requests, args.concurrency, bodies, rate)
+
+            if socket_slack is not None:
+                await socket_slack.wait_connected(list(targets))
+            for name in targets:  # warm-up: connections, caches, bolt's auth.test
+                await one_round(name, args.warmup)
             for mode, rate in modes:
                 results = runs[mode] = {name: Sample() for name in targets}
                 for r in range(args.rounds):
@@ -441,9 +608,7 @@ async def bench(args: argparse.Namespace) -> int:
                     order = names[r % 3 :] + names[: r % 3]
                     for name in order:
                         cpu_before = cpu_seconds(pids[name])
-                        sample = await load_round(
-                            targets[name], args.requests, args.concurrency, bodies, rate
-                        )
+                        sample = await one_round(name, args.requests, rate)
                         # Let the work a target does after its acks (respite's views.open
                         # calls) finish before the other target's round, not during it; its
                         # CPU counts with the round's.
@@ -456,6 +621,8 @@ async def bench(args: argparse.Namespace) -> int:
                 serve_end = await stop_child(serve.proc)
             await stop_child(bare)
             await stop_child(peer)
+            if socket_slack is not None:
+                await socket_slack.close()
             fake_calls: dict[str, int] = {}
             modal_at: dict[str, float] = {}
             await stop_child(fake)
@@ -466,8 +633,13 @@ async def bench(args: argparse.Namespace) -> int:
                     modal_at = json.loads(line).get("modal_at", modal_at)
 
     total = args.rounds * args.requests
+    how_sent = (
+        "/checkin slash commands over Socket Mode (envelope sent -> ack read)"
+        if args.socket_mode
+        else "signed /checkin slash commands"
+    )
     print(
-        f"ack latency of signed /checkin slash commands from {args.concurrency} concurrent "
+        f"ack latency of {how_sent} from {args.concurrency} concurrent "
         f"clients: {total} requests per target and mode in {args.rounds} alternating rounds "
         f"(after {args.warmup} warm-up each)"
     )
@@ -575,21 +747,29 @@ def main() -> int:
         choices=("bench", "fake-slack", "lean-fake-slack", "bare", "peer"),
         default="bench",
     )
+    p.add_argument(
+        "--socket-mode",
+        action="store_true",
+        help="reach every target over Socket Mode (a WebSocket each opens) instead of HTTP",
+    )
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--slack-url", default="")
+    p.add_argument("--socket-url", default="")
     p.add_argument("--roster", default="")
     args = p.parse_args()
+    if args.socket_mode and args.fake == "recording":
+        p.error("--socket-mode needs the lean fake, which answers apps.connections.open")
     if args.role == "fake-slack":
         asyncio.run(run_fake_slack())
         return 0
     if args.role == "lean-fake-slack":
-        asyncio.run(run_lean_fake_slack())
+        asyncio.run(run_lean_fake_slack(args.socket_url))
         return 0
     if args.role == "bare":
-        asyncio.run(run_bare_app(args.port, args.slack_url))
+        asyncio.run(run_bare_app(args.port, args.slack_url, args.socket_mode))
         return 0
     if args.role == "peer":
-        asyncio.run(run_peer_app(args.port, args.slack_url, args.roster))
+        asyncio.run(run_peer_app(args.port, args.slack_url, args.roster, args.socket_mode))
         return 0
 
     async def bounded() -> int:
