@@ -219,3 +219,23 @@ async def _count_contacts(app: HostileApp) -> int:
 
     async with AsyncSession(app.respite.engine) as s:
         return int(await s.scalar(select(func.count()).select_from(teams_contacts)) or 0)
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(body=bodies(), content_type=st.sampled_from(CONTENT_TYPES))
+async def test_signed_junk_gets_no_5xx_or_traceback(
+    hostile: HostileApp, body: bytes, content_type: str
+) -> None:
+    """Junk that carries a valid signature (UTF-8 bodies only: Slack signs text) is the signing
+    side's mistake: a 4xx or an answer, never a 5xx or a traceback."""
+    text = body.decode("utf-8", errors="replace")
+    hostile.log.clear()
+    headers = signed_headers(text, content_type=content_type or "text/plain")
+    status = await _send(hostile, "POST", "/slack/events", text.encode(), headers)
+    assert status < 500, (text[:200], content_type, status)
+    assert not hostile.log.tracebacks(), text[:200]
+    assert len(hostile.log.lines()) <= 1, hostile.log.lines()
