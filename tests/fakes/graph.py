@@ -11,8 +11,10 @@ answer 429 with Retry-After, or 503/504.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,7 +68,8 @@ class FakeGraph:
         self.calls: list[GraphCall] = []
         self._scripted: dict[str, list[_Scripted]] = {}
         self._ids = itertools.count(1)
-        app = web.Application()
+        self.latency = 0.0  # seconds before each answer, for benchmarks
+        app = web.Application(middlewares=[self._slow])
         app.router.add_get("/v1.0/appCatalogs/teamsApps", self._catalog)
         apps = "/v1.0/users/{user}/teamwork/installedApps"
         app.router.add_post(apps, self._install)
@@ -87,6 +90,14 @@ class FakeGraph:
     def url(self) -> str:
         return str(self._server.make_url("/v1.0"))
 
+    @web.middleware
+    async def _slow(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        return await handler(request)
+
     def add_users(self, *users: GraphUser) -> None:
         for user in users:
             self.users[user.id] = user
@@ -95,10 +106,11 @@ class FakeGraph:
         """The personal chat Teams creates when the app is installed for `user`."""
         return f"19:{user}_bot@unq.gbl.spaces"
 
-    def throttle(self, kind: str, retry_after: str = "1", times: int = 1) -> None:
-        self._scripted.setdefault(kind, []).extend(
-            _Scripted(429, {"Retry-After": retry_after}) for _ in range(times)
-        )
+    def throttle(self, kind: str, retry_after: str = "1", times: int = 1, after: int = 0) -> None:
+        """Answer 429 to `times` calls of `kind`, after `after` calls answered as usual."""
+        script = self._scripted.setdefault(kind, [])
+        script.extend(_Scripted(0, {}) for _ in range(after))
+        script.extend(_Scripted(429, {"Retry-After": retry_after}) for _ in range(times))
 
     def fail(self, kind: str, status: int = 503, times: int = 1) -> None:
         self._scripted.setdefault(kind, []).extend(_Scripted(status, {}) for _ in range(times))
@@ -113,6 +125,9 @@ class FakeGraph:
         answer: web.Response | None = None
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             answer = _error(401, "InvalidAuthenticationToken", "Access token validation failure.")
+        elif scripted and scripted[0].status == 0:
+            scripted.pop(0)  # this one is answered as usual
+            return self._gate(kind, request, permission)
         elif scripted:
             step = scripted.pop(0)
             answer = _error(
