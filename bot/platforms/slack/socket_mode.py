@@ -227,14 +227,17 @@ class SlackSocket:
     async def _connect(self) -> None:
         assert self._handler is not None
         try:
+            # slack_sdk tries again every ping interval until it connects or is closed.
             await self._handler.connect_async()  # type: ignore[no-untyped-call]
         except Exception:
-            # slack_sdk retries a socket that fails to open; what it raises is a refused token.
-            log.exception("Slack: could not open the Socket Mode connection; /healthz says so")
+            log.exception("Slack: gave up opening the Socket Mode connection; /healthz says so")
 
     async def _watch(self) -> None:
         while True:
-            await self.status()
+            try:
+                await self.status()
+            except Exception:
+                log.exception("Slack: could not tell whether the Socket Mode connection is up")
             await asyncio.sleep(WATCH_SECONDS)
 
     async def _is_connected(self) -> bool:

@@ -5,6 +5,7 @@ stored on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import FixedClock
 from bot.config import Settings, parse_roster
+from bot.logs import configure_logging
 from bot.main import build
 from bot.platforms.slack.app import UNREADABLE
 from bot.platforms.slack.render import fallback_text
@@ -181,3 +183,28 @@ async def test_app_token_check(fake_slack: FakeSlackApi) -> None:
     fake_slack.script("apps.connections.open", 503, {"ok": False, "error": "fatal_error"}, times=3)
     finding = await app_token_check(client, APP_TOKEN)()
     assert finding.verdict is Verdict.UNREACHABLE
+
+
+async def test_envelopes_stay_out_of_the_log_at_debug(
+    sqlite_url: str, fake_slack: FakeSlackApi, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """slack_sdk's Socket Mode client logs every envelope whole at DEBUG, and a view submission
+    holds the person's id beside their answers: with LOG_LEVEL=DEBUG its logger stays capped."""
+    configure_logging("DEBUG")
+    # configure_logging replaces the root logger's handlers, caplog's among them.
+    logging.getLogger().addHandler(caplog.handler)
+    caplog.set_level(logging.DEBUG)
+    async with socket_harness(sqlite_url, fake_slack, clock, roster_data()) as h:
+        user = CLINICIANS[3]
+        await h.slash("/checkin", "", user)
+        view = await h.views_opened(1)
+        ack = await h.slack.interactive(view_submission(view, ANSWERS, user))
+        assert ack.payload is not None
+        assert await _count(h, pulse_responses) == 1
+    assert logging.getLogger("slack_sdk.socket_mode.aiohttp").getEffectiveLevel() >= logging.INFO
+    leaked = [
+        r for r in caplog.records if user in r.getMessage() or "selected_option" in r.getMessage()
+    ]
+    assert leaked == []
+    # The test does see what gets through: the cap is what kept the envelopes out.
+    assert any(r.name == "handlers.checkin" for r in caplog.records)
