@@ -3,6 +3,12 @@
 The route authenticates each request itself before the adapter sees it, so that any failure to
 prove a Bot Framework token (missing, forged, expired, wrong audience) is a 401 that reaches no
 handler and stores nothing, rather than whichever error the SDK happens to raise.
+
+Verify first, parse second: a request without a bearer token is refused before its body is
+read; the token is proven against the channel and service URL read from the raw JSON object;
+only then is the activity checked for the shape a turn needs (`shape.problem`) and deserialized.
+A signed activity that fails the check reaches no handler: a message whose sender and
+conversation can be told gets an apology, anything else a 400, with one log line either way.
 """
 
 from __future__ import annotations
