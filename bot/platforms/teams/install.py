@@ -32,7 +32,7 @@ from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationR
 from bot.domain.directory import RosterDirectory
 from bot.domain.messages import Platform
 from bot.platforms.teams.contacts import Contact, ContactStore
-from bot.platforms.teams.graph import GraphClient, GraphError, quoted
+from bot.platforms.teams.graph import RETRY_STATUSES, GraphClient, GraphError, quoted
 
 log = logging.getLogger(__name__)
 
@@ -198,32 +198,41 @@ class ProactiveInstaller:
         )
 
     async def reach(self, users: Iterable[str]) -> InstallReport:
-        """Install for everyone of `users` the bot cannot reach; never raises for one person."""
+        """Install for everyone of `users` the bot cannot reach; never raises for one person.
+
+        A missing permission stops the run (`refused`); so does Graph out of reach or still
+        throttling after the client's retries: everyone left is `failed`, for the next run,
+        rather than each waiting out the same retries in turn.
+        """
         report = InstallReport()
         before = self._graph.calls
         missing = await self.unreachable(users)
         if not missing:
             return report
         limit = asyncio.Semaphore(self._concurrency)
-        refused: list[str] = []
+        stop: list[str] = []
 
         async def one(user: str) -> None:
             async with limit:
-                if refused:
+                if stop:
+                    report.failed.setdefault(user, stop[0])
                     return
                 try:
                     await self.install_for(user)
                     report.installed.append(user)
                 except InstallRefused as exc:
-                    refused.append(str(exc))
+                    report.refused = report.refused or str(exc)
+                    stop.append(str(exc))
                 except GraphError as exc:
                     report.failed[user] = _person_reason(exc)
+                    if exc.status == 0 or exc.status in RETRY_STATUSES:
+                        stop.append(report.failed[user])
 
         # The first person alone: a missing permission then costs one refused call, not four.
         await one(missing[0])
         await asyncio.gather(*(one(u) for u in missing[1:]))
-        if refused:
-            report.refused = refused[0]
+        if report.refused:
+            report.failed.clear()  # nobody could be installed; the permission is the one reason
         report.calls = self._graph.calls - before
         return report
 
@@ -263,7 +272,7 @@ class InstallTick:
         self._next: datetime | None = None
         self._task: asyncio.Task[InstallReport] | None = None
         self._started = asyncio.Event()
-        self.reports: list[InstallReport] = []
+        self.last: InstallReport | None = None
 
     async def __call__(self, deps: object) -> None:
         if self._task is not None and not self._task.done():
@@ -280,12 +289,18 @@ class InstallTick:
     async def _run(self, people: frozenset[str]) -> InstallReport:
         try:
             report = await self.installer.reach(people)
-        except Exception as exc:  # Graph out of reach, Entra refusing: try again tomorrow
-            report = InstallReport(refused=f"Microsoft Graph: {exc}")
-        _log(report)
-        if report.failed and not report.refused:
+        except Exception as exc:  # the database, most likely: a run in an hour tries again
+            log.warning(
+                "Teams: installing Respite for members it cannot reach stopped (%s); trying "
+                "again within the hour",
+                type(exc).__name__,
+            )
+            report = InstallReport(failed={"": type(exc).__name__})
+        else:
+            _log(report)
+        if report.failed and not report.refused:  # someone left out: try again within the hour
             self._next = min(self._next or self._now(), self._now() + RETRY_FAILED_AFTER)
-        self.reports.append(report)
+        self.last = report
         return report
 
     async def wait(self) -> InstallReport:

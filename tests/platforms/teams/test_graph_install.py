@@ -12,7 +12,10 @@ from typing import Any
 import pytest
 
 from bot.clock import FixedClock
+from bot.platforms.teams.graph import GraphClient
+from bot.platforms.teams.install import ProactiveInstaller
 from bot.platforms.teams.reach import reach
+from scheduler.member_sync import sync_members
 from tests.fakes.graph import INSTALL, GraphUser
 from tests.platforms.teams.conftest import teams_roster
 from tests.platforms.teams.graph_support import (
@@ -23,7 +26,7 @@ from tests.platforms.teams.graph_support import (
     installer_tick,
     start_like_serve,
 )
-from tests.teams_driver import TeamsDriver, aad, personal_conversation
+from tests.teams_driver import TENANT, TeamsDriver, aad, personal_conversation
 
 LISTED = [aad(n) for n in range(1, 5)]  # typed in the roster
 SYNCED = [aad(n) for n in range(11, 14)]  # from the Entra group
@@ -200,3 +203,49 @@ async def test_the_installer_asks_the_catalog_by_the_manifest_id(
         installed = world.graph.of("installed")[0]
         assert installed.query["$expand"] == "teamsApp"
         assert installed.query["$filter"] == f"teamsApp/externalId eq '{APP_ID}'"
+
+
+async def test_graph_unavailable_stops_the_run_after_one_person(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clock: FixedClock
+) -> None:
+    async with graph_world(database_url, tmp_path, monkeypatch, clock) as world:
+        world.people(*(GraphUser(u) for u in [*LISTED, LEAD]))
+        world.graph.fail("install", 503, times=100)
+        respite = await world.build(teams_roster(members=LISTED, leads=[LEAD]))
+        client = GraphClient(world.graph.url, _token, backoff_seconds=0.01, max_attempts=3)
+        try:
+            installer = ProactiveInstaller(client, contacts_of(respite), APP_ID, TENANT, clock.now)
+            report = await installer.reach([*LISTED, LEAD])
+            assert report.installed == [] and report.refused is None
+            assert sorted(report.failed) == sorted([*LISTED, LEAD])  # all left for the next run
+            assert len(world.graph.of("install")) == 3  # one person's attempts, not five times
+        finally:
+            await client.close()
+            await respite.close()
+
+
+async def _token(fresh: bool) -> str:
+    return f"token-for-{APP_ID}"
+
+
+async def test_someone_new_in_the_group_is_installed_at_the_next_tick(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clock: FixedClock
+) -> None:
+    async with graph_world(database_url, tmp_path, monkeypatch, clock) as world:
+        world.people(*(GraphUser(u) for u in [*LISTED, *SYNCED, LEAD, aad(15)]))
+        world.graph.groups[GROUP] = list(SYNCED)
+        respite = await world.build(roster())
+        try:
+            first = await start_like_serve(respite)
+            assert aad(15) not in first.installed
+            world.graph.groups[GROUP].append(aad(15))
+            rt = respite.runtime
+            await sync_members(rt.directory, rt.member_lookups, rt.member_store, rt.deps.clock)
+            calls = len(world.graph.calls)
+            tick = installer_tick(respite)
+            await tick(rt.deps)  # the same day: the roster changed, so a run starts
+            again = await tick.wait()
+            assert again is not first and again.installed == [aad(15)]
+            assert len(world.graph.calls) - calls == 3
+        finally:
+            await respite.close()
