@@ -49,6 +49,9 @@ class Connection:
     ws: web.WebSocketResponse
     # Texts received that are not acks of an envelope sent on it.
     stray: list[str] = field(default_factory=list)
+    # True: pings go unanswered, as when a proxy or NAT on the way has silently dropped the
+    # connection while the client's end still looks open.
+    silent: bool = False
     closed: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -99,7 +102,7 @@ class FakeSocketMode:
             self.refused += 1
             return web.Response(status=401, text="invalid_ticket")
         self._tickets.discard(ticket)
-        ws = web.WebSocketResponse(autoping=True)
+        ws = web.WebSocketResponse(autoping=False)
         await ws.prepare(request)
         conn = Connection(len(self.connections), ws)
         self.connections.append(conn)
@@ -119,6 +122,8 @@ class FakeSocketMode:
             async for message in ws:
                 if message.type == WSMsgType.TEXT:
                     self._received(conn, message.data)
+                elif message.type == WSMsgType.PING and not conn.silent:
+                    await ws.pong(message.data)
         finally:
             conn.closed.set()
         return ws
@@ -206,6 +211,12 @@ class FakeSocketMode:
         await conn.ws.send_json(
             {"type": "disconnect", "reason": reason, "debug_info": {"host": "applink-fake"}}
         )
+        return conn
+
+    def silence(self) -> Connection:
+        """Stop answering the newest connection's pings, as a connection lost on the way."""
+        conn = self.current
+        conn.silent = True
         return conn
 
     async def drop(self) -> Connection:

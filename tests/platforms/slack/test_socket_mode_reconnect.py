@@ -85,6 +85,19 @@ async def test_a_dropped_connection_reconnects(
         await _healthz_until(h, "connected")
 
 
+async def test_a_connection_gone_silent_is_replaced(
+    sqlite_url: str, fake_slack: FakeSlackApi, clock: FixedClock
+) -> None:
+    """No close, no error: pings just stop being answered (a proxy or NAT dropped the
+    connection). slack_sdk's heartbeat notices and opens a new one."""
+    async with socket_harness(sqlite_url, fake_slack, clock, roster_data(), ping_interval=0.5) as h:
+        silent = h.slack.silence()
+        await h.slack.wait_for_connections(2)
+        await asyncio.wait_for(silent.closed.wait(), 10)
+        assert await _checkin_opens_the_modal(h, CLINICIANS[0]) == 1
+        await _healthz_until(h, "connected")
+
+
 async def test_healthz_is_503_once_the_socket_is_down_past_its_grace(
     sqlite_url: str, fake_slack: FakeSlackApi, clock: FixedClock, caplog: pytest.LogCaptureFixture
 ) -> None:
