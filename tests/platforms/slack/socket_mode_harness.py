@@ -74,11 +74,12 @@ async def socket_harness(
     roster: dict[str, Any],
     *,
     accepting: bool = True,
+    signing_secret: str | None = None,
     **socket_options: Any,
 ) -> AsyncIterator[SocketHarness]:
     """Build Respite from settings with an app token and no signing secret, start its socket the
     way `serve` does, and wait for the fake endpoint to see the connection (unless the endpoint
-    is not `accepting` connections yet)."""
+    is not `accepting` connections yet). With a `signing_secret` it serves HTTP too."""
     slack = FakeSocketMode(fake)
     slack.accepting = accepting
     await slack.start()
@@ -86,6 +87,7 @@ async def socket_harness(
         database_url=database_url,
         slack_bot_token="xoxb-test-token",
         slack_app_token=APP_TOKEN,
+        slack_signing_secret=signing_secret,
         slack_api_url=fake.url,
     )
     respite = await build(settings, clock=clock, roster=parse_roster(roster))

@@ -32,6 +32,7 @@ from tests.fakes.socket_mode import (
     view_submission,
 )
 from tests.platforms.slack.socket_mode_harness import SocketHarness, socket_harness
+from tests.slack_driver import SIGNING_SECRET, SlackDriver
 
 ANSWERS = {
     "drained": "4",
@@ -208,3 +209,25 @@ async def test_envelopes_stay_out_of_the_log_at_debug(
     assert leaked == []
     # The test does see what gets through: the cap is what kept the envelopes out.
     assert any(r.name == "handlers.checkin" for r in caplog.records)
+
+
+async def test_one_app_serves_http_and_the_socket_side_by_side(
+    sqlite_url: str, fake_slack: FakeSlackApi, clock: FixedClock
+) -> None:
+    """With a signing secret as well, /slack/events stays (switching an app between the two
+    modes needs no restart) and both reach the same listeners."""
+    async with socket_harness(
+        sqlite_url, fake_slack, clock, roster_data(), signing_secret=SIGNING_SECRET
+    ) as h:
+        driver = SlackDriver(h.http, str(h.server.make_url("/")), fake_slack.response_url())
+        resp = await driver.slash("/checkin", "", CLINICIANS[0])
+        assert resp.status == 200
+        by_http = await h.views_opened(1)
+        await h.slash("/checkin", "", CLINICIANS[1])
+        by_socket = await h.views_opened(2)
+        assert by_http == by_socket
+        assert by_socket["callback_id"] == "pulse"
+        # An unsigned request is still refused on the HTTP side.
+        body = driver.slash_body("/checkin", "", CLINICIANS[2])
+        forged = await driver.post(body, {"Content-Type": "application/x-www-form-urlencoded"})
+        assert forged.status == 401
