@@ -289,6 +289,20 @@ class InstallTick:
     async def _run(self, people: frozenset[str]) -> InstallReport:
         try:
             report = await self.installer.reach(people)
+            # Member sync may have finished meanwhile (at start both begin together): the people
+            # it added are tried now, not at the next tick.
+            for _ in range(2):
+                now_listed = teams_people(self._directory)
+                if now_listed == people or report.refused:
+                    break
+                people = self._people = now_listed
+                more = await self.installer.reach(people)
+                report = InstallReport(
+                    [*report.installed, *more.installed],
+                    {**report.failed, **more.failed},
+                    more.refused,
+                    report.calls + more.calls,
+                )
         except Exception as exc:  # the database, most likely: a run in an hour tries again
             log.warning(
                 "Teams: installing Respite for members it cannot reach stopped (%s); trying "
