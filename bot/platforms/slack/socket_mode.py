@@ -125,6 +125,11 @@ class _Handler(AsyncSocketModeHandler):
             self.in_hand.add(task)
         try:
             await self._handle(client, req)
+        except Exception:
+            # Unacknowledged, Slack would send it again, to fail the same way.
+            log.exception("Slack: a %s envelope could not be handled; acknowledged", req.type)
+            with contextlib.suppress(Exception):
+                await _ack(client, req.envelope_id)
         finally:
             if task is not None:
                 self.in_hand.discard(task)
