@@ -225,3 +225,21 @@ async def test_a_digest_says_nothing_about_secrets_or_emulator_mode(tmp_path: Pa
     assert " WARNING " not in err
     assert "RESPITE_SECRET" not in err
     assert "AUTHENTICATION" not in err
+
+
+async def test_slack_bolt_does_not_warn_of_an_unused_token(
+    sqlite_url: str,
+    fake_slack: FakeSlackApi,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # bolt reads SLACK_BOT_TOKEN from the environment, as a deployment sets it.
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    with caplog.at_level(logging.WARNING):
+        respite = await build(
+            _slack(sqlite_url, fake_slack.url), roster=parse_roster(roster_data())
+        )
+    try:
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    finally:
+        await respite.close()

@@ -24,6 +24,7 @@ from typing import Any
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
@@ -42,6 +43,18 @@ from handlers import router
 from handlers.deps import Deps
 
 log = logging.getLogger(__name__)
+
+
+class _SameTokenNotice(logging.Filter):
+    """slack-bolt reads SLACK_BOT_TOKEN from the environment even when it is given a client, and
+    then warns that the token will be unused. The client carries that same token, so the warning
+    tells an admin nothing; it alone is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+logging.getLogger("slack_bolt.AsyncApp").addFilter(_SameTokenNotice())
 
 SLASH_COMMANDS = ("/checkin", "/respite", "/kudos")
 
