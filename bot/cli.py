@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
+from bot import governance_cli
 from bot.config import (
     ConfigError,
     Settings,
@@ -127,6 +128,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="HTTPS_URL",
         help="your terms of use, shown in Teams' app details (default: a placeholder)",
     )
+    governance_cli.add_parsers(sub)
     return p
 
 
@@ -200,6 +202,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return status
     if args.command == "teams-package":
         return _teams_package(settings, args)
+    governed = governance_cli.run(args, settings)
+    if governed is not None:
+        return governed
     raise AssertionError(args.command)
 
 
@@ -233,6 +238,12 @@ async def _pulse(settings: Settings, action: str, team_id: str) -> int:
                 sent += batch
         for line in report.lines:
             print(line)
+        from bot.domain.ports import AuditEntry
+
+        if respite.deps.audit is not None:
+            now = respite.deps.clock.now()
+            who = governance_cli.operator()
+            await respite.deps.audit.record(AuditEntry(now, who, f"pulse.{action}", team_id, "cli"))
         pending = await respite.runtime.queue.pending_count()
         print(f"{sent} message(s) sent now; {pending} waiting in the outbox")
         return 0
@@ -243,6 +254,7 @@ async def _pulse(settings: Settings, action: str, team_id: str) -> int:
 def _check_config(settings: Settings) -> int:
     from datetime import UTC, datetime
 
+    from bot.domain.shifts import describe_work
     from scheduler.periods import rounds_per_week
 
     roster = load_roster(settings.respite_config)
@@ -262,6 +274,7 @@ def _check_config(settings: Settings) -> int:
             f"member(s){synced}, {len(team.leads)} lead(s), min group size "
             f"{team.min_group_size}, pulse '{team.pulse.cron}'"
         )
+        print(f"    working time: {describe_work(team.work)}")
         per_week = rounds_per_week(team, datetime.now(UTC))
         if per_week > 1:
             print(
@@ -270,6 +283,9 @@ def _check_config(settings: Settings) -> int:
                 "several rounds add no respondents, and people who answer every round weigh "
                 "more than those who answer once; one round a week is what the digest expects."
             )
+    print("retention:")
+    for line in roster.retention.lines():
+        print(f"  {line}")
     return 0
 
 

@@ -572,9 +572,75 @@ class OrganisationConfig(_Strict):
         return DepartmentConfig._k(value)
 
 
+class RetentionConfig(_Strict):
+    """How long rows kept "with the database" are kept (docs/privacy.md), in days.
+
+    `None` keeps them with the database. "After leaving" counts from the day a person is first
+    seen off the roster (synced members count as on it). The daily retention job applies it.
+    """
+
+    outbox_sent_days: int = Field(30, ge=7)
+    outbox_failed_days: int = Field(90, ge=7)
+    kudos_notes_days: int | None = Field(180, ge=7)
+    kudos_days: int | None = Field(730, ge=7)
+    leavers_calendar_days: int = Field(0, ge=0)
+    leavers_breaks_days: int = Field(30, ge=0)
+    leavers_teams_contacts_days: int = Field(90, ge=0)
+    forget_leavers_days: int | None = Field(365, ge=7)
+    audit_days: int = Field(730, ge=90)
+    lease_days: int = Field(7, ge=1)
+    fanout_days: int = Field(7, ge=2)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RetentionConfig:
+        if (
+            self.kudos_notes_days is not None
+            and self.kudos_days is not None
+            and self.kudos_notes_days > self.kudos_days
+        ):
+            raise ValueError("kudos_notes_days must not exceed kudos_days (a note goes first)")
+        if self.forget_leavers_days is not None:
+            longer = [
+                name
+                for name in (
+                    "leavers_calendar_days",
+                    "leavers_breaks_days",
+                    "leavers_teams_contacts_days",
+                )
+                if getattr(self, name) > self.forget_leavers_days
+            ]
+            if longer:
+                raise ValueError(
+                    f"{', '.join(longer)} must not exceed forget_leavers_days "
+                    "(forgetting a leaver removes those too)"
+                )
+        return self
+
+    def lines(self) -> list[str]:
+        """The policy in words, for `respite check-config`."""
+
+        def days(value: int | None) -> str:
+            return "kept with the database" if value is None else f"{value} day(s)"
+
+        return [
+            f"sent outbox messages: {days(self.outbox_sent_days)} after sending",
+            f"failed or dropped outbox messages: {days(self.outbox_failed_days)}",
+            f"kudos notes (the message text): {days(self.kudos_notes_days)}",
+            f"kudos: {days(self.kudos_days)}",
+            f"calendar addresses of people who left: {days(self.leavers_calendar_days)} after",
+            f"break settings of people who left: {days(self.leavers_breaks_days)} after",
+            f"Teams contacts of people who left: {days(self.leavers_teams_contacts_days)} after",
+            f"everything about a person who left (forget): {days(self.forget_leavers_days)} after",
+            f"audit log: {days(self.audit_days)}",
+            f"scheduler lease rows: {days(self.lease_days)} after expiry",
+            f"break fan-out rows never fanned out: {days(self.fanout_days)}",
+        ]
+
+
 class RosterConfig(_Strict):
     instrument: Path | None = None
     organisation: OrganisationConfig = OrganisationConfig()
+    retention: RetentionConfig = RetentionConfig()
     departments: list[DepartmentConfig] = Field(default_factory=list)
     teams: list[TeamConfig] = Field(min_length=1)
 

@@ -120,6 +120,7 @@ async def run_digest(settings: Settings, req: DigestRequest) -> int:
             print(f"{groups[0]}: no frozen period yet", file=sys.stderr)
             return 1
         text = _render(req, digests, sections, deps)
+        await _audit(deps, req, digests)
         if req.out is not None:
             req.out.write_text(text, encoding="utf-8")
             print(f"wrote {req.out}", file=sys.stderr)
@@ -162,3 +163,16 @@ def _render(
             image = Image(b"", chart.alt_text, chart.title)  # text shows the alt text only
         out.append(card_text(digest_card(d, image), indent=""))
     return "\n\n".join(out) + "\n"
+
+
+async def _audit(deps: Any, req: DigestRequest, digests: Sequence[GroupDigest]) -> None:
+    """Note each group read in the audit log: as the `--as` lead, or as the operator."""
+    from bot.domain.ports import AuditEntry
+    from bot.governance_cli import operator
+
+    if deps.audit is None:
+        return
+    actor = req.as_user or operator()
+    via = "html" if req.fmt == "html" else "cli"
+    for d in digests:
+        await deps.audit.record(AuditEntry(deps.clock.now(), actor, "digest.read", d.group_id, via))

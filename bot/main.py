@@ -34,10 +34,13 @@ from bot.domain.ports import (
 )
 from bot.inflight import InFlight
 from bot.platforms.startup import StartupCheck
+from bot.retention_job import DailyRetention
 from bot.storage.activity import SqlPeriodActivity
+from bot.storage.audit import SqlAuditLog
 from bot.storage.breaks import SqlBreakStore
 from bot.storage.db import DatabaseTimeouts, create_engine_async, session_factory
 from bot.storage.digests import SqlDigestStore, release_mark_key
+from bot.storage.forget import PersonKeys
 from bot.storage.kudos import SqlKudosStore
 from bot.storage.lease import SqlLease
 from bot.storage.members import SqlMemberSync
@@ -148,6 +151,7 @@ async def build(
         digests=SqlDigestStore(sessions, mark_key=release_mark_key(secret)),
         activity=SqlPeriodActivity(kudos, breaks),
         charts=MatplotlibCharts(),
+        audit=SqlAuditLog(sessions),
     )
     lookups: dict[Platform, MemberLookup] = {}
     extra_ticks: list[AfterTick] = []  # a platform's own minute ticks (Teams' installer)
@@ -262,6 +266,8 @@ async def build(
     )
     runtime.extra_ticks.append(BreakTicker(breaks, feed, timezones))
     runtime.extra_ticks.extend(extra_ticks)
+    # Once a day: the roster's retention policy (docs/privacy.md).
+    runtime.extra_ticks.append(DailyRetention(sessions, roster.retention, PersonKeys(secret)))
     return Respite(
         settings=settings,
         roster=roster,

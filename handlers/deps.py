@@ -8,6 +8,7 @@ from bot.domain.instrument import Instrument
 from bot.domain.kudos import GiverKey, KudosStore
 from bot.domain.org import OrgChart
 from bot.domain.ports import (
+    AuditLog,
     BreakStore,
     ChartRenderer,
     Clock,
@@ -41,3 +42,5 @@ class Deps:
     digests: DigestStore | None = None
     activity: PeriodActivity = NullActivity()  # noqa: RUF009 - stateless
     charts: ChartRenderer | None = None
+    # Who read which digest (and which admin command ran): append-only.
+    audit: AuditLog | None = None

@@ -19,7 +19,7 @@ from bot.domain.digest import (
 from bot.domain.events import Actor, Command, Outcome, Reply
 from bot.domain.messages import Card, Image
 from bot.domain.org import Viewer, viewer_for
-from bot.domain.ports import DigestStore
+from bot.domain.ports import AuditEntry, DigestStore
 from bot.domain.rollup import GroupFigures
 from handlers.deps import Deps
 
@@ -143,6 +143,8 @@ async def on_demand(deps: Deps, command: Command) -> Outcome:
     cards = []
     for group_id in groups:
         digest = await group_digest(deps, group_id)
+        if digest is not None:
+            await audit_read(deps, command.actor, group_id, "chat")
         cards.append(
             await card_drawn_aside(deps, digest)
             if digest
@@ -152,3 +154,10 @@ async def on_demand(deps: Deps, command: Command) -> Outcome:
             )
         )
     return Reply(cards[0], extra=tuple(cards[1:]))
+
+
+async def audit_read(deps: Deps, actor: Actor, group_id: str, via: str) -> None:
+    """Note in the audit log that this lead read this group's digest (when one is wired)."""
+    if deps.audit is not None:
+        who = f"{actor.platform.value}:{actor.user_id}"
+        await deps.audit.record(AuditEntry(deps.clock.now(), who, "digest.read", group_id, via))

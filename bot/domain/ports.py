@@ -657,3 +657,21 @@ class ChartRenderer(Protocol):
     only when it first draws."""
 
     def trend_png(self, chart: TrendChart) -> bytes: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One line of the audit log: who (a lead, an admin) did what to which group, and when.
+    Never anything about an answer."""
+
+    at: datetime
+    actor: str  # "slack:U012", "teams:<object id>", "cli:<operating-system user>"
+    action: str  # digest.read, digest.export, pulse.open, pulse.close, forget
+    subject: str  # the group read or acted on
+    via: str  # chat, cli, html, csv
+
+
+class AuditLog(Protocol):
+    """Append-only: entries are recorded and read, never changed (retention aside)."""
+
+    async def record(self, entry: AuditEntry) -> None: ...

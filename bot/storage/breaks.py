@@ -31,6 +31,7 @@ import json
 import secrets
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import replace as dataclass_replace
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
@@ -77,6 +78,7 @@ from bot.domain.ports import (
 from bot.domain.privacy import releasable
 from bot.domain.team import Team, WorkPattern
 from bot.storage import break_plans as plans
+from bot.storage.calendar_seal import CalendarSeal
 from bot.storage.tables import (
     break_fanouts,
     break_people,
@@ -380,6 +382,7 @@ class SqlBreakStore:
         self._members: dict[frozenset[str], Any] = {}
         self._statements = {p: _group_statements(p) for p in (False, True)}
         self._stored_cards: set[str] = set()  # shared cards this process saw committed
+        self._calendar_seal = CalendarSeal(self._mark_key)
 
     @staticmethod
     def _who(platform: str, user_id: str) -> tuple[Any, Any]:
@@ -400,7 +403,7 @@ class SqlBreakStore:
                     )
                 )
             ).first()
-            return _settings(row) if row else None
+            return self._calendar_opened(_settings(row)) if row else None
 
     async def save(self, settings: BreakSettings, now: datetime) -> None:
         values = {
@@ -411,7 +414,7 @@ class SqlBreakStore:
             "work": _work_to_json(settings.work),
             "paused_until": settings.paused_until,
             "skip_date": settings.skip_date,
-            "calendar_url": settings.calendar_url,
+            "calendar_url": self._calendar_sealed(settings),
             "calendar_warned": settings.calendar_warned,
             "next_at": now,
             "next_slot": None,
@@ -516,7 +519,13 @@ class SqlBreakStore:
                 )
             ).all()
         return [
-            DueBreak(_settings(r), r.next_at, r.next_slot, r.last_practice, r.practice_stride)
+            DueBreak(
+                self._calendar_opened(_settings(r)),
+                r.next_at,
+                r.next_slot,
+                r.last_practice,
+                r.practice_stride,
+            )
             for r in rows
         ]
 
@@ -1090,3 +1099,18 @@ class SqlBreakStore:
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         return {team_id: int(n) for team_id, n in rows}
+
+    # --- Calendar addresses, sealed at rest (bot/storage/calendar_seal.py) --------------------
+
+    def _calendar_sealed(self, settings: BreakSettings) -> str | None:
+        url = settings.calendar_url
+        if url is None:
+            return None
+        return self._calendar_seal.seal(settings.platform, settings.user_id, url)
+
+    def _calendar_opened(self, settings: BreakSettings) -> BreakSettings:
+        stored = settings.calendar_url
+        if stored is None:
+            return settings
+        url = self._calendar_seal.open(settings.platform, settings.user_id, stored)
+        return dataclass_replace(settings, calendar_url=url)

@@ -412,3 +412,35 @@ release_people = Table(
     Column("banded", Boolean, nullable=False, default=False, server_default=false()),
     sqlite_with_rowid=False,
 )
+
+# --- Data governance ----------------------------------------------------------------------------
+
+# Who read which digest, and which admin command ran: appended to, never changed, removed only by
+# the retention policy (and a forgotten reader's id is blanked). A reader is a lead, not a
+# respondent, so the exact moment is kept; nothing about any answer is.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime(), nullable=False),
+    # "slack:U012", "teams:<object id>", or "cli:<operating-system user>".
+    Column("actor", String(160), nullable=False),
+    # digest.read, digest.export, pulse.open, pulse.close, forget, ...
+    Column("action", String(32), nullable=False),
+    # The group read, the team acted on, or a count; never a respondent.
+    Column("subject", String(200), nullable=False),
+    # Where: chat, cli, html, csv.
+    Column("via", String(16), nullable=False),
+    Index("ix_audit_log_at", "at"),
+)
+
+# People no longer on the roster, and the (UTC) day they were first seen gone: the retention
+# policy counts its "after leaving" periods from here. A row goes when they come back or are
+# forgotten.
+roster_departures = Table(
+    "roster_departures",
+    metadata,
+    Column("platform", String(16), primary_key=True),
+    Column("user_id", String(128), primary_key=True),
+    Column("left_on", Date, nullable=False),
+)

@@ -1,0 +1,369 @@
+"""Erasing a person: every row keyed by them, and every keyed hash derived from their id.
+
+`respite forget --platform slack --user U…` runs this, and so does the retention policy some time
+after a person left the roster. One transaction, on both databases. What goes:
+
+- their break settings (and with them their sealed calendar address), their marks of having been
+  prompted (`break_people_prompted`) and of having pressed (`break_presses`, found through the
+  slots of their prompts in the outbox);
+- every outbox row addressed to them, or whose key or card names them (a kudos posted to a
+  channel mentions its recipients), and the cards that name them;
+- kudos they gave (named ones by id, anonymous ones by their withdrawal tag, which is computed
+  for each anonymous kudos and compared), kudos whose only recipient they were or whose message
+  names them; on kudos with other recipients only their own recipient row; their quota entries
+  (the giver hash) and their name opt-out. Marks of kudos given in the last ten minutes
+  (`kudos_dedupe`) cannot be tied to anyone without the request, so all of them go: a replay in
+  those minutes is then not recognised, which costs a duplicate kudos at worst;
+- Teams: their user contact, and their id inside the channel references saved from a turn of
+  theirs; member-sync rows and their departure row;
+- the audit log keeps what was read and when, with the reader shown as "forgotten".
+
+What stays, on purpose: the frozen figures (`digest_groups`, `break_uptake`), which hold no
+person. And two tables where the person's presence protects their own answers: who took part in
+rounds not yet frozen (`pulse_participation`) and the window's marks of who answered
+(`release_people`). Removing them would let a lead subtract this person's answer out of two
+weeks that now look alike (docs/privacy.md), so their id there is replaced by a random
+pseudonym, one per erasure, and their marks by that pseudonym's mark: the counts and the
+comparisons between weeks stay as they were, and nothing derived from their id is left.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.domain.kudos import GiverKey
+from bot.domain.messages import Platform, Recipient
+from bot.storage.digests import release_mark_key
+from bot.storage.tables import (
+    audit_log,
+    break_people,
+    break_people_prompted,
+    break_presses,
+    kudos,
+    kudos_dedupe,
+    kudos_name_optouts,
+    kudos_quota,
+    kudos_recipients,
+    outbox,
+    outbox_cards,
+    pulse_participation,
+    release_people,
+    roster_departures,
+    team_members,
+    teams_contacts,
+)
+
+FORGOTTEN = "forgotten"
+
+
+@dataclass(frozen=True, slots=True)
+class PersonKeys:
+    """Every keyed hash the stores derive from a person, with the keys they use (all derived
+    from RESPITE_SECRET, as bot/main.py wires them)."""
+
+    secret: bytes
+
+    def giver_hash(self, platform: Platform, user_id: str) -> str:
+        return GiverKey(self.secret).hash(platform, user_id)
+
+    def kudos_tag(self, kudos_id: str, platform: Platform, user_id: str) -> str:
+        return GiverKey(self.secret).tag(kudos_id, platform, user_id)
+
+    def prompted_mark(self, platform: Platform, user_id: str) -> str:
+        message = f"break-prompted\0{platform.value}\0{user_id}".encode()
+        return hmac.new(self.secret, message, "sha256").hexdigest()[:32]
+
+    def press_mark(self, platform: Platform, user_id: str, slot: str) -> str:
+        key = hmac.new(self.secret, b"break-presses", "sha256").digest()
+        message = f"break-press\0{platform.value}\0{user_id}\0{slot}".encode()
+        return hmac.new(key, message, "sha256").hexdigest()[:32]
+
+    def release_mark(self, platform: Platform, user_id: str) -> str:
+        message = f"{platform.value}\0{user_id}".encode()
+        return hmac.new(release_mark_key(self.secret), message, hashlib.sha256).hexdigest()[:32]
+
+
+def _names(ids: Sequence[str]) -> re.Pattern[str]:
+    """Any of the ids as a whole word (U1 must not match U10)."""
+    alternatives = "|".join(re.escape(i) for i in sorted(set(ids), key=len, reverse=True))
+    return re.compile(rf"(?<![A-Za-z0-9_-])(?:{alternatives})(?![A-Za-z0-9_-])")
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _scrub_reference(reference: Any, names: re.Pattern[str]) -> Any:
+    """A channel's saved ConversationReference less the user whose turn saved it."""
+    data = json.loads(reference) if isinstance(reference, str) else dict(reference or {})
+    if names.search(_text(data.get("user"))):
+        data.pop("user", None)
+    return data
+
+
+async def forget_person(
+    sessions: async_sessionmaker[AsyncSession], keys: PersonKeys, platform: Platform, user_id: str
+) -> dict[str, int]:
+    """Erase one person; the number of rows removed (or rewritten) per table."""
+    counts: dict[str, int] = {}
+
+    def count(table: str, n: int) -> None:
+        if n:
+            counts[table] = counts.get(table, 0) + n
+
+    async with sessions.begin() as s:
+        ids = [user_id]
+        if platform == Platform.TEAMS:
+            # Their Bot Framework id (29:…) is in references and may be in outbox rows.
+            teams_id = await s.scalar(
+                select(teams_contacts.c.teams_user_id).where(
+                    teams_contacts.c.kind == "user", teams_contacts.c.key == user_id
+                )
+            )
+            if teams_id:
+                ids.append(teams_id)
+        names = _names(ids)
+        count("break_presses", await _presses(s, keys, platform, user_id))
+        count("outbox", await _outbox(s, platform, names, counts))
+        person = (break_people.c.platform == platform.value, break_people.c.user_id == user_id)
+        count("break_people", _n(await s.execute(delete(break_people).where(*person))))
+        mark = keys.prompted_mark(platform, user_id)
+        count(
+            "break_people_prompted",
+            _n(
+                await s.execute(
+                    delete(break_people_prompted).where(break_people_prompted.c.mark == mark)
+                )
+            ),
+        )
+        await _kudos(s, keys, platform, user_id, names, count)
+        await _pseudonymise(s, keys, platform, user_id, count)
+        count(
+            "team_members",
+            _n(
+                await s.execute(
+                    delete(team_members).where(
+                        team_members.c.platform == platform.value,
+                        team_members.c.user_id == user_id,
+                    )
+                )
+            ),
+        )
+        count(
+            "roster_departures",
+            _n(
+                await s.execute(
+                    delete(roster_departures).where(
+                        roster_departures.c.platform == platform.value,
+                        roster_departures.c.user_id == user_id,
+                    )
+                )
+            ),
+        )
+        if platform == Platform.TEAMS:
+            await _teams_contacts(s, user_id, names, count)
+        count(
+            "audit_log",
+            _n(
+                await s.execute(
+                    update(audit_log)
+                    .where(audit_log.c.actor == f"{platform.value}:{user_id}")
+                    .values(actor=FORGOTTEN)
+                )
+            ),
+        )
+    return counts
+
+
+def _n(result: Any) -> int:
+    return int(result.rowcount or 0)
+
+
+async def _presses(s: AsyncSession, keys: PersonKeys, platform: Platform, user_id: str) -> int:
+    """Press marks of the prompts sent to them: their slots are in the outbox keys."""
+    prefix = f"break:{Recipient(platform, user_id=user_id).key}:"
+    slots = [
+        key[len(prefix) :]
+        for key in (
+            await s.scalars(
+                select(outbox.c.key).where(outbox.c.key.startswith(prefix, autoescape=True))
+            )
+        ).all()
+    ]
+    if not slots:
+        return 0
+    marks = [keys.press_mark(platform, user_id, slot) for slot in slots]
+    return _n(await s.execute(delete(break_presses).where(break_presses.c.mark.in_(marks))))
+
+
+async def _outbox(
+    s: AsyncSession, platform: Platform, names: re.Pattern[str], counts: dict[str, int]
+) -> int:
+    cards = [
+        card_id
+        for card_id, card in (await s.execute(select(outbox_cards.c.id, outbox_cards.c.card))).all()
+        if names.search(_text(card))
+    ]
+    rows = [
+        row_id
+        for row_id, key, recipient, card, card_id in (
+            await s.execute(
+                select(
+                    outbox.c.id, outbox.c.key, outbox.c.recipient, outbox.c.card, outbox.c.card_id
+                ).where(outbox.c.platform == platform.value)
+            )
+        ).all()
+        if card_id in cards or names.search(f"{key} {_text(recipient)} {_text(card)}")
+    ]
+    removed = 0
+    for start in range(0, len(rows), 500):
+        removed += _n(
+            await s.execute(delete(outbox).where(outbox.c.id.in_(rows[start : start + 500])))
+        )
+    if cards:
+        # Rows of another platform cannot share a card naming this person's id, but be sure.
+        removed += _n(await s.execute(delete(outbox).where(outbox.c.card_id.in_(cards))))
+        gone = _n(await s.execute(delete(outbox_cards).where(outbox_cards.c.id.in_(cards))))
+        counts["outbox_cards"] = gone
+    return removed
+
+
+async def _kudos(
+    s: AsyncSession,
+    keys: PersonKeys,
+    platform: Platform,
+    user_id: str,
+    names: re.Pattern[str],
+    count: Any,
+) -> None:
+    on = kudos.c.platform == platform.value
+    doomed: set[str] = set(
+        (await s.scalars(select(kudos.c.id).where(on, kudos.c.giver_id == user_id))).all()
+    )
+    for kudos_id, tag in (
+        await s.execute(
+            select(kudos.c.id, kudos.c.giver_tag).where(on, kudos.c.giver_tag.is_not(None))
+        )
+    ).all():
+        if hmac.compare_digest(tag, keys.kudos_tag(kudos_id, platform, user_id)):
+            doomed.add(kudos_id)
+    for kudos_id, message in (await s.execute(select(kudos.c.id, kudos.c.message).where(on))).all():
+        if names.search(message):
+            doomed.add(kudos_id)
+    received = select(kudos_recipients.c.kudos_id).where(
+        kudos_recipients.c.user_id == user_id,
+        kudos_recipients.c.kudos_id.in_(select(kudos.c.id).where(on)),
+    )
+    mine = set((await s.scalars(received)).all())
+    count(
+        "kudos_recipients",
+        _n(
+            await s.execute(
+                delete(kudos_recipients).where(
+                    kudos_recipients.c.user_id == user_id, kudos_recipients.c.kudos_id.in_(mine)
+                )
+            )
+        ),
+    )
+    # Kudos they alone received go whole; the others keep their other recipients.
+    still = select(kudos_recipients.c.kudos_id).group_by(kudos_recipients.c.kudos_id)
+    kept = set((await s.scalars(still.where(kudos_recipients.c.kudos_id.in_(mine)))).all())
+    doomed |= mine - kept
+    if doomed:
+        gone = sorted(doomed)
+        count(
+            "kudos_recipients",
+            _n(
+                await s.execute(
+                    delete(kudos_recipients).where(kudos_recipients.c.kudos_id.in_(gone))
+                )
+            ),
+        )
+        count("kudos", _n(await s.execute(delete(kudos).where(kudos.c.id.in_(gone)))))
+    giver_hash = keys.giver_hash(platform, user_id)
+    count(
+        "kudos_quota",
+        _n(await s.execute(delete(kudos_quota).where(kudos_quota.c.giver_hash == giver_hash))),
+    )
+    count("kudos_dedupe", _n(await s.execute(delete(kudos_dedupe))))
+    count(
+        "kudos_name_optouts",
+        _n(
+            await s.execute(
+                delete(kudos_name_optouts).where(
+                    kudos_name_optouts.c.platform == platform.value,
+                    kudos_name_optouts.c.user_id == user_id,
+                )
+            )
+        ),
+    )
+
+
+async def _pseudonymise(
+    s: AsyncSession, keys: PersonKeys, platform: Platform, user_id: str, count: Any
+) -> None:
+    """Replace them by a random stand-in where their presence protects their answers."""
+    stand_in = f"{FORGOTTEN}-{secrets.token_hex(16)}"
+    count(
+        "pulse_participation",
+        _n(
+            await s.execute(
+                update(pulse_participation)
+                .where(
+                    pulse_participation.c.platform == platform.value,
+                    pulse_participation.c.user_id == user_id,
+                )
+                .values(user_id=stand_in)
+            )
+        ),
+    )
+    count(
+        "release_people",
+        _n(
+            await s.execute(
+                update(release_people)
+                .where(release_people.c.mark == keys.release_mark(platform, user_id))
+                .values(mark=keys.release_mark(platform, stand_in))
+            )
+        ),
+    )
+
+
+async def _teams_contacts(
+    s: AsyncSession, user_id: str, names: re.Pattern[str], count: Any
+) -> None:
+    own = (teams_contacts.c.kind == "user", teams_contacts.c.key == user_id)
+    count("teams_contacts", _n(await s.execute(delete(teams_contacts).where(*own))))
+    rows = (
+        await s.execute(
+            select(teams_contacts.c.kind, teams_contacts.c.key, teams_contacts.c.reference)
+        )
+    ).all()
+    for kind, key, reference in rows:
+        if reference is None or not names.search(_text(reference)):
+            continue
+        scrubbed = _scrub_reference(reference, names)
+        if names.search(_text(scrubbed)):
+            # Named elsewhere than as the turn's user: the contact is saved again at its next turn.
+            await s.execute(
+                delete(teams_contacts).where(
+                    teams_contacts.c.kind == kind, teams_contacts.c.key == key
+                )
+            )
+        else:
+            await s.execute(
+                update(teams_contacts)
+                .where(teams_contacts.c.kind == kind, teams_contacts.c.key == key)
+                .values(reference=scrubbed)
+            )
+        count("teams_contacts", 1)
