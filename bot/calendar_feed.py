@@ -243,6 +243,16 @@ def parse_busy(raw: bytes, start: datetime, end: datetime, tz: ZoneInfo) -> list
         if last <= first:
             last = first + timedelta(minutes=1)
         if last > start and first < end:
-            busy.append(Busy(first, last))
+            busy.append(Busy(first, last, _labels(event)))
     busy.sort(key=lambda b: b.start)
     return busy
+
+
+def _labels(event: Any) -> tuple[str, ...]:
+    """An event's title and categories, by which a person marks their shifts."""
+    labels = [str(event.get("SUMMARY", ""))]
+    categories = event.get("CATEGORIES")
+    for entry in categories if isinstance(categories, list) else [categories]:
+        if entry is not None:
+            labels.extend(str(c) for c in getattr(entry, "cats", [entry]))
+    return tuple(label for label in labels if label)

@@ -37,12 +37,14 @@ from bot.domain.breaks import CommandError, parse_days, parse_hours, parse_time
 from bot.domain.instrument import Instrument
 from bot.domain.messages import Platform
 from bot.domain.org import ORGANISATION_ID, Department, OrgChart
+from bot.domain.shifts import parse_rota_pattern
 from bot.domain.team import (
     DEFAULT_MIN_GROUP_SIZE,
     MIN_GROUP_SIZE_FLOOR,
     BreakDefaults,
     MemberSource,
     PulseSchedule,
+    Rota,
     SupportResource,
     Team,
     WorkPattern,
@@ -416,6 +418,35 @@ class BreaksConfig(_Strict):
         return value
 
 
+class RotaConfig(_Strict):
+    """A rotating rota: a cycle of days on and off from its first day, with one shift's hours
+    (which may cross midnight: "19:00-07:30")."""
+
+    pattern: str
+    start: date
+    hours: str | None = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern(cls, value: str) -> str:
+        return parse_rota_pattern(value)
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: str | None) -> str | None:
+        return None if value is None else _working_hours(value)
+
+
+def _working_hours(value: str) -> str:
+    try:
+        parse_hours(value)
+    except CommandError as exc:
+        raise ValueError(
+            f"{exc}; write it like '08:00-17:00' or, overnight, '19:00-07:30'"
+        ) from None
+    return value
+
+
 class TeamConfig(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     name: str = Field(min_length=1)
@@ -433,17 +464,20 @@ class TeamConfig(_Strict):
     working_days: str | list[str] = "mon-fri"
     breaks: BreaksConfig = BreaksConfig()
     holidays: list[date] = Field(default_factory=list)
+    rota: RotaConfig | None = None
 
     _platform = field_validator("platform", mode="before")(_known_platform)
 
     @field_validator("working_hours")
     @classmethod
     def _hours(cls, value: str) -> str:
-        try:
-            parse_hours(value)
-        except CommandError as exc:
-            raise ValueError(f"{exc}; write it like '08:00-17:00'") from None
-        return value
+        return _working_hours(value)
+
+    @model_validator(mode="after")
+    def _rota_or_days(self) -> TeamConfig:
+        if self.rota is not None and "working_days" in self.model_fields_set:
+            raise ValueError("rota: give a rota or working_days, not both")
+        return self
 
     @field_validator("working_days")
     @classmethod
@@ -527,9 +561,18 @@ class TeamConfig(_Strict):
     def work_pattern(self) -> WorkPattern:
         start, end = parse_hours(self.working_hours)
         days = self.working_days
-        return WorkPattern(
-            parse_days(days if isinstance(days, str) else ",".join(days)), start, end
+        return with_rota(
+            WorkPattern(parse_days(days if isinstance(days, str) else ",".join(days)), start, end),
+            self.rota,
         )
+
+
+def with_rota(work: WorkPattern, rota: RotaConfig | None) -> WorkPattern:
+    """A team's working pattern with its rota, whose hours (if given) replace working_hours."""
+    if rota is None:
+        return work
+    start, end = parse_hours(rota.hours) if rota.hours else (work.start, work.end)
+    return WorkPattern(work.days, start, end, rota=Rota(rota.pattern, rota.start))
 
 
 class DepartmentConfig(_Strict):

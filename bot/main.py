@@ -246,6 +246,11 @@ async def build(
                 "bot and not seen in an installed team); `respite check-config --reach` lists them"
                 + ("; Respite installs itself for them in the background" if graph_creds else "")
             )
+    feed = calendar_feed or IcsCalendarFeed(
+        timeout=settings.calendar_timeout_seconds,
+        max_bytes=settings.calendar_max_bytes,
+        allow_private=settings.calendar_allow_private,
+    )
     runtime = Runtime(
         deps=deps,
         queue=outbox,
@@ -256,14 +261,9 @@ async def build(
         directory=directory,
         member_lookups=lookups,
         member_store=members,
-        boundaries=WorkBoundaries(directory, breaks, dnd, roster.org_chart),
+        boundaries=WorkBoundaries(directory, breaks, dnd, roster.org_chart, feed),
     )
     runtime.extra_ticks.append(kudos_jobs.tick)
-    feed = calendar_feed or IcsCalendarFeed(
-        timeout=settings.calendar_timeout_seconds,
-        max_bytes=settings.calendar_max_bytes,
-        allow_private=settings.calendar_allow_private,
-    )
     runtime.extra_ticks.append(BreakTicker(breaks, feed, timezones))
     runtime.extra_ticks.extend(extra_ticks)
     # Once a day: the roster's retention policy (docs/privacy.md).

@@ -19,12 +19,12 @@ from bot.domain.breaks import (
     BreakSettings,
     CommandError,
     Effective,
-    describe_days,
     describe_times,
     effective,
     local_date,
     next_fixed_slot,
     parse_command,
+    shift_day,
     usage,
     week_bounds,
     zone,
@@ -33,6 +33,7 @@ from bot.domain.commands import word
 from bot.domain.events import Actor, ButtonPress, Command, Outcome, Reply
 from bot.domain.messages import Card, Field, Platform
 from bot.domain.ports import BreakStore
+from bot.domain.shifts import describe_work
 from bot.domain.team import Team
 from handlers.deps import Deps
 
@@ -83,12 +84,11 @@ def status_fields(
         ),
         Field(
             "Working hours",
-            f"{eff.work.start:%H:%M}-{eff.work.end:%H:%M} {describe_days(eff.work.days)}"
-            + (default if settings.work is None else ""),
+            describe_work(eff.work) + (default if settings.work is None else ""),
         ),
         Field("Time zone", eff.tz.key + (" (team's)" if settings.timezone is None else "")),
     ]
-    today = local_date(now, eff.tz)
+    today = shift_day(eff, now)
     if eff.paused_until and eff.paused_until > today:
         fields.append(Field("Paused until", f"{eff.paused_until:%A %d %B %Y}"))
     if eff.skip_date == today:
@@ -146,6 +146,20 @@ async def command(deps: Deps, cmd: Command) -> Outcome:
         assert url is None or isinstance(url, str)
         updated = replace(current, calendar_url=url, calendar_warned=False)
         title = "Calendar connected" if url else "Calendar disconnected"
+    elif change.action == "hours" and "calendar" in change.values:
+        if not current.calendar_url:
+            return _reply(
+                "Connect your calendar first",
+                "Your shifts can come from your calendar once it is connected: "
+                f"{word(cmd.actor.platform, 'breaks calendar https://…/basic.ics')} "
+                "(in your 1:1 chat with Respite).",
+                note="Nothing was changed.",
+            )
+        keyword = change.values["calendar"]
+        assert isinstance(keyword, str)
+        # The weekly hours stay, for when the feed cannot be read.
+        work = replace(effective(current, team).work, calendar=keyword, rota=None)
+        updated, title = replace(current, work=work), "Working hours saved"
     elif change.action != "status":
         updated = replace(current, **change.values)  # type: ignore[arg-type]
         title = {
@@ -219,7 +233,7 @@ async def skip_today(deps: Deps, press: ButtonPress) -> Outcome:
         return loaded
     store, team, current = loaded
     now = deps.clock.now()
-    today = local_date(now, effective(current, team).tz)
+    today = shift_day(effective(current, team), now)  # a night shift's small hours: its start day
     await store.save(replace(current, skip_date=today), now)
     await _count(deps, store, team, press, "skipped")
     return _reply(

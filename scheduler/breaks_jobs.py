@@ -23,7 +23,7 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.break_cards import (
@@ -39,8 +39,8 @@ from bot.domain.breaks import (
     BreakSettings,
     Effective,
     Slot,
-    at_local,
-    calendar_slots,
+    calendar_slots_around,
+    calendar_span,
     effective,
     fixed_slots,
     fixed_step,
@@ -345,9 +345,9 @@ class BreakTicker:
     ) -> list[Slot]:
         s = item.settings
         assert self._calendar is not None and s.calendar_url
-        day = local_date(now, eff.tz)
-        start = at_local(day, eff.work.start, eff.tz) - timedelta(hours=1)
-        end = at_local(day, eff.work.end, eff.tz) + timedelta(hours=1)
+        # Yesterday's shift too: a night shift's small hours belong to it.
+        days, start, end = calendar_span(eff, now)
+        day = days[-1]
         try:
             busy = await self._calendar.busy(s.calendar_url, start, end, eff.tz.key)
         except CalendarUnavailable as exc:
@@ -367,7 +367,7 @@ class BreakTicker:
                     )
                 )
                 await self._store.set_calendar_warned(Platform(s.platform), s.user_id, True)
-            return fixed_slots(eff, day)
+            return [slot for d in days for slot in fixed_slots(eff, d)]
         if s.calendar_warned:
             await self._store.set_calendar_warned(Platform(s.platform), s.user_id, False)
-        return calendar_slots(eff, day, busy)
+        return calendar_slots_around(eff, now, busy)

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.shifts import ALL_BUSY, is_shift_event, shift_span
+from bot.domain.shifts import DAY_NAMES as DAY_NAMES
+from bot.domain.shifts import at_local as at_local
+from bot.domain.shifts import describe_days as describe_days
 from bot.domain.team import Team, WorkPattern
 
-DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MIN_GAP = timedelta(minutes=10)
 # A prompt found due later than this after its slot (downtime, a slow tick) is not sent: a break
 # suggestion an hour late is noise, not care.
@@ -73,9 +76,12 @@ def effective(settings: BreakSettings | None, team: Team) -> Effective:
     tz = zone(settings.timezone if settings else None) or ZoneInfo(team.timezone)
     if settings is None:
         return Effective(tz, team.work, team.breaks.times, team.breaks.enabled, team.holidays)
+    work = settings.work or team.work
+    if work.calendar is not None and not settings.calendar_url:
+        work = replace(work, calendar=None)  # shifts from a calendar need the calendar
     return Effective(
         tz=tz,
-        work=settings.work or team.work,
+        work=work,
         times=settings.times if settings.times is not None else team.breaks.times,
         enabled=settings.enabled if settings.enabled is not None else team.breaks.enabled,
         holidays=team.holidays,
@@ -88,25 +94,39 @@ def effective(settings: BreakSettings | None, team: Team) -> Effective:
 # --- wall clock <-> UTC ----------------------------------------------------------------------
 
 
-def at_local(day: date, clock: time, tz: ZoneInfo) -> datetime:
-    """The UTC instant of a wall-clock time on a local date (fold=0 on ambiguous times)."""
-    return datetime.combine(day, clock).replace(tzinfo=tz).astimezone(UTC)
-
-
 def local_date(when: datetime, tz: ZoneInfo) -> date:
     return when.astimezone(tz).date()
 
 
 def is_working_day(eff: Effective, day: date) -> bool:
-    return day.weekday() in eff.work.days and day not in eff.holidays
+    """Whether a shift starts on this local date: days off and holidays go by a shift's start."""
+    return eff.work.works_on(day) and day not in eff.holidays
+
+
+def shift_of(eff: Effective, day: date) -> tuple[datetime, datetime]:
+    """The instants the shift starting on `day` begins and ends, as UTC."""
+    return shift_span(eff.work, day, eff.tz)
+
+
+def current_shift_day(eff: Effective, when: datetime) -> date | None:
+    """The start date of the shift `when` falls in (yesterday's, for a night shift's small
+    hours), or None outside working hours."""
+    today = local_date(when, eff.tz)
+    for day in (today - timedelta(days=1), today):
+        if is_working_day(eff, day):
+            start, end = shift_of(eff, day)
+            if start <= when < end:
+                return day
+    return None
+
+
+def shift_day(eff: Effective, when: datetime) -> date:
+    """The day a "today" means for the person: the shift they are on, else the local date."""
+    return current_shift_day(eff, when) or local_date(when, eff.tz)
 
 
 def in_working_hours(eff: Effective, when: datetime) -> bool:
-    local = when.astimezone(eff.tz)
-    if not is_working_day(eff, local.date()):
-        return False
-    wall = local.time().replace(tzinfo=None)
-    return eff.work.start <= wall < eff.work.end
+    return current_shift_day(eff, when) is not None
 
 
 def next_working_start(eff: Effective, when: datetime) -> datetime:
@@ -118,10 +138,10 @@ def next_working_start(eff: Effective, when: datetime) -> datetime:
         day = first + timedelta(days=offset)
         if not is_working_day(eff, day):
             continue
-        start = at_local(day, eff.work.start, eff.tz)
+        start = shift_of(eff, day)[0]
         if start >= when:
             return start
-    raise ValueError("no working day within a year; check working_days and holidays")
+    raise ValueError("no working day within a year; check working_days, the rota and holidays")
 
 
 def week_bounds(tz: ZoneInfo, when: datetime) -> tuple[datetime, datetime]:
@@ -153,8 +173,13 @@ def slot_key(day: date, clock: time, kind: str = "prompt") -> str:
 
 
 def breaks_on(eff: Effective, day: date) -> bool:
-    """Whether prompts may go out on this local date at all."""
-    if not eff.enabled or not is_working_day(eff, day):
+    """Whether prompts may go out in the shift starting on this local date at all."""
+    return is_working_day(eff, day) and _breaks_may_run(eff, day)
+
+
+def _breaks_may_run(eff: Effective, day: date) -> bool:
+    """Breaks on, no pause or skipped day, no holiday: all but whether the day is worked."""
+    if not eff.enabled or day in eff.holidays:
         return False
     if eff.paused_until is not None and day < eff.paused_until:
         return False
@@ -171,20 +196,36 @@ def _fixed_slots(eff: Effective, day: date) -> tuple[Slot, ...]:
     # Most people share their team's defaults, so a tick computes each day's slots once.
     if not breaks_on(eff, day):
         return ()
+    return tuple(_times_within(eff, eff.times, day, *shift_of(eff, day)))
+
+
+def _times_within(
+    eff: Effective, times: Iterable[time], day: date, start: datetime, end: datetime
+) -> list[Slot]:
+    """Slots at the given wall-clock times between `start` and `end`, a shift starting on
+    `day` (so at most the next morning), in order."""
     slots = []
-    for clock in sorted(set(eff.times)):
-        if eff.work.start <= clock < eff.work.end:
-            at = at_local(day, clock, eff.tz)
-            if in_working_hours(eff, at):  # a time skipped by a spring-forward jump may fall out
-                slots.append(Slot(at, slot_key(day, clock)))
-    return tuple(slots)
+    for clock in set(times):
+        for on in (day, day + timedelta(days=1)):
+            at = at_local(on, clock, eff.tz)
+            # A time skipped by a spring-forward jump may fall out.
+            if start <= at < end:
+                slots.append(Slot(at, slot_key(on, clock)))
+    return sorted(slots, key=lambda s: s.at)
+
+
+def _slots_around(eff: Effective, when: datetime) -> list[Slot]:
+    """The fixed slots of the shifts that may be under way at `when`: yesterday's (a night
+    shift's small hours) and today's."""
+    today = local_date(when, eff.tz)
+    return [*_fixed_slots(eff, today - timedelta(days=1)), *_fixed_slots(eff, today)]
 
 
 def next_fixed_slot(eff: Effective, after: datetime) -> Slot | None:
     """The first fixed slot strictly after `after`; None when breaks are off."""
     if not eff.enabled:
         return None
-    first = local_date(after, eff.tz)
+    first = local_date(after, eff.tz) - timedelta(days=1)
     for offset in range(HORIZON_DAYS):
         for slot in _fixed_slots(eff, first + timedelta(days=offset)):
             if slot.at > after:
@@ -210,7 +251,7 @@ def fixed_step(eff: Effective, next_at: datetime, next_slot: str | None, now: da
     A slot found more than PROMPT_GRACE late is not sent; one that settings have since moved
     (paused, skipped, other times) is not found among today's slots and is not sent either.
     """
-    slots = _fixed_slots(eff, local_date(now, eff.tz))
+    slots = _slots_around(eff, now)
     prompt = None
     if next_slot is not None and now - next_at <= PROMPT_GRACE:
         prompt = next((x for x in slots if x.key == next_slot), None)
@@ -219,14 +260,17 @@ def fixed_step(eff: Effective, next_at: datetime, next_slot: str | None, now: da
 
 
 def next_day_start(eff: Effective, after: datetime) -> datetime | None:
-    """Start of the next day after `after`'s local date on which breaks may run."""
+    """Start of the next shift after `after` on which breaks may run; with
+    shifts from a calendar, the next local midnight, when the feed is read again."""
     if not eff.enabled:
         return None
     first = local_date(after, eff.tz)
-    for offset in range(1, HORIZON_DAYS):
+    if eff.work.calendar is not None:
+        return at_local(first + timedelta(days=1), time(0), eff.tz)
+    for offset in range(HORIZON_DAYS):
         day = first + timedelta(days=offset)
-        if breaks_on(eff, day):
-            return at_local(day, eff.work.start, eff.tz)
+        if breaks_on(eff, day) and (start := shift_of(eff, day)[0]) > after:
+            return start
     return None
 
 
@@ -235,10 +279,13 @@ def next_day_start(eff: Effective, after: datetime) -> datetime | None:
 
 @dataclass(frozen=True, slots=True)
 class Busy:
-    """A timed calendar event (UTC). All-day and cancelled events never become Busy."""
+    """A timed calendar event (UTC). All-day and cancelled events never become Busy.
+
+    `labels` are its title and categories, which say whether it marks a shift."""
 
     start: datetime
     end: datetime
+    labels: tuple[str, ...] = ()
 
 
 def free_gaps(
@@ -260,37 +307,103 @@ def free_gaps(
     return gaps
 
 
+def calendar_shifts(eff: Effective, busy: Sequence[Busy]) -> list[Busy]:
+    """The events that mark shifts, for a person whose calendar says when they work, less those
+    starting on a team holiday; merged where they touch or overlap, in order."""
+    keyword = eff.work.calendar
+    if keyword is None:
+        return []
+    merged: list[Busy] = []
+    for event in sorted(busy, key=lambda b: b.start):
+        if not is_shift_event(event.labels, keyword):
+            continue
+        if local_date(event.start, eff.tz) in eff.holidays:
+            continue
+        if merged and event.start <= merged[-1].end:
+            last = merged[-1]
+            merged[-1] = Busy(last.start, max(last.end, event.end), last.labels)
+        else:
+            merged.append(event)
+    return merged
+
+
+def calendar_working_start(eff: Effective, busy: Sequence[Busy], when: datetime) -> datetime | None:
+    """`when` if a calendar shift is under way then, else the start of the next one; None when
+    the events given hold no later shift."""
+    for shift in calendar_shifts(eff, busy):
+        if shift.end > when:
+            return max(shift.start, when)
+    return None
+
+
+def _windows(eff: Effective, day: date, busy: Sequence[Busy]) -> list[tuple[datetime, datetime]]:
+    """The working spans that start on `day`: the shift of the pattern, or the calendar's."""
+    if eff.work.calendar is None:
+        return [shift_of(eff, day)] if breaks_on(eff, day) else []
+    if not _breaks_may_run(eff, day):
+        return []
+    return [
+        (b.start, b.end) for b in calendar_shifts(eff, busy) if local_date(b.start, eff.tz) == day
+    ]
+
+
+def _minute_key(when: datetime, eff: Effective, kind: str = "prompt") -> str:
+    local = when.astimezone(eff.tz)
+    return slot_key(local.date(), local.time().replace(second=0, microsecond=0, tzinfo=None), kind)
+
+
 def calendar_slots(eff: Effective, day: date, busy: Sequence[Busy]) -> list[Slot]:
-    """The day's prompts for a person with a calendar.
+    """The prompts of the shift(s) starting on `day`, for a person with a calendar.
 
     A prompt lands when a session ends and at least ten free minutes follow it; never inside an
     event. With no session in working hours the fixed times apply (those that fall in free time).
-    A day whose working hours hold no free gap of ten minutes gets one end-of-day note instead.
+    A shift whose working hours hold no free gap of ten minutes gets one end-of-day note
+    instead. When the calendar says when the person works, its shift events are the working
+    hours and the other events inside them are the sessions.
     """
-    if not breaks_on(eff, day):
-        return []
-    start = at_local(day, eff.work.start, eff.tz)
-    end = at_local(day, eff.work.end, eff.tz)
+    sessions = list(busy)
+    if eff.work.calendar is not None:
+        keyword = eff.work.calendar
+        sessions = [b for b in busy if not is_shift_event(b.labels, keyword)]
+    slots: list[Slot] = []
+    for start, end in _windows(eff, day, busy):
+        slots += _window_slots(eff, day, start, end, sessions)
+    return sorted(slots, key=lambda s: s.at)
+
+
+def _window_slots(
+    eff: Effective, day: date, start: datetime, end: datetime, busy: Sequence[Busy]
+) -> list[Slot]:
     today = [b for b in busy if b.end > start and b.start < end]
     gaps = [g for g in free_gaps(today, start, end) if g[1] - g[0] >= MIN_GAP]
     if today and not gaps:
         note_at = end - timedelta(minutes=5)
-        clock = note_at.astimezone(eff.tz).time().replace(second=0, microsecond=0, tzinfo=None)
-        return [Slot(note_at, slot_key(day, clock, "note"), "note")]
+        return [Slot(note_at, _minute_key(note_at, eff, "note"), "note")]
     ends = {b.end for b in today}
-    slots = []
-    for gap_start, _gap_end in gaps:
-        if gap_start in ends:
-            local = gap_start.astimezone(eff.tz)
-            clock = local.time().replace(second=0, microsecond=0, tzinfo=None)
-            slots.append(Slot(gap_start, slot_key(day, clock)))
+    slots = [Slot(g0, _minute_key(g0, eff)) for g0, _g1 in gaps if g0 in ends]
     if slots:
         return slots
     return [
         s
-        for s in fixed_slots(eff, day)
+        for s in _times_within(eff, eff.times, day, start, end)
         if any(g0 <= s.at and s.at + MIN_GAP <= g1 for g0, g1 in gaps)
     ]
+
+
+def calendar_span(eff: Effective, now: datetime) -> tuple[tuple[date, date], datetime, datetime]:
+    """The shift days that may be under way at `now` (yesterday's and today's) and the span of
+    calendar to read for them: from an hour before yesterday to the end of tomorrow."""
+    today = local_date(now, eff.tz)
+    yesterday = today - timedelta(days=1)
+    start = at_local(yesterday, time(0), eff.tz) - timedelta(hours=1)
+    end = at_local(today + timedelta(days=2), time(0), eff.tz) + timedelta(hours=1)
+    return (yesterday, today), start, end
+
+
+def calendar_slots_around(eff: Effective, now: datetime, busy: Sequence[Busy]) -> list[Slot]:
+    """`calendar_slots` of yesterday's and today's shifts, in order."""
+    days, _start, _end = calendar_span(eff, now)
+    return sorted((s for d in days for s in calendar_slots(eff, d, busy)), key=lambda s: s.at)
 
 
 # --- commands --------------------------------------------------------------------------------
@@ -302,7 +415,9 @@ _DURATION = re.compile(r"^(\d{1,3})([dw])$")
 # `breaks` on Teams (see bot.domain.commands).
 FORMS = {
     "at": "{cmd} at 10:50 14:50   (24-hour HH:MM times, up to 12; or: {cmd} at default)",
-    "hours": "{cmd} hours 08:00-17:00 mon-fri   (or: {cmd} hours default)",
+    "hours": "{cmd} hours 08:00-17:00 mon-fri   ·   {cmd} hours 19:00-07:30 mon-thu (a night "
+    "shift, by the day it starts)   ·   {cmd} hours calendar shift   (your calendar's events "
+    "marked “shift”; {cmd} hours calendar: all busy time)   ·   {cmd} hours default",
     "pause": "{cmd} pause 3d   ·   {cmd} pause 1w   ·   {cmd} pause until 2026-12-01",
     "zone": "{cmd} zone Europe/London   (an IANA time zone; or: {cmd} zone default)",
     "calendar": "{cmd} calendar https://…/basic.ics   ·   {cmd} calendar off",
@@ -361,10 +476,11 @@ def parse_hours(text: str) -> tuple[time, time]:
     if not sep:
         raise CommandError(f"“{text}” is not a range like 08:00-17:00")
     # "24:00" closes the day, so a team can say it works around the clock ("00:00-24:00").
+    # An end before the start is a night shift: it ends the next morning.
     start = parse_time(first)
     end = time.max if last.strip() in ("24:00", "24.00") else parse_time(last)
-    if end <= start:
-        raise CommandError(f"“{text}” ends before it starts")
+    if end == start:
+        raise CommandError(f"“{text}” starts and ends at the same time")
     return start, end
 
 
@@ -387,6 +503,8 @@ def parse_command(args: str, today: date, cmd: str = "breaks") -> Change:
         if verb == "hours":
             if rest == ["default"]:
                 return Change("hours", {"work": None})
+            if rest and rest[0].lower() == "calendar":
+                return Change("hours", {"calendar": _shift_word(rest[1:])})
             if len(rest) not in (1, 2):
                 raise CommandError("give a range of hours and, optionally, of days")
             start, end = parse_hours(rest[0])
@@ -418,6 +536,15 @@ def parse_command(args: str, today: date, cmd: str = "breaks") -> Change:
     raise CommandError(f"I don't know “{cmd} {verb[:20]}”. Try: {usage(cmd)}")
 
 
+def _shift_word(rest: list[str]) -> str:
+    """The word that marks a shift in a person's calendar, or "*" for all busy time."""
+    if not rest:
+        return ALL_BUSY
+    if len(rest) != 1 or not re.match(r"^[\w-]{2,40}$", rest[0]):
+        raise CommandError("give one word (letters, digits or -) that marks your shifts")
+    return rest[0]
+
+
 def _pause_until(rest: list[str], today: date) -> date:
     if len(rest) == 1 and (match := _DURATION.match(rest[0].lower())):
         count = int(match.group(1)) * (7 if match.group(2) == "w" else 1)
@@ -435,13 +562,6 @@ def _pause_until(rest: list[str], today: date) -> date:
             raise CommandError("pause for at most a year")
         return until
     raise CommandError("give a duration or a date")
-
-
-def describe_days(days: frozenset[int]) -> str:
-    ordered = sorted(days)
-    if ordered and ordered == list(range(ordered[0], ordered[-1] + 1)) and len(ordered) > 2:
-        return f"{DAY_NAMES[ordered[0]]}-{DAY_NAMES[ordered[-1]]}"
-    return ",".join(DAY_NAMES[d] for d in ordered) or "no days"
 
 
 def describe_times(times: Sequence[time]) -> str:

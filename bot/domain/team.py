@@ -36,13 +36,52 @@ class MemberSource:
     include_guests: bool = False
 
 
+# The letters of a rota pattern: a day off, or a day on (day shift, night shift, worked day).
+ROTA_OFF = "O"
+ROTA_ON = "DNW"
+
+
+@dataclass(frozen=True, slots=True)
+class Rota:
+    """A repeating cycle of days on and off from a first day, e.g. four on, four off.
+
+    Letter i of `pattern` says whether the i-th day of each cycle is worked (D, N or W) or off
+    (O); the cycle runs from `start` in both directions, so any date has its place in it.
+    """
+
+    pattern: str
+    start: date
+
+    def works_on(self, day: date) -> bool:
+        return self.pattern[(day - self.start).days % len(self.pattern)] != ROTA_OFF
+
+
 @dataclass(frozen=True, slots=True)
 class WorkPattern:
-    """Working days (0 = Monday) and hours, in whatever time zone the person lives in."""
+    """Working days (0 = Monday) and hours, in whatever time zone the person lives in.
+
+    A shift whose end is not after its start ("19:00-07:30") crosses midnight: it belongs to the
+    day it starts, and ends the next morning. With a `rota`, its cycle says which days are worked
+    instead of `days`. With `calendar` (a person's own choice, never a team's), their calendar
+    feed says when they work: events whose title or category holds that word, or all busy time
+    when it is "*"; the weekly pattern then applies only while the feed cannot be read.
+    """
 
     days: frozenset[int] = frozenset(range(5))
     start: time = time(8, 0)
     end: time = time(18, 0)
+    rota: Rota | None = None
+    calendar: str | None = None
+
+    @property
+    def overnight(self) -> bool:
+        return self.end <= self.start
+
+    def works_on(self, day: date) -> bool:
+        """Whether a shift starts on this local date (holidays aside)."""
+        if self.rota is not None:
+            return self.rota.works_on(day)
+        return day.weekday() in self.days
 
 
 @dataclass(frozen=True, slots=True)

@@ -324,7 +324,13 @@ def _work_to_json(work: WorkPattern | None) -> dict[str, Any] | None:
         "days": sorted(work.days),
         "start": work.start.strftime("%H:%M"),
         "end": work.end.strftime("%H:%M"),
-    }
+    } | _shifts_to_json(work)
+
+
+def _shifts_to_json(work: WorkPattern) -> dict[str, Any]:
+    """Shifts from a calendar, only when chosen: hours without them keep the JSON (and so the
+    plan) they always had."""
+    return {} if work.calendar is None else {"calendar": work.calendar}
 
 
 def _work_from_json(data: Any) -> WorkPattern | None:
@@ -334,6 +340,7 @@ def _work_from_json(data: Any) -> WorkPattern | None:
         frozenset(int(d) for d in data["days"]),
         time.fromisoformat(data["start"]),
         time.fromisoformat(data["end"]),
+        calendar=data.get("calendar"),
     )
 
 

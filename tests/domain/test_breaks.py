@@ -162,7 +162,7 @@ def test_commands_parse(args: str, action: str, values: dict[str, object]) -> No
         ("at 25:00", "breaks at 10:50 14:50"),
         ("at 10.50", "breaks at 10:50 14:50"),
         ("at", "breaks at 10:50 14:50"),
-        ("hours 17:00-08:00", "breaks hours 08:00-17:00 mon-fri"),
+        ("hours 17:00-17:00", "breaks hours 08:00-17:00 mon-fri"),
         ("hours 8-5 mon-fri", "breaks hours 08:00-17:00 mon-fri"),
         ("hours 08:00-17:00 fri-mon", "breaks hours 08:00-17:00 mon-fri"),
         ("hours 08:00-17:00 funday", "breaks hours 08:00-17:00 mon-fri"),

@@ -40,7 +40,7 @@ holidays: [2026-12-25, 2027-01-01]
     ("override", "message"),
     [
         ({"working_hours": "9-5"}, "team 'riverside': working_hours: “9” is not a time"),
-        ({"working_hours": "17:00-09:00"}, "ends before it starts"),
+        ({"working_hours": "17:00-17:00"}, "starts and ends at the same time"),
         ({"working_days": "fri-mon"}, "team 'riverside': working_days: “fri-mon” runs backwards"),
         ({"working_days": ["mon", "someday"]}, "working_days: “someday” is not a day"),
         ({"breaks": {"times": ["25:00"]}}, "breaks.times: '25:00' is not a time"),

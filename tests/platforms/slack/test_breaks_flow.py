@@ -53,7 +53,7 @@ async def test_breaks_commands_and_errors(slack_app: SlackHarness) -> None:
     for bad, form in [
         ("breaks at 10:50 25:00", "breaks at 10:50 14:50"),
         ("breaks hours 08:00-17:00 mon-funday", "breaks hours 08:00-17:00 mon-fri"),
-        ("breaks hours 17:00-08:00", "breaks hours 08:00-17:00 mon-fri"),
+        ("breaks hours 17:00-17:00", "breaks hours 08:00-17:00 mon-fri"),
         ("breaks pause until 2026-02-30", "breaks pause until 2026-12-01"),
         ("breaks pause 3x", "breaks pause 3d"),
         ("breaks zone Atlantis/Capital", "breaks zone Europe/London"),
