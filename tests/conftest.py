@@ -125,14 +125,26 @@ async def fake_slack() -> AsyncIterator[FakeSlackApi]:
     await fake.close()
 
 
-async def deliver_all(respite: Respite, clock: FixedClock, concurrency: int | None = None) -> int:
-    """Run the outbox worker until nothing more is due; returns how many were sent."""
+async def deliver_all(
+    respite: Respite,
+    clock: FixedClock,
+    concurrency: int | None = None,
+    *,
+    boundaries: bool = False,
+) -> int:
+    """Run the outbox worker until nothing more is due; returns how many were sent. With
+    `boundaries`, it asks the runtime's working-time boundaries before each send, as it does
+    in service."""
     from scheduler.delivery import CONCURRENCY, deliver_due
 
     total = 0
     rt = respite.runtime
     while sent := await deliver_due(
-        rt.queue, respite.senders, clock, concurrency=concurrency or CONCURRENCY
+        rt.queue,
+        respite.senders,
+        clock,
+        concurrency=concurrency or CONCURRENCY,
+        boundaries=rt.boundaries if boundaries else None,
     ):
         total += sent
     return total
