@@ -70,7 +70,7 @@ def test_example_roster_passes_check_config(
     monkeypatch.setenv("RESPITE_CONFIG", str(EXAMPLE))
     assert main(["check-config"]) == 0
     out = capsys.readouterr().out
-    assert "4 team(s)" in out
+    assert "5 team(s)" in out
     assert "harbour (teams," in out
     assert "members from usergroup" in out and "members from channel" in out
 
