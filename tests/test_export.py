@@ -13,7 +13,7 @@ import pytest
 
 from bot.config import load_instrument
 from bot.domain.rollup import GroupFigures
-from bot.domain.scoring import Tally
+from bot.domain.scoring import Band, Tally
 from bot.export_csv import BAND_WITHHELD, BANDS_ONLY, COLUMNS, WITHHELD, export_rows, to_csv
 from tests.conftest import SlackHarness
 from tests.platforms.slack.test_digest_flow import ROSTER, _run_round
@@ -62,7 +62,7 @@ async def test_export_holds_what_the_digests_released(
 def test_bands_only_groups_export_their_bands_and_no_number() -> None:
     instrument = load_instrument()
     dims = list(instrument.dimensions)
-    shown = {dims[0]: "watch"}
+    shown: dict[str, Band] = {dims[0]: "watch"}
     tally = Tally(6, {d: 18.0 for d in dims}, {d: 6 for d in dims})
     figures = [
         GroupFigures("2026-W48", "t1", "team", "=HYPERLINK(1)", None, 5, False, NOW, bands=shown),

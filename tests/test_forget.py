@@ -237,18 +237,18 @@ async def seed(sessions: async_sessionmaker[AsyncSession]) -> None:
                 "sent_at": NOW,
             } | card
 
-        def user(platform: str, user_id: str) -> dict[str, Any]:
+        def to_user(platform: str, user_id: str) -> dict[str, Any]:
             return {"platform": platform, "user_id": user_id, "channel_id": None}
 
         channel = {"platform": "slack", "user_id": None, "channel_id": "C1"}
         for values in [
-            row(f"break:slack:u:{GONE}:{SLOT}", user("slack", GONE), card_id="card-shared"),
-            row(f"break:slack:u:{STAY}:{SLOT}", user("slack", STAY), card_id="card-shared"),
-            row("pulse:r1:invite:x", user("slack", GONE), card={"title": "Check in"}),
+            row(f"break:slack:u:{GONE}:{SLOT}", to_user("slack", GONE), card_id="card-shared"),
+            row(f"break:slack:u:{STAY}:{SLOT}", to_user("slack", STAY), card_id="card-shared"),
+            row("pulse:r1:invite:x", to_user("slack", GONE), card={"title": "Check in"}),
             row("kudos:k-to-gone", channel, card_id="card-names"),
             row("kudos:k-inline", channel, card={"text": f"thanks <@{GONE}>"}),
             row("kudos:k-stays", channel, card={"text": f"thanks <@{STAY}>"}),
-            row(f"break:teams:u:{T_GONE}:{SLOT}", user("teams", T_GONE), card={"t": 1}),
+            row(f"break:teams:u:{T_GONE}:{SLOT}", to_user("teams", T_GONE), card={"t": 1}),
         ]:
             await s.execute(insert(outbox).values(**values))
         await s.execute(
