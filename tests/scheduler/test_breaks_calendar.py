@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestServer
 from bot.calendar_feed import IcsCalendarFeed, parse_busy
 from bot.clock import FixedClock
 from bot.domain.events import Reply
-from bot.domain.messages import card_to_dict
+from bot.domain.messages import Platform, card_to_dict
 from bot.domain.ports import CalendarUnavailable
 from bot.storage.tables import break_people, outbox, outbox_cards
 from tests.breaks_sim import build_sim, command, rows, run_until
@@ -122,8 +122,12 @@ async def test_a_week_of_calendar_prompts(
         assert SECRET not in caplog.text
         assert all(SECRET not in str(r.card) for r in await rows(respite, outbox))
         assert all(SECRET not in str(r.card) for r in await rows(respite, outbox_cards))
+        # Nor in the database: it is sealed there, and opens for the store only.
         stored = [r.calendar_url for r in await rows(respite, break_people) if r.user_id == "U001"]
-        assert stored == [feed.url]
+        assert len(stored) == 1 and SECRET not in stored[0]
+        assert respite.deps.breaks is not None
+        kept = await respite.deps.breaks.get(Platform.SLACK, "U001")
+        assert kept is not None and kept.calendar_url == feed.url
     finally:
         await respite.close()
 

@@ -43,6 +43,13 @@ async def _settings(h: SlackHarness, user: str) -> Any:
     return found[0] if found else None
 
 
+async def _calendar(h: SlackHarness, user: str) -> str | None:
+    """The address as the store opens it (it is sealed in the table)."""
+    assert h.respite.deps.breaks is not None
+    found = await h.respite.deps.breaks.get(Platform.SLACK, user)
+    return found.calendar_url if found else None
+
+
 async def test_breaks_commands_and_errors(slack_app: SlackHarness) -> None:
     h = slack_app
     reply = await _say(h, "breaks at 14:50 10:50")
@@ -82,7 +89,7 @@ async def test_breaks_commands_and_errors(slack_app: SlackHarness) -> None:
     assert "Calendar connected" in reply["text"]
     assert SECRET not in _text(reply)
     assert SECRET not in _text(await _say(h, "breaks status"))
-    assert (await _settings(h, U1)).calendar_url == url
+    assert await _calendar(h, U1) == url
     reply = await _say(h, f"breaks calendar ftp://calendar.example/{SECRET}")
     assert SECRET not in _text(reply)
 
@@ -278,7 +285,7 @@ async def test_escaped_calendar_link_is_stored_as_typed(slack_app: SlackHarness)
     escaped = url.replace("&", "&amp;")
     reply = await _say(h, f"breaks calendar <{escaped}>")
     assert "Calendar connected" in reply["text"] and SECRET not in _text(reply)
-    assert (await _settings(h, U1)).calendar_url == url
+    assert await _calendar(h, U1) == url
     reply = await _say(h, f"breaks calendar <{escaped}|{escaped}>", U2)
     assert "Calendar connected" in reply["text"] and SECRET not in _text(reply)
-    assert (await _settings(h, U2)).calendar_url == url
+    assert await _calendar(h, U2) == url

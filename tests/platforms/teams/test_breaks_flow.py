@@ -41,8 +41,10 @@ async def _say(h: TeamsHarness, person: int, text: str) -> str:
 
 
 async def _calendar_of(h: TeamsHarness, person: int) -> Any:
-    found = [r for r in await rows(h.respite, break_people) if r.user_id == aad(person)]
-    return found[0].calendar_url if found else None
+    """The address as the store opens it (it is sealed in the table)."""
+    assert h.respite.deps.breaks is not None
+    found = await h.respite.deps.breaks.get(Platform.TEAMS, aad(person))
+    return found.calendar_url if found else None
 
 
 async def test_break_hints_are_teams_words(teams_app: TeamsHarness) -> None:
