@@ -38,8 +38,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Text, cast, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.domain.kudos import GiverKey
 from bot.domain.messages import Platform, Recipient
@@ -134,7 +135,7 @@ async def forget_person(
                 ids.append(teams_id)
         names = _names(ids)
         count("break_presses", await _presses(s, keys, platform, user_id))
-        count("outbox", await _outbox(s, platform, names, counts))
+        count("outbox", await _outbox(s, platform, ids, names, counts))
         person = (break_people.c.platform == platform.value, break_people.c.user_id == user_id)
         count("break_people", _n(await s.execute(delete(break_people).where(*person))))
         mark = keys.prompted_mark(platform, user_id)
@@ -206,12 +207,29 @@ async def _presses(s: AsyncSession, keys: PersonKeys, platform: Platform, user_i
     return _n(await s.execute(delete(break_presses).where(break_presses.c.mark.in_(marks))))
 
 
+def _mentions(column: Any, ids: Sequence[str]) -> ColumnElement[bool]:
+    """Rows whose column, as text, holds one of the ids: the few a whole-word match then checks,
+    so an erasure reads the rows that may name the person, not the whole table."""
+    as_text = cast(column, Text)
+    return or_(*(as_text.contains(i, autoescape=True) for i in ids))
+
+
 async def _outbox(
-    s: AsyncSession, platform: Platform, names: re.Pattern[str], counts: dict[str, int]
+    s: AsyncSession,
+    platform: Platform,
+    ids: Sequence[str],
+    names: re.Pattern[str],
+    counts: dict[str, int],
 ) -> int:
     cards = [
         card_id
-        for card_id, card in (await s.execute(select(outbox_cards.c.id, outbox_cards.c.card))).all()
+        for card_id, card in (
+            await s.execute(
+                select(outbox_cards.c.id, outbox_cards.c.card).where(
+                    _mentions(outbox_cards.c.card, ids)
+                )
+            )
+        ).all()
         if names.search(_text(card))
     ]
     rows = [
@@ -220,7 +238,15 @@ async def _outbox(
             await s.execute(
                 select(
                     outbox.c.id, outbox.c.key, outbox.c.recipient, outbox.c.card, outbox.c.card_id
-                ).where(outbox.c.platform == platform.value)
+                ).where(
+                    outbox.c.platform == platform.value,
+                    or_(
+                        _mentions(outbox.c.key, ids),
+                        _mentions(outbox.c.recipient, ids),
+                        _mentions(outbox.c.card, ids),
+                        outbox.c.card_id.in_(cards),
+                    ),
+                )
             )
         ).all()
         if card_id in cards or names.search(f"{key} {_text(recipient)} {_text(card)}")
@@ -257,7 +283,8 @@ async def _kudos(
     ).all():
         if hmac.compare_digest(tag, keys.kudos_tag(kudos_id, platform, user_id)):
             doomed.add(kudos_id)
-    for kudos_id, message in (await s.execute(select(kudos.c.id, kudos.c.message).where(on))).all():
+    named = select(kudos.c.id, kudos.c.message).where(on, _mentions(kudos.c.message, [user_id]))
+    for kudos_id, message in (await s.execute(named)).all():
         if names.search(message):
             doomed.add(kudos_id)
     received = select(kudos_recipients.c.kudos_id).where(
