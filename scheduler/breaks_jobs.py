@@ -46,6 +46,7 @@ from bot.domain.breaks import (
     fixed_step,
     local_date,
     next_day_start,
+    shift_day,
     week_bounds,
     zone,
 )
@@ -168,7 +169,8 @@ class BreakTicker:
         """Which of a skipped day and a pause are over, by the local date that applies."""
         team = deps.directory.team(s.team_id)
         tz = zone(s.timezone) or zone(team.timezone if team else None) or ZoneInfo("UTC")
-        today = local_date(now, tz)
+        # A night shift's small hours still count as the day it started.
+        today = shift_day(effective(s, team), now) if team else local_date(now, tz)
         over = set()
         if s.skip_date is not None and s.skip_date < today:
             over.add("skip_date")

@@ -4,6 +4,12 @@ Everything here works on wall-clock times in a person's own time zone and conver
 at the edge, through `zoneinfo`, so daylight-saving changes need no special cases: a slot is a
 (local date, local time) pair, converted once; a time that does not exist on a spring-forward
 day lands just after the jump, and a time that happens twice on a fall-back day is used once.
+
+Working time is a run of shifts (`bot.domain.shifts`), each belonging to the local date it
+starts on, so a night shift's small hours are still "Monday" for its days off, holidays, skipped
+day and break times. Whether someone is at work at an instant asks the shift that may be under
+way then: yesterday's or today's. Break planning and the outbox's boundaries both ask here, so
+they cannot disagree.
 """
 
 from __future__ import annotations

@@ -13,7 +13,10 @@ from aiohttp.test_utils import TestServer
 
 from bot.calendar_feed import IcsCalendarFeed
 from bot.clock import FixedClock
-from bot.domain.events import Reply
+from bot.domain.break_cards import BREAK_SKIP
+from bot.domain.events import Actor, ButtonPress, Reply
+from bot.domain.messages import Platform
+from handlers import router
 from scheduler import breaks_jobs, pulse_jobs
 from tests.breaks_sim import build_sim, command, deliver, run_until
 from tests.conftest import roster_data
@@ -262,3 +265,29 @@ async def test_a_rota_from_the_calendar(
     assert [s.at for s in rec.to("U002")] == [
         utc(2026, 11, 30 + d, 10, 50) if d == 0 else utc(2026, 12, d, 10, 50) for d in range(5)
     ]
+
+
+@pytest.mark.usefixtures("both_paths")
+async def test_skip_today_in_the_small_hours_skips_the_shift_under_way(
+    database_url: str, closing: list[object]
+) -> None:
+    clock = FixedClock(datetime(2026, 11, 30, 12, 0, tzinfo=LONDON))  # Monday
+    respite, rec = await build_sim(database_url, clock, _nights())
+    closing.append(respite)
+    await run_until(respite, clock, utc(2026, 12, 1, 1, 30))  # Tuesday 01:30: Monday's night
+    (last,) = [s for s in rec.to("U001") if s.at == utc(2026, 12, 1, 1, 30)]
+    slot = next(b.value for b in last.card.buttons if b.action_id == BREAK_SKIP)
+    press = ButtonPress(Actor(Platform.SLACK, "U001"), BREAK_SKIP, slot)
+    reply = await router.on_button(respite.deps, press)
+    assert isinstance(reply, Reply) and reply.card.title == "No more break prompts today"
+    await run_until(respite, clock, utc(2026, 12, 2, 12, 0))
+    assert [s.at for s in rec.to("U001")] == [
+        utc(2026, 11, 30, 23, 0),
+        utc(2026, 12, 1, 1, 30),
+        # Monday's night skipped from here: 03:00 and 06:00 go to the others only.
+        utc(2026, 12, 1, 23, 0),
+        utc(2026, 12, 2, 1, 30),
+        utc(2026, 12, 2, 3, 0),
+        utc(2026, 12, 2, 6, 0),
+    ]
+    assert [s.at for s in rec.to("U002")][2:4] == [utc(2026, 12, 1, 3, 0), utc(2026, 12, 1, 6, 0)]
