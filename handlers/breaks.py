@@ -21,7 +21,6 @@ from bot.domain.breaks import (
     Effective,
     describe_times,
     effective,
-    local_date,
     next_fixed_slot,
     parse_command,
     shift_day,
@@ -126,7 +125,7 @@ async def command(deps: Deps, cmd: Command) -> Outcome:
         return loaded
     store, team, current = loaded
     now = deps.clock.now()
-    today = local_date(now, effective(current, team).tz)
+    today = shift_day(effective(current, team), now)  # "3d" counts from the shift under way
     typed = word(cmd.actor.platform, "breaks")
     try:
         change = parse_command(cmd.args, today, typed)
@@ -248,7 +247,7 @@ async def pause(deps: Deps, press: ButtonPress) -> Outcome:
         return loaded
     store, team, current = loaded
     now = deps.clock.now()
-    until = local_date(now, effective(current, team).tz) + timedelta(days=PAUSE_BUTTON_DAYS)
+    until = shift_day(effective(current, team), now) + timedelta(days=PAUSE_BUTTON_DAYS)
     await store.save(replace(current, paused_until=until), now)
     return _reply(
         "Break prompts paused for a week",

@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestServer
 
 from bot.calendar_feed import IcsCalendarFeed
 from bot.clock import FixedClock
-from bot.domain.break_cards import BREAK_SKIP
+from bot.domain.break_cards import BREAK_PAUSE, BREAK_SKIP
 from bot.domain.events import Actor, ButtonPress, Reply
 from bot.domain.messages import Platform
 from handlers import router
@@ -37,14 +37,14 @@ def both_paths(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
 
 
 def _nights(**extra: object) -> dict[str, object]:
-    return roster_data(
-        timezone="Europe/London",
-        members=PEOPLE,
-        working_hours="19:00-07:30",
-        working_days="mon-sun",
-        breaks={"times": ["23:00", "01:30", "03:00", "06:00"]},
-        **extra,
-    )
+    settings: dict[str, object] = {
+        "timezone": "Europe/London",
+        "members": PEOPLE,
+        "working_hours": "19:00-07:30",
+        "working_days": "mon-sun",
+        "breaks": {"times": ["23:00", "01:30", "03:00", "06:00"]},
+    }
+    return roster_data(**(settings | extra))
 
 
 @pytest.mark.usefixtures("both_paths")
@@ -291,3 +291,18 @@ async def test_skip_today_in_the_small_hours_skips_the_shift_under_way(
         utc(2026, 12, 2, 6, 0),
     ]
     assert [s.at for s in rec.to("U002")][2:4] == [utc(2026, 12, 1, 3, 0), utc(2026, 12, 1, 6, 0)]
+
+
+async def test_pause_in_the_small_hours_counts_a_week_of_shifts_from_the_one_under_way(
+    database_url: str, closing: list[object]
+) -> None:
+    clock = FixedClock(utc(2026, 12, 1, 2, 0))  # Tuesday 02:00: Monday's night shift
+    respite, rec = await build_sim(database_url, clock, _nights(breaks={"times": ["23:00"]}))
+    closing.append(respite)
+    press = ButtonPress(Actor(Platform.SLACK, "U001"), BREAK_PAUSE, "2026-11-30T23:00|0")
+    reply = await router.on_button(respite.deps, press)
+    assert isinstance(reply, Reply)
+    assert "They start again on Monday 07 December" in reply.card.blocks[0]
+    await run_until(respite, clock, utc(2026, 12, 8, 12, 0))
+    assert [s.at for s in rec.to("U001")] == [utc(2026, 12, 7, 23, 0)]
+    assert len(rec.to("U002")) == 7
