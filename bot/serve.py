@@ -109,8 +109,8 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         raise
     if not respite.routes and respite.slack_socket is None:
         log.warning(
-            "no chat platform is configured (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or "
-            "SLACK_APP_TOKEN for Socket Mode); serving /healthz only"
+            "no chat platform is configured (set SLACK_BOT_TOKEN, with SLACK_SIGNING_SECRET or "
+            "with SLACK_APP_TOKEN for Socket Mode); serving /healthz only"
         )
     rt = respite.runtime
     runner = SchedulerRunner(
