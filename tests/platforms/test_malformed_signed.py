@@ -157,13 +157,16 @@ def slack_kind_kept(payload: dict[str, Any], original_kind: str) -> bool:
 
 
 async def test_the_reported_slack_shapes_get_an_apology(hostile: HostileApp) -> None:
-    """A button press without `actions`, and one without a response_url that also lost its
-    container, once crashed their listener and then the apology; now the person is told."""
+    """A button press without `actions`, one without a response_url, and one whose
+    response_url is not an address: each crashed its listener and then the apology, or went
+    unanswered; now the person is told, once."""
     no_actions = slack_interactive("block_actions.json", hostile)
     del no_actions["actions"]
     no_url = slack_interactive("block_actions.json", hostile)
     del no_url["response_url"], no_url["actions"][0]["action_id"]
-    for payload in (no_actions, no_url):
+    not_a_url = slack_interactive("block_actions.json", hostile)
+    not_a_url.update(response_url="0", actions=None)
+    for payload in (no_actions, no_url, not_a_url):
         hostile.log.clear()
         responses, messages = (
             len(hostile.fake_slack.responses),

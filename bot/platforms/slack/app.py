@@ -25,8 +25,10 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+from slack_bolt.request import payload_utils
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.request.internals import parse_body
+from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -112,6 +114,18 @@ class SlackApp(AsyncApp):
     # The answer to a signed payload of a kind the app listens to that it cannot read.
     unreadable: Callable[[Mapping[str, Any], str], web.Response]
 
+    def _handle_unmatched_requests(self, req: AsyncBoltRequest, resp: BoltResponse) -> BoltResponse:
+        """A signed request no listener takes: one line naming its kind, and bolt's 404.
+
+        Bolt's own warning prints a sample listener built from the payload's fields, which runs
+        to many lines and raises on payloads of unexpected shapes.
+        """
+        body = req.body if isinstance(req.body, Mapping) else {}
+        kind = body.get("type")
+        kind = "command" if "command" in body else kind if isinstance(kind, str) else "untyped"
+        log.warning("Slack: no listener for a signed %s request", kind[:40])
+        return resp
+
 
 def build_slack_app(
     deps: Deps, client: AsyncWebClient, signing_secret: str, inflight: InFlight
@@ -128,20 +142,25 @@ def build_slack_app(
 
     async def apologise(card: Card, user_id: str | None, response_url: str | None) -> None:
         """Tell the person something went wrong: where they acted when Slack gave a
-        response_url, in a direct message otherwise. It runs where something already failed, so
-        it never raises."""
-        try:
-            if response_url:
-                await AsyncWebhookClient(response_url).send(
+        response_url that still takes posts, in a direct message otherwise. It runs where
+        something already failed, so it never raises."""
+        if response_url:
+            try:
+                sent = await AsyncWebhookClient(response_url).send(
                     text=fallback_text(card),
                     blocks=message_blocks(card),
                     response_type="ephemeral",
                     replace_original=False,
                 )
-            elif user_id:
+                if sent.status_code == 200:
+                    return
+            except Exception as exc:
+                log.warning("Slack: could not apologise where it happened (%s)", type(exc).__name__)
+        if user_id:
+            try:
                 await sender.send(Recipient(Platform.SLACK, user_id=user_id), card)
-        except Exception as exc:
-            log.warning("Slack: could not send an apology (%s)", type(exc).__name__)
+            except Exception as exc:
+                log.warning("Slack: could not send an apology (%s)", type(exc).__name__)
 
     def unreadable(body: Mapping[str, Any], reason: str) -> web.Response:
         kind = "command" if "command" in body else str(body.get("type") or "unknown")[:40]
@@ -160,8 +179,7 @@ def build_slack_app(
                 {"response_action": "update", "view": modal_view(UNREADABLE, "info")}
             )
         user_id = inbound.user_id_of(body)
-        response_url = body.get("response_url")
-        response_url = response_url if isinstance(response_url, str) else None
+        response_url = inbound.web_url(body.get("response_url"))
         if kind == "block_actions" and (user_id or response_url):
             inflight.start(apologise(UNREADABLE, user_id, response_url), "slack apology")
             return web.Response(status=200)
@@ -328,6 +346,69 @@ def verified(verifier: SignatureVerifier, raw: bytes, headers: Mapping[str, str]
     return text if verifier.is_valid(text, timestamp, signature) else None
 
 
+# What bolt reads out of every request's payload to offer its listeners (`action`, `view`,
+# `event`...), whether or not a listener asks for it.
+_BOLT_READS = (
+    payload_utils.to_options,
+    payload_utils.to_shortcut,
+    payload_utils.to_action,
+    payload_utils.to_view,
+    payload_utils.to_command,
+    payload_utils.to_event,
+    payload_utils.to_message,
+    payload_utils.to_step,
+)
+
+
+# Top-level fields of Slack's payloads, with the type bolt's middleware and matchers assume
+# when they read them, whatever the payload's kind.
+_SHAPES: dict[str, type] = {
+    "event": dict,
+    "view": dict,
+    "container": dict,
+    "message": dict,
+    "state": dict,
+    "workflow_step": dict,
+    "function_data": dict,
+    "actions": list,
+    "authorizations": list,
+    "response_urls": list,
+    # Matched against listeners' patterns.
+    "callback_id": str,
+    "action_id": str,
+    "block_id": str,
+}
+
+
+_NAMES: dict[type, str] = {dict: "an object", list: "a list", str: "a string"}
+
+
+def bolt_problem(body: Mapping[str, Any]) -> str | None:
+    """Why bolt itself would fail on a payload, or None.
+
+    Bolt indexes into a payload's fields by its kind while it matches listeners (an event
+    callback's `event`, a closed view's `view`), trusting their shape: a failure there is a 500
+    with a traceback. The same reads are tried here first.
+    """
+    for key, kind in _SHAPES.items():
+        value = body.get(key)
+        # Bolt reads `event` and `view` as body.get(key, {}): present, they must be objects.
+        if (value is not None or (key in ("event", "view") and key in body)) and not isinstance(
+            value, kind
+        ):
+            return f"{key} is not {_NAMES[kind]}"
+    for key in ("actions", "authorizations", "response_urls"):
+        if any(not isinstance(item, dict) for item in body.get(key) or ()):
+            return f"{key} holds something other than objects"
+    payload = dict(body)
+    for read in _BOLT_READS:
+        try:
+            read(payload)
+        except Exception as exc:
+            return f"bolt cannot read it ({type(exc).__name__})"
+    return None
+
+
 def slack_route(app: SlackApp) -> Route:
     async def handle(request: web.Request) -> web.StreamResponse:
         text = verified(app.verifier, await request.read(), request.headers)
@@ -343,7 +424,7 @@ def slack_route(app: SlackApp) -> Route:
             return _unparsed(app, text, request.content_type, type(exc).__name__)
         if not isinstance(bolt_request.body, Mapping):
             return _unparsed(app, text, request.content_type, "not an object")
-        reason = inbound.problem(bolt_request.body)
+        reason = inbound.problem(bolt_request.body) or bolt_problem(bolt_request.body)
         if (
             reason is None
             and bolt_request.body.get("command", SLASH_COMMANDS[0]) not in SLASH_COMMANDS

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.domain.events import Actor, ButtonPress, Command, FormSubmission
 from bot.domain.messages import Platform
@@ -86,6 +87,17 @@ def _text(
     if required and not value:
         raise MalformedPayload(f"{key} is empty")
     return value
+
+
+def web_url(value: Any) -> str | None:
+    """The value when it is an http(s) address with a host (a response_url), else None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    return value if parts.scheme in ("http", "https") and parts.hostname else None
 
 
 def user_id_of(body: Mapping[str, Any]) -> str | None:
@@ -198,6 +210,8 @@ def problem(body: Mapping[str, Any]) -> str | None:
     """
     try:
         response_url = _text(body, "response_url")
+        if response_url and not web_url(response_url):
+            raise MalformedPayload("response_url is not a web address")
         if "command" in body or body.get("type") == "block_actions":
             # Slack sends one with every command and button; a form can only be opened with it.
             _text(body, "trigger_id", required=True)
