@@ -20,6 +20,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
+    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -31,6 +32,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    func,
 )
 
 from bot.storage.types import UtcDateTime
@@ -443,4 +445,77 @@ roster_departures = Table(
     Column("platform", String(16), primary_key=True),
     Column("user_id", String(128), primary_key=True),
     Column("left_on", Date, nullable=False),
+)
+
+# Slack installations (one row a workspace or Enterprise Grid org that installed the app through
+# OAuth) and the OAuth flow's one-use states. slack_sdk's SQLAlchemy stores read and write them;
+# these mirror the stores' own table builders column for column (a test compares them), since
+# storage does not import the Slack SDK.
+_SLACK_INSTALL_COLUMNS = (
+    ("client_id", String(32), False),
+    ("app_id", String(32), False),
+    ("enterprise_id", String(32), True),
+    ("enterprise_name", String(200), True),
+)
+
+
+def _slack_bot_columns() -> list[Column[object]]:
+    return [
+        Column("team_id", String(32)),
+        Column("team_name", String(200)),
+        Column("bot_token", String(200)),
+        Column("bot_id", String(32)),
+        Column("bot_user_id", String(32)),
+        Column("bot_scopes", String(1000)),
+        Column("bot_refresh_token", String(200)),
+        Column("bot_token_expires_at", DateTime),
+    ]
+
+
+slack_bots = Table(
+    "slack_bots",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    *(Column(n, t, nullable=null) for n, t, null in _SLACK_INSTALL_COLUMNS),
+    *_slack_bot_columns(),
+    Column("is_enterprise_install", Boolean, default=False, nullable=False),
+    Column("installed_at", DateTime, nullable=False, default=func.now()),
+    Index("slack_bots_idx", "client_id", "enterprise_id", "team_id", "installed_at"),
+)
+
+slack_installations = Table(
+    "slack_installations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    *(Column(n, t, nullable=null) for n, t, null in _SLACK_INSTALL_COLUMNS),
+    Column("enterprise_url", String(200)),
+    *_slack_bot_columns(),
+    Column("user_id", String(32), nullable=False),
+    Column("user_token", String(200)),
+    Column("user_scopes", String(1000)),
+    Column("user_refresh_token", String(200)),
+    Column("user_token_expires_at", DateTime),
+    Column("incoming_webhook_url", String(200)),
+    Column("incoming_webhook_channel", String(200)),
+    Column("incoming_webhook_channel_id", String(200)),
+    Column("incoming_webhook_configuration_url", String(200)),
+    Column("is_enterprise_install", Boolean, default=False, nullable=False),
+    Column("token_type", String(32)),
+    Column("installed_at", DateTime, nullable=False, default=func.now()),
+    Index(
+        "slack_installations_idx",
+        "client_id",
+        "enterprise_id",
+        "team_id",
+        "user_id",
+        "installed_at",
+    ),
+)
+
+slack_oauth_states = Table(
+    "slack_oauth_states",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("state", String(200), nullable=False),
+    Column("expire_at", DateTime, nullable=False),
 )
