@@ -39,8 +39,8 @@ def _eff(work: WorkPattern, times: tuple[time, ...] = NIGHT_TIMES, **kw: object)
     return Effective(LONDON, work, times, True, frozenset(), **kw)  # type: ignore[arg-type]
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def test_a_night_shift_as_the_clocks_go_forward() -> None:

@@ -26,8 +26,8 @@ PEOPLE = ["U001", "U002", "U003"]
 INVITE = "one-minute check-in"
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 @pytest.fixture(params=["one-by-one", "groups"])
@@ -302,7 +302,7 @@ async def test_pause_in_the_small_hours_counts_a_week_of_shifts_from_the_one_und
     press = ButtonPress(Actor(Platform.SLACK, "U001"), BREAK_PAUSE, "2026-11-30T23:00|0")
     reply = await router.on_button(respite.deps, press)
     assert isinstance(reply, Reply)
-    assert "They start again on Monday 07 December" in reply.card.blocks[0]
+    assert "They start again on Monday 07 December" in str(reply.card.blocks[0])
     await run_until(respite, clock, utc(2026, 12, 8, 12, 0))
     assert [s.at for s in rec.to("U001")] == [utc(2026, 12, 7, 23, 0)]
     assert len(rec.to("U002")) == 7
