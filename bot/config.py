@@ -101,6 +101,12 @@ class Settings(BaseSettings):
     # (Socket Mode) instead of requests to /slack/events; no signing secret needed then.
     slack_app_token: SecretStr | None = None
     slack_api_url: str | None = None
+    # Installing through OAuth (one app in several workspaces or an Enterprise Grid org): with
+    # all three set, /slack/install and /slack/oauth_redirect are served and each workspace's
+    # bot token is kept in the database; SLACK_BOT_TOKEN is then not used.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_state_secret: SecretStr | None = None
     # Microsoft Teams (Bot Framework). No app id means local emulator mode: no authentication,
     # loopback clients only.
     microsoft_app_id: str | None = None
@@ -465,6 +471,10 @@ class TeamConfig(_Strict):
     breaks: BreaksConfig = BreaksConfig()
     holidays: list[date] = Field(default_factory=list)
     rota: RotaConfig | None = None
+    # The Slack workspace the team is in (T…), or the Enterprise Grid org (E…) for an org-wide
+    # install; with SLACK_CLIENT_ID, messages to the team use that installation's token.
+    slack_team_id: str | None = Field(None, pattern=r"^T[A-Z0-9]{2,}$")
+    enterprise_id: str | None = Field(None, pattern=r"^E[A-Z0-9]{2,}$")
 
     _platform = field_validator("platform", mode="before")(_known_platform)
 

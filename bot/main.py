@@ -54,6 +54,7 @@ from scheduler.periods import CronCalendar
 from scheduler.runner import AfterTick, Runtime
 
 if TYPE_CHECKING:
+    from bot.platforms.slack.installations import OAuthInstall
     from bot.platforms.slack.socket_mode import SlackSocket
 
 EMULATOR_NOTICE = (
@@ -77,6 +78,8 @@ class Respite:
     senders: dict[Platform, Sender] = field(default_factory=dict)
     # POST routes the platforms serve on the web app, by path.
     routes: dict[str, Handler] = field(default_factory=dict)
+    # GET routes, by path: Slack's install page and OAuth redirect.
+    get_routes: dict[str, Handler] = field(default_factory=dict)
     # What to close on shutdown besides the engine (HTTP sessions of the platform clients).
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     # Work requests started and their responses did not wait for; finished before closing.
@@ -161,22 +164,32 @@ async def build(
     dnd: dict[Platform, DoNotDisturb] = {}
     slack_socket: SlackSocket | None = None
     timezones: dict[Platform, TimezoneLookup] = {}
+    get_routes: dict[str, Handler] = {}
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    if token:
+    oauth = (
+        settings.slack_client_id and settings.slack_client_secret and settings.slack_state_secret
+    )
+    if token or oauth:
         from bot.platforms.slack.client import web_client, web_session
         from bot.platforms.slack.sender import SlackMemberLookup, SlackSender
 
         http = web_session()
         closers.append(http.close)
-        client = web_client(token, settings.slack_api_url, http)
-        all_senders.setdefault(Platform.SLACK, SlackSender(client))
-        lookups[Platform.SLACK] = SlackMemberLookup(client)
+        # Installed through OAuth, each call carries its workspace's token, not the client's.
+        client = web_client(None if oauth else token, settings.slack_api_url, http)
+        install: OAuthInstall | None = None
+        if oauth:
+            install = _slack_install(settings, roster, engine, directory)
+        tokens = install.tokens if install is not None else None
+        all_senders.setdefault(Platform.SLACK, SlackSender(client, tokens))
+        lookups[Platform.SLACK] = SlackMemberLookup(client, tokens=tokens)
         from bot.platforms.slack.people import SlackPeople
 
-        people = SlackPeople(client)
-        from bot.platforms.slack.startup import token_check
+        people = SlackPeople(client, tokens=tokens)
+        if install is None:
+            from bot.platforms.slack.startup import token_check
 
-        checks.append(("Slack", token_check(client)))
+            checks.append(("Slack", token_check(client)))
         dnd[Platform.SLACK] = people
         timezones[Platform.SLACK] = people
         signing_secret = settings.slack_signing_secret
@@ -187,9 +200,15 @@ async def build(
             # One bolt app serves both ways. Without a signing secret it serves the socket only,
             # and its verifier holds a secret nobody knows (no route leads to it anyway).
             signing = signing_secret.get_secret_value() if signing_secret else None
-            slack_app = build_slack_app(deps, client, signing or secrets.token_hex(32), inflight)
+            slack_app = build_slack_app(
+                deps, client, signing or secrets.token_hex(32), inflight, install
+            )
             if signing_secret:
                 routes["/slack/events"] = slack_route(slack_app)
+            if install is not None:
+                from bot.platforms.slack.installations import install_routes
+
+                get_routes.update(install_routes(slack_app))
             if app_token:
                 from bot.platforms.slack.socket_mode import SlackSocket, app_token_check
 
@@ -279,10 +298,34 @@ async def build(
         inflight=inflight,
         senders=all_senders,
         routes=routes,
+        get_routes=get_routes,
         checks=checks,
         notices=notices,
         loopback_only=loopback_only,
         slack_socket=slack_socket,
+    )
+
+
+def _slack_install(
+    settings: Settings, roster: RosterConfig, engine: AsyncEngine, directory: RosterDirectory
+) -> OAuthInstall:
+    """Slack's OAuth install flow and per-workspace tokens, on Respite's own database."""
+    from bot.platforms.slack.installations import oauth_install, workspace_of
+
+    assert settings.slack_client_id and settings.slack_client_secret
+    assert settings.slack_state_secret
+    workspaces = {
+        t.id: where
+        for t in roster.teams
+        if (where := workspace_of(t.slack_team_id, t.enterprise_id)) is not None
+    }
+    return oauth_install(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret.get_secret_value(),
+        state_secret=settings.slack_state_secret.get_secret_value(),
+        engine=engine,
+        workspaces=workspaces,
+        directory=directory,
     )
 
 

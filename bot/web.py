@@ -35,4 +35,6 @@ def build_web_app(respite: Respite) -> web.Application:
     app.router.add_get("/healthz", healthz)
     for path, handler in respite.routes.items():
         app.router.add_post(path, handler)
+    for path, handler in respite.get_routes.items():
+        app.router.add_get(path, handler)
     return app

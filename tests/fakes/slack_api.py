@@ -108,6 +108,46 @@ class FakeSlackApi:
         self.pending_files: dict[str, dict[str, Any]] = {}
         self._server = TestServer(app, host="127.0.0.1")
 
+        # OAuth: the grant each code stands for (oauth.v2.access), and the installation each
+        # issued bot token belongs to (auth.test answers for it).
+        self.grants: dict[str, dict[str, Any]] = {}
+        self.grants_by_token: dict[str, dict[str, Any]] = {}
+
+    def grant(
+        self,
+        code: str,
+        *,
+        team_id: str | None,
+        enterprise_id: str | None = None,
+        bot_token: str,
+        installer: str = "U0001",
+    ) -> dict[str, Any]:
+        """What oauth.v2.access answers for `code`: a workspace install (team_id, with the org's
+        enterprise_id inside an Enterprise Grid org), or an org-wide one (team_id None).
+
+        Shaped like the examples at api.slack.com/methods/oauth.v2.access ("Example response"
+        and its Enterprise Grid org-wide install variant: `team` null, `is_enterprise_install`).
+        """
+        org = team_id is None
+        body: dict[str, Any] = {
+            "ok": True,
+            "app_id": "A0KRD7HC3",
+            "authed_user": {"id": installer},
+            "scope": "chat:write,commands,users:read,channels:read,groups:read,usergroups:read,"
+            "dnd:read,files:write",
+            "token_type": "bot",
+            "access_token": bot_token,
+            "bot_user_id": f"UBOT{(team_id or enterprise_id or '')[1:]}",
+            "team": None if org else {"name": f"Workspace {team_id}", "id": team_id},
+            "enterprise": {"name": f"Org {enterprise_id}", "id": enterprise_id}
+            if enterprise_id
+            else None,
+            "is_enterprise_install": org,
+        }
+        self.grants[code] = body
+        self.grants_by_token[bot_token] = body
+        return body
+
     async def start(self) -> None:
         await self._server.start_server()
 
@@ -153,6 +193,11 @@ class FakeSlackApi:
     def called(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
+    def _last_token(self) -> str:
+        """The bearer token of the call being answered."""
+        auth = self.calls[-1].headers.get("Authorization", "") if self.calls else ""
+        return auth.removeprefix("Bearer ")
+
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         raw = await request.text()
@@ -183,7 +228,26 @@ class FakeSlackApi:
         return web.json_response(body)
 
     # Default behaviour of the methods Respite uses.
+    def _oauth_v2_access(self, params: dict[str, Any]) -> dict[str, Any]:
+        grant = self.grants.pop(str(params.get("code")), None)
+        return grant or {"ok": False, "error": "invalid_code"}
+
     def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        grant = self.grants_by_token.get(self._last_token())
+        if grant is not None:
+            team = grant["team"] or {}
+            enterprise = grant["enterprise"] or {}
+            return {
+                "ok": True,
+                "url": "https://test.example/",
+                "team": team.get("name") or enterprise.get("name"),
+                "user": "respite",
+                "team_id": team.get("id") or enterprise.get("id"),
+                "user_id": grant["bot_user_id"],
+                "bot_id": "B" + grant["bot_user_id"][1:],
+                "enterprise_id": enterprise.get("id"),
+                "is_enterprise_install": grant["is_enterprise_install"],
+            }
         return {
             "ok": True,
             "user_id": "UBOT",

@@ -23,7 +23,7 @@ from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.request import payload_utils
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -38,6 +38,12 @@ from bot.domain.events import FormErrors, Outcome, Reply, ShowForm
 from bot.domain.messages import Card, Platform, Recipient
 from bot.inflight import InFlight
 from bot.platforms.slack import inbound
+from bot.platforms.slack.installations import (
+    OAuthInstall,
+    Workspace,
+    forget_installation,
+    revoke_tokens,
+)
 from bot.platforms.slack.render import fallback_text, form_errors, message_blocks, modal_view
 from bot.platforms.slack.sender import SlackSender
 from bot.platforms.slack.submission_budget import SUBMISSION_BUDGET_SECONDS, not_saved_answer
@@ -128,16 +134,23 @@ class SlackApp(AsyncApp):
 
 
 def build_slack_app(
-    deps: Deps, client: AsyncWebClient, signing_secret: str, inflight: InFlight
+    deps: Deps,
+    client: AsyncWebClient,
+    signing_secret: str,
+    inflight: InFlight,
+    install: OAuthInstall | None = None,
 ) -> SlackApp:
+    """The bolt app; with `install` (OAuth), bolt finds each request's bot token in the
+    installation store, and `client` carries no token of its own."""
     app = SlackApp(
         client=client,
         signing_secret=signing_secret,
         request_verification_enabled=True,
         raise_error_for_unhandled_request=False,
         process_before_response=True,
+        oauth_settings=install.settings if install is not None else None,
     )
-    sender = SlackSender(client)
+    sender = SlackSender(client, install.tokens if install is not None else None)
     app.verifier = SignatureVerifier(signing_secret)
 
     async def apologise(card: Card, user_id: str | None, response_url: str | None) -> None:
@@ -227,17 +240,19 @@ def build_slack_app(
 
     async def show(
         outcome: Outcome,
+        web_client: AsyncWebClient,
         trigger_id: str | None,
         respond: AsyncRespond,
         view_id: str | None = None,
         user_id: str | None = None,
     ) -> None:
+        """Show the outcome; `web_client` is bolt's for the request, with its workspace's token."""
         if isinstance(outcome, Reply) and view_id:
             # A button inside a modal has no response_url: the answer replaces the modal.
-            await client.views_update(view_id=view_id, view=modal_view(outcome.card, "info"))
+            await web_client.views_update(view_id=view_id, view=modal_view(outcome.card, "info"))
         elif isinstance(outcome, ShowForm) and trigger_id:
             form = outcome.card.form
-            await client.views_open(
+            await web_client.views_open(
                 trigger_id=trigger_id,
                 view=modal_view(
                     outcome.card, form.form_id if form else "info", form.context if form else ""
@@ -258,20 +273,26 @@ def build_slack_app(
     for name in SLASH_COMMANDS:
 
         @app.command(name)
-        async def _command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        async def _command(
+            ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+        ) -> None:
             await ack()
 
             async def work() -> None:
                 command = inbound.slash_command(body)
                 outcome = await router.on_command(deps, command)
-                await show(outcome, body.get("trigger_id"), respond, user_id=body.get("user_id"))
+                await show(
+                    outcome, client, body.get("trigger_id"), respond, user_id=body.get("user_id")
+                )
 
             inflight.start(
                 guarded(work, respond, inbound.user_id_of(body)), f"slack {body.get('command')}"
             )
 
     @app.action(re.compile(".*"))
-    async def _button(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def _button(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
         await ack()
 
         async def work() -> None:
@@ -280,7 +301,7 @@ def build_slack_app(
             view_id = str(body["view"]["id"]) if in_modal else None
             outcome = await router.on_button(deps, press)
             user_id = (body.get("user") or {}).get("id")
-            await show(outcome, body.get("trigger_id"), respond, view_id, user_id)
+            await show(outcome, client, body.get("trigger_id"), respond, view_id, user_id)
 
         inflight.start(guarded(work, respond, inbound.user_id_of(body)), "slack button")
 
@@ -308,7 +329,40 @@ def build_slack_app(
             answer = {"response_action": "update", "view": modal_view(failed, "info")}
         await ack(**answer)
 
+    @app.event("app_uninstalled")
+    async def _uninstalled(ack: AsyncAck, context: AsyncBoltContext) -> None:
+        await ack()
+        where = _workspace(context)
+        if install is None:
+            log.warning(
+                "Slack: Respite was uninstalled from %s; SLACK_BOT_TOKEN no longer works", where
+            )
+            return
+        await forget_installation(install.store, where)
+
+    @app.event("tokens_revoked")
+    async def _revoked(ack: AsyncAck, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        await ack()
+        given = event.get("tokens")
+        tokens: dict[str, Any] = given if isinstance(given, dict) else {}
+        bots = [str(u) for u in tokens.get("bot") or ()]
+        people = [str(u) for u in tokens.get("oauth") or ()]
+        where = _workspace(context)
+        if install is None:
+            if bots:
+                log.warning(
+                    "Slack: the bot token of %s was revoked; SLACK_BOT_TOKEN no longer works", where
+                )
+            return
+        await revoke_tokens(install.store, where, bots, people)
+
     return app
+
+
+def _workspace(context: AsyncBoltContext) -> Workspace:
+    """The workspace an event came from, or the org for an org-wide install."""
+    org_wide = bool(context.is_enterprise_install)
+    return Workspace(None if org_wide else context.team_id, context.enterprise_id)
 
 
 def _view_answer(outcome: Outcome) -> dict[str, Any]:

@@ -6,9 +6,12 @@ import asyncio
 import logging
 from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.platforms.slack.installations import NotInstalled, WorkspaceTokens
 
 log = logging.getLogger(__name__)
 
@@ -27,16 +30,39 @@ class SlackPeople:
     anyone but the caller both report the same: scheduled quiet hours (a manual snooze is never
     shown to another user), and dnd.teamInfo's limit (Tier 2, 20+ calls a minute) covers twenty
     times the people of dnd.info's (Tier 3, 50+) at 50 a call.
+
+    Installed through OAuth (`tokens`), each person is asked about with their workspace's token,
+    and dnd.teamInfo asks about one workspace's people at a time. Someone whose workspace has no
+    installation is answered as unknown (no time zone, no quiet hours), like a failed call.
     """
 
-    def __init__(self, client: AsyncWebClient, cache_seconds: float = 60.0) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        cache_seconds: float = 60.0,
+        tokens: WorkspaceTokens | None = None,
+    ) -> None:
         self._client = client
+        self._tokens = tokens
         self._cache_for = timedelta(seconds=cache_seconds)
         self._dnd: dict[str, tuple[datetime, datetime | None]] = {}
 
-    async def timezone(self, user_id: str) -> str | None:
+    async def _auth(self, user_id: str) -> dict[str, Any] | None:
+        """The token argument of a call about this person; None when none can be made."""
+        if self._tokens is None:
+            return {}
         try:
-            resp = await self._client.users_info(user=user_id)
+            return {"token": await self._tokens.for_user(user_id)}
+        except NotInstalled as exc:
+            log.warning("%s", exc)
+            return None
+
+    async def timezone(self, user_id: str) -> str | None:
+        auth = await self._auth(user_id)
+        if auth is None:
+            return None
+        try:
+            resp = await self._client.users_info(**auth, user=user_id)
         except SlackApiError as exc:
             log.warning("users.info failed: %s", _error(exc))
             return None
@@ -46,12 +72,23 @@ class SlackPeople:
 
     async def prefetch(self, user_ids: Collection[str], now: datetime) -> None:
         wanted = sorted(u for u in set(user_ids) if not self._known(u, now))
-        chunks = [wanted[i : i + TEAM_INFO_USERS] for i in range(0, len(wanted), TEAM_INFO_USERS)]
-        await asyncio.gather(*(self._team_info(chunk, now) for chunk in chunks))
+        # One workspace's people a call: a token answers only for its own workspace.
+        by_token: dict[str | None, list[str]] = {}
+        for user in wanted:
+            auth = await self._auth(user)
+            if auth is not None:
+                by_token.setdefault(auth.get("token"), []).append(user)
+        chunks = [
+            (token, users[i : i + TEAM_INFO_USERS])
+            for token, users in by_token.items()
+            for i in range(0, len(users), TEAM_INFO_USERS)
+        ]
+        await asyncio.gather(*(self._team_info(chunk, now, token) for token, chunk in chunks))
 
-    async def _team_info(self, chunk: list[str], now: datetime) -> None:
+    async def _team_info(self, chunk: list[str], now: datetime, token: str | None) -> None:
+        auth = {} if token is None else {"token": token}
         try:
-            resp = await self._client.dnd_teamInfo(users=chunk)
+            resp = await self._client.dnd_teamInfo(**auth, users=chunk)
         except Exception as exc:  # an API error, a timeout: these people are asked one by one
             reason = _error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
             log.warning("dnd.teamInfo failed: %s", reason)
@@ -69,8 +106,11 @@ class SlackPeople:
     async def until(self, user_id: str, now: datetime) -> datetime | None:
         if self._known(user_id, now):
             return self._dnd[user_id][1]
+        auth = await self._auth(user_id)
+        if auth is None:
+            return None
         try:
-            resp = await self._client.dnd_info(user=user_id)
+            resp = await self._client.dnd_info(**auth, user=user_id)
         except SlackApiError as exc:
             log.warning("dnd.info failed: %s", _error(exc))
             return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -12,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.domain.messages import Card, Recipient
 from bot.domain.ports import DeliveryDeferred, DeliveryFailed, MemberLookupFailed
 from bot.domain.team import MemberSource
+from bot.platforms.slack.installations import NotInstalled, WorkspaceTokens
 from bot.platforms.slack.render import fallback_text, message_blocks
 
 log = logging.getLogger(__name__)
@@ -36,14 +38,29 @@ PERMANENT = frozenset(
 
 
 class SlackSender:
-    def __init__(self, client: AsyncWebClient) -> None:
+    """Messages through one bot token (SLACK_BOT_TOKEN), or, installed through OAuth, through the
+    token of the workspace each recipient is in (`tokens`)."""
+
+    def __init__(self, client: AsyncWebClient, tokens: WorkspaceTokens | None = None) -> None:
         self._client = client
+        self._tokens = tokens
+
+    async def _auth(self, recipient: Recipient) -> dict[str, Any]:
+        """The token argument of a call for this recipient: none with a single token."""
+        if self._tokens is None:
+            return {}
+        try:
+            return {"token": await self._tokens.for_recipient(recipient)}
+        except NotInstalled as exc:
+            raise DeliveryFailed(f"Slack: {exc}") from None
 
     async def send(self, recipient: Recipient, card: Card) -> str | None:
         channel = recipient.user_id or recipient.channel_id
         assert channel is not None
+        auth = await self._auth(recipient)
         try:
             resp = await self._client.chat_postMessage(
+                **auth,
                 channel=channel,
                 text=fallback_text(card),
                 blocks=message_blocks(card),
@@ -54,10 +71,10 @@ class SlackSender:
             raise _translate(exc) from exc
         posted = str(resp.get("channel", channel))
         if card.image is not None:
-            await self._attach_image(posted, card)
+            await self._attach_image(posted, card, auth)
         return f"{posted}:{resp.get('ts', '')}"
 
-    async def _attach_image(self, channel: str, card: Card) -> None:
+    async def _attach_image(self, channel: str, card: Card, auth: dict[str, Any]) -> None:
         """Upload the card's chart beside the message (files upload v2).
 
         The message is already delivered and carries the chart's alt text, so a failed upload is
@@ -67,6 +84,7 @@ class SlackSender:
         assert image is not None
         try:
             await self._client.files_upload_v2(
+                **auth,
                 channel=channel,
                 file=image.png,
                 filename="respite-trend.png",
@@ -78,8 +96,9 @@ class SlackSender:
 
     async def delete(self, recipient: Recipient, ref: str) -> None:
         channel, _, ts = ref.partition(":")
+        auth = await self._auth(recipient)
         try:
-            await self._client.chat_delete(channel=channel, ts=ts)
+            await self._client.chat_delete(**auth, channel=channel, ts=ts)
         except SlackApiError as exc:
             if exc.response.get("error") != "message_not_found":
                 raise _translate(exc) from exc
@@ -130,20 +149,28 @@ class SlackMemberLookup:
         client: AsyncWebClient,
         concurrency: int = USER_INFO_CONCURRENCY,
         cache_seconds: float = USER_INFO_CACHE_SECONDS,
+        tokens: WorkspaceTokens | None = None,
     ) -> None:
         self._client = client
+        self._tokens = tokens
         self._limit = asyncio.Semaphore(concurrency)
         self._cache_for = cache_seconds
         # user id -> (monotonic time the answer stands until, is a person)
         self._people: dict[str, tuple[float, bool]] = {}
 
     async def members(self, source: MemberSource) -> set[str]:
+        auth: dict[str, Any] = {}
+        if self._tokens is not None:
+            try:
+                auth = {"token": await self._tokens.for_source(source)}
+            except NotInstalled as exc:
+                raise MemberLookupFailed(str(exc)) from None
         try:
             if source.kind == "usergroup":
-                resp = await self._client.usergroups_users_list(usergroup=source.id)
+                resp = await self._client.usergroups_users_list(**auth, usergroup=source.id)
                 group: list[str] = resp.get("users", [])
                 return {str(u) for u in group}
-            listed = await self._channel_members(source.id)
+            listed = await self._channel_members(source.id, auth)
         except SlackApiError as exc:
             data = exc.response.data
             error = data.get("error") if isinstance(data, dict) else None
@@ -155,14 +182,14 @@ class SlackMemberLookup:
             ) from None
         except SlackClientError as exc:
             raise MemberLookupFailed(f"Slack: {type(exc).__name__}") from None
-        return await self._people_only(source, listed)
+        return await self._people_only(source, listed, auth)
 
-    async def _channel_members(self, channel: str) -> set[str]:
+    async def _channel_members(self, channel: str, auth: dict[str, Any]) -> set[str]:
         users: set[str] = set()
         cursor: str | None = None
         while True:
             resp = await self._client.conversations_members(
-                channel=channel, limit=500, cursor=cursor
+                **auth, channel=channel, limit=500, cursor=cursor
             )
             page: list[str] = resp.get("members", [])
             users.update(str(u) for u in page)
@@ -170,11 +197,13 @@ class SlackMemberLookup:
             if not cursor:
                 return users
 
-    async def _people_only(self, source: MemberSource, listed: set[str]) -> set[str]:
+    async def _people_only(
+        self, source: MemberSource, listed: set[str], auth: dict[str, Any]
+    ) -> set[str]:
         now = time.monotonic()
         candidates = sorted(listed - {SLACKBOT})
         wanted = [u for u in candidates if not self._fresh(u, now)]
-        answers = await asyncio.gather(*(self._is_person(u) for u in wanted))
+        answers = await asyncio.gather(*(self._is_person(u, auth) for u in wanted))
         failed: dict[str, int] = {}
         for user, answer in zip(wanted, answers, strict=True):
             if isinstance(answer, bool):
@@ -193,11 +222,11 @@ class SlackMemberLookup:
         cached = self._people.get(user_id)
         return cached is not None and cached[0] > now
 
-    async def _is_person(self, user_id: str) -> bool | str:
+    async def _is_person(self, user_id: str, auth: dict[str, Any]) -> bool | str:
         """Whether the user is a person with an active account; else why it is not known."""
         async with self._limit:
             try:
-                resp = await self._client.users_info(user=user_id)
+                resp = await self._client.users_info(**auth, user=user_id)
             except SlackApiError as exc:
                 data = exc.response.data
                 error = str(data.get("error", "")) if isinstance(data, dict) else ""
