@@ -318,14 +318,16 @@ async def forget_installation(store: Installations, workspace: Workspace) -> Non
 async def revoke_tokens(
     store: Installations, workspace: Workspace, bot_users: list[str], users: list[str]
 ) -> None:
-    """tokens_revoked: the bot's token (any bot user listed) and the listed people's tokens go."""
+    """tokens_revoked. With the bot's token (a bot user listed) the workspace's installation goes,
+    every row that holds that token; otherwise only the listed people's tokens go."""
     if bot_users:
-        await store.async_delete_bot(
+        await store.async_delete_all(
             enterprise_id=workspace.enterprise_id, team_id=workspace.team_id
         )
         log.warning(
             "Slack: the bot token for %s was revoked; nothing more is sent there", workspace
         )
+        return
     for user in users:
         await store.async_delete_installation(
             enterprise_id=workspace.enterprise_id, team_id=workspace.team_id, user_id=user
