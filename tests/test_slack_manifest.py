@@ -11,7 +11,8 @@ from urllib.parse import urlparse
 
 import yaml
 
-from bot.platforms.slack.app import SLASH_COMMANDS
+from bot.platforms.slack.app import BOT_EVENTS, SLASH_COMMANDS
+from bot.platforms.slack.installations import BOT_SCOPES
 from handlers.router import SUBCOMMANDS
 from tests.conftest import SlackHarness
 from tests.slack_driver import signed_headers
@@ -209,3 +210,17 @@ def test_socket_mode_manifest_is_the_http_one_less_its_urls() -> None:
     assert events == http["settings"]["event_subscriptions"].get("bot_events")
     flags = ("org_deploy_enabled", "token_rotation_enabled")
     assert {f: socket["settings"][f] for f in flags} == {f: http["settings"][f] for f in flags}
+
+
+def test_subscribed_bot_events_are_exactly_those_the_app_handles() -> None:
+    for path in (MANIFEST, SOCKET_MANIFEST):
+        events = _manifest(path)["settings"]["event_subscriptions"]["bot_events"]
+        assert sorted(events) == sorted(BOT_EVENTS), path.name
+        assert len(events) == len(set(events)), path.name
+
+
+def test_an_install_through_oauth_asks_for_the_manifests_scopes() -> None:
+    """/slack/install asks Slack for the bot scopes the manifest declares, no more, no fewer."""
+    scopes = _manifest()["oauth_config"]["scopes"]["bot"]
+    assert sorted(BOT_SCOPES) == sorted(scopes)
+    assert len(BOT_SCOPES) == len(set(BOT_SCOPES))

@@ -65,6 +65,8 @@ class _SameTokenNotice(logging.Filter):
 logging.getLogger("slack_bolt.AsyncApp").addFilter(_SameTokenNotice())
 
 SLASH_COMMANDS = ("/checkin", "/respite", "/kudos")
+# The Events API events the app listens to (and the manifests subscribe to): the install's end.
+BOT_EVENTS = ("app_uninstalled", "tokens_revoked")
 
 SORRY = Card(
     title="Something went wrong on our side",
@@ -329,7 +331,7 @@ def build_slack_app(
             answer = {"response_action": "update", "view": modal_view(failed, "info")}
         await ack(**answer)
 
-    @app.event("app_uninstalled")
+    @app.event(BOT_EVENTS[0])
     async def _uninstalled(ack: AsyncAck, context: AsyncBoltContext) -> None:
         await ack()
         where = _workspace(context)
@@ -340,7 +342,7 @@ def build_slack_app(
             return
         await forget_installation(install.store, where)
 
-    @app.event("tokens_revoked")
+    @app.event(BOT_EVENTS[1])
     async def _revoked(ack: AsyncAck, event: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
         given = event.get("tokens")
