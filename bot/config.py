@@ -205,6 +205,21 @@ class Settings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _slack_oauth_together(self) -> Settings:
+        given = {
+            "SLACK_CLIENT_ID": self.slack_client_id,
+            "SLACK_CLIENT_SECRET": self.slack_client_secret,
+            "SLACK_STATE_SECRET": self.slack_state_secret,
+        }
+        missing = [name for name, value in given.items() if not value]
+        if 0 < len(missing) < len(given):
+            raise ValueError(
+                f"{', '.join(missing)}: installing Slack through OAuth needs SLACK_CLIENT_ID, "
+                "SLACK_CLIENT_SECRET and SLACK_STATE_SECRET together"
+            )
+        return self
+
     @property
     def secret_is_placeholder(self) -> bool:
         """RESPITE_SECRET was left as .env.example ships it (and so counts as not set)."""

@@ -8,6 +8,9 @@ import asyncio
 import base64
 from urllib.parse import urlencode
 
+import pytest
+from pydantic import ValidationError
+
 from bot.clock import FixedClock
 from bot.config import Settings, parse_roster
 from bot.main import build
@@ -148,3 +151,8 @@ async def test_a_single_bot_token_still_answers_without_installations(
         assert {bearer(c) for c in fake_slack.called("chat.postMessage")} == {"xoxb-test-token"}
     finally:
         await respite.close()
+
+
+def test_oauth_settings_come_together() -> None:
+    with pytest.raises(ValidationError, match="SLACK_STATE_SECRET: installing Slack through OAuth"):
+        Settings(slack_client_id=CLIENT_ID, slack_client_secret=CLIENT_SECRET)
