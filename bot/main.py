@@ -180,6 +180,17 @@ async def build(
         install: OAuthInstall | None = None
         if oauth:
             install = _slack_install(settings, roster, engine, directory)
+            unplaced = sorted(
+                t.id
+                for t in roster.teams
+                if t.platform == "slack" and not (t.slack_team_id or t.enterprise_id)
+            )
+            if unplaced:
+                notices.append(
+                    "Slack is installed through OAuth, but these teams name no slack_team_id or "
+                    f"enterprise_id, so only a roster naming one workspace reaches them: "
+                    f"{', '.join(unplaced)}"
+                )
         tokens = install.tokens if install is not None else None
         all_senders.setdefault(Platform.SLACK, SlackSender(client, tokens))
         lookups[Platform.SLACK] = SlackMemberLookup(client, tokens=tokens)

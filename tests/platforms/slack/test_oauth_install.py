@@ -156,3 +156,23 @@ async def test_a_single_bot_token_still_answers_without_installations(
 def test_oauth_settings_come_together() -> None:
     with pytest.raises(ValidationError, match="SLACK_STATE_SECRET: installing Slack through OAuth"):
         Settings(slack_client_id=CLIENT_ID, slack_client_secret=CLIENT_SECRET)
+
+
+async def test_a_team_naming_no_workspace_is_noticed(
+    database_url: str, fake_slack: FakeSlackApi, clock: FixedClock
+) -> None:
+    settings = Settings(
+        database_url=database_url,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_client_id=CLIENT_ID,
+        slack_client_secret=CLIENT_SECRET,
+        slack_state_secret="test-state-secret-0123456789",
+        slack_api_url=fake_slack.url,
+    )
+    respite = await build(settings, clock=clock, roster=parse_roster(roster_data()))
+    try:
+        (notice,) = [n for n in respite.notices if "slack_team_id" in n]
+        assert notice.endswith(": riverside")
+        assert set(respite.get_routes) == {"/slack/install", "/slack/oauth_redirect"}
+    finally:
+        await respite.close()
