@@ -252,14 +252,14 @@ TRIGGER_IN_BODY = re.compile(rb'"trigger_id":\s*"([^"]+)"')
 _triggers = itertools.count()
 
 
-def slash_bodies(slack_url: str) -> list[str]:
-    """One body per member, with TRIGGER in place of the trigger_id each request gets anew."""
+def slash_fields(slack_url: str) -> list[dict[str, str]]:
+    """A /checkin's fields for each member, with TRIGGER in place of the trigger_id each request
+    gets anew."""
     # Replies to the response_url land on the fake Slack server too, never on Slack's hosts.
     response_url = slack_url.rstrip("/").removesuffix("/api") + "/response/bench"
     template = load("slash_command.json")
-    bodies = []
-    for user in MEMBERS:
-        fields = dict(
+    return [
+        dict(
             template,
             command="/checkin",
             text="",
@@ -267,8 +267,13 @@ def slash_bodies(slack_url: str) -> list[str]:
             response_url=response_url,
             trigger_id=TRIGGER,
         )
-        bodies.append(urlencode(fields))
-    return bodies
+        for user in MEMBERS
+    ]
+
+
+def slash_bodies(slack_url: str) -> list[str]:
+    """One form-encoded body per member."""
+    return [urlencode(fields) for fields in slash_fields(slack_url)]
 
 
 @dataclass
@@ -343,18 +348,8 @@ ACKED_ENVELOPE = re.compile(r'"envelope_id":\s*"([^"]+)"')
 def slash_envelopes(slack_url: str) -> list[str]:
     """Socket Mode: one `slash_commands` envelope per member, its payload the fields a slash
     command posts, with ENVELOPE and TRIGGER in place of what each request gets anew."""
-    response_url = slack_url.rstrip("/").removesuffix("/api") + "/response/bench"
-    template = load("slash_command.json")
     envelopes = []
-    for user in MEMBERS:
-        fields = dict(
-            template,
-            command="/checkin",
-            text="",
-            user_id=user,
-            response_url=response_url,
-            trigger_id=TRIGGER,
-        )
+    for fields in slash_fields(slack_url):
         envelope = {
             "envelope_id": ENVELOPE,
             "type": "slash_commands",
