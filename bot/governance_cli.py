@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings, load_roster
+from bot.domain.digest import HISTORY_ROUNDS
 from bot.domain.messages import Platform
 from bot.domain.ports import AuditEntry
 
@@ -54,12 +55,20 @@ def add_parsers(sub: Any) -> None:
         help="csv: one row per period, group and dimension (default: csv)",
     )
     ex.add_argument("--out", type=Path, default=None, help="write to this file (default: stdout)")
-    ex.add_argument(
+    span = ex.add_mutually_exclusive_group()
+    span.add_argument(
         "--periods",
         type=int,
         default=None,
         metavar="N",
-        help="only the newest N frozen periods (default: every frozen period kept)",
+        help=f"the newest N frozen periods (default: {HISTORY_ROUNDS}, the trend a lead reads)",
+    )
+    span.add_argument(
+        "--all",
+        action="store_true",
+        dest="all_periods",
+        help="every frozen period kept: weeks far apart can be compared in ways the digests' "
+        "rules do not guard (docs/privacy.md), so give it only to whom you would give them all",
     )
 
 
@@ -70,7 +79,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int | None:
     if args.command == "audit":
         return asyncio.run(_audit(settings, args.since))
     if args.command == "export":
-        return asyncio.run(_export(settings, args.out, args.periods))
+        periods = None if args.all_periods else (args.periods or HISTORY_ROUNDS)
+        return asyncio.run(_export(settings, args.out, periods))
     return None
 
 
@@ -95,7 +105,7 @@ async def _sessions(settings: Settings) -> Any:
 async def _forget(settings: Settings, platform: Platform, user_id: str) -> int:
     from bot.storage.audit import SqlAuditLog
     from bot.storage.db import session_factory
-    from bot.storage.forget import PersonKeys, forget_person
+    from bot.storage.forget import PersonKeys, StillAnswering, forget_person
 
     if settings.respite_secret is None:
         print(
@@ -119,11 +129,19 @@ async def _forget(settings: Settings, platform: Platform, user_id: str) -> int:
     try:
         sessions = session_factory(engine)
         keys = PersonKeys(settings.respite_secret.get_secret_value().encode())
-        counts = await forget_person(sessions, keys, platform, user_id)
+        try:
+            counts = await forget_person(sessions, keys, platform, user_id)
+        except StillAnswering as exc:
+            print(
+                f"error: not forgotten yet: {exc}; forget them once it has closed, so they "
+                "cannot be counted twice",
+                file=sys.stderr,
+            )
+            return 2
         now = datetime.now(UTC)
         total = sum(counts.values())
         await SqlAuditLog(sessions).record(
-            AuditEntry(now, operator(), "forget", f"one person ({total} rows)", "cli")
+            AuditEntry(now, operator(), "forget", "one person", "cli")
         )
     finally:
         await engine.dispose()
@@ -175,7 +193,7 @@ async def _export(settings: Settings, out: Path | None, periods: int | None) -> 
         store = SqlDigestStore(sessions, mark_key=b"\0" * 32)
         figures = await store.recent(periods or 1_000_000)
         text = to_csv(export_rows(instrument, figures))
-        subject = "every group" + (f", newest {periods} period(s)" if periods else "")
+        subject = "every group" + (f", newest {periods} period(s)" if periods else ", every period")
         await SqlAuditLog(sessions).record(
             AuditEntry(datetime.now(UTC), operator(), "digest.export", subject, "csv")
         )

@@ -179,7 +179,7 @@ async def build(
         client = web_client(None if oauth else token, settings.slack_api_url, http)
         install: OAuthInstall | None = None
         if oauth:
-            install = _slack_install(settings, roster, engine, directory)
+            install = _slack_install(settings, roster, engine, directory, secret)
             unplaced = sorted(
                 t.id
                 for t in roster.teams
@@ -318,7 +318,11 @@ async def build(
 
 
 def _slack_install(
-    settings: Settings, roster: RosterConfig, engine: AsyncEngine, directory: RosterDirectory
+    settings: Settings,
+    roster: RosterConfig,
+    engine: AsyncEngine,
+    directory: RosterDirectory,
+    secret: bytes,
 ) -> OAuthInstall:
     """Slack's OAuth install flow and per-workspace tokens, on Respite's own database."""
     from bot.platforms.slack.installations import oauth_install, workspace_of
@@ -334,6 +338,7 @@ def _slack_install(
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret.get_secret_value(),
         state_secret=settings.slack_state_secret.get_secret_value(),
+        secret=secret,
         engine=engine,
         workspaces=workspaces,
         directory=directory,

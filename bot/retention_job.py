@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import RetentionConfig
 from bot.domain.messages import Platform
 from bot.domain.org import OrgChart
+from bot.domain.ports import AuditEntry
 from bot.storage.forget import PersonKeys
 from bot.storage.retention import RetentionReport, apply_retention
 from handlers.deps import Deps
@@ -51,6 +52,10 @@ class DailyRetention:
             return
         report = await self.run(deps)
         self._done_on = now.date()
+        if report.forgotten and deps.audit is not None:
+            # One entry per erasure, naming nobody, as `respite forget` records its own.
+            for _ in range(report.forgotten):
+                await deps.audit.record(AuditEntry(now, "retention", "forget", "one person", "job"))
         if report.rows or report.left or report.forgotten:
             log.info(
                 "retention: %s; %d newly off the roster, %d back, %d forgotten",

@@ -86,3 +86,43 @@ def test_bands_only_groups_export_their_bands_and_no_number() -> None:
     assert text.splitlines()[0] == ",".join(COLUMNS)
     # A name that looks like a formula is written as text.
     assert "'=HYPERLINK(1)" in text and ",=HYPERLINK" not in text
+
+
+async def test_export_defaults_to_the_trend_a_lead_reads(database_url: str, tmp_path: Path) -> None:
+    """Weeks far apart can be compared in ways the digests' rules do not guard, so the whole
+    history goes only when asked for (--all)."""
+    from sqlalchemy import insert
+
+    from bot.domain.digest import HISTORY_ROUNDS
+    from bot.storage.db import create_engine_async
+    from bot.storage.tables import digest_groups, digest_periods
+
+    engine = create_engine_async(database_url)
+    weeks = [f"2026-W{n:02d}" for n in range(30, 30 + HISTORY_ROUNDS + 2)]
+    async with engine.begin() as conn:
+        for week in weeks:
+            await conn.execute(insert(digest_periods).values(period=week, frozen_at=NOW))
+            await conn.execute(
+                insert(digest_groups).values(
+                    period=week,
+                    group_id="riverside",
+                    kind="team",
+                    name="Riverside Therapy",
+                    min_group_size=5,
+                    released=False,
+                    closed_at=NOW,
+                )
+            )
+    await engine.dispose()
+
+    async def exported(*args: str) -> set[str]:
+        out = tmp_path / "figures.csv"
+        code, _, err = await arun(
+            ["export", "--out", str(out), *args], _env(tmp_path, database_url)
+        )
+        assert code == 0, err
+        return {row["period"] for row in csv.DictReader(io.StringIO(out.read_text()))}
+
+    assert await exported() == set(weeks[-HISTORY_ROUNDS:])
+    assert await exported("--periods", "2") == set(weeks[-2:])
+    assert await exported("--all") == set(weeks)

@@ -7,12 +7,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.domain.breaks import BreakSettings
@@ -20,7 +21,7 @@ from bot.domain.kudos import GiverKey, Kudos, giver, once_marks
 from bot.domain.messages import Platform
 from bot.storage.breaks import SqlBreakStore
 from bot.storage.db import create_engine_async, session_factory
-from bot.storage.forget import PersonKeys, forget_person
+from bot.storage.forget import PersonKeys, StillAnswering, forget_person
 from bot.storage.kudos import SqlKudosStore
 from bot.storage.tables import (
     audit_log,
@@ -37,6 +38,7 @@ from bot.storage.tables import (
     pulse_rounds,
     release_people,
     roster_departures,
+    slack_installations,
     team_members,
     teams_contacts,
 )
@@ -142,6 +144,23 @@ async def seed(sessions: async_sessionmaker[AsyncSession]) -> None:
     await kudos.set_names_shown(Platform.SLACK, GONE, False, NOW)
     press_key = hmac.new(SECRET, b"break-presses", "sha256").digest()
     async with sessions.begin() as s:
+        # The person installed Respite in the workspace (Slack's OAuth flow); a colleague in
+        # another one.
+        await s.execute(
+            insert(slack_installations),
+            [
+                {
+                    "client_id": "C1",
+                    "app_id": "A1",
+                    "team_id": team,
+                    "bot_token": "tok1:sealed",
+                    "user_id": who,
+                    "user_token": f"xoxp-of-{who}",
+                    "installed_at": NOW.replace(tzinfo=None),
+                }
+                for team, who in (("T1", GONE), ("T2", STAY))
+            ],
+        )
         await s.execute(
             insert(pulse_rounds).values(
                 id="r1",
@@ -150,6 +169,8 @@ async def seed(sessions: async_sessionmaker[AsyncSession]) -> None:
                 opens_at=NOW,
                 remind_at=NOW,
                 closes_at=NOW + timedelta(days=3),
+                # Closed, not yet frozen: who took part is still kept (an open round refuses).
+                closed_at=NOW,
                 members=8,
             )
         )
@@ -331,11 +352,18 @@ async def test_forget_leaves_no_trace_of_the_person(engine: AsyncEngine) -> None
     assert len(after["pulse_participation"]) == rows_before["pulse_participation"]
     assert len(after["release_people"]) == rows_before["release_people"]
     async with AsyncSession(engine) as s:
-        stand_ins = set(
-            (await s.scalars(select(pulse_participation.c.user_id).where(
-                pulse_participation.c.user_id.startswith("forgotten-")))).all()
-        )  # fmt: skip
+        stand_ins = set((await s.scalars(select(pulse_participation.c.user_id))).all()) - {
+            STAY,
+            OTHER,
+        }
         assert len(stand_ins) == 2  # one per erasure, never shared
+        # Each shaped like its platform's ids (a Slack id, an Entra object id), with nothing
+        # that says it stands in for someone.
+        shapes = (
+            r"U[A-Z0-9]{10}",
+            r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}",
+        )
+        assert all(any(re.fullmatch(x, who) for x in shapes) for who in stand_ins), stand_ins
         kept_kudos = set((await s.scalars(select(kudos_name_optouts.c.user_id))).all())
         assert kept_kudos == set()
     # A kudos with another recipient stays, for them; the shared break card stays.
@@ -375,3 +403,42 @@ async def test_forget_sealed_calendar_is_gone_and_a_colleagues_still_opens(
     assert await breaks.get(Platform.SLACK, GONE) is None
     kept = await breaks.get(Platform.SLACK, STAY)
     assert kept is not None and kept.calendar_url == CALENDAR
+
+
+async def test_someone_in_an_open_round_is_not_forgotten_until_it_closes(
+    engine: AsyncEngine,
+) -> None:
+    """Replaced by a stand-in while their round is open, they would be invited again and counted
+    twice: four people released as five."""
+    sessions = session_factory(engine)
+    async with sessions.begin() as s:
+        await s.execute(
+            insert(pulse_rounds).values(
+                id="open",
+                team_id="riverside",
+                period_key="2026-W49",
+                opens_at=NOW,
+                remind_at=NOW,
+                closes_at=NOW + timedelta(days=3),
+                members=6,
+            )
+        )
+        await s.execute(
+            insert(pulse_participation),
+            [{"round_id": "open", "platform": "slack", "user_id": u} for u in (GONE, STAY)],
+        )
+    before = await dump(engine)
+    with pytest.raises(StillAnswering) as refused:
+        await forget_person(sessions, PersonKeys(SECRET), Platform.SLACK, GONE)
+    assert refused.value.closes_at == NOW + timedelta(days=3)
+    assert await dump(engine) == before
+
+    async with sessions.begin() as s:
+        await s.execute(
+            update(pulse_rounds).where(pulse_rounds.c.id == "open").values(closed_at=NOW)
+        )
+    counts = await forget_person(sessions, PersonKeys(SECRET), Platform.SLACK, GONE)
+    assert counts["pulse_participation"] == 1
+    async with AsyncSession(engine) as s:
+        people = set((await s.scalars(select(pulse_participation.c.user_id))).all())
+    assert GONE not in people and STAY in people and len(people) == 2

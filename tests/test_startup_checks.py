@@ -219,7 +219,7 @@ async def test_a_digest_says_nothing_about_secrets_or_emulator_mode(tmp_path: Pa
     env = _env(tmp_path, teams_roster())
     env.pop("RESPITE_SECRET", None)
     env.pop("MICROSOFT_APP_ID", None)
-    code, out, err = await arun(["digest", "--team", "harbour"], env)
+    code, _, err = await arun(["digest", "--team", "harbour"], env)
     assert code == 1  # nothing frozen yet
     assert err.strip().splitlines()[-1] == "harbour: no frozen period yet"
     assert " WARNING " not in err

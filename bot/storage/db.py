@@ -188,6 +188,8 @@ def create_engine_async(
 ) -> AsyncEngine:
     url = async_url(raw)
     timeouts = timeouts or DatabaseTimeouts()
+    # A failed statement's error never carries its parameters (user ids, keys) into a log.
+    kwargs.setdefault("hide_parameters", True)
     if url.get_backend_name() == "sqlite":
         # The file path is all that is used of a SQLite URL: query options (`?mode=ro`, `uri=true`)
         # and `connect_args` do not reach the connection, which sqlite_inline opens itself.
@@ -220,6 +222,7 @@ def create_engine_sync(
     from sqlalchemy import create_engine
 
     url = sync_url(raw)
+    kwargs.setdefault("hide_parameters", True)
     if url.get_backend_name() == "postgresql":
         connect_args = {"connect_timeout": max(2, math.ceil(connect_timeout))}
         connect_args.update(kwargs.pop("connect_args", {}))

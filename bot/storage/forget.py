@@ -16,7 +16,8 @@ after a person left the roster. One transaction, on both databases. What goes:
   those minutes is then not recognised, which costs a duplicate kudos at worst;
 - Teams: their user contact, and their id inside the channel references saved from a turn of
   theirs; member-sync rows and their departure row;
-- the audit log keeps what was read and when, with the reader shown as "forgotten".
+- the audit log keeps what was read and when, with the reader shown as "forgotten"; a Slack
+  installation they made keeps the bot's token, without their id or any token of theirs.
 
 What stays, on purpose: the frozen figures (`digest_groups`, `break_uptake`), which hold no
 person. And two tables where the person's presence protects their own answers: who took part in
@@ -34,11 +35,14 @@ import hmac
 import json
 import re
 import secrets
+import string
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, delete, or_, select, update
+from sqlalchemy import Table, Text, cast, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -58,13 +62,25 @@ from bot.storage.tables import (
     outbox,
     outbox_cards,
     pulse_participation,
+    pulse_rounds,
     release_people,
     roster_departures,
+    slack_installations,
     team_members,
     teams_contacts,
 )
 
 FORGOTTEN = "forgotten"
+
+
+class StillAnswering(Exception):
+    """The person answered a round that is still open. Replaced by a stand-in there, they would
+    be invited to answer again and counted twice (a week of four people released as five), so a
+    forget waits until the round closes."""
+
+    def __init__(self, closes_at: datetime) -> None:
+        super().__init__(f"they answered a round that closes at {closes_at:%Y-%m-%d %H:%M} UTC")
+        self.closes_at = closes_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +139,18 @@ async def forget_person(
             counts[table] = counts.get(table, 0) + n
 
     async with sessions.begin() as s:
+        closes = await s.scalar(
+            select(pulse_rounds.c.closes_at)
+            .join(pulse_participation, pulse_participation.c.round_id == pulse_rounds.c.id)
+            .where(
+                pulse_participation.c.platform == platform.value,
+                pulse_participation.c.user_id == user_id,
+                pulse_rounds.c.closed_at.is_(None),
+            )
+            .limit(1)
+        )
+        if closes is not None:
+            raise StillAnswering(closes)
         ids = [user_id]
         if platform == Platform.TEAMS:
             # Their Bot Framework id (29:…) is in references and may be in outbox rows.
@@ -173,6 +201,24 @@ async def forget_person(
         )
         if platform == Platform.TEAMS:
             await _teams_contacts(s, user_id, names, count)
+        else:
+            # The admin who installed Respite in a workspace: the installation stays (it holds
+            # the bot's token), their id and any token of theirs do not.
+            count(
+                "slack_installations",
+                _n(
+                    await s.execute(
+                        update(slack_installations)
+                        .where(slack_installations.c.user_id == user_id)
+                        .values(
+                            user_id=FORGOTTEN,
+                            user_token=None,
+                            user_refresh_token=None,
+                            user_scopes=None,
+                        )
+                    )
+                ),
+            )
         count(
             "audit_log",
             _n(
@@ -336,34 +382,62 @@ async def _kudos(
     )
 
 
+def stand_in_id(platform: Platform) -> str:
+    """A random id shaped like the platform's own, so the stand-in's rows look like anyone's."""
+    if platform == Platform.TEAMS:
+        return str(uuid.uuid4())
+    alphabet = string.ascii_uppercase + string.digits
+    return "U" + "".join(secrets.choice(alphabet) for _ in range(10))
+
+
 async def _pseudonymise(
     s: AsyncSession, keys: PersonKeys, platform: Platform, user_id: str, count: Any
 ) -> None:
-    """Replace them by a random stand-in where their presence protects their answers."""
-    stand_in = f"{FORGOTTEN}-{secrets.token_hex(16)}"
+    """Replace them by a random stand-in where their presence protects their answers, then
+    write every row of the rounds and periods touched again, in random order: the stand-in's rows
+    then carry the same transaction, and lie in the same shuffled order, as everyone else's."""
+    stand_in = stand_in_id(platform)
+    person = (
+        pulse_participation.c.platform == platform.value,
+        pulse_participation.c.user_id == user_id,
+    )
+    rounds = list(
+        (await s.execute(select(pulse_participation.c.round_id).where(*person))).scalars()
+    )
     count(
         "pulse_participation",
-        _n(
+        _n(await s.execute(update(pulse_participation).where(*person).values(user_id=stand_in))),
+    )
+    if rounds:
+        await _rewrite_shuffled(s, pulse_participation, pulse_participation.c.round_id.in_(rounds))
+    mark = keys.release_mark(platform, user_id)
+    periods = list(
+        (
             await s.execute(
-                update(pulse_participation)
-                .where(
-                    pulse_participation.c.platform == platform.value,
-                    pulse_participation.c.user_id == user_id,
-                )
-                .values(user_id=stand_in)
+                select(release_people.c.period).where(release_people.c.mark == mark).distinct()
             )
-        ),
+        ).scalars()
     )
     count(
         "release_people",
         _n(
             await s.execute(
                 update(release_people)
-                .where(release_people.c.mark == keys.release_mark(platform, user_id))
+                .where(release_people.c.mark == mark)
                 .values(mark=keys.release_mark(platform, stand_in))
             )
         ),
     )
+    if periods:
+        await _rewrite_shuffled(s, release_people, release_people.c.period.in_(periods))
+
+
+async def _rewrite_shuffled(s: AsyncSession, table: Table, where: ColumnElement[bool]) -> None:
+    rows = [dict(row) for row in (await s.execute(select(table).where(where))).mappings()]
+    secrets.SystemRandom().shuffle(rows)
+    await s.execute(delete(table).where(where))
+    if rows:
+        await s.execute(insert(table), rows)
 
 
 async def _teams_contacts(

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import RetentionConfig
 from bot.domain.messages import Platform
-from bot.storage.forget import PersonKeys, forget_person
+from bot.storage.forget import PersonKeys, StillAnswering, forget_person
 from bot.storage.tables import (
     audit_log,
     break_fanouts,
@@ -134,7 +134,10 @@ async def apply_retention(
         async with sessions() as s:
             due = (await s.execute(_left_before(day))).all()
         for platform, user_id in due:
-            counts = await forget_person(sessions, keys, Platform(platform), user_id)
+            try:
+                counts = await forget_person(sessions, keys, Platform(platform), user_id)
+            except StillAnswering:
+                continue  # back on the roster and in an open round: the next run takes them
             for table, n in counts.items():
                 report.add(table, n)
             report.forgotten += 1

@@ -193,6 +193,12 @@ async def test_the_policy_by_age_and_after_leaving(app: tuple[Respite, FixedCloc
     await run(respite.deps)
     assert await count(respite, roster_departures) == 0
     assert await count(respite, break_people, break_people.c.user_id == STAY) == 1
+    # Each automatic erasure is in the audit log, by the retention job, naming nobody.
+    forgets = await _rows(
+        respite,
+        select(audit_log.c.actor, audit_log.c.subject).where(audit_log.c.action == "forget"),
+    )
+    assert sorted(forgets) == [("retention", "one person")] * 2
 
 
 async def test_someone_back_on_the_roster_is_taken_off_the_list(

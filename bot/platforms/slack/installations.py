@@ -14,6 +14,7 @@ instead of being retried for ever.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import logging
@@ -21,7 +22,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from uuid import uuid4
 
 from aiohttp import web
@@ -38,8 +39,11 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from bot.domain.messages import Platform, Recipient
 from bot.domain.ports import Directory
 from bot.domain.team import MemberSource, Team
+from bot.seal import TextSeal
 
 log = logging.getLogger(__name__)
+
+_Entity = TypeVar("_Entity", Installation, Bot)
 
 # The bot scopes an install asks for: deploy/slack/manifest.yaml's (a test keeps them equal).
 BOT_SCOPES = (
@@ -89,12 +93,81 @@ def workspace_of(team_id: str | None, enterprise_id: str | None) -> Workspace | 
     return Workspace(team_id, enterprise_id)
 
 
-class Installations(AsyncSQLAlchemyInstallationStore):
-    """slack_sdk's installation store on Respite's database, telling the token cache of changes."""
+# Token fields of an Installation or a Bot, sealed at rest.
+TOKEN_FIELDS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
+_TOKEN_INFO = b"respite slack tokens v1\x00"
 
-    def __init__(self, client_id: str, engine: Any) -> None:
+
+def token_seal(secret: bytes) -> TextSeal:
+    """The seal of Slack tokens at rest, bound to (enterprise id, team id; "" for none)."""
+    return TextSeal(secret, _TOKEN_INFO, "tok1:", pad=1)
+
+
+class Installations(AsyncSQLAlchemyInstallationStore):
+    """slack_sdk's installation store on Respite's database, telling the token cache of changes.
+
+    Tokens are sealed at rest under a key derived from RESPITE_SECRET and bound to their
+    workspace (bot/seal.py): a backup without the secret holds no token that can act as
+    Respite. Unpadded, since tokens' lengths say nothing and the columns hold 200 characters.
+    """
+
+    def __init__(self, client_id: str, engine: Any, secret: bytes) -> None:
         super().__init__(client_id=client_id, engine=engine, logger=log)
         self.changed: list[Callable[[Workspace], None]] = []
+        self._seal = token_seal(secret)
+
+    @staticmethod
+    def _where(entity: Installation | Bot) -> tuple[str, str]:
+        org_wide = bool(entity.is_enterprise_install)
+        return entity.enterprise_id or "", "" if org_wide else entity.team_id or ""
+
+    def _sealed(self, entity: _Entity) -> _Entity:
+        sealed = copy.copy(entity)
+        for name in TOKEN_FIELDS:
+            value = getattr(sealed, name, None)
+            if value and not self._seal.is_sealed(value):
+                setattr(sealed, name, self._seal.seal(value, *self._where(entity)))
+        return sealed
+
+    def _opened(self, entity: _Entity | None) -> _Entity | None:
+        if entity is None:
+            return None
+        for name in TOKEN_FIELDS:
+            value = getattr(entity, name, None)
+            if value:
+                # A token that does not open (another secret) reads as none: not installed.
+                setattr(entity, name, self._seal.open(value, *self._where(entity)))
+        return entity
+
+    async def async_find_bot(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        is_enterprise_install: bool | None = False,
+    ) -> Bot | None:
+        bot: Bot | None = await super().async_find_bot(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            is_enterprise_install=is_enterprise_install,
+        )
+        return self._opened(bot)
+
+    async def async_find_installation(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None = None,
+        is_enterprise_install: bool | None = False,
+    ) -> Installation | None:
+        found: Installation | None = await super().async_find_installation(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            user_id=user_id,
+            is_enterprise_install=is_enterprise_install,
+        )
+        return self._opened(found)
 
     def _tell(self, enterprise_id: str | None, team_id: str | None, org_wide: bool) -> None:
         where = Workspace(None if org_wide else team_id, enterprise_id)
@@ -102,13 +175,13 @@ class Installations(AsyncSQLAlchemyInstallationStore):
             listener(where)
 
     async def async_save(self, installation: Installation) -> None:
-        await super().async_save(installation)
+        await super().async_save(self._sealed(installation))
         self._tell(
             installation.enterprise_id, installation.team_id, installation.is_enterprise_install
         )
 
     async def async_save_bot(self, bot: Bot) -> None:
-        await super().async_save_bot(bot)
+        await super().async_save_bot(self._sealed(bot))
         self._tell(bot.enterprise_id, bot.team_id, bot.is_enterprise_install)
 
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
@@ -271,13 +344,14 @@ def oauth_install(
     client_id: str,
     client_secret: str,
     state_secret: str,
+    secret: bytes,
     engine: Any,
     workspaces: Mapping[str, Workspace],
     directory: Directory,
 ) -> OAuthInstall:
     """Bolt's OAuth settings over stores on Respite's database (an AsyncEngine, SQLite or
     PostgreSQL), and the token lookup that sends through them."""
-    store = Installations(client_id, engine)
+    store = Installations(client_id, engine, secret)
     settings = AsyncOAuthSettings(
         client_id=client_id,
         client_secret=client_secret,

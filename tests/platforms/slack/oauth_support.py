@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import FixedClock
 from bot.config import Settings, parse_roster
 from bot.main import Respite, build
+from bot.platforms.slack.installations import token_seal
 from bot.web import build_web_app
 from tests.conftest import roster_data
 from tests.fakes.slack_api import FakeSlackApi
@@ -27,6 +28,7 @@ from tests.slack_driver import SIGNING_SECRET, SlackDriver, signed_headers
 CLIENT_ID = "1234567890.0987654321"
 CLIENT_SECRET = "test-client-secret"
 STATE_SECRET = "test-state-secret-0123456789"
+RESPITE_SECRET = "oauth-tests-server-secret-0123456789abcdef"
 STATE_COOKIE = "slack-app-oauth-state"
 
 RIVERSIDE_TOKEN = "xoxb-riverside-workspace"
@@ -76,6 +78,7 @@ async def oauth_app_fixture(
         slack_client_secret=CLIENT_SECRET,
         slack_state_secret=STATE_SECRET,
         slack_api_url=fake_slack.url,
+        respite_secret=RESPITE_SECRET,
     )
     respite = await build(settings, clock=clock, roster=parse_roster(oauth_roster))
     server = TestServer(build_web_app(respite), host="127.0.0.1")
@@ -126,6 +129,14 @@ async def install(
 async def rows(h: Installed, table: Any) -> list[dict[str, Any]]:
     async with AsyncSession(h.respite.engine) as s:
         return [dict(r._mapping) for r in await s.execute(select(table))]
+
+
+def stored_token(bot: dict[str, Any]) -> str | None:
+    """A slack_bots row's bot token, which is sealed at rest: opened with the server secret."""
+    seal = token_seal(RESPITE_SECRET.encode())
+    assert seal.is_sealed(bot["bot_token"]), "a token is never stored in clear"
+    where = bot["enterprise_id"] or "", "" if bot["is_enterprise_install"] else bot["team_id"] or ""
+    return seal.open(bot["bot_token"], *where)
 
 
 def bearer(call: Any) -> str:

@@ -26,6 +26,7 @@ from tests.platforms.slack.oauth_support import (  # noqa: F401 - fixtures
     oauth_app_fixture,
     post_event,
     rows,
+    stored_token,
 )
 from tests.slack_driver import load
 
@@ -97,7 +98,7 @@ async def test_an_org_wide_install_runs_a_pulse_round_with_w_ids(oauth_app: Inst
     await install(h, "code-org", None, ORG_TOKEN, enterprise_id=ORG)
     (bot,) = await rows(h, slack_bots)
     assert (bot["enterprise_id"], bot["team_id"], bot["is_enterprise_install"]) == (ORG, None, True)
-    assert bot["bot_token"] == ORG_TOKEN
+    assert stored_token(bot) == ORG_TOKEN
 
     # The invitations, to W ids, with the org's token.
     h.clock.set(h.clock.now().replace(hour=10, minute=0))

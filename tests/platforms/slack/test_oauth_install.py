@@ -33,6 +33,7 @@ from tests.platforms.slack.oauth_support import (  # noqa: F401 - fixtures
     oauth_roster_fixture,
     rows,
     start_install,
+    stored_token,
 )
 from tests.slack_driver import SIGNING_SECRET, load
 
@@ -46,7 +47,7 @@ async def test_install_exchanges_the_code_and_keeps_the_bot_token(oauth_app: Ins
     basic = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
     assert exchange.headers["Authorization"] == f"Basic {basic}"
     (bot,) = await rows(h, slack_bots)
-    assert (bot["team_id"], bot["enterprise_id"], bot["bot_token"]) == (
+    assert (bot["team_id"], bot["enterprise_id"], stored_token(bot)) == (
         "T0001",
         None,
         RIVERSIDE_TOKEN,
@@ -74,7 +75,7 @@ async def test_a_state_used_twice_or_forged_is_refused(oauth_app: Installed) -> 
     h.fake.grant("code-2", team_id="T0001", bot_token="xoxb-other")
     assert await come_back(h, "code-2", state) >= 400
     assert len(h.fake.called("oauth.v2.access")) == 1
-    assert [b["bot_token"] for b in await rows(h, slack_bots)] == [RIVERSIDE_TOKEN]
+    assert [stored_token(b) for b in await rows(h, slack_bots)] == [RIVERSIDE_TOKEN]
 
 
 async def test_a_pulse_round_in_two_workspaces_sends_each_with_its_own_token(
