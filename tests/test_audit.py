@@ -90,7 +90,7 @@ async def test_digest_reads_and_admin_commands_are_audited(
     dept = next(d for d in ROSTER["departments"] if d["id"] == "adult")
     assert {line.split("  ")[3] for line in html_reads} == {"adult", *dept["teams"]}
     assert all(line.split("  ")[1].startswith("cli:") for line in html_reads)
-    assert any("digest.export  every group  (csv)" in line for line in lines)
+    assert any("digest.export  every group, newest 6 period(s)  (csv)" in line for line in lines)
     # An erasure is audited, never whom it erased.
     forget = [line for line in lines if "  forget  " in line]
     assert len(forget) == 1 and "UGONE99" not in out

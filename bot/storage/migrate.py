@@ -4,13 +4,17 @@ Replicas started together (`respite serve` runs the upgrade on start) would race
 PostgreSQL database: each sees no version table, each creates it and the tables, and all but one
 fail on a duplicate. So an upgrade first takes a PostgreSQL advisory lock, held by a connection
 of its own for as long as Alembic runs: the others wait, then find the database at head and do
-nothing. On SQLite, Alembic's transaction already begins IMMEDIATE (`bot.storage.db`), which
-takes the file's write lock before reading the version table.
+nothing. On SQLite each migration commits on its own, so two processes could take turns between
+migrations and run the same one twice; an exclusive lock on a file named for the database (in
+the temporary directory, so nothing is left beside the database) serialises them the same way.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import logging
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -45,8 +49,12 @@ class DatabaseUnavailable(Exception):
 
 @contextmanager
 def migration_lock(database_url: str) -> Iterator[None]:
-    """Hold the database's migration lock (PostgreSQL; SQLite needs none, see above)."""
+    """Hold the database's migration lock (see above)."""
     url = sync_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        with _file_lock(url.database):
+            yield
+        return
     if url.get_backend_name() != "postgresql":
         yield
         return
@@ -69,6 +77,22 @@ def migration_lock(database_url: str) -> Iterator[None]:
                     )
     finally:
         engine.dispose()
+
+
+@contextmanager
+def _file_lock(database: str | None) -> Iterator[None]:
+    """An exclusive lock for upgrades of one SQLite file, held until the block ends."""
+    if not database or database == ":memory:":
+        yield
+        return
+    name = hashlib.sha256(str(Path(database).resolve()).encode()).hexdigest()[:32]
+    path = Path(tempfile.gettempdir()) / f"respite-migrate-{name}.lock"
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
