@@ -44,6 +44,7 @@ from typing import Any
 
 from sqlalchemy import Table, Text, cast, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql.dml import Delete, Update
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.domain.kudos import GiverKey
@@ -164,70 +165,42 @@ async def forget_person(
         names = _names(ids)
         count("break_presses", await _presses(s, keys, platform, user_id))
         count("outbox", await _outbox(s, platform, ids, names, counts))
-        person = (break_people.c.platform == platform.value, break_people.c.user_id == user_id)
-        count("break_people", _n(await s.execute(delete(break_people).where(*person))))
-        mark = keys.prompted_mark(platform, user_id)
-        count(
-            "break_people_prompted",
-            _n(
-                await s.execute(
-                    delete(break_people_prompted).where(break_people_prompted.c.mark == mark)
-                )
-            ),
+
+        async def apply(statement: Delete | Update) -> None:
+            """Run a DELETE or UPDATE of one table and count the rows it took."""
+            table = statement.table
+            assert isinstance(table, Table)
+            count(table.name, _n(await s.execute(statement)))
+
+        await apply(
+            delete(break_people).where(
+                break_people.c.platform == platform.value, break_people.c.user_id == user_id
+            )
         )
+        mark = keys.prompted_mark(platform, user_id)
+        await apply(delete(break_people_prompted).where(break_people_prompted.c.mark == mark))
         await _kudos(s, keys, platform, user_id, names, count)
         await _pseudonymise(s, keys, platform, user_id, count)
-        count(
-            "team_members",
-            _n(
-                await s.execute(
-                    delete(team_members).where(
-                        team_members.c.platform == platform.value,
-                        team_members.c.user_id == user_id,
-                    )
-                )
-            ),
-        )
-        count(
-            "roster_departures",
-            _n(
-                await s.execute(
-                    delete(roster_departures).where(
-                        roster_departures.c.platform == platform.value,
-                        roster_departures.c.user_id == user_id,
-                    )
-                )
-            ),
-        )
+        for keyed in (team_members, roster_departures):
+            await apply(
+                delete(keyed).where(keyed.c.platform == platform.value, keyed.c.user_id == user_id)
+            )
         if platform == Platform.TEAMS:
             await _teams_contacts(s, user_id, names, count)
         else:
             # The admin who installed Respite in a workspace: the installation stays (it holds
             # the bot's token), their id and any token of theirs do not.
-            count(
-                "slack_installations",
-                _n(
-                    await s.execute(
-                        update(slack_installations)
-                        .where(slack_installations.c.user_id == user_id)
-                        .values(
-                            user_id=FORGOTTEN,
-                            user_token=None,
-                            user_refresh_token=None,
-                            user_scopes=None,
-                        )
-                    )
-                ),
-            )
-        count(
-            "audit_log",
-            _n(
-                await s.execute(
-                    update(audit_log)
-                    .where(audit_log.c.actor == f"{platform.value}:{user_id}")
-                    .values(actor=FORGOTTEN)
+            await apply(
+                update(slack_installations)
+                .where(slack_installations.c.user_id == user_id)
+                .values(
+                    user_id=FORGOTTEN, user_token=None, user_refresh_token=None, user_scopes=None
                 )
-            ),
+            )
+        await apply(
+            update(audit_log)
+            .where(audit_log.c.actor == f"{platform.value}:{user_id}")
+            .values(actor=FORGOTTEN)
         )
     return counts
 
