@@ -441,6 +441,14 @@ _SHAPES: dict[str, type] = {
 _NAMES: dict[type, str] = {dict: "an object", list: "a list", str: "a string"}
 
 
+def payload_problem(body: Mapping[str, Any]) -> str | None:
+    """Why a verified payload cannot go to bolt, or None; the same over HTTP and Socket Mode."""
+    reason = inbound.problem(body) or bolt_problem(body)
+    if reason is None and body.get("command", SLASH_COMMANDS[0]) not in SLASH_COMMANDS:
+        reason = "a command the app does not serve"
+    return reason
+
+
 def bolt_problem(body: Mapping[str, Any]) -> str | None:
     """Why bolt itself would fail on a payload, or None.
 
@@ -482,12 +490,7 @@ def slack_route(app: SlackApp) -> Route:
             return _unparsed(app, text, request.content_type, type(exc).__name__)
         if not isinstance(bolt_request.body, Mapping):
             return _unparsed(app, text, request.content_type, "not an object")
-        reason = inbound.problem(bolt_request.body) or bolt_problem(bolt_request.body)
-        if (
-            reason is None
-            and bolt_request.body.get("command", SLASH_COMMANDS[0]) not in SLASH_COMMANDS
-        ):
-            reason = "a command the app does not serve"
+        reason = payload_problem(bolt_request.body)
         if reason is not None:
             return app.unreadable(bolt_request.body, reason)
         bolt_response = await app.async_dispatch(bolt_request)

@@ -48,8 +48,7 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.platforms.slack import inbound
-from bot.platforms.slack.app import SLASH_COMMANDS, SlackApp
+from bot.platforms.slack.app import SlackApp, payload_problem
 from bot.platforms.startup import Finding, StartupCheck, Verdict
 
 log = logging.getLogger(__name__)
@@ -145,9 +144,7 @@ class _Handler(AsyncSocketModeHandler):
             # Bolt reads ids out of the payload as it builds the request, trusting their shape.
             await self._answer_unreadable(client, req, type(exc).__name__)
             return
-        reason = inbound.problem(body)
-        if reason is None and body.get("command", SLASH_COMMANDS[0]) not in SLASH_COMMANDS:
-            reason = "a command the app does not serve"
+        reason = payload_problem(body)
         if reason is not None:
             await self._answer_unreadable(client, req, reason)
             return

@@ -79,3 +79,20 @@ async def test_mutated_envelopes_are_acknowledged(
     assert h.slack.current.stray == []
     tracebacks = [r for r in caplog.records if r.exc_info and r.name.startswith(OURS)]
     assert tracebacks == [], [r.getMessage() for r in tracebacks]
+
+
+@pytest.mark.parametrize("field", ["container", "message", "workflow_step", "function_data"])
+async def test_a_payload_bolt_cannot_read_is_answered_as_over_http(
+    harness: SocketHarness, caplog: pytest.LogCaptureFixture, field: str
+) -> None:
+    """The socket checks what bolt reads before bolt does, with the HTTP route's own check: the
+    clinician's modal says it could not be read, and no traceback is left."""
+    h = harness
+    payload = _interactive("view_submission.json", h.fake.response_url())
+    payload[field] = "not an object"
+    caplog.set_level(logging.INFO)
+    ack = await h.slack.send("interactive", payload, accepts_response_payload=True)
+    assert ack.payload is not None
+    assert ack.payload["response_action"] == "update"
+    assert "could not make sense of" in str(ack.payload["view"])
+    assert [r for r in caplog.records if r.exc_info and r.name.startswith(OURS)] == []
