@@ -24,6 +24,8 @@ from urllib.parse import quote, urlsplit
 import aiohttp
 import msal
 
+from bot.platforms.teams.entra import confidential_app
+
 log = logging.getLogger(__name__)
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
@@ -70,13 +72,11 @@ def msal_tokens(creds: GraphCredentials) -> TokenSource:
     """App-only tokens for Graph; msal keeps the token until shortly before it expires."""
 
     def new_app() -> msal.ConfidentialClientApplication:
-        return msal.ConfidentialClientApplication(
+        return confidential_app(
             creds.app_id,
-            client_credential=creds.app_password,
-            authority=creds.authority,
-            timeout=TIMEOUT_SECONDS,
-            # Microsoft's instance discovery knows only Microsoft's hosts, not an override.
-            instance_discovery=None if creds.login_url is None else False,
+            creds.app_password,
+            creds.authority,
+            overridden=creds.login_url is not None,
         )
 
     apps: list[msal.ConfidentialClientApplication] = []

@@ -10,14 +10,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import msal
 from botframework.connector.auth import AuthenticationConstants
 
 from bot.platforms.startup import Finding, StartupCheck, Verdict
 from bot.platforms.teams.adapter import TeamsCredentials
+from bot.platforms.teams.entra import confidential_app
 
 BOT_SCOPE = f"{AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE}/.default"
-TIMEOUT_SECONDS = 10
 
 
 def login_url(creds: TeamsCredentials, override: str | None = None) -> str:
@@ -38,13 +37,11 @@ def credentials_check(
     authority = login_url(creds, override_login_url)
 
     def acquire() -> dict[str, Any]:
-        app = msal.ConfidentialClientApplication(
-            creds.app_id,
-            client_credential=creds.app_password or "",
-            authority=authority,
-            timeout=TIMEOUT_SECONDS,
-            # Microsoft's instance discovery knows only Microsoft's hosts, not an override.
-            instance_discovery=None if override_login_url is None else False,
+        app = confidential_app(
+            creds.app_id or "",
+            creds.app_password or "",
+            authority,
+            overridden=override_login_url is not None,
         )
         result: dict[str, Any] = app.acquire_token_for_client(scopes=[BOT_SCOPE])
         return result
