@@ -41,16 +41,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import MetaData, Table, bindparam, text, update
 from sqlalchemy.sql.elements import TextClause, quoted_name
 
-from bot.clock import FixedClock
+from bot.app.compose import Respite, build
 from bot.config import Settings, parse_roster
 from bot.domain.break_cards import prompt_card
 from bot.domain.breaks import PROMPT_LIFETIME
 from bot.domain.messages import Card, Platform, Recipient, card_to_dict
-from bot.main import Respite, build
+from bot.infra.clock import FixedClock
 from bot.storage.migrate import upgrade
 from bot.storage.tables import break_people, metadata, outbox
 from bot.storage.types import UtcDateTime
-from scheduler.breaks_jobs import BreakTicker
+from scheduler.breaks import BreakTicker
 
 PG_BASE = os.environ.get("RESPITE_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 ZONES = (

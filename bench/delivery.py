@@ -29,10 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aiohttp import web
 
-from bot.clock import FixedClock
+from bot.app.compose import build
 from bot.config import Settings, parse_roster
 from bot.domain.messages import Card, Platform, Recipient
-from bot.main import build
+from bot.infra.clock import FixedClock
 from bot.storage.migrate import upgrade
 from scheduler.delivery import CONCURRENCY, deliver_due
 

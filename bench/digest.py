@@ -82,19 +82,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 import bot.domain.disclosure as disclosure
 import bot.domain.rollup as rollup
-import scheduler.digest_jobs as digest_jobs
-from bot.charts import render_trend
-from bot.clock import FixedClock
+import scheduler.digest as digest_jobs
+from bot.adapters.charts import render_trend
+from bot.app.compose import build
 from bot.config import Settings, load_instrument, parse_roster
 from bot.domain.digest import HISTORY_ROUNDS, trend_chart
 from bot.domain.messages import Card, Recipient
 from bot.domain.org import period_of, period_window
 from bot.domain.scoring import Tally, dimension_scores
-from bot.main import build
-from bot.storage.activity import SqlPeriodActivity
+from bot.infra.clock import FixedClock
 from bot.storage.breaks import SqlBreakStore
 from bot.storage.db import create_engine_sync
-from bot.storage.digests import SqlDigestStore
+from bot.storage.digest import SqlDigestStore
+from bot.storage.digest_activity import SqlPeriodActivity
 from bot.storage.kudos import SqlKudosStore
 from bot.storage.migrate import upgrade
 from bot.storage.tables import (
@@ -106,8 +106,8 @@ from bot.storage.tables import (
     round_figures,
 )
 from handlers.deps import Deps
-from handlers.digests import all_digests
-from scheduler.digest_jobs import freeze_due
+from handlers.digest import all_digests
+from scheduler.digest import freeze_due
 
 T = TypeVar("T")
 PG_BASE = os.environ.get("RESPITE_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")

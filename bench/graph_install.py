@@ -24,12 +24,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.platforms.teams.graph import GraphClient
-from bot.platforms.teams.install import CONCURRENCY, InstallReport, ProactiveInstaller
+from bot.platforms.msteams.graph import GraphClient
+from bot.platforms.msteams.install import CONCURRENCY, InstallReport, ProactiveInstaller
+from bot.storage.addresses import SqlAddressBook
 from bot.storage.db import create_engine_async, session_factory
 from bot.storage.migrate import upgrade
 from bot.storage.tables import teams_contacts
-from bot.storage.teams_contacts import SqlTeamsContacts
 from tests.fakes.graph import FakeGraph, GraphUser
 
 APP_ID = "00000000-0000-0000-0000-0000000000b0"
@@ -58,7 +58,7 @@ async def run(
     client = GraphClient(graph.url, token)
     installer = ProactiveInstaller(
         client,
-        SqlTeamsContacts(session_factory(engine)),
+        SqlAddressBook(session_factory(engine)),
         APP_ID,
         "72f988bf-86f1-41af-91ab-2d7cd011db47",
         lambda: datetime.now(UTC),

@@ -34,7 +34,7 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import insert  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
-from bot.metrics import Backlog, OutboxBacklog, exposition  # noqa: E402
+from bot.infra.metrics import Backlog, OutboxBacklog, exposition  # noqa: E402
 from bot.storage.backlog import outbox_backlog  # noqa: E402
 from bot.storage.db import create_engine_async  # noqa: E402
 from bot.storage.migrate import upgrade  # noqa: E402

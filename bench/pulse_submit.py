@@ -43,7 +43,7 @@ from bot.domain.messages import Platform  # noqa: E402
 from bot.domain.ports import Period  # noqa: E402
 from bot.storage.db import create_engine_async, session_factory  # noqa: E402
 from bot.storage.migrate import upgrade  # noqa: E402
-from bot.storage.rounds import _REWRITE_ANSWERS, _SEALED_OF_ROUND, SqlRoundStore  # noqa: E402
+from bot.storage.pulse import _REWRITE_ANSWERS, _SEALED_OF_ROUND, SqlRoundStore  # noqa: E402
 from bot.storage.sealed import Answer, AnswerSeal  # noqa: E402
 from bot.storage.tables import pulse_participation, pulse_responses, pulse_rounds  # noqa: E402
 

@@ -35,9 +35,9 @@ inwards at the scale's ends, else stays). Starting answers are the team's centre
 Two rules on the same answers:
 
 - BEFORE: a team-week's exact figures are released whenever at least k people answered;
-- AFTER: `freeze_period` as the freeze job calls it each week (scheduler/digest_jobs.py): people
+- AFTER: `freeze_period` as the freeze job calls it each week (scheduler/digest.py): people
   keyed by `mark`, and `prior` = the exact releases of the previous HISTORY_ROUNDS - 1 frozen
-  periods as bot/storage/digests.py returns them: each group's people and region
+  periods as bot/storage/digest.py returns them: each group's people and region
   (`FrozenPeriod.people` and `FrozenPeriod.regions`; a team standing alone has its people as
   its region).
 
@@ -245,7 +245,7 @@ def production_rule(
             )
             for s in sims
         ]
-        # As the freeze job passes them (bot/storage/digests.py `prior_releases`): every group
+        # As the freeze job passes them (bot/storage/digest.py `prior_releases`): every group
         # released, with exact figures (its people and region) or as bands.
         prior = [r for f in frozen[-PRIOR_PERIODS:] for r in f.releases()]
         result = freeze_period(

@@ -25,18 +25,18 @@ from aiohttp import ClientSession, web
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.clock import FixedClock  # noqa: E402
+from bot.app.compose import build  # noqa: E402
 from bot.config import Settings, parse_roster  # noqa: E402
-from bot.main import build  # noqa: E402
-from bot.platforms.teams.adapter import TeamsCredentials  # noqa: E402
-from bot.platforms.teams.app import build_teams, messages_route  # noqa: E402
-from bot.platforms.teams.echo import EchoBot  # noqa: E402
+from bot.infra.clock import FixedClock  # noqa: E402
+from bot.platforms.msteams.adapter import TeamsCredentials  # noqa: E402
+from bot.platforms.msteams.app import build_teams, messages_route  # noqa: E402
+from bot.platforms.msteams.echo import EchoBot  # noqa: E402
+from bot.storage.addresses import SqlAddressBook  # noqa: E402
 from bot.storage.db import session_factory  # noqa: E402
 from bot.storage.migrate import upgrade  # noqa: E402
-from bot.storage.teams_contacts import SqlTeamsContacts  # noqa: E402
 from tests.conftest import MONDAY  # noqa: E402
 from tests.fakes.bot_connector import FakeConnector  # noqa: E402
-from tests.platforms.teams.test_checkin_flow import ANSWERS  # noqa: E402
+from tests.platforms.msteams.test_checkin_flow import ANSWERS  # noqa: E402
 from tests.teams_driver import TeamsDriver, aad  # noqa: E402
 
 
@@ -65,7 +65,7 @@ async def run(n: int) -> float:
     }
     clock = FixedClock(MONDAY)
     respite = await build(Settings(database_url=url), clock=clock, roster=parse_roster(roster))
-    contacts = SqlTeamsContacts(session_factory(respite.engine))
+    contacts = SqlAddressBook(session_factory(respite.engine))
     teams = build_teams(respite.deps, contacts, TeamsCredentials(), clock.now)
     app = web.Application()
     app.router.add_post("/api/messages", teams.route)

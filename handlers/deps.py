@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.domain.instrument import Instrument
-from bot.domain.kudos import GiverKey, KudosStore
+from bot.domain.kudos import GiverKey
 from bot.domain.org import OrgChart
 from bot.domain.ports import (
     AuditLog,
@@ -21,6 +21,7 @@ from bot.domain.ports import (
     RoundStore,
     SenderMap,
 )
+from bot.domain.ports.kudos import KudosStore
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 Every command in these texts is spelled the way the reader types it on their platform
 (`bot.domain.commands`), and every privacy statement is one the code keeps: release per period
-(`bot.domain.rollup`, `scheduler.digest_jobs`), roll-ups with complementary suppression
+(`bot.domain.rollup`, `scheduler.digest`), roll-ups with complementary suppression
 (`bot.domain.privacy`), what breaks and kudos store (`bot.storage.breaks`, `handlers.kudos`).
 """
 

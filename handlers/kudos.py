@@ -37,7 +37,6 @@ from bot.domain.kudos import (
     Draft,
     GiverKey,
     Kudos,
-    KudosStore,
     Refusal,
     check_draft,
     clean_message,
@@ -66,6 +65,7 @@ from bot.domain.kudos_cards import (
 )
 from bot.domain.messages import Card, Recipient
 from bot.domain.ports import DeliveryFailed
+from bot.domain.ports.kudos import KudosStore
 from bot.domain.pulse import no_team_card
 from bot.domain.team import Team
 from handlers.deps import Deps

@@ -10,8 +10,8 @@ from bot.domain.events import ButtonPress, Command, FormSubmission, Outcome, Rep
 from bot.domain.kudos_cards import KUDOS_FORM, WITHDRAW
 from bot.domain.messages import Card
 from bot.domain.pulse import PULSE_FORM, START_CHECKIN
-from bot.metrics import INTERACTIONS
-from handlers import breaks, checkin, digests, info, kudos
+from bot.infra.metrics import INTERACTIONS
+from handlers import breaks, digest, info, kudos, pulse
 from handlers.deps import Deps
 
 CommandHandler = Callable[[Deps, Command], Awaitable[Outcome]]
@@ -23,20 +23,20 @@ COMMANDS: dict[str, CommandHandler] = {}
 
 # `/respite <word> ...` on Slack and `<word> ...` on Teams.
 SUBCOMMANDS: dict[str, CommandHandler] = {
-    "checkin": checkin.start,
+    "checkin": pulse.start,
     "help": info.help_,
     "privacy": info.privacy,
-    "digest": digests.on_demand,
+    "digest": digest.on_demand,
     "kudos": kudos.give,
     "kudos-names": kudos.names,
     "breaks": breaks.command,
 }
 
-COMMANDS["checkin"] = checkin.start
+COMMANDS["checkin"] = pulse.start
 COMMANDS["kudos"] = kudos.give
 
 BUTTONS: dict[str, ButtonHandler] = {
-    START_CHECKIN: checkin.start,
+    START_CHECKIN: pulse.start,
     WITHDRAW: kudos.withdraw_button,
     BREAK_DONE: breaks.done,
     BREAK_SNOOZE: breaks.snooze,
@@ -45,7 +45,7 @@ BUTTONS: dict[str, ButtonHandler] = {
 }
 
 FORMS: dict[str, FormHandler] = {
-    PULSE_FORM: checkin.submit,
+    PULSE_FORM: pulse.submit,
     KUDOS_FORM: kudos.submit,
 }
 

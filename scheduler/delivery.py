@@ -48,7 +48,7 @@ from bot.domain.ports import (
     OutboxQueue,
     SenderMap,
 )
-from bot.metrics import DELIVERIES
+from bot.infra.metrics import DELIVERIES
 
 log = logging.getLogger(__name__)
 

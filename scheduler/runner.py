@@ -35,9 +35,9 @@ from bot.domain.ports import (
     OutboxQueue,
     SenderMap,
 )
-from bot.metrics import SCHEDULER_LEADER, TICK_SECONDS
+from bot.infra.metrics import SCHEDULER_LEADER, TICK_SECONDS
 from handlers.deps import Deps
-from scheduler import pulse_jobs
+from scheduler import pulse
 from scheduler.delivery import CONCURRENCY, deliver_due
 from scheduler.member_sync import sync_members
 
@@ -140,14 +140,14 @@ async def _tick(rt: Runtime, renew: bool = True) -> None:
 
 
 async def _pulse_tick(deps: Deps) -> None:
-    await pulse_jobs.tick(deps)
+    await pulse.tick(deps)
 
 
 @tracked
 async def run_open(runtime_id: str, team_id: str) -> None:
     rt = _RUNTIMES[runtime_id]
     if rt.is_leader and await _renew(rt) and _may_lead(rt):
-        await pulse_jobs.open_round(rt.deps, team_id)
+        await pulse.open_round(rt.deps, team_id)
 
 
 @tracked

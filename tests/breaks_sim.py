@@ -15,16 +15,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import FixedClock
+from bot.app.compose import Respite, build
 from bot.config import Settings, parse_roster
 from bot.domain.break_cards import rotate
 from bot.domain.events import Actor, Command, Outcome
 from bot.domain.messages import Card, Platform, Recipient
 from bot.domain.ports import CalendarFeed
-from bot.main import Respite, build
+from bot.infra.clock import FixedClock
 from bot.storage.tables import break_people, break_plans, outbox
 from handlers import router
-from scheduler.breaks_jobs import BreakTicker
+from scheduler.breaks import BreakTicker
 from scheduler.delivery import deliver_due
 
 

@@ -15,11 +15,11 @@ import pytest
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 
-from bot.clock import FixedClock
+from bot.app.compose import Respite, build
+from bot.app.logs import CAPPED, SLACK_SDK_MODULE_LOGGERS
+from bot.app.web import build_web_app
 from bot.config import Settings, parse_roster
-from bot.logs import CAPPED, SLACK_SDK_MODULE_LOGGERS
-from bot.main import Respite, build
-from bot.web import build_web_app
+from bot.infra.clock import FixedClock
 from tests.db import PostgresDatabase, SqliteTemplate, postgres_or_skip
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slack_driver import SIGNING_SECRET, SlackDriver

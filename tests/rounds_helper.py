@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from bot.clock import FixedClock
-from bot.main import Respite
-from scheduler import pulse_jobs
+from bot.app.compose import Respite
+from bot.infra.clock import FixedClock
+from scheduler import pulse
 
 ANSWERS = {
     "drained": 4,
@@ -28,7 +28,7 @@ async def run_week(
     """Open this week's rounds at Monday 10:00, record answers, close them on Thursday."""
     deps = respite.deps
     clock.set(clock.now().replace(hour=10, minute=0))
-    await pulse_jobs.tick(deps)
+    await pulse.tick(deps)
     for team_id, count in answering.items():
         team = deps.directory.team(team_id)
         assert team is not None
@@ -38,7 +38,7 @@ async def run_week(
                 rnd.id, team_id, team.platform, user, answers or ANSWERS
             )
     clock.advance(timedelta(hours=72))
-    await pulse_jobs.tick(deps)
+    await pulse.tick(deps)
     # On to next Monday, 09:00.
     clock.advance(timedelta(days=4, hours=-1))
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.storage.tables import audit_log
-from scheduler import pulse_jobs
-from tests.platforms.teams.conftest import (  # noqa: F401 - fixtures
+from scheduler import pulse
+from tests.platforms.msteams.conftest import (  # noqa: F401 - fixtures
     LEAD,
     MEMBERS,
     TeamsHarness,
@@ -32,14 +32,14 @@ async def test_a_teams_leads_digest_read_is_audited(
     database_url: str,
 ) -> None:
     h = teams_app
-    await pulse_jobs.open_round(h.respite.deps, "harbour")
+    await pulse.open_round(h.respite.deps, "harbour")
     await h.deliver()
     form = {"respite_form": "pulse", "respite_context": "harbour"}
     for n in MEMBERS[:6]:
         await h.teams.say(n, "checkin")
         await h.teams.submit(n, form, ANSWERS, f"form-{n}")
     h.clock.advance(timedelta(hours=73))
-    await pulse_jobs.tick(h.respite.deps)  # close and freeze
+    await pulse.tick(h.respite.deps)  # close and freeze
     await h.deliver()
     assert await h.count(audit_log) == 0
     await h.teams.say(7, "digest")

@@ -14,7 +14,12 @@ from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.test_utils import TestServer
 
-from bot.calendar_feed import IcsCalendarFeed, PublicOnlyResolver, is_public, literal_address
+from bot.adapters.calendar_feed import (
+    IcsCalendarFeed,
+    PublicOnlyResolver,
+    is_public,
+    literal_address,
+)
 from bot.domain.ports import CalendarUnavailable
 
 ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nEND:VCALENDAR\r\n"

@@ -6,7 +6,7 @@ import io
 
 from PIL import Image
 
-from bot.charts import PALETTE, render_trend
+from bot.adapters.charts import PALETTE, render_trend
 from bot.domain.digest import trend_chart
 from tests.digest_variants import GAP, INSTRUMENT, first_round, released_team
 

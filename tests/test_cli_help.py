@@ -6,7 +6,7 @@ import argparse
 from importlib import metadata
 from pathlib import Path
 
-from bot.cli import _parser
+from bot.cli.main import _parser
 from tests.test_cli import run
 
 

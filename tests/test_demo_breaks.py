@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.demo_breaks import run_breaks_demo
+from bot.demo.breaks import run_breaks_demo
 
 
 async def test_demo_day() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.demo import KeptFiles
+from bot.demo.run import KeptFiles
 from tests.test_cli import ROOT, run
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.demo_digest import run_digest_demo
+from bot.demo.digest import run_digest_demo
 
 
 async def test_demo_shows_complementary_suppression() -> None:

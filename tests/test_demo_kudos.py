@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.demo import run_demo
+from bot.demo.run import run_demo
 
 
 async def test_demo_shows_a_week_of_recognition() -> None:

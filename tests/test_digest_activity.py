@@ -7,15 +7,15 @@ from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 
-from bot.clock import FixedClock
+from bot.app.compose import build
 from bot.config import Settings, parse_roster
 from bot.domain.digest import digest_json
 from bot.domain.messages import Platform
 from bot.domain.org import period_window
 from bot.domain.ports import NullActivity, PeriodActivity
-from bot.main import build
-from handlers.digests import group_digest
-from scheduler import pulse_jobs
+from bot.infra.clock import FixedClock
+from handlers.digest import group_digest
+from scheduler import pulse
 from tests.conftest import MONDAY
 from tests.storage.test_digest_store import BEFORE
 
@@ -62,7 +62,7 @@ async def _week(database_url: str, activity: PeriodActivity | None) -> dict[str,
     deps = respite.deps if activity is None else replace(respite.deps, activity=activity)
     try:
         clock.set(MONDAY.replace(hour=10))
-        await pulse_jobs.tick(deps)
+        await pulse.tick(deps)
         answering = {"riverside": 7, "lighthouse": 6, "harbour": 2, "delta": 8}
         for team_id, n in answering.items():
             team = deps.directory.team(team_id)
@@ -84,7 +84,7 @@ async def _week(database_url: str, activity: PeriodActivity | None) -> dict[str,
                     },
                 )
         clock.advance(timedelta(hours=72))
-        await pulse_jobs.tick(deps)
+        await pulse.tick(deps)
         out = {}
         for gid in ("riverside", "lighthouse", "harbour", "adult", "organisation"):
             d = await group_digest(deps, gid)

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.cli import main
-from bot.clock import FixedClock
+from bot.app.compose import build
+from bot.cli.main import main
 from bot.config import Settings, parse_roster
-from bot.main import build
+from bot.infra.clock import FixedClock
 from tests.conftest import MONDAY
 from tests.rounds_helper import run_week
 from tests.storage.test_digest_store import BEFORE

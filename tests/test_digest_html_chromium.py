@@ -21,8 +21,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.charts import render_trend
-from bot.digest_html import digest_html
+from bot.adapters.charts import render_trend
+from bot.adapters.digest_html import digest_html
 from bot.domain.digest import trend_chart
 from tests.digest_variants import GAP, INSTRUMENT, mixed_department, released_team
 

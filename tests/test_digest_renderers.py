@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.charts import MatplotlibCharts, render_trend
-from bot.digest_html import digest_html
+from bot.adapters.charts import MatplotlibCharts, render_trend
+from bot.adapters.digest_html import digest_html
 from bot.domain.digest import GroupDigest, digest_card, digest_json, trend_chart
 from bot.domain.messages import Card, Image
 from bot.platforms.console.render import card_text
@@ -54,9 +54,9 @@ def _html(digest: GroupDigest, _card: Card) -> str:
 
 
 def _teams(_digest: GroupDigest, card: Card) -> str:
-    from bot.platforms.teams.activity import card_activity
-    from bot.platforms.teams.render import adaptive_card
-    from tests.platforms.teams.test_card_schema import _assert_valid, schema_validator
+    from bot.platforms.msteams.activity import card_activity
+    from bot.platforms.msteams.render import adaptive_card
+    from tests.platforms.msteams.test_card_schema import _assert_valid, schema_validator
 
     content = adaptive_card(card)
     _assert_valid(schema_validator(), content)

@@ -10,7 +10,7 @@ import pytest
 from aiohttp import ClientSession
 
 from tests.fakes.slack_api import FakeSlackApi
-from tests.platforms.teams.conftest import teams_roster
+from tests.platforms.msteams.conftest import teams_roster
 from tests.serve_process import ServeProcess, respite_env, write_roster
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.config import (
     DepartmentConfig,
     OrganisationConfig,

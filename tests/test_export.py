@@ -11,10 +11,17 @@ from typing import Any
 
 import pytest
 
+from bot.adapters.export_csv import (
+    BAND_WITHHELD,
+    BANDS_ONLY,
+    COLUMNS,
+    WITHHELD,
+    export_rows,
+    to_csv,
+)
 from bot.config import load_instrument
 from bot.domain.rollup import GroupFigures
 from bot.domain.scoring import Band, Tally
-from bot.export_csv import BAND_WITHHELD, BANDS_ONLY, COLUMNS, WITHHELD, export_rows, to_csv
 from tests.conftest import SlackHarness
 from tests.platforms.slack.test_digest_flow import ROSTER, _run_round
 from tests.test_audit import _env

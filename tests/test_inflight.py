@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.inflight import InFlight
+from bot.infra.inflight import InFlight
 
 
 async def test_a_stop_waits_for_work_in_hand_and_then_forgets_it() -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from bot.cli.serve import serve
 from bot.config import ConfigError, Settings, parse_roster
-from bot.serve import serve
 from tests.conftest import roster_data
 
 

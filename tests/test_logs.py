@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import ClientSession
 
-from bot.logs import configure_logging
+from bot.app.logs import configure_logging
 from bot.platforms.slack.client import web_client
 from tests.fakes.slack_api import FakeSlackApi
 

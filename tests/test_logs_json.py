@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aiohttp import ClientSession
 
-from bot.logs import JSON_FIELDS, configure_logging
+from bot.app.logs import JSON_FIELDS, configure_logging
 from tests.conftest import CLINICIANS
 from tests.fakes.slack_api import FakeSlackApi
 from tests.scheduler.test_pulse_rounds_slack import HEAVY

@@ -12,9 +12,9 @@ import pytest
 from aiohttp.test_utils import TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.cli.serve import metrics_app
 from bot.domain.messages import Card, Platform, Recipient
-from bot.metrics import REGISTRY, Backlog, OutboxBacklog, exposition
-from bot.serve import metrics_app
+from bot.infra.metrics import REGISTRY, Backlog, OutboxBacklog, exposition
 from bot.storage.backlog import BacklogGroup, outbox_backlog
 from bot.storage.db import create_engine_async, session_factory
 from bot.storage.outbox import SqlOutbox

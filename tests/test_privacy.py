@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.logs import cap_third_party
+from bot.app.logs import cap_third_party
 from bot.storage.tables import metadata, pulse_participation, pulse_responses
-from scheduler import pulse_jobs
+from scheduler import pulse
 from tests.conftest import CLINICIANS, SlackHarness
 from tests.scheduler.test_pulse_rounds_slack import _answer
 
@@ -51,13 +51,13 @@ def _mentions_user(row: dict[str, Any]) -> bool:
 async def test_no_row_links_a_person_to_an_answer(slack_app: SlackHarness) -> None:
     h = slack_app
     h.clock.advance(timedelta(hours=1))
-    await pulse_jobs.tick(h.respite.deps)
+    await pulse.tick(h.respite.deps)
     await h.deliver()
     for user, answers in zip(CLINICIANS, ANSWERS, strict=False):
         await _answer(h, user, answers)
     before_close = await _dump(h)
     h.clock.advance(timedelta(hours=72))
-    await pulse_jobs.tick(h.respite.deps)
+    await pulse.tick(h.respite.deps)
     await h.deliver()
     dump = await _dump(h)
 
@@ -88,12 +88,12 @@ async def test_debug_logs_never_put_an_answer_beside_a_user(
     caplog.set_level(logging.DEBUG)
     cap_third_party()
     h.clock.advance(timedelta(hours=1))
-    await pulse_jobs.tick(h.respite.deps)
+    await pulse.tick(h.respite.deps)
     await h.deliver()
     for user, answers in zip(CLINICIANS[:5], ANSWERS, strict=False):
         await _answer(h, user, answers)
     h.clock.advance(timedelta(hours=72))
-    await pulse_jobs.tick(h.respite.deps)
+    await pulse.tick(h.respite.deps)
     await h.deliver()
     await asyncio.sleep(0.05)
     assert caplog.records, "the round should have logged something"

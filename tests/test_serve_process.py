@@ -26,11 +26,11 @@ import pytest
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 
+from bot.app.compose import build
+from bot.app.web import build_web_app
 from bot.config import Settings, parse_roster
-from bot.main import build
 from bot.storage.db import create_engine_async
 from bot.storage.tables import metadata
-from bot.web import build_web_app
 from tests.conftest import AROUND_THE_CLOCK, CLINICIANS, LEAD, roster_data
 from tests.db import PG_BASE, PostgresDatabase, postgres_or_skip
 from tests.fakes.slack_api import FakeSlackApi
@@ -253,7 +253,7 @@ async def test_pulse_open_while_serve_runs_on_the_same_sqlite_file(
 
 def test_serve_process_roster_is_dormant() -> None:
     """The tests above rely on no round being due while they run."""
-    from bot.clock import SystemClock
+    from bot.infra.clock import SystemClock
     from scheduler.periods import CronCalendar
 
     team = parse_roster(

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
+from bot.app.compose import build
+from bot.cli.serve import start_up
 from bot.config import ConfigError, Settings, load_settings, parse_roster
-from bot.main import build
-from bot.serve import start_up
 from tests.conftest import AROUND_THE_CLOCK, roster_data
 from tests.fakes.entra import FakeEntra
 from tests.fakes.slack_api import FakeSlackApi
-from tests.platforms.teams.conftest import teams_roster
+from tests.platforms.msteams.conftest import teams_roster
 from tests.slack_driver import SIGNING_SECRET
 from tests.test_cli import _env, arun
 

@@ -69,7 +69,7 @@ def test_teams_package_runs_from_an_installed_wheel(tmp_path: Path) -> None:
     _run([*pip, "wheel", "--no-deps", *build, "-w", str(wheels), "."], src, env)
     (wheel,) = wheels.glob("respite-*.whl")
     with zipfile.ZipFile(wheel) as zf:
-        assert "bot/data/teams/manifest.json" in zf.namelist()
+        assert "bot/data/msteams/manifest.json" in zf.namelist()
 
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], tmp_path, env)

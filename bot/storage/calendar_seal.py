@@ -14,7 +14,7 @@ reads as no calendar: the person is prompted at their usual times and may give i
 
 from __future__ import annotations
 
-from bot.seal import TextSeal
+from bot.infra.seal import TextSeal
 
 # Sealed values start with this, which no https:// address does.
 PREFIX = "cal1:"

@@ -49,7 +49,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bot.domain.kudos import GiverKey
 from bot.domain.messages import Platform, Recipient
-from bot.storage.digests import release_mark_key
+from bot.storage.digest import release_mark_key
 from bot.storage.tables import (
     audit_log,
     break_people,
@@ -87,7 +87,7 @@ class StillAnswering(Exception):
 @dataclass(frozen=True, slots=True)
 class PersonKeys:
     """Every keyed hash the stores derive from a person, with the keys they use (all derived
-    from RESPITE_SECRET, as bot/main.py wires them)."""
+    from RESPITE_SECRET, as bot/app/compose.py wires them)."""
 
     secret: bytes
 

@@ -3,7 +3,7 @@
 A health probe that hangs with the database tells the orchestrator nothing until its own timeout
 (the image's HEALTHCHECK allows 4 s), so the ping gives up first: a database that does not answer
 within `PING_DEADLINE_SECONDS` is unavailable. The abandoned round-trip unwinds in the background
-(see `bot.deadline`).
+(see `bot.infra.deadline`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import logging
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.deadline import within
+from bot.infra.deadline import within
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The retention policy applied: what the roster's `retention:` block says goes, goes.
 
-Run once a day by the scheduler's leader (bot/retention_job.py) and safe to run twice. The
+Run once a day by the scheduler's leader (bot/app/retention.py) and safe to run twice. The
 tables whose rows live by their own rules (answers, participation, round figures, keyed marks,
 quotas, press marks) keep those rules: docs/privacy.md lists every table and its period.
 

@@ -447,6 +447,27 @@ roster_departures = Table(
     Column("left_on", Date, nullable=False),
 )
 
+# When a person wants their pulse invitation: a weekday (Monday is 0) and minutes after local
+# midnight. A setting, not survey data; `forget` erases it with the person.
+pulse_times = Table(
+    "pulse_times",
+    metadata,
+    Column("platform", String(16), primary_key=True),
+    Column("user_id", String(128), primary_key=True),
+    Column("weekday", SmallInteger, nullable=False),
+    Column("minute", SmallInteger, nullable=False),
+)
+
+# Each person's language: "chosen" with `/respite language`, or as the "platform" reported it.
+person_locales = Table(
+    "person_locales",
+    metadata,
+    Column("platform", String(16), primary_key=True),
+    Column("user_id", String(128), primary_key=True),
+    Column("locale", String(16), nullable=False),
+    Column("source", String(8), nullable=False),
+)
+
 # Slack installations (one row a workspace or Enterprise Grid org that installed the app through
 # OAuth) and the OAuth flow's one-use states. slack_sdk's SQLAlchemy stores read and write them;
 # these mirror the stores' own table builders column for column (a test compares them), since

@@ -17,16 +17,16 @@ import pytest
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 
-from bot.clock import FixedClock
+from bot.app.compose import Respite, build
+from bot.app.web import build_web_app
+from bot.cli.serve import metrics_app
 from bot.config import Settings, parse_roster
-from bot.main import Respite, build
-from bot.serve import metrics_app
-from bot.web import build_web_app
+from bot.infra.clock import FixedClock
 from tests.conftest import roster_data
 from tests.fakes.bot_connector import FakeConnector
 from tests.fakes.openid import OpenIdServer
 from tests.fakes.slack_api import FakeSlackApi
-from tests.platforms.teams.conftest import teams_roster
+from tests.platforms.msteams.conftest import teams_roster
 from tests.slack_driver import SIGNING_SECRET, SlackDriver
 from tests.teams_driver import TeamsDriver
 

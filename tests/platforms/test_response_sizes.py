@@ -17,16 +17,16 @@ from typing import Any
 import pytest
 from aiohttp import ClientResponse
 
-from bot.clock import FixedClock
 from bot.config import Settings
 from bot.domain.messages import Card, Platform
 from bot.domain.pulse import ANY_WEEK_LINE, HEAVY_WEEK_LINE, thanks_card
 from bot.domain.team import SupportResource, Team
+from bot.infra.clock import FixedClock
+from bot.platforms.msteams.activity import card_activity
 from bot.platforms.slack.render import fallback_text, message_blocks, modal_view
-from bot.platforms.teams.activity import card_activity
 from tests.conftest import CLINICIANS, SlackHarness
 from tests.fakes.bot_connector import FakeConnector
-from tests.platforms.teams.conftest import TeamsHarness, start_teams_harness, teams_roster
+from tests.platforms.msteams.conftest import TeamsHarness, start_teams_harness, teams_roster
 
 STRAINED = {
     "drained": "5",

@@ -14,11 +14,11 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.calendar_feed import IcsCalendarFeed, parse_busy
-from bot.clock import FixedClock
+from bot.adapters.calendar_feed import IcsCalendarFeed, parse_busy
 from bot.domain.events import Reply
 from bot.domain.messages import Platform, card_to_dict
 from bot.domain.ports import CalendarUnavailable
+from bot.infra.clock import FixedClock
 from bot.storage.tables import break_people, outbox, outbox_cards
 from tests.breaks_sim import build_sim, command, rows, run_until
 from tests.conftest import roster_data

@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import delete, update
 
-from bot.clock import FixedClock
+from bot.app.compose import Respite
 from bot.domain.break_cards import PRACTICES, person_stride, rotate
 from bot.domain.breaks import BreakSettings
 from bot.domain.messages import Platform
 from bot.domain.ports import DueSchedules
-from bot.main import Respite
+from bot.infra.clock import FixedClock
 from bot.storage import break_plans as break_plans_sql
 from bot.storage.breaks import SqlBreakStore
 from bot.storage.db import create_engine_sync
@@ -30,8 +30,8 @@ from bot.storage.tables import (
     outbox,
     outbox_cards,
 )
-from scheduler import breaks_jobs
-from scheduler.breaks_jobs import BreakTicker
+from scheduler import breaks
+from scheduler.breaks import BreakTicker
 from tests.breaks_sim import (
     Recorder,
     build_sim,
@@ -112,7 +112,7 @@ async def test_groups_plan_exactly_as_one_by_one(database_url: str, closing: lis
     _empty(database_url)
     grouped = await _fortnight(database_url, 1, closing)  # every plan, even of one, as a group
     _empty(database_url)
-    mixed = await _fortnight(database_url, breaks_jobs.GROUP_MIN, closing)
+    mixed = await _fortnight(database_url, breaks.GROUP_MIN, closing)
     assert grouped == alone
     assert mixed == alone
 
@@ -483,7 +483,7 @@ async def test_people_due_at_their_slot_keep_it_whichever_group_joins_first(
     assert len(followers) == len(ALONE + JOINING)
 
 
-@pytest.mark.parametrize("group_min", [10**9, breaks_jobs.GROUP_MIN], ids=["alone", "plan"])
+@pytest.mark.parametrize("group_min", [10**9, breaks.GROUP_MIN], ids=["alone", "plan"])
 async def test_a_prompt_left_to_fan_out_still_reaches_someone_who_then_changes_a_setting(
     database_url: str, closing: list[Respite], group_min: int
 ) -> None:

@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import FixedClock
 from bot.domain.breaks import local_date, zone
 from bot.domain.messages import Platform
+from bot.infra.clock import FixedClock
 from tests.breaks_sim import Recorder, build_sim, command, run_until, schedules, ticker
 from tests.conftest import roster_data
 from tests.scheduler.test_breaks_groups import _empty

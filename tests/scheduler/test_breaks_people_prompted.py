@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import FixedClock
+from bot.app.compose import Respite
 from bot.domain.events import Reply
 from bot.domain.org import period_window
-from bot.main import Respite
+from bot.infra.clock import FixedClock
 from bot.storage.tables import break_people
 from tests.breaks_sim import build_sim, command, run_until
 from tests.conftest import roster_data

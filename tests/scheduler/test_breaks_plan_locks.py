@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from bot.clock import FixedClock
+from bot.app.compose import Respite
 from bot.domain.breaks import BreakSettings
 from bot.domain.messages import Platform
-from bot.main import Respite
+from bot.infra.clock import FixedClock
 from bot.storage import break_plans as break_plans_sql
 from bot.storage.tables import break_people, outbox
 from tests.breaks_sim import build_sim, command, fan_out, rows, ticker

@@ -13,7 +13,7 @@ from bot.domain.messages import Platform
 from bot.domain.team import Team
 from bot.storage.breaks import SqlBreakStore
 from bot.storage.db import create_engine_async, session_factory
-from scheduler.breaks_jobs import TIMEZONE_CONCURRENCY, TIMEZONE_LOOKUPS_PER_TICK, BreakTicker
+from scheduler.breaks import TIMEZONE_CONCURRENCY, TIMEZONE_LOOKUPS_PER_TICK, BreakTicker
 
 NOW = datetime(2026, 11, 30, 9, tzinfo=UTC)
 PEOPLE = [f"U{i:03d}" for i in range(TIMEZONE_LOOKUPS_PER_TICK + 5)]

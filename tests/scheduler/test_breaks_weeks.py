@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import FixedClock
 from bot.domain.events import Reply
+from bot.infra.clock import FixedClock
 from bot.storage.tables import outbox
-from scheduler import breaks_jobs, pulse_jobs
+from scheduler import breaks, pulse
 from tests.breaks_sim import build_sim, command, deliver, fan_out, rows, run_until, ticker
 from tests.conftest import LEAD, roster_data
 
@@ -29,7 +29,7 @@ def _roster(tz: str, **extra: object) -> dict[str, object]:
 @pytest.fixture(params=["one-by-one", "groups"])
 def both_paths(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Plan everyone alone, or everyone (even a plan of one) as a group."""
-    monkeypatch.setattr(breaks_jobs, "GROUP_MIN", 10**9 if request.param == "one-by-one" else 1)
+    monkeypatch.setattr(breaks, "GROUP_MIN", 10**9 if request.param == "one-by-one" else 1)
 
 
 def _local_times(sent: list[object], tz: ZoneInfo) -> Counter[tuple[date, time]]:
@@ -148,7 +148,7 @@ async def test_pulse_waits_for_working_hours_and_holidays(
     respite, rec = await build_sim(database_url, clock, roster)
     closing.append(respite)
     await command(respite, "U002", "breaks hours 13:00-17:00 mon-fri")
-    await pulse_jobs.tick(respite.deps)
+    await pulse.tick(respite.deps)
     await deliver(respite)
     invited = {s.recipient.user_id for s in rec.sent}
     assert invited == {"U001", "U003"}
@@ -157,7 +157,7 @@ async def test_pulse_waits_for_working_hours_and_holidays(
     assert {s.recipient.user_id for s in rec.sent} == {"U001", "U002", "U003"}
     clock.set(datetime(2026, 12, 2, 10, 0, tzinfo=UTC))  # reminder due on the holiday
     before = len(rec.sent)
-    await pulse_jobs.tick(respite.deps)
+    await pulse.tick(respite.deps)
     await deliver(respite)
     assert len(rec.sent) == before
     clock.set(datetime(2026, 12, 3, 8, 0, tzinfo=UTC))

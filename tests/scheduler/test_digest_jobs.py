@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import FixedClock
+from bot.app.compose import Respite, build
 from bot.config import Settings, parse_roster
 from bot.domain.messages import card_from_dict
-from bot.main import Respite, build
+from bot.infra.clock import FixedClock
 from bot.storage.tables import outbox
-from handlers.digests import group_digest
-from scheduler import pulse_jobs
+from handlers.digest import group_digest
+from scheduler import pulse
 from tests.conftest import MONDAY
 from tests.rounds_helper import ANSWERS, roster
 
@@ -51,17 +51,17 @@ async def test_a_round_still_open_in_the_week_holds_the_period(database_url: str
     try:
         deps = respite.deps
         clock.set(MONDAY.replace(hour=10))
-        await pulse_jobs.tick(deps)
+        await pulse.tick(deps)
         await _answer(respite, "alpha", 7)
         clock.set(
             MONDAY.replace(hour=10) + timedelta(days=3)
         )  # Thursday: alpha closes, bravo opens
-        report = await pulse_jobs.tick(deps)
+        report = await pulse.tick(deps)
         assert not any("frozen" in line for line in report.lines)
         assert await group_digest(deps, "adult") is None
         await _answer(respite, "bravo", 6)
         clock.advance(timedelta(hours=72))  # Sunday: bravo closes
-        report = await pulse_jobs.tick(deps)
+        report = await pulse.tick(deps)
         assert any("figures frozen" in line for line in report.lines)
         adult = await group_digest(deps, "adult")
         assert adult is not None and adult.respondents == 13
@@ -76,13 +76,13 @@ async def test_a_team_with_no_round_scheduled_that_week_holds_nobody_back(
     try:
         deps = respite.deps
         clock.set(MONDAY.replace(hour=10))
-        await pulse_jobs.tick(deps)
+        await pulse.tick(deps)
         await _answer(respite, "alpha", 7)
         clock.advance(timedelta(hours=71))
-        await pulse_jobs.tick(deps)
+        await pulse.tick(deps)
         assert await group_digest(deps, "alpha") is None  # alpha's round is still open
         clock.advance(timedelta(hours=1))
-        await pulse_jobs.tick(deps)
+        await pulse.tick(deps)
         alpha = await group_digest(deps, "alpha")
         adult = await group_digest(deps, "adult")
         assert alpha is not None and not alpha.suppressed and alpha.respondents == 7
@@ -96,7 +96,7 @@ async def test_a_team_with_no_round_scheduled_that_week_holds_nobody_back(
 async def _both_answer_until_close(respite: Respite, clock: FixedClock, bravo: int) -> None:
     """Monday's rounds open; 7 answer in alpha and `bravo` in bravo; 72 hours pass."""
     clock.set(MONDAY.replace(hour=10))
-    await pulse_jobs.tick(respite.deps)
+    await pulse.tick(respite.deps)
     await _answer(respite, "alpha", 7)
     await _answer(respite, "bravo", bravo)
     clock.advance(timedelta(hours=72))
@@ -122,17 +122,17 @@ async def test_digests_are_queued_after_a_crash_between_freezing_and_queueing(
         await _both_answer_until_close(respite, clock, bravo=6)
         crashing = dataclasses.replace(deps, outbox=_CrashingOutbox())
         with pytest.raises(_Crash):
-            await pulse_jobs.tick(crashing)  # frozen, then the process dies before queueing
+            await pulse.tick(crashing)  # frozen, then the process dies before queueing
         assert await group_digest(deps, "adult") is not None
 
-        report = await pulse_jobs.tick(deps)  # the next tick, after a restart
+        report = await pulse.tick(deps)  # the next tick, after a restart
         assert any("digest message(s) queued" in line for line in report.lines)
         async with AsyncSession(respite.engine) as s:
             digests = await s.scalar(
                 select(func.count()).select_from(outbox).where(outbox.c.key.like("digest:%"))
             )
         assert digests and digests > 0
-        again = await pulse_jobs.tick(deps)  # marked: nothing queued twice, nothing said
+        again = await pulse.tick(deps)  # marked: nothing queued twice, nothing said
         assert not any("digest message(s) queued" in line for line in again.lines)
     finally:
         await respite.close()
@@ -146,7 +146,7 @@ async def test_queued_digests_carry_their_chart_only_where_a_trend_is_shown(
         deps = respite.deps
         # Bravo is withheld, and alpha with it to protect bravo.
         await _both_answer_until_close(respite, clock, bravo=2)
-        await pulse_jobs.tick(deps)
+        await pulse.tick(deps)
         async with AsyncSession(respite.engine) as s:
             rows = (
                 await s.execute(

@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.clock import FixedClock
+from bot.app.compose import Respite, build
 from bot.config import Settings, parse_roster
-from bot.main import Respite, build
+from bot.infra.clock import FixedClock
 from bot.storage.db import session_factory
 from bot.storage.lease import SqlLease
 from handlers.deps import Deps

@@ -6,9 +6,9 @@ import logging
 
 import pytest
 
+from bot.app.compose import build
 from bot.config import Settings, parse_roster
 from bot.domain.messages import Platform
-from bot.main import build
 from scheduler.member_sync import sync_members
 from tests.conftest import CLINICIANS, roster_data
 from tests.fakes.slack_api import FakeSlackApi

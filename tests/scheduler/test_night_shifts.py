@@ -11,13 +11,13 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.calendar_feed import IcsCalendarFeed
-from bot.clock import FixedClock
+from bot.adapters.calendar_feed import IcsCalendarFeed
 from bot.domain.break_cards import BREAK_PAUSE, BREAK_SKIP
 from bot.domain.events import Actor, ButtonPress, Reply
 from bot.domain.messages import Platform
+from bot.infra.clock import FixedClock
 from handlers import router
-from scheduler import breaks_jobs, pulse_jobs
+from scheduler import breaks, pulse
 from tests.breaks_sim import build_sim, command, deliver, run_until
 from tests.conftest import roster_data
 
@@ -33,7 +33,7 @@ def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> date
 @pytest.fixture(params=["one-by-one", "groups"])
 def both_paths(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Plan everyone alone, or everyone (even a plan of one) as a group."""
-    monkeypatch.setattr(breaks_jobs, "GROUP_MIN", 10**9 if request.param == "one-by-one" else 1)
+    monkeypatch.setattr(breaks, "GROUP_MIN", 10**9 if request.param == "one-by-one" else 1)
 
 
 def _nights(**extra: object) -> dict[str, object]:
@@ -153,14 +153,14 @@ async def test_a_pulse_invitation_waits_for_the_rota(
     clock = FixedClock(utc(2026, 11, 9, 10, 0))
     respite, rec = await build_sim(database_url, clock, roster)
     closing.append(respite)
-    await pulse_jobs.tick(respite.deps)
+    await pulse.tick(respite.deps)
     await deliver(respite)
     assert rec.sent == []
     for moment in (utc(2026, 11, 10, 18, 59), utc(2026, 11, 10, 19, 0)):
         clock.set(moment)
         await deliver(respite)
     clock.set(utc(2026, 11, 11, 10, 0))
-    await pulse_jobs.tick(respite.deps)
+    await pulse.tick(respite.deps)
     await deliver(respite)
     clock.set(utc(2026, 11, 11, 19, 0))
     await deliver(respite)
@@ -249,7 +249,7 @@ async def test_a_rota_from_the_calendar(
         "08:00-18:00 mon-fri"
     )
     clock.set(utc(2026, 11, 30, 10, 0))
-    await pulse_jobs.tick(respite.deps)
+    await pulse.tick(respite.deps)
     await run_until(respite, clock, utc(2026, 12, 5, 0, 0))
     invites = [(s.at, s.recipient.user_id) for s in rec.sent if INVITE in s.card.title]
     assert invites == [(utc(2026, 11, 30, 10, 0), "U002"), (utc(2026, 11, 30, 19, 0), "U001")]

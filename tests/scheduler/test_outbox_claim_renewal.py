@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.clock import FixedClock
 from bot.domain.messages import Card, Platform, Recipient
 from bot.domain.ports import Hold, OutboxItem
+from bot.infra.clock import FixedClock
 from bot.storage.db import create_engine_async, session_factory
 from bot.storage.outbox import SqlOutbox
 from scheduler.delivery import BATCH, LEASE_SECONDS, RENEW_SECONDS, deliver_due

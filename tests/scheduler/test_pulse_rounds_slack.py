@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.tables import pulse_rounds
-from scheduler import pulse_jobs
+from scheduler import pulse
 from tests.conftest import CLINICIANS, LEAD, SlackHarness
 
 CALM = {
@@ -64,13 +64,13 @@ async def test_scheduled_round_end_to_end(slack_app: SlackHarness) -> None:
     h = slack_app
     deps = h.respite.deps
     # 09:00 Monday: nothing is due yet.
-    await pulse_jobs.tick(deps)
+    await pulse.tick(deps)
     assert await h.deliver() == 0
 
     # 10:00: the round opens and every member gets one DM with a Start check-in button.
     h.clock.advance(timedelta(hours=1))
-    await pulse_jobs.tick(deps)
-    await pulse_jobs.tick(deps)  # a second run changes nothing
+    await pulse.tick(deps)
+    await pulse.tick(deps)  # a second run changes nothing
     assert await h.deliver() == len(CLINICIANS)
     for user in CLINICIANS:
         dms = await _dms_to(h, user)
@@ -84,8 +84,8 @@ async def test_scheduled_round_end_to_end(slack_app: SlackHarness) -> None:
 
     # 48 h later: one reminder, only to the three who have not answered.
     h.clock.advance(timedelta(hours=48))
-    await pulse_jobs.tick(deps)
-    await pulse_jobs.tick(deps)
+    await pulse.tick(deps)
+    await pulse.tick(deps)
     assert await h.deliver() == 3
     for user in CLINICIANS[5:]:
         assert len(await _dms_to(h, user)) == 2
@@ -94,8 +94,8 @@ async def test_scheduled_round_end_to_end(slack_app: SlackHarness) -> None:
 
     # 72 h: the round closes, and the lead gets a digest with released figures.
     h.clock.advance(timedelta(hours=24))
-    await pulse_jobs.tick(deps)
-    await pulse_jobs.tick(deps)
+    await pulse.tick(deps)
+    await pulse.tick(deps)
     assert await h.deliver() == 1
     digest = await _dms_to(h, LEAD)
     assert len(digest) == 1
@@ -114,11 +114,11 @@ async def test_round_below_threshold_is_suppressed_without_counts(
     h = slack_app
     deps = h.respite.deps
     h.clock.advance(timedelta(hours=1))
-    await pulse_jobs.tick(deps)
+    await pulse.tick(deps)
     for user in CLINICIANS[:4]:
         await _answer(h, user, CALM)
     h.clock.advance(timedelta(hours=72))
-    await pulse_jobs.tick(deps)
+    await pulse.tick(deps)
     await h.deliver()
     digest = await _dms_to(h, LEAD)
     assert len(digest) == 1
@@ -132,7 +132,7 @@ async def test_catch_up_after_downtime_opens_the_current_round(slack_app: SlackH
     h = slack_app
     # The process was down at 10:00 Monday and comes back on Tuesday: the round still opens.
     h.clock.advance(timedelta(hours=25))
-    report = await pulse_jobs.tick(h.respite.deps)
+    report = await pulse.tick(h.respite.deps)
     assert any("open until" in line for line in report.lines)
     assert await h.deliver() == len(CLINICIANS)
 
@@ -143,8 +143,8 @@ async def test_catch_up_after_the_reminder_time_sends_one_message_each(
     h = slack_app
     # Down from Monday 09:00 until Wednesday 12:00, past the 48 h reminder: one message each.
     h.clock.advance(timedelta(hours=51))
-    await pulse_jobs.tick(h.respite.deps)
-    await pulse_jobs.tick(h.respite.deps)
+    await pulse.tick(h.respite.deps)
+    await pulse.tick(h.respite.deps)
     assert await h.deliver() == len(CLINICIANS)
     for user in CLINICIANS:
         assert len(await _dms_to(h, user)) == 1
@@ -164,7 +164,7 @@ async def test_slack_429_is_retried_after_retry_after(slack_app: SlackHarness) -
         headers={"Retry-After": "1"},
         times=3,
     )
-    await pulse_jobs.tick(h.respite.deps)
+    await pulse.tick(h.respite.deps)
     assert await h.deliver(concurrency=1) == 0
     assert len(h.fake.called("chat.postMessage")) == 3
     h.clock.advance(timedelta(seconds=2))

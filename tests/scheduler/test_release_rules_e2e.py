@@ -1,6 +1,6 @@
 """The release rules through the real scheduler and stores, on SQLite and PostgreSQL.
 
-Each test runs whole weeks (rounds opened, answered, closed and frozen by `pulse_jobs.tick`) and
+Each test runs whole weeks (rounds opened, answered, closed and frozen by `pulse.tick`) and
 reads what a lead would read (`group_digest`) and what a backup would hold (every table).
 """
 
@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import FixedClock
+from bot.app.compose import Respite, build
 from bot.config import Settings, parse_roster
-from bot.main import Respite, build
+from bot.infra.clock import FixedClock
 from bot.storage.tables import (
     digest_groups,
     metadata,
@@ -25,8 +25,8 @@ from bot.storage.tables import (
     release_people,
     round_figures,
 )
-from handlers.digests import group_digest
-from scheduler import pulse_jobs
+from handlers.digest import group_digest
+from scheduler import pulse
 from tests.conftest import MONDAY
 from tests.rounds_helper import ANSWERS, members, run_week
 
@@ -76,7 +76,7 @@ async def test_two_rounds_in_a_week_count_three_people_as_three(database_url: st
         assert team is not None
         for opens in (MONDAY.replace(hour=10), MONDAY.replace(hour=10) + timedelta(days=3)):
             clock.set(opens)
-            await pulse_jobs.tick(deps)
+            await pulse.tick(deps)
             rnd = next(r for r in await deps.rounds.open_rounds() if r.team_id == "trio")
             for user in sorted(team.members):
                 assert await deps.rounds.record_response(
@@ -84,7 +84,7 @@ async def test_two_rounds_in_a_week_count_three_people_as_three(database_url: st
                 )
         # Sunday 10:00: the Thursday round has closed, and with it the week.
         clock.advance(timedelta(hours=72))
-        await pulse_jobs.tick(deps)
+        await pulse.tick(deps)
         digest = await group_digest(deps, "trio")
         assert digest is not None and digest.suppressed and digest.respondents is None
         org = await group_digest(deps, "organisation")
@@ -204,7 +204,7 @@ async def test_a_week_frozen_late_is_checked_against_the_weeks_frozen_before_it(
         answered: list[str] = []
         for hour in range(0, 24 * 23, 6):
             clock.set(MONDAY + timedelta(hours=hour + 1))
-            await pulse_jobs.tick(deps)
+            await pulse.tick(deps)
             for rnd in await deps.rounds.open_rounds():
                 if rnd.team_id != "ward" or rnd.id in answered:
                     continue

@@ -7,10 +7,10 @@ import asyncio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import FixedClock
+from bot.app.compose import Respite, build
 from bot.config import Settings, parse_roster
 from bot.domain.messages import Card, Platform, Recipient
-from bot.main import Respite, build
+from bot.infra.clock import FixedClock
 from bot.storage.tables import outbox
 from scheduler.runner import SchedulerRunner
 from tests.conftest import roster_data

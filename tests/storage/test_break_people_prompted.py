@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.clock import FixedClock
 from bot.domain.break_cards import prompt_card, protect_tomorrow_card
 from bot.domain.breaks import PROMPT_LIFETIME, BreakSettings, week_bounds
 from bot.domain.messages import Card, Platform, Recipient
 from bot.domain.org import period_window
 from bot.domain.ports import Hold, OutboxItem, QueuedPrompt
 from bot.domain.team import Team
+from bot.infra.clock import FixedClock
 from bot.storage.breaks import MARKS_KEPT, SqlBreakStore
 from bot.storage.db import create_engine_async, session_factory
 from bot.storage.outbox import SqlOutbox

@@ -21,13 +21,13 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.clock import FixedClock
+from bot.app.compose import build
+from bot.app.web import build_web_app
 from bot.config import Settings, parse_roster
-from bot.deadline import settled
-from bot.main import build
+from bot.infra.clock import FixedClock
+from bot.infra.deadline import settled
 from bot.storage.db import DatabaseTimeouts, create_engine_async
 from bot.storage.health import PING_DEADLINE_SECONDS
-from bot.web import build_web_app
 from tests.conftest import MONDAY, roster_data
 from tests.db import PostgresDatabase
 from tests.fakes.frozen_proxy import FrozenProxy

@@ -8,15 +8,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 
-from bot.clock import FixedClock
+from bot.app.compose import build
 from bot.config import Settings, parse_roster
 from bot.domain.org import period_of
-from bot.main import build
+from bot.infra.clock import FixedClock
 from bot.storage.db import create_engine_async, session_factory
-from bot.storage.digests import SqlDigestStore
+from bot.storage.digest import SqlDigestStore
 from bot.storage.tables import digest_periods, pulse_rounds, round_figures
-from handlers.digests import all_digests, group_digest
-from scheduler.digest_jobs import freeze_due
+from handlers.digest import all_digests, group_digest
+from scheduler.digest import freeze_due
 from tests.conftest import MONDAY
 from tests.rounds_helper import roster, run_week
 

@@ -16,7 +16,7 @@ from bot.config import load_instrument
 from bot.domain.messages import Platform
 from bot.domain.ports import Period
 from bot.storage.db import create_engine_async, session_factory
-from bot.storage.rounds import SqlRoundStore
+from bot.storage.pulse import SqlRoundStore
 from tests.db import PostgresDatabase, require_postgres
 
 SECRET = b"participation-test-secret-0123456789abcdef"

@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import FixedClock
+from bot.app.compose import Respite, build
+from bot.app.retention import DailyRetention
 from bot.config import ConfigError, Settings, parse_roster
 from bot.domain.breaks import BreakSettings
 from bot.domain.messages import Platform
-from bot.main import Respite, build
-from bot.retention_job import DailyRetention
+from bot.infra.clock import FixedClock
 from bot.storage.tables import (
     audit_log,
     break_fanouts,

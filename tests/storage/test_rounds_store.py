@@ -14,8 +14,8 @@ from bot.config import load_instrument
 from bot.domain.messages import Platform
 from bot.domain.ports import Period, Recorded
 from bot.storage.db import create_engine_async, session_factory
-from bot.storage.digests import SqlDigestStore, release_mark_key
-from bot.storage.rounds import SqlRoundStore
+from bot.storage.digest import SqlDigestStore, release_mark_key
+from bot.storage.pulse import SqlRoundStore
 from bot.storage.sealed import AnswerSeal
 from bot.storage.tables import pulse_responses
 from tests.db import PostgresDatabase, require_postgres

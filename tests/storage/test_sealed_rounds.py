@@ -21,7 +21,7 @@ from bot.domain.messages import Platform
 from bot.domain.ports import Period
 from bot.domain.scoring import Tally, dimension_scores
 from bot.storage.db import create_engine_async, session_factory
-from bot.storage.rounds import SqlRoundStore
+from bot.storage.pulse import SqlRoundStore
 from bot.storage.sealed import MissingSecret, UnsealError
 from bot.storage.tables import pulse_responses, round_figures
 

@@ -33,10 +33,10 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.deadline import within
 from bot.domain.events import FormErrors, Outcome, Reply, ShowForm
 from bot.domain.messages import Card, Platform, Recipient
-from bot.inflight import InFlight
+from bot.infra.deadline import within
+from bot.infra.inflight import InFlight
 from bot.platforms.slack import inbound
 from bot.platforms.slack.installations import (
     OAuthInstall,

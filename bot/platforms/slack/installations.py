@@ -39,7 +39,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from bot.domain.messages import Platform, Recipient
 from bot.domain.ports import Directory
 from bot.domain.team import MemberSource, Team
-from bot.seal import TextSeal
+from bot.infra.seal import TextSeal
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ class Installations(AsyncSQLAlchemyInstallationStore):
     """slack_sdk's installation store on Respite's database, telling the token cache of changes.
 
     Tokens are sealed at rest under a key derived from RESPITE_SECRET and bound to their
-    workspace (bot/seal.py): a backup without the secret holds no token that can act as
+    workspace (bot/infra/seal.py): a backup without the secret holds no token that can act as
     Respite. Unpadded, since tokens' lengths say nothing and the columns hold 200 characters.
     """
 

@@ -68,7 +68,7 @@ ACK_SECONDS = 3.0
 # How often the watcher looks at the connection.
 WATCH_SECONDS = 1.0
 
-# slack_sdk logs each envelope in full at DEBUG: its loggers are capped (bot.logs).
+# slack_sdk logs each envelope in full at DEBUG: its loggers are capped (bot.app.logs).
 SOCKET_LOGGER = "slack_sdk.socket_mode.aiohttp"
 
 

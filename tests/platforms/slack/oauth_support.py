@@ -16,11 +16,11 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import FixedClock
+from bot.app.compose import Respite, build
+from bot.app.web import build_web_app
 from bot.config import Settings, parse_roster
-from bot.main import Respite, build
+from bot.infra.clock import FixedClock
 from bot.platforms.slack.installations import token_seal
-from bot.web import build_web_app
 from tests.conftest import roster_data
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slack_driver import SIGNING_SECRET, SlackDriver, signed_headers

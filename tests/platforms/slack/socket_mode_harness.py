@@ -12,11 +12,11 @@ from typing import Any
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 
-from bot.clock import FixedClock
+from bot.app.compose import Respite, build
+from bot.app.web import build_web_app
 from bot.config import Settings, parse_roster
-from bot.main import Respite, build
+from bot.infra.clock import FixedClock
 from bot.platforms.slack.socket_mode import SlackSocket
-from bot.web import build_web_app
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.socket_mode import APP_TOKEN, Ack, FakeSocketMode, slash_command
 

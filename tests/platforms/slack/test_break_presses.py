@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 
-from bot.clock import FixedClock
+from bot.app.compose import Respite, build
+from bot.app.web import build_web_app
 from bot.config import Settings, parse_roster
-from bot.main import Respite, build
-from bot.web import build_web_app
+from bot.infra.clock import FixedClock
 from tests.breaks_sim import deliver, ticker
 from tests.conftest import CLINICIANS, SlackHarness, roster_data
 from tests.fakes.slack_api import FakeSlackApi

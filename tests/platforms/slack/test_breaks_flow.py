@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.messages import Platform
 from bot.storage.tables import break_people, break_uptake, outbox
-from scheduler import pulse_jobs
+from scheduler import pulse
 from tests.breaks_sim import deliver, rows, ticker
 from tests.conftest import CLINICIANS, SlackHarness
 
@@ -204,7 +204,7 @@ async def test_dnd_drops_prompts_and_holds_pulses(slack_app: SlackHarness) -> No
         datetime(2026, 11, 30, 11, 30, tzinfo=UTC),
     )
     h.clock.set(datetime(2026, 11, 30, 10, 0, tzinfo=UTC))
-    await pulse_jobs.tick(h.respite.deps)  # the weekly pulse opens at 10:00
+    await pulse.tick(h.respite.deps)  # the weekly pulse opens at 10:00
     await _tick_and_deliver(h)
     invited = {c.params["channel"] for c in h.fake.called("chat.postMessage")}
     assert U1 not in invited and U2 in invited

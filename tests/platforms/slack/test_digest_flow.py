@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from scheduler import pulse_jobs
+from scheduler import pulse
 from tests.conftest import SlackHarness
 
 ROSTER = yaml.safe_load(
@@ -38,7 +38,7 @@ def harness_roster() -> dict[str, Any]:
 async def _run_round(h: SlackHarness) -> None:
     deps = h.respite.deps
     h.clock.set(h.clock.now().replace(hour=10))
-    await pulse_jobs.tick(deps)
+    await pulse.tick(deps)
     for team in ROSTER["teams"]:
         rnd = next(r for r in await deps.rounds.open_rounds() if r.team_id == team["id"])
         for user in team["members"][: ANSWERING[team["id"]]]:
@@ -47,7 +47,7 @@ async def _run_round(h: SlackHarness) -> None:
             )
     h.fake.calls.clear()
     h.clock.advance(timedelta(hours=72))
-    await pulse_jobs.tick(deps)
+    await pulse.tick(deps)
     await h.deliver()
 
 
@@ -95,8 +95,8 @@ async def test_leads_get_digests_with_the_chart_uploaded(slack_app: SlackHarness
 async def test_digest_messages_are_not_sent_twice(slack_app: SlackHarness) -> None:
     await _run_round(slack_app)
     sent = len(slack_app.fake.called("chat.postMessage"))
-    await pulse_jobs.tick(slack_app.respite.deps)
-    from scheduler.digest_jobs import freeze_due
+    await pulse.tick(slack_app.respite.deps)
+    from scheduler.digest import freeze_due
 
     assert await freeze_due(slack_app.respite.deps) == []
     assert await slack_app.deliver() == 0

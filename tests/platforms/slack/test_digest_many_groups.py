@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.platforms.slack.app import RESPONSE_URL_USES
-from scheduler import pulse_jobs
+from scheduler import pulse
 from tests.conftest import SlackHarness
 
 LEAD = "UMULTI1"
@@ -79,7 +79,7 @@ def harness_roster() -> dict[str, Any]:
 async def _run_round(h: SlackHarness) -> None:
     deps = h.respite.deps
     h.clock.set(h.clock.now().replace(hour=10))
-    await pulse_jobs.tick(deps)
+    await pulse.tick(deps)
     for team in TEAMS:
         rnd = next(r for r in await deps.rounds.open_rounds() if r.team_id == team)
         found = deps.directory.team(team)
@@ -87,7 +87,7 @@ async def _run_round(h: SlackHarness) -> None:
         for user in _members(team):
             assert await deps.rounds.record_response(rnd.id, team, found.platform, user, ANSWERS)
     h.clock.advance(timedelta(hours=72))
-    await pulse_jobs.tick(deps)
+    await pulse.tick(deps)
     await h.deliver()
 
 

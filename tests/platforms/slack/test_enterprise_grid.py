@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.tables import pulse_participation, pulse_responses, slack_bots
-from scheduler import pulse_jobs
+from scheduler import pulse
 from tests.conftest import deliver_all, roster_data
 from tests.platforms.slack.oauth_support import (  # noqa: F401 - fixtures
     Installed,
@@ -102,7 +102,7 @@ async def test_an_org_wide_install_runs_a_pulse_round_with_w_ids(oauth_app: Inst
 
     # The invitations, to W ids, with the org's token.
     h.clock.set(h.clock.now().replace(hour=10, minute=0))
-    await pulse_jobs.tick(h.respite.deps)
+    await pulse.tick(h.respite.deps)
     assert await deliver_all(h.respite, h.clock) == len(PEOPLE)
     invitations = {c.params["channel"]: c for c in h.fake.called("chat.postMessage")}
     assert set(invitations) == set(PEOPLE)
@@ -148,7 +148,7 @@ async def test_uninstalled_from_the_org_stops_every_send(oauth_app: Installed) -
     h = oauth_app
     await install(h, "code-org", None, ORG_TOKEN, enterprise_id=ORG)
     h.clock.set(h.clock.now().replace(hour=10, minute=0))
-    await pulse_jobs.tick(h.respite.deps)
+    await pulse.tick(h.respite.deps)
     assert await deliver_all(h.respite, h.clock) == len(PEOPLE)  # the org's token is cached now
     event = load("app_uninstalled.json")
     event.update(team_id=WORKSPACE, enterprise_id=ORG, is_enterprise_install=True)
@@ -157,7 +157,7 @@ async def test_uninstalled_from_the_org_stops_every_send(oauth_app: Installed) -
     h.fake.calls.clear()
     # The people are due a reminder 48 hours in: it fails, with the reason, and is not sent.
     h.clock.advance(timedelta(hours=49))
-    await pulse_jobs.tick(h.respite.deps)
+    await pulse.tick(h.respite.deps)
     await deliver_all(h.respite, h.clock)
     assert h.fake.called("chat.postMessage") == []
     failed = await failed_rows(h)

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from bot.domain.messages import Card, Field, Mention, Paragraph
+from bot.platforms.msteams.activity import card_activity
 from bot.platforms.slack.render import fallback_text
-from bot.platforms.teams.activity import card_activity
 from tests.conftest import CLINICIANS, SlackHarness, roster_data
 from tests.kudos_support import KUDOS_CHANNEL, channel_posts, slack_escape, slash
 

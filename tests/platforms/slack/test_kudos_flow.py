@@ -233,7 +233,7 @@ async def test_who_may_withdraw(slack_app: SlackHarness) -> None:
 async def test_anonymous_giver_can_withdraw_only_while_the_tag_lasts(
     slack_app: SlackHarness,
 ) -> None:
-    from scheduler import kudos_jobs
+    from scheduler import kudos
 
     first = await slash(slack_app, f"<@{ANA}> anon thanks", GIVER)
     first_id = button_value(first["blocks"], "kudos-withdraw")
@@ -242,7 +242,7 @@ async def test_anonymous_giver_can_withdraw_only_while_the_tag_lasts(
     done = await slash(slack_app, f"withdraw {first_id}", GIVER)
     assert done["text"].startswith("Kudos withdrawn")
     slack_app.clock.advance(timedelta(hours=24) + STORED_GRAIN)
-    await kudos_jobs.tick(slack_app.respite.deps)
+    await kudos.tick(slack_app.respite.deps)
     [row] = await kudos_rows(slack_app)
     assert row.giver_tag is None and row.giver_id is None
     refused = await slash(slack_app, f"withdraw {second_id}", GIVER)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from scheduler import kudos_jobs
+from scheduler import kudos
 from tests.conftest import CLINICIANS, MONDAY, SlackHarness, roster_data
 from tests.kudos_support import KUDOS_CHANNEL, button_value, channel_posts, slash
 
@@ -34,19 +34,19 @@ async def _week_of_kudos(h: SlackHarness) -> None:
 async def test_roundup_counts_categories_and_names_only_who_agreed(
     slack_app: SlackHarness,
 ) -> None:
-    assert kudos_jobs.tick in slack_app.respite.runtime.extra_ticks
+    assert kudos.tick in slack_app.respite.runtime.extra_ticks
     await _week_of_kudos(slack_app)
     reply = await slash(slack_app, "kudos-names off", BEN, command="/respite")
     assert "will not name you" in reply["text"]
     deps = slack_app.respite.deps
     # Before Friday 16:00 nothing is due for this week.
     slack_app.clock.set(FRIDAY_1600 - timedelta(minutes=1))
-    await kudos_jobs.tick(deps)
+    await kudos.tick(deps)
     await slack_app.deliver()
     assert len(channel_posts(slack_app)) == 4  # the four kudos, one since withdrawn
     slack_app.clock.set(FRIDAY_1600 + timedelta(minutes=3))
-    await kudos_jobs.tick(deps)
-    await kudos_jobs.tick(deps)  # idempotent: keyed by (team, week)
+    await kudos.tick(deps)
+    await kudos.tick(deps)  # idempotent: keyed by (team, week)
     await slack_app.deliver()
     roundup = channel_posts(slack_app)[-1]
     assert len(channel_posts(slack_app)) == 5
@@ -93,9 +93,9 @@ async def test_roundup_counts_categories_and_names_only_who_agreed(
     assert BEN not in json.dumps(roundup.params)
     # Later ticks that week change nothing; the next week's roundup has nothing to say.
     slack_app.clock.advance(timedelta(days=2))
-    await kudos_jobs.tick(deps)
+    await kudos.tick(deps)
     slack_app.clock.set(FRIDAY_1600 + timedelta(days=7))
-    await kudos_jobs.tick(deps)
+    await kudos.tick(deps)
     assert await slack_app.deliver() == 0
 
 
@@ -106,7 +106,7 @@ async def test_names_can_be_turned_back_on(slack_app: SlackHarness) -> None:
     assert "may name you" in (await slash(slack_app, "kudos-names", ANA, "/respite"))["text"]
     await slash(slack_app, f"<@{ANA}> thanks", GIVER)
     slack_app.clock.set(FRIDAY_1600)
-    await kudos_jobs.tick(slack_app.respite.deps)
+    await kudos.tick(slack_app.respite.deps)
     await slack_app.deliver()
     assert f"Recognised: <@{ANA}>." in json.dumps(channel_posts(slack_app)[-1].params)
 
@@ -138,8 +138,8 @@ async def test_givers_are_forgotten_after_the_quota_window(slack_app: SlackHarne
     deps = slack_app.respite.deps
     assert await tags_and_ledger() == ([False, True, False], 1)
     slack_app.clock.set(MONDAY + timedelta(days=2, minutes=30))
-    assert await kudos_jobs.forget_givers(deps) == 1  # the quota's entry, once out of the window
+    assert await kudos.forget_givers(deps) == 1  # the quota's entry, once out of the window
     assert await tags_and_ledger() == ([False, True, False], 0)
     slack_app.clock.set(MONDAY + timedelta(days=2, hours=1))
-    assert await kudos_jobs.forget_givers(deps) == 1  # the tag, at most an hour later
+    assert await kudos.forget_givers(deps) == 1  # the tag, at most an hour later
     assert await tags_and_ledger() == ([False, False, False], 0)

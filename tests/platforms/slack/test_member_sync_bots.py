@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import FixedClock
+from bot.app.compose import Respite, build
 from bot.config import Settings, parse_roster
 from bot.domain.messages import Platform
-from bot.main import Respite, build
+from bot.infra.clock import FixedClock
 from bot.storage.tables import pulse_rounds
-from scheduler import pulse_jobs
+from scheduler import pulse
 from scheduler.member_sync import sync_members
 from tests.conftest import AROUND_THE_CLOCK, deliver_all, roster_data
 from tests.fakes.slack_api import BOT_USER, SLACKBOT, FakeSlackApi
@@ -85,12 +85,12 @@ async def test_only_people_join_invited_and_counted(
         assert sorted(asked) == sorted(set(fake_slack.channel_members[CHANNEL]) - {SLACKBOT})
 
         deps = respite.deps
-        rnd = await pulse_jobs.open_round(deps, "riverside")
+        rnd = await pulse.open_round(deps, "riverside")
         assert await deliver_all(respite, clock) == 3
         invited = {c.params["channel"] for c in fake_slack.called("chat.postMessage")}
         assert invited == set(PEOPLE)
 
-        assert await pulse_jobs.close_round(deps, rnd, freeze=False)
+        assert await pulse.close_round(deps, rnd, freeze=False)
         async with AsyncSession(respite.engine) as s:
             headcount = (
                 await s.execute(select(pulse_rounds.c.members).where(pulse_rounds.c.id == rnd.id))

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from scheduler import pulse_jobs
+from scheduler import pulse
 from tests.conftest import CLINICIANS, LEAD, SlackHarness, deliver_all, roster_data
 
 DAYS, NIGHTS = CLINICIANS[:4], CLINICIANS[4:]
@@ -72,7 +72,7 @@ async def test_half_the_team_on_nights(slack_app: SlackHarness) -> None:
         nonlocal seen
         h.clock.set(moment)
         if tick:
-            await pulse_jobs.tick(deps)
+            await pulse.tick(deps)
         await deliver_all(h.respite, h.clock, boundaries=True)
         calls = h.fake.called("chat.postMessage")
         for call in calls[seen:]:

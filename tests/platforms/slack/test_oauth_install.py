@@ -11,11 +11,11 @@ from urllib.parse import urlencode
 import pytest
 from pydantic import ValidationError
 
-from bot.clock import FixedClock
+from bot.app.compose import build
 from bot.config import Settings, parse_roster
-from bot.main import build
+from bot.infra.clock import FixedClock
 from bot.storage.tables import slack_bots, slack_installations, slack_oauth_states
-from scheduler import pulse_jobs
+from scheduler import pulse
 from tests.conftest import CLINICIANS, deliver_all, roster_data
 from tests.fakes.slack_api import FakeSlackApi
 from tests.platforms.slack.oauth_support import (  # noqa: F401 - fixtures
@@ -85,7 +85,7 @@ async def test_a_pulse_round_in_two_workspaces_sends_each_with_its_own_token(
     await install(h, "code-riverside", "T0001", RIVERSIDE_TOKEN)
     await install(h, "code-hillside", "T0002", HILLSIDE_TOKEN)
     h.clock.set(h.clock.now().replace(hour=10, minute=0))
-    await pulse_jobs.tick(h.respite.deps)
+    await pulse.tick(h.respite.deps)
     assert await deliver_all(h.respite, h.clock) == len(CLINICIANS) + len(HILLSIDE)
     sent = {c.params["channel"]: bearer(c) for c in h.fake.called("chat.postMessage")}
     assert sent == {
@@ -124,7 +124,7 @@ async def test_a_team_in_a_workspace_not_installed_fails_with_a_reason(
     h = oauth_app
     await install(h, "code-riverside", "T0001", RIVERSIDE_TOKEN)
     h.clock.set(h.clock.now().replace(hour=10, minute=0))
-    await pulse_jobs.tick(h.respite.deps)
+    await pulse.tick(h.respite.deps)
     await deliver_all(h.respite, h.clock)
     sent = {c.params["channel"] for c in h.fake.called("chat.postMessage")}
     assert sent == set(CLINICIANS)
@@ -147,7 +147,7 @@ async def test_a_single_bot_token_still_answers_without_installations(
     try:
         assert respite.get_routes == {}
         clock.set(clock.now().replace(hour=10, minute=0))
-        await pulse_jobs.tick(respite.deps)
+        await pulse.tick(respite.deps)
         assert await deliver_all(respite, clock) == len(CLINICIANS)
         assert {bearer(c) for c in fake_slack.called("chat.postMessage")} == {"xoxb-test-token"}
     finally:

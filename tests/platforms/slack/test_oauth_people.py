@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from scheduler import pulse_jobs
+from scheduler import pulse
 from scheduler.member_sync import sync_members
 from tests.conftest import AROUND_THE_CLOCK, CLINICIANS, deliver_all
 from tests.platforms.slack.oauth_support import (  # noqa: F401 - fixtures
@@ -52,7 +52,7 @@ async def test_member_sync_and_dnd_use_each_workspaces_token(oauth_app: Installe
     assert {bearer(c) for c in lookups} == {HILLSIDE_TOKEN}
 
     h.clock.set(h.clock.now().replace(hour=10, minute=0))
-    await pulse_jobs.tick(h.respite.deps)
+    await pulse.tick(h.respite.deps)
     sent = await deliver_all(h.respite, h.clock, boundaries=True)
     assert sent == len(CLINICIANS) + len(HILLSIDE)
     asked = {

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.clock import FixedClock
+from bot.app.compose import build
 from bot.config import Settings, parse_roster
-from bot.main import build
+from bot.infra.clock import FixedClock
 from bot.storage.tables import outbox, slack_bots, slack_installations
-from scheduler import pulse_jobs
+from scheduler import pulse
 from tests.conftest import CLINICIANS, deliver_all, roster_data
 from tests.fakes.slack_api import FakeSlackApi
 from tests.platforms.slack.oauth_support import (  # noqa: F401 - fixtures
@@ -34,7 +34,7 @@ async def both_installed_and_invited(h: Installed) -> None:
     await install(h, "code-riverside", "T0001", RIVERSIDE_TOKEN)
     await install(h, "code-hillside", "T0002", HILLSIDE_TOKEN)
     h.clock.set(h.clock.now().replace(hour=10, minute=0))
-    await pulse_jobs.tick(h.respite.deps)
+    await pulse.tick(h.respite.deps)
     assert await deliver_all(h.respite, h.clock) == len(CLINICIANS) + len(HILLSIDE)
 
 
@@ -42,7 +42,7 @@ async def reminders(h: Installed) -> None:
     """On to the reminder (48 hours in): queue it and deliver what can be."""
     h.fake.calls.clear()
     h.clock.advance(timedelta(hours=49))
-    await pulse_jobs.tick(h.respite.deps)
+    await pulse.tick(h.respite.deps)
     await deliver_all(h.respite, h.clock)
 
 
@@ -109,7 +109,7 @@ async def test_with_a_single_bot_token_the_events_are_acknowledged(
     from aiohttp import ClientSession
     from aiohttp.test_utils import TestServer
 
-    from bot.web import build_web_app
+    from bot.app.web import build_web_app
 
     settings = Settings(
         database_url=database_url,

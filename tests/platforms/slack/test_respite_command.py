@@ -8,8 +8,8 @@ from typing import Any
 
 from aiohttp.test_utils import TestServer
 
-from bot.serve import metrics_app
-from scheduler import pulse_jobs
+from bot.cli.serve import metrics_app
+from scheduler import pulse
 from tests.conftest import CLINICIANS, LEAD, SlackHarness
 from tests.scheduler.test_pulse_rounds_slack import CALM, _answer
 
@@ -71,11 +71,11 @@ async def test_digest_on_demand_for_leads_only(slack_app: SlackHarness) -> None:
     h = slack_app
     assert "No digest yet" in (await _reply(h, "digest", LEAD))["text"]
     h.clock.advance(timedelta(hours=1))
-    await pulse_jobs.tick(h.respite.deps)
+    await pulse.tick(h.respite.deps)
     for user in CLINICIANS[:6]:
         await _answer(h, user, CALM)
     h.clock.advance(timedelta(hours=72))
-    await pulse_jobs.tick(h.respite.deps)
+    await pulse.tick(h.respite.deps)
     lead_view = await _reply(h, "digest", LEAD)
     assert "6 of 8" in lead_view["text"]
     assert "Emotional exhaustion" in lead_view["text"]

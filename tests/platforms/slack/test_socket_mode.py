@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import FixedClock
+from bot.app.compose import build
+from bot.app.logs import configure_logging
 from bot.config import Settings, parse_roster
-from bot.logs import configure_logging
-from bot.main import build
+from bot.infra.clock import FixedClock
 from bot.platforms.slack.app import UNREADABLE
 from bot.platforms.slack.render import fallback_text
 from bot.platforms.slack.socket_mode import app_token_check
@@ -208,7 +208,7 @@ async def test_envelopes_stay_out_of_the_log_at_debug(
     ]
     assert leaked == []
     # The test does see what gets through: the cap is what kept the envelopes out.
-    assert any(r.name == "handlers.checkin" for r in caplog.records)
+    assert any(r.name == "handlers.pulse" for r in caplog.records)
 
 
 async def test_one_app_serves_http_and_the_socket_side_by_side(

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.clock import FixedClock
+from bot.infra.clock import FixedClock
 from tests.conftest import CLINICIANS, roster_data
 from tests.fakes.slack_api import FakeSlackApi
 from tests.platforms.slack.socket_mode_harness import SocketHarness, socket_harness

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.clock import FixedClock
+from bot.infra.clock import FixedClock
 from bot.platforms.slack.socket_mode import GRACE_SECONDS
 from tests.conftest import CLINICIANS, roster_data
 from tests.fakes.slack_api import FakeSlackApi

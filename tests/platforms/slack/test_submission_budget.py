@@ -18,8 +18,8 @@ import pytest
 from aiohttp import ClientSession, ClientTimeout
 from sqlalchemy.engine import make_url
 
-from bot.clock import FixedClock
-from bot.deadline import settled
+from bot.infra.clock import FixedClock
+from bot.infra.deadline import settled
 from bot.platforms.slack.submission_budget import NOT_SAVED
 from tests.conftest import CLINICIANS, SlackHarness, roster_data, start_slack_harness
 from tests.db import PostgresDatabase, run_sql

@@ -1,0 +1,1 @@
+"""Entry points: the `respite` command and its sub-commands (serve, digest, governance)."""

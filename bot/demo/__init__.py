@@ -1,0 +1,1 @@
+"""`respite demo`: the whole product on a fixed clock and the console. Only the CLI imports it."""

@@ -1,0 +1,363 @@
+"""`respite demo`, Teams part: a Teams team beside the Slack one, through the real Teams path.
+
+The bot serves /api/messages on 127.0.0.1 in emulator mode; a small in-process Bot Framework
+connector (also on 127.0.0.1, the activities' serviceUrl) receives what the bot sends, and each
+Adaptive Card is summarised as a person would read it. Activities, handlers, storage, scheduler
+and outbox are the production ones.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import itertools
+import logging
+import random
+import re
+import shutil
+import socket
+import tempfile
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import ClientSession, web
+
+from bot.app.compose import build
+from bot.app.web import build_web_app
+from bot.config import parse_roster
+from bot.demo.settings import demo_settings
+from bot.infra.clock import FixedClock
+from bot.storage.migrate import upgrade
+from scheduler import pulse
+from scheduler.delivery import deliver_due
+
+TZ = "Europe/Dublin"
+START = datetime(2027, 1, 4, 9, 0, tzinfo=ZoneInfo(TZ))
+TENANT = "5b7c1d2e-3f4a-4b5c-8d6e-7f8091a2b3c4"
+TEAM_THREAD = "19:harbourcounselling0001@thread.tacv2"
+BOT = {"id": "28:respite-demo-bot", "name": "Respite"}
+PEOPLE = (
+    ("Aoife (counsellor)", 2.4),
+    ("Brian (psychotherapist)", 3.1),
+    ("Ciara (clinical psychologist)", 3.6),
+    ("Declan (family therapist)", 2.2),
+    ("Eimear (art therapist)", 2.9),
+    ("Fionn (trauma specialist)", 3.8),
+)
+LEAD_NAME = "Dr Gallagher (team lead)"
+
+
+def _aad(n: int) -> str:
+    return f"0c1d2e3f-4a5b-4c6d-8e7f-{n:012d}"
+
+
+def _member(n: int, name: str) -> dict[str, Any]:
+    return {"id": f"29:demo-{n}", "name": name, "aadObjectId": _aad(n), "tenantId": TENANT}
+
+
+MEMBERS = [_member(n, name) for n, (name, _) in enumerate(PEOPLE, 1)]
+LEAD = _member(99, LEAD_NAME)
+
+
+class DemoConnector:
+    """Stands in for Teams' Bot Framework service: records the bot's activities by chat."""
+
+    def __init__(self) -> None:
+        self.cards: list[tuple[str, str, dict[str, Any]]] = []  # (kind, chat, card)
+        self.texts: dict[int, str] = {}  # card index -> the activity's text (its mentions)
+        self.chats: dict[str, str] = {}  # chat id -> member name
+        self._ids = itertools.count(1)
+        app = web.Application()
+        conv = "/v3/conversations/{cid:[^/]+}"
+        app.router.add_post("/v3/conversations", self._create)
+        app.router.add_post(conv + "/activities", self._activity)
+        app.router.add_post(conv + "/activities/{aid:[^/]+}", self._activity)
+        app.router.add_put(conv + "/activities/{aid:[^/]+}", self._activity)
+        app.router.add_get(conv + "/pagedmembers", self._members)
+        self.runner = web.AppRunner(app, access_log=None)
+        self.url = ""
+
+    async def start(self) -> None:
+        await self.runner.setup()
+        site = web.SockSite(self.runner, _socket())
+        await site.start()
+        self.url = f"http://127.0.0.1:{site._sock.getsockname()[1]}/"
+
+    async def _create(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        n = next(self._ids)
+        chat = f"a:demo-chat-{n}"
+        who = body["members"][0]["id"]
+        self.chats[chat] = next((m["name"] for m in [*MEMBERS, LEAD] if m["id"] == who), who)
+        return web.json_response({"id": chat, "activityId": f"act-{n}"}, status=201)
+
+    async def _activity(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        kind = "update" if request.method == "PUT" else "message"
+        for attachment in body.get("attachments") or []:
+            self.cards.append((kind, request.match_info["cid"], attachment["content"]))
+            if body.get("text"):
+                self.texts[len(self.cards) - 1] = body["text"]
+        return web.json_response({"id": f"act-{next(self._ids)}"})
+
+    async def _members(self, request: web.Request) -> web.Response:
+        return web.json_response({"members": MEMBERS})
+
+
+async def _recognition(
+    post: Callable[[dict[str, Any]], Any],
+    activity: Callable[..., dict[str, Any]],
+    deliver: Callable[[], Any],
+    show: Callable[[str], None],
+    chats: dict[str, str],
+) -> None:
+    """One kudos on Teams: the form offers teammates by name, the post mentions them for real."""
+    giver, recipient = MEMBERS[0], MEMBERS[5]
+    chat = chats[giver["name"]]
+    await post(activity(giver, chat, text="kudos"))
+    show(f"\n{giver['name']} types “kudos”; the form offers teammates Teams has named:")
+    form = {"respite_form": "kudos", "respite_context": "harbour", "respite_pickers": "recipients"}
+    values = {
+        "recipients": recipient["aadObjectId"],
+        "category": "hard-session",
+        "visibility": "named",
+        "message": "You stayed steady through a very hard disclosure on Tuesday. Thank you.",
+    }
+    await post(activity(giver, chat, value={**form, **values}, replyToId="act-kudos-form"))
+    await deliver()
+    show(
+        f"\n{giver['name']} recognises {recipient['name']}: posted in the team's channel, "
+        "and told privately:"
+    )
+
+
+def _socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def summarise(card: dict[str, Any]) -> list[str]:
+    """An Adaptive Card as a reader sees it, in a few lines."""
+    lines: list[str] = []
+    questions: list[tuple[int, str]] = []  # (line index, choices)
+    for element in card.get("body", []):
+        kind = element["type"]
+        if kind == "TextBlock":
+            lines.append(element["text"].replace("\\", ""))
+        elif kind == "FactSet":
+            lines.extend(f"{f['title']}: {f['value']}".replace("\\", "") for f in element["facts"])
+        elif kind == "Input.ChoiceSet" and element.get("isMultiSelect"):
+            people = ", ".join(c["title"] for c in element["choices"])
+            lines.append(f"[{element['label']} Pick one or more of: {people}]")
+        elif kind == "Input.ChoiceSet":
+            scale = " / ".join(c["title"] for c in element["choices"])
+            questions.append((len(lines), scale))
+            lines.append(f"[{element['label']} {scale}]")
+        elif kind == "Input.Text":
+            lines.append(f"[{element['label']}: a text box]")
+    if len(questions) > 1 and len({scale for _, scale in questions}) == 1:
+        for index, _ in reversed(questions):
+            del lines[index]
+        lines.insert(2, f"[{len(questions)} questions, each a choice of: {questions[0][1]}]")
+    for action in card.get("actions", []):
+        lines.append(f"[{action['title']}]")
+    return lines
+
+
+@contextlib.contextmanager
+def _quiet(*names: str) -> Iterator[None]:
+    loggers = [logging.getLogger(n) for n in names]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+
+async def run_teams_demo(write: Callable[[str], None] = print) -> None:
+    tmp = tempfile.mkdtemp(prefix="respite-teams-demo-")
+    url = f"sqlite:///{Path(tmp) / 'teams.db'}"
+    try:
+        with _quiet("bot.platforms.msteams.adapter", "bot.app.compose"):
+            await _run(url, write)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+async def _run(url: str, write: Callable[[str], None]) -> None:
+    import asyncio
+
+    await asyncio.to_thread(upgrade, url)
+    connector = DemoConnector()
+    await connector.start()
+    clock = FixedClock(START)
+    roster = {
+        "teams": [
+            {
+                "id": "harbour",
+                "name": "Harbour Counselling",
+                "platform": "teams",
+                "timezone": TZ,
+                "members": [m["aadObjectId"] for m in MEMBERS],
+                "leads": [LEAD["aadObjectId"]],
+                "min_group_size": 5,
+                "resources": [{"label": "Employee Assistance Programme", "text": "1800 000 000"}],
+                "kudos_channel": TEAM_THREAD,
+            }
+        ]
+    }
+    respite = await build(demo_settings(url), clock=clock, roster=parse_roster(roster))
+    runner = web.AppRunner(build_web_app(respite), access_log=None)
+    await runner.setup()
+    site = web.SockSite(runner, _socket())
+    await site.start()
+    api = f"http://127.0.0.1:{site._sock.getsockname()[1]}/api/messages"
+    session = ClientSession()
+    seen = 0
+
+    def show(heading: str, only_first: bool = False) -> None:
+        nonlocal seen
+        fresh = connector.cards[seen:]
+        seen = len(connector.cards)
+        if fresh:
+            write(heading)
+        first = len(connector.cards) - len(fresh)
+        for i, (kind, chat, card) in enumerate(fresh[:1] if only_first else fresh, first):
+            who = connector.chats.get(chat, "the channel" if chat.startswith("19:") else chat)
+            verb = "sees the card change to" if kind == "update" else "receives"
+            write(f"  → {who} {verb}:")
+            if i in connector.texts:
+                mentions = re.sub(r"<at>(.*?)</at>", r"@\1", connector.texts[i])
+                write(f"      {html.unescape(mentions)}   (real Teams mentions)")
+            for line in summarise(card):
+                write(f"      {line}")
+        if only_first and len(fresh) > 1:
+            write(f"  (and {len(fresh) - 1} more like it)")
+
+    def activity(person: dict[str, Any], chat: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "type": "message",
+            "id": f"in-{random.random():.8f}",
+            "channelId": "msteams",
+            "serviceUrl": connector.url,
+            "from": {k: person[k] for k in ("id", "name", "aadObjectId")},
+            "recipient": BOT,
+            "conversation": {"conversationType": "personal", "tenantId": TENANT, "id": chat},
+            "channelData": {"tenant": {"id": TENANT}},
+            "localTimezone": TZ,
+            **extra,
+        }
+
+    async def post(body: dict[str, Any]) -> None:
+        async with session.post(api, json=body) as resp:
+            resp.raise_for_status()
+
+    async def deliver() -> None:
+        while await deliver_due(respite.runtime.queue, respite.senders, clock):
+            pass
+
+    try:
+        write("\n══ Microsoft Teams: Harbour Counselling, a second team in the same process ══")
+        write(
+            f"{len(MEMBERS)} clinicians and a lead on Teams, served by the same process "
+            "(/api/messages, emulator mode on 127.0.0.1)."
+        )
+        await post(
+            {
+                "type": "conversationUpdate",
+                "id": "f:install",
+                "channelId": "msteams",
+                "serviceUrl": connector.url,
+                "from": {k: LEAD[k] for k in ("id", "aadObjectId")},
+                "recipient": BOT,
+                "membersAdded": [BOT],
+                "conversation": {
+                    "isGroup": True,
+                    "conversationType": "channel",
+                    "tenantId": TENANT,
+                    "id": TEAM_THREAD,
+                },
+                "channelData": {"team": {"id": TEAM_THREAD}, "tenant": {"id": TENANT}},
+            }
+        )
+        write("The lead adds Respite to the team; the bot reads the team's roster.")
+        clock.set(START.replace(hour=10))
+        await pulse.tick(respite.deps)
+        await deliver()
+        show(
+            "Monday 10:00, the round opens: no one has spoken to the bot yet, so it starts a "
+            "1:1 chat with each member.",
+            only_first=True,
+        )
+        chats = {name: chat for chat, name in connector.chats.items()}
+        rng = random.Random(2027)
+        instrument = respite.deps.instrument
+        items = [
+            (i.id, instrument.dimensions[i.dimension].higher_is == "worse", i.reverse)
+            for i in instrument.items
+        ]
+
+        def answers(strain: float) -> dict[str, str]:
+            result = {}
+            for item_id, worse, reverse in items:
+                value = strain + rng.uniform(-0.7, 0.7)
+                wanted = value if worse != reverse else 6 - value
+                result[item_id] = str(min(5, max(1, round(wanted))))
+            return result
+
+        for n, (name, strain) in enumerate(PEOPLE, 1):
+            person = MEMBERS[n - 1]
+            chat = chats[name]
+            await post(activity(person, chat, text="checkin"))
+            first = n == 1
+            if first:
+                show(f"\n{name} types “checkin”:")
+            values = answers(strain)
+            if n == 2:
+                partial = dict(list(values.items())[:3])
+                await post(
+                    activity(
+                        person,
+                        chat,
+                        value={"respite_form": "pulse", "respite_context": "harbour", **partial},
+                        replyToId="act-form",
+                    )
+                )
+                show(f"\n{name} submits with three questions unanswered:")
+            await post(
+                activity(
+                    person,
+                    chat,
+                    value={"respite_form": "pulse", "respite_context": "harbour", **values},
+                    replyToId="act-form",
+                )
+            )
+            if first:
+                show(
+                    f"\n{name} submits; the form is replaced in place, so it cannot be sent twice:"
+                )
+            elif strain > 3.5:
+                seen = len(connector.cards) - 1
+                show(f"\n{name} submits after a heavy week; only {name.split()[0]} sees:")
+            else:
+                seen = len(connector.cards)
+        connector.chats["a:lead-chat"] = LEAD_NAME
+        await post(activity(LEAD, "a:lead-chat", text="help"))
+        seen = len(connector.cards)
+        clock.set(START.replace(hour=10) + timedelta(hours=72))
+        await pulse.tick(respite.deps)
+        await deliver()
+        show("\nThursday 10:00, the round closes; the lead gets the team digest on Teams:")
+        await _recognition(post, activity, deliver, show, chats)
+    finally:
+        await session.close()
+        await runner.cleanup()
+        await connector.runner.cleanup()
+        await respite.close()

@@ -1,0 +1,106 @@
+"""Pulse rounds: opening, answering, closing and the figures a closed round keeps."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Protocol
+
+from bot.domain.messages import Platform
+from bot.domain.ports.clock import Period
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    id: str
+    team_id: str
+    period_key: str
+    opens_at: datetime
+    remind_at: datetime
+    closes_at: datetime
+    invited_at: datetime | None = None
+    reminded_at: datetime | None = None
+    closed_at: datetime | None = None
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+
+class Recorded(Enum):
+    """What became of one pulse answer."""
+
+    STORED = "stored"
+    ALREADY_ANSWERED = "already_answered"
+    ROUND_CLOSED = "round_closed"
+
+
+class RoundStore(Protocol):
+    async def get(self, round_id: str) -> Round | None: ...
+
+    async def find(self, team_id: str, period_key: str) -> Round | None: ...
+
+    async def ensure(self, team_id: str, period: Period) -> Round:
+        """Get or create the round of this (team, period); safe under concurrent callers."""
+        ...
+
+    async def record_response(
+        self,
+        round_id: str,
+        unit_id: str,
+        platform: Platform,
+        user_id: str,
+        answers: Mapping[str, int],
+    ) -> bool:
+        """Store an anonymous answer and, apart from it, that this person took part.
+
+        In the same transaction every answer of the round is re-written under new ids in random
+        order, so nothing written alongside the participation row singles out this answer.
+        Returns False, storing nothing, when this person already answered this round or it is
+        closed.
+        """
+        ...
+
+    async def record_in_period(
+        self,
+        team_id: str,
+        period: Period,
+        unit_id: str,
+        platform: Platform,
+        user_id: str,
+        answers: Mapping[str, int],
+    ) -> Recorded:
+        """Open the (team, period) round if nobody has, then record the answer in it as
+        `record_response` does: the path of every check-in."""
+        ...
+
+    async def has_answered(self, round_id: str, platform: Platform, user_id: str) -> bool: ...
+
+    async def answered_in_period(
+        self, team_id: str, period_key: str, platform: Platform, user_id: str
+    ) -> bool:
+        """Whether this person answered the (team, period) round; False when there is none."""
+        ...
+
+    async def participants(self, round_id: str) -> set[tuple[Platform, str]]: ...
+
+    async def mark_invited(self, round_id: str, when: datetime) -> bool:
+        """Returns True for the one caller that marked it first."""
+        ...
+
+    async def mark_reminded(self, round_id: str, when: datetime) -> bool: ...
+
+    async def close(self, round_id: str, members: int, when: datetime) -> bool:
+        """Freeze per-unit figures and re-write answers in random order, in one transaction.
+
+        True for the one caller that closed it; later calls change nothing.
+        """
+        ...
+
+    async def answers(self, round_id: str) -> list[tuple[str, dict[str, int]]]:
+        """(unit id, answers) of every response of a round, in storage order."""
+        ...
+
+    async def open_rounds(self) -> list[Round]: ...

@@ -1,0 +1,137 @@
+"""Opening, reminding and closing pulse rounds.
+
+Every job is idempotent and keyed by (team, period): it looks at what is due now, so it is safe to
+run twice, from two processes, or late after downtime. Messages go through the outbox with one
+key per intended message, which is what makes a second run send nothing new.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.domain.messages import Card, Recipient
+from bot.domain.ports import Round
+from bot.domain.pulse import invitation_card, reminder_card
+from bot.domain.team import Team
+from handlers.deps import Deps
+from scheduler.digest import freeze_due
+from scheduler.report import JobReport
+
+log = logging.getLogger(__name__)
+
+
+def _local(team: Team, when: datetime) -> str:
+    return when.astimezone(ZoneInfo(team.timezone)).strftime("%A %d %b, %H:%M")
+
+
+def _require_team(deps: Deps, team_id: str) -> Team:
+    team = deps.directory.team(team_id)
+    if team is None:
+        raise LookupError(f"no team with id {team_id!r} in the roster")
+    return team
+
+
+async def _queue_for_non_responders(
+    deps: Deps, team: Team, rnd: Round, kind: str, card: Card
+) -> int:
+    """One message per member who has not answered, keyed so a second run queues nothing."""
+    answered = await deps.rounds.participants(rnd.id)
+    now = deps.clock.now()
+    queued = 0
+    for user in sorted(team.members):
+        if (team.platform, user) in answered:
+            continue
+        recipient = Recipient(team.platform, user_id=user)
+        # Held outside working hours, but of no use once the round has closed.
+        key = f"{kind}:{rnd.id}:{recipient.key}"
+        if await deps.outbox.enqueue(key, recipient, card, now, rnd.closes_at, holds=True):
+            queued += 1
+    return queued
+
+
+async def open_round(deps: Deps, team_id: str, report: JobReport | None = None) -> Round:
+    """Open the team's current round (creating it if needed) and invite who has not answered."""
+    report = report or JobReport()
+    team = _require_team(deps, team_id)
+    now = deps.clock.now()
+    rnd = await deps.rounds.ensure(team.id, deps.calendar.current(team, now))
+    if rnd.is_closed:
+        report.say(f"{team.id}: round {rnd.period_key} is already closed; nothing to open")
+        return rnd
+    card = invitation_card(team, _local(team, rnd.closes_at))
+    queued = await _queue_for_non_responders(deps, team, rnd, "pulse-invite", card)
+    await deps.rounds.mark_invited(rnd.id, now)
+    if now >= rnd.remind_at:
+        # Opened late (after downtime, or by hand): the invitation is also the reminder.
+        await deps.rounds.mark_reminded(rnd.id, now)
+    report.say(
+        f"{team.id}: round {rnd.period_key} open until {_local(team, rnd.closes_at)}; "
+        f"{queued} invitation(s) queued"
+    )
+    return rnd
+
+
+async def send_reminders(deps: Deps, rnd: Round, report: JobReport | None = None) -> int:
+    report = report or JobReport()
+    team = _require_team(deps, rnd.team_id)
+    now = deps.clock.now()
+    if rnd.is_closed or now >= rnd.closes_at:
+        return 0
+    card = reminder_card(team, _local(team, rnd.closes_at))
+    queued = await _queue_for_non_responders(deps, team, rnd, "pulse-remind", card)
+    await deps.rounds.mark_reminded(rnd.id, now)
+    report.say(f"{team.id}: round {rnd.period_key}: {queued} reminder(s) queued")
+    return queued
+
+
+async def close_round(
+    deps: Deps, rnd: Round, report: JobReport | None = None, *, freeze: bool = True
+) -> bool:
+    """Close a round: freeze its figures and shuffle its answers; then, unless the caller will
+    do it once for many rounds, freeze any period now complete and queue its digests."""
+    report = report or JobReport()
+    team = _require_team(deps, rnd.team_id)
+    now = deps.clock.now()
+    closed = await deps.rounds.close(rnd.id, len(team.members), now)
+    if not closed:
+        report.say(f"{team.id}: round {rnd.period_key} was already closed")
+    else:
+        report.say(f"{team.id}: round {rnd.period_key} closed; answers re-written in random order")
+    if freeze:
+        await freeze_due(deps, report)
+    return closed
+
+
+async def close_team_round(deps: Deps, team_id: str, report: JobReport | None = None) -> bool:
+    """Close the team's oldest open round now, whatever its scheduled close (admin command)."""
+    report = report or JobReport()
+    team = _require_team(deps, team_id)
+    candidates = [r for r in await deps.rounds.open_rounds() if r.team_id == team.id]
+    if not candidates:
+        report.say(f"{team.id}: no open round to close")
+        return False
+    return await close_round(deps, candidates[0], report)
+
+
+async def tick(deps: Deps, report: JobReport | None = None) -> JobReport:
+    """Do whatever is due now: open, remind, close. Catches up after downtime."""
+    report = report or JobReport()
+    now = deps.clock.now()
+    for team in deps.directory.teams():
+        period = deps.calendar.latest_start(team, now)
+        if period is None or now >= period.closes_at:
+            continue
+        existing = await deps.rounds.find(team.id, period.key)
+        if existing is None or (existing.invited_at is None and not existing.is_closed):
+            await open_round(deps, team.id, report)
+    for rnd in await deps.rounds.open_rounds():
+        if deps.directory.team(rnd.team_id) is None:
+            continue  # team removed from the roster; its round stays open and unreported
+        if now >= rnd.closes_at:
+            await close_round(deps, rnd, report, freeze=False)
+        elif now >= rnd.remind_at and rnd.reminded_at is None:
+            await send_reminders(deps, rnd, report)
+    await freeze_due(deps, report)
+    return report
