@@ -86,7 +86,8 @@ import scheduler.digest as digest_jobs
 from bot.adapters.charts import render_trend
 from bot.app.compose import build
 from bot.config import Settings, load_instrument, parse_roster
-from bot.domain.digest import HISTORY_ROUNDS, trend_chart
+from bot.domain.digest import HISTORY_ROUNDS
+from bot.domain.digest_present import trend_chart
 from bot.domain.messages import Card, Recipient
 from bot.domain.org import period_of, period_window
 from bot.domain.scoring import Tally, dimension_scores

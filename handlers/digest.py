@@ -9,13 +9,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.domain.digest import (
-    HISTORY_ROUNDS,
-    GroupDigest,
-    build_group_digest,
-    digest_card,
-    trend_chart,
-)
+from bot.domain.digest import HISTORY_ROUNDS, GroupDigest, build_group_digest
+from bot.domain.digest_present import digest_card, trend_chart
 from bot.domain.events import Actor, Command, Outcome, Reply
 from bot.domain.messages import Card, Image
 from bot.domain.org import Viewer, viewer_for

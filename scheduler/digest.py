@@ -13,7 +13,8 @@ import logging
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from bot.domain.digest import HISTORY_ROUNDS, digest_title
+from bot.domain.digest import HISTORY_ROUNDS
+from bot.domain.digest_present import digest_title
 from bot.domain.messages import Platform, Recipient
 from bot.domain.org import period_of_round, period_window
 from bot.domain.rollup import Activity, FrozenPeriod, TeamRound, freeze_period

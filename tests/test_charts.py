@@ -7,7 +7,7 @@ import io
 from PIL import Image
 
 from bot.adapters.charts import PALETTE, render_trend
-from bot.domain.digest import trend_chart
+from bot.domain.digest_present import trend_chart
 from tests.digest_variants import GAP, INSTRUMENT, first_round, released_team
 
 

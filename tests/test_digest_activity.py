@@ -9,7 +9,7 @@ from datetime import datetime
 
 from bot.app.compose import build
 from bot.config import Settings, parse_roster
-from bot.domain.digest import digest_json
+from bot.domain.digest_present import digest_json
 from bot.domain.messages import Platform
 from bot.domain.org import period_window
 from bot.domain.ports import NullActivity, PeriodActivity

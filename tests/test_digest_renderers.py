@@ -15,7 +15,8 @@ import pytest
 
 from bot.adapters.charts import MatplotlibCharts, render_trend
 from bot.adapters.digest_html import digest_html
-from bot.domain.digest import GroupDigest, digest_card, digest_json, trend_chart
+from bot.domain.digest import GroupDigest
+from bot.domain.digest_present import digest_card, digest_json, trend_chart
 from bot.domain.messages import Card, Image
 from bot.platforms.console.render import card_text
 from bot.platforms.slack.render import message_blocks

@@ -13,11 +13,11 @@ from datetime import datetime
 from html import escape
 
 from bot.adapters.charts import RenderedChart
-from bot.domain.digest import (
+from bot.domain.digest import GroupDigest
+from bot.domain.digest_present import (
     BANDS_ONLY_LINE,
     BANDS_ONLY_TEXT,
     WITHHELD_LINE,
-    GroupDigest,
     digest_title,
     fmt_trend,
 )

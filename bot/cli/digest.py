@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
-from bot.domain.digest import GroupDigest, digest_card, digest_json, trend_chart
+from bot.domain.digest import GroupDigest
+from bot.domain.digest_present import digest_card, digest_json, trend_chart
 from bot.domain.events import Actor
 from bot.domain.messages import Platform
 

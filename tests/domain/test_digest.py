@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from bot.config import load_instrument
-from bot.domain.digest import build_group_digest, digest_card, digest_json, jdr_reading
+from bot.domain.digest import build_group_digest, jdr_reading
+from bot.domain.digest_present import digest_card, digest_json
 from bot.domain.rollup import GroupFigures
 from bot.domain.scoring import Tally
 from tests.digest_variants import CLOSED, PERIODS

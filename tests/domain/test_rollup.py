@@ -18,7 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain import rollup
-from bot.domain.digest import build_group_digest, digest_card
+from bot.domain.digest import build_group_digest
+from bot.domain.digest_present import digest_card
 from bot.domain.messages import Platform
 from bot.domain.org import Department, OrgChart
 from bot.domain.rollup import Activity, FrozenPeriod, GroupFigures, TeamRound

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.domain.breaks import BreakSettings, week_bounds
-from bot.domain.digest import build_group_digest, digest_card
+from bot.domain.digest import build_group_digest
+from bot.domain.digest_present import digest_card
 from bot.domain.messages import Platform
 from bot.domain.org import period_window
 from bot.domain.team import BreakDefaults, Team

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft6Validator
 
-from bot.domain.digest import digest_card
+from bot.domain.digest_present import digest_card
 from bot.domain.messages import (
     Button,
     Card,
