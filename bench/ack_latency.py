@@ -68,13 +68,13 @@ if str(ROOT) not in sys.path:
 
 from aiohttp import ClientSession, ClientTimeout, TCPConnector, WSMsgType, web  # noqa: E402
 
-from tests.serve_process import (  # noqa: E402
+from tests.support.serve_process import (  # noqa: E402
     ServeProcess,
     free_port,
     respite_env,
     write_roster,
 )
-from tests.slack_driver import SIGNING_SECRET, load, signed_headers  # noqa: E402
+from tests.support.slack_driver import SIGNING_SECRET, load, signed_headers  # noqa: E402
 
 MEMBERS = [f"U{1000 + i}" for i in range(60)]
 TARGET_RATIO = 1.3  # respite / the ack-only app
@@ -91,7 +91,7 @@ APP_TOKEN_PREFIX = "xapp-bench-"
 
 async def run_fake_slack() -> None:
     """Serve tests/fakes/slack_api.py until SIGTERM; print its URL, and its call counts last."""
-    from tests.fakes.slack_api import FakeSlackApi
+    from tests.support.fakes.slack_api import FakeSlackApi
 
     fake = FakeSlackApi()
     await fake.start()
@@ -112,7 +112,7 @@ async def run_lean_fake_slack(socket_url: str = "") -> None:
     method with the body the test fake would give its first call (same size, so the client's
     work is the same), kept as bytes, and only counts calls. The test fake parses and keeps
     every request, which on two shared cores takes CPU from the processes being measured."""
-    from tests.fakes.slack_api import FakeSlackApi
+    from tests.support.fakes.slack_api import FakeSlackApi
 
     model = FakeSlackApi()  # its default answers, computed once per method
     answers: dict[str, bytes] = {}

@@ -30,7 +30,7 @@ from bot.storage.addresses import SqlAddressBook
 from bot.storage.db import create_engine_async, session_factory
 from bot.storage.migrate import upgrade
 from bot.storage.tables import teams_contacts
-from tests.fakes.graph import FakeGraph, GraphUser
+from tests.support.fakes.graph import FakeGraph, GraphUser
 
 APP_ID = "00000000-0000-0000-0000-0000000000b0"
 TOKEN = "bench-token"

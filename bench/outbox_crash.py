@@ -26,9 +26,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scheduler.delivery import LEASE_SECONDS
-from tests.db import PostgresDatabase, SqliteTemplate
-from tests.fakes.slack_api import FakeSlackApi
-from tests.outbox_crash import FanOut, Figures
+from tests.support.db import PostgresDatabase, SqliteTemplate
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.outbox_crash import FanOut, Figures
 
 Fresh = Callable[[Path], str]
 

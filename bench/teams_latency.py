@@ -34,10 +34,10 @@ from bot.platforms.msteams.echo import EchoBot  # noqa: E402
 from bot.storage.addresses import SqlAddressBook  # noqa: E402
 from bot.storage.db import session_factory  # noqa: E402
 from bot.storage.migrate import upgrade  # noqa: E402
-from tests.conftest import MONDAY  # noqa: E402
-from tests.fakes.bot_connector import FakeConnector  # noqa: E402
 from tests.platforms.msteams.test_checkin_flow import ANSWERS  # noqa: E402
-from tests.teams_driver import TeamsDriver, aad  # noqa: E402
+from tests.support.fakes.bot_connector import FakeConnector  # noqa: E402
+from tests.support.msteams_driver import TeamsDriver, aad  # noqa: E402
+from tests.support.roster import MONDAY  # noqa: E402
 
 
 def _pct(values: list[float], q: float) -> float:

@@ -16,8 +16,8 @@ import yaml
 from bot.domain.ports import AuditEntry
 from bot.storage.audit import SqlAuditLog
 from bot.storage.db import create_engine_async, session_factory
-from tests.conftest import SlackHarness
 from tests.platforms.slack.test_digest_flow import ROSTER, _ask, _run_round
+from tests.support.slack_harness import SlackHarness
 from tests.test_cli import arun
 
 ROOT = Path(__file__).resolve().parents[1]

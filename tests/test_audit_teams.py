@@ -7,14 +7,9 @@ from datetime import timedelta
 
 from bot.storage.tables import audit_log
 from scheduler import pulse
-from tests.platforms.msteams.conftest import (  # noqa: F401 - fixtures
-    LEAD,
-    MEMBERS,
-    TeamsHarness,
-    fake_connector,
-    teams_app,
-)
-from tests.teams_driver import aad
+from tests.platforms.msteams.conftest import fake_connector, teams_app  # noqa: F401 - fixtures
+from tests.support.msteams_driver import aad
+from tests.support.msteams_harness import LEAD, MEMBERS, TeamsHarness
 from tests.test_audit import entries
 
 ANSWERS = {

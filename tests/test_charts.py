@@ -8,7 +8,7 @@ from PIL import Image
 
 from bot.adapters.charts import PALETTE, render_trend
 from bot.domain.digest_present import trend_chart
-from tests.digest_variants import GAP, INSTRUMENT, first_round, released_team
+from tests.support.digest_variants import GAP, INSTRUMENT, first_round, released_team
 
 
 def _coloured(img: Image.Image, x: float, top: float, bottom: float) -> int:

@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
-from tests.conftest import AROUND_THE_CLOCK, CLINICIANS, LEAD, roster_data
-from tests.fakes.slack_api import FakeSlackApi
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.roster import AROUND_THE_CLOCK, CLINICIANS, LEAD, roster_data
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -16,8 +16,8 @@ from bot.domain.ports import NullActivity, PeriodActivity
 from bot.infra.clock import FixedClock
 from handlers.digest import group_digest
 from scheduler import pulse
-from tests.conftest import MONDAY
 from tests.storage.test_digest_store import BEFORE
+from tests.support.roster import MONDAY
 
 KUDOS = {"riverside": 3, "lighthouse": 2, "harbour": 1, "delta": 0}
 

@@ -13,9 +13,9 @@ from bot.app.compose import build
 from bot.cli.main import main
 from bot.config import Settings, parse_roster
 from bot.infra.clock import FixedClock
-from tests.conftest import MONDAY
-from tests.rounds_helper import run_week
 from tests.storage.test_digest_store import BEFORE
+from tests.support.roster import MONDAY
+from tests.support.rounds import run_week
 
 ANSWERING = {"riverside": 7, "lighthouse": 6, "harbour": 2, "delta": 8}
 

@@ -24,7 +24,7 @@ import pytest
 from bot.adapters.charts import render_trend
 from bot.adapters.digest_html import digest_html
 from bot.domain.digest_present import trend_chart
-from tests.digest_variants import GAP, INSTRUMENT, mixed_department, released_team
+from tests.support.digest_variants import GAP, INSTRUMENT, mixed_department, released_team
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
 

@@ -20,7 +20,7 @@ from bot.domain.digest_present import digest_card, digest_json, trend_chart
 from bot.domain.messages import Card, Image
 from bot.platforms.console.render import card_text
 from bot.platforms.slack.render import message_blocks
-from tests.digest_variants import GAP, INSTRUMENT, VARIANTS
+from tests.support.digest_variants import GAP, INSTRUMENT, VARIANTS
 
 Renderer = Callable[[GroupDigest, Card], str]
 TEAMS_MESSAGE_LIMIT = 28_000

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from aiohttp import ClientSession
 
-from tests.fakes.slack_api import FakeSlackApi
-from tests.platforms.msteams.conftest import teams_roster
-from tests.serve_process import ServeProcess, respite_env, write_roster
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.msteams_harness import teams_roster
+from tests.support.serve_process import ServeProcess, respite_env, write_roster
 
 
 @pytest.fixture

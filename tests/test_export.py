@@ -22,8 +22,8 @@ from bot.adapters.export_csv import (
 from bot.config import load_instrument
 from bot.domain.rollup import GroupFigures
 from bot.domain.scoring import Band, Tally
-from tests.conftest import SlackHarness
 from tests.platforms.slack.test_digest_flow import ROSTER, _run_round
+from tests.support.slack_harness import SlackHarness
 from tests.test_audit import _env
 from tests.test_cli import arun
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import CLINICIANS, roster_data
+from tests.support.roster import CLINICIANS, roster_data
 from tests.test_cli import _env, run
 
 SECRET = "forget-cli-test-secret-0123456789abcdef01234"

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from bot.cli.serve import serve
 from bot.config import ConfigError, Settings, parse_roster
-from tests.conftest import roster_data
+from tests.support.roster import roster_data
 
 
 def test_kudos_channel_and_limit_reach_the_team() -> None:

@@ -9,7 +9,7 @@ from aiohttp import ClientSession
 
 from bot.app.logs import configure_logging
 from bot.platforms.slack.client import web_client
-from tests.fakes.slack_api import FakeSlackApi
+from tests.support.fakes.slack_api import FakeSlackApi
 
 
 class _CountingDict(dict[str, Any]):

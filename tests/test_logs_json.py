@@ -15,11 +15,11 @@ import pytest
 from aiohttp import ClientSession
 
 from bot.app.logs import JSON_FIELDS, configure_logging
-from tests.conftest import CLINICIANS
-from tests.fakes.slack_api import FakeSlackApi
 from tests.scheduler.test_pulse_rounds_slack import HEAVY
-from tests.serve_process import ServeProcess, free_port, respite_env
-from tests.slack_driver import SlackDriver
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.roster import CLINICIANS
+from tests.support.serve_process import ServeProcess, free_port, respite_env
+from tests.support.slack_driver import SlackDriver
 from tests.test_serve_process import _roster, _until
 
 NAMED = {"time", "level", "logger", "message"}

@@ -19,8 +19,9 @@ from bot.storage.backlog import BacklogGroup, outbox_backlog
 from bot.storage.db import create_engine_async, session_factory
 from bot.storage.outbox import SqlOutbox
 from scheduler.runner import SchedulerRunner
-from tests.conftest import CLINICIANS, LEAD, SlackHarness
 from tests.scheduler.test_pulse_rounds_slack import CALM, _answer
+from tests.support.roster import CLINICIANS, LEAD
+from tests.support.slack_harness import SlackHarness
 
 NOW = datetime(2026, 11, 30, 10, tzinfo=UTC)
 USERS = (*CLINICIANS, LEAD)

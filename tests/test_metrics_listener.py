@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from aiohttp import ClientSession
 
-from tests.fakes.slack_api import FakeSlackApi
-from tests.serve_process import ServeProcess, free_port, respite_env
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.serve_process import ServeProcess, free_port, respite_env
 from tests.test_serve_process import _roster
 
 

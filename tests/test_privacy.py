@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app.logs import cap_third_party
 from bot.storage.tables import metadata, pulse_participation, pulse_responses
 from scheduler import pulse
-from tests.conftest import CLINICIANS, SlackHarness
 from tests.scheduler.test_pulse_rounds_slack import _answer
+from tests.support.roster import CLINICIANS
+from tests.support.slack_harness import SlackHarness
 
 ANSWERS = [
     {

@@ -31,11 +31,11 @@ from bot.app.web import build_web_app
 from bot.config import Settings, parse_roster
 from bot.storage.db import create_engine_async
 from bot.storage.tables import metadata
-from tests.conftest import AROUND_THE_CLOCK, CLINICIANS, LEAD, roster_data
-from tests.db import PG_BASE, PostgresDatabase, postgres_or_skip
-from tests.fakes.slack_api import FakeSlackApi
-from tests.serve_process import ServeProcess, free_port, respite_env, run_cli, write_roster
-from tests.slack_driver import SlackDriver
+from tests.support.db import PG_BASE, PostgresDatabase, postgres_or_skip
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.roster import AROUND_THE_CLOCK, CLINICIANS, LEAD, roster_data
+from tests.support.serve_process import ServeProcess, free_port, respite_env, run_cli, write_roster
+from tests.support.slack_driver import SlackDriver
 
 DOCKERFILE = Path(__file__).parent.parent / "Dockerfile"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import EXAMPLE_SECRET_PLACEHOLDER
-from tests.conftest import roster_data
+from tests.support.roster import roster_data
 from tests.test_cli import ROOT, _env, run
 
 # Variables these tests set, taken out of the inherited environment first.

@@ -14,8 +14,8 @@ import yaml
 from bot.platforms.slack.app import BOT_EVENTS, SLASH_COMMANDS
 from bot.platforms.slack.installations import BOT_SCOPES
 from handlers.router import SUBCOMMANDS
-from tests.conftest import SlackHarness
-from tests.slack_driver import signed_headers
+from tests.support.slack_driver import signed_headers
+from tests.support.slack_harness import SlackHarness
 
 ROOT = Path(__file__).parent.parent
 MANIFEST = ROOT / "deploy" / "slack" / "manifest.yaml"

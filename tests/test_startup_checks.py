@@ -14,11 +14,11 @@ import pytest
 from bot.app.compose import build
 from bot.cli.serve import start_up
 from bot.config import ConfigError, Settings, load_settings, parse_roster
-from tests.conftest import AROUND_THE_CLOCK, roster_data
-from tests.fakes.entra import FakeEntra
-from tests.fakes.slack_api import FakeSlackApi
-from tests.platforms.msteams.conftest import teams_roster
-from tests.slack_driver import SIGNING_SECRET
+from tests.support.fakes.entra import FakeEntra
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.msteams_harness import teams_roster
+from tests.support.roster import AROUND_THE_CLOCK, roster_data
+from tests.support.slack_driver import SIGNING_SECRET
 from tests.test_cli import _env, arun
 
 APP_ID = "00000000-0000-0000-0000-00000000a11d"

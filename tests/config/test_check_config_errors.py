@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from bot.config import ConfigError, load_instrument, load_roster, parse_roster
-from tests.conftest import CLINICIANS, roster_data
+from tests.support.roster import CLINICIANS, roster_data
 from tests.test_cli import _env, run
 
 GUID = "6f1c4a2e-0b7d-4e57-9a8c-{:012d}"

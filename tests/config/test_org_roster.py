@@ -9,7 +9,7 @@ import pytest
 from bot.config import ConfigError, parse_roster
 from bot.domain.messages import Platform
 from bot.domain.org import viewer_for
-from tests.rounds_helper import roster
+from tests.support.rounds import roster
 
 SIZES = {"riverside": 5, "lighthouse": 5, "harbour": 5}
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.config import ConfigError, parse_roster
 from bot.domain.team import Rota
-from tests.conftest import roster_data
+from tests.support.roster import roster_data
 from tests.test_cli import _env, run
 
 ROTA = {"pattern": "DDDDOOOO", "start": "2026-11-02", "hours": "19:00-07:30"}

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from bot.config import ConfigError, parse_roster
-from tests.conftest import roster_data
+from tests.support.roster import roster_data
 
 
 def test_defaults_and_overrides() -> None:

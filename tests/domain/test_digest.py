@@ -10,7 +10,7 @@ from bot.domain.digest import build_group_digest, jdr_reading
 from bot.domain.digest_present import digest_card, digest_json
 from bot.domain.rollup import GroupFigures
 from bot.domain.scoring import Tally
-from tests.digest_variants import CLOSED, PERIODS
+from tests.support.digest_variants import CLOSED, PERIODS
 
 INSTRUMENT = load_instrument()
 

@@ -6,7 +6,7 @@ import pytest
 
 from bot.domain.digest import exhaustion_worsening, suggest_actions
 from bot.domain.scoring import Band
-from tests.digest_variants import (
+from tests.support.digest_variants import (
     INSTRUMENT,
     first_round,
     mixed_department,

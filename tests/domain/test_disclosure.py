@@ -15,7 +15,7 @@ from bot.domain.org import Department, OrgChart
 from bot.domain.rollup import FrozenPeriod, PriorRelease, TeamRound, freeze_period
 from bot.domain.scoring import tally
 from bot.domain.team import Team
-from tests.digest_variants import INSTRUMENT
+from tests.support.digest_variants import INSTRUMENT
 
 WHEN = datetime(2026, 3, 6, tzinfo=UTC)
 MID = {

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.privacy import GroupNode, decide_release, effective_threshold
-from tests.domain.span import Span
+from tests.support.span import Span
 
 
 @dataclass

@@ -24,7 +24,7 @@ from bot.domain.org import OrgChart
 from bot.domain.rollup import PriorRelease, TeamRound, freeze_period
 from bot.domain.scoring import Tally
 from bot.domain.team import Team
-from tests.digest_variants import INSTRUMENT
+from tests.support.digest_variants import INSTRUMENT
 
 T0 = datetime(2026, 11, 5, 10, tzinfo=UTC)
 ORG = OrgChart(leads=frozenset({"boss"}))

@@ -25,8 +25,8 @@ from bot.domain.org import Department, OrgChart
 from bot.domain.rollup import FrozenPeriod, TeamRound, freeze_period
 from bot.domain.scoring import Tally
 from bot.domain.team import Team
-from tests.digest_variants import INSTRUMENT
-from tests.domain.span import Span
+from tests.support.digest_variants import INSTRUMENT
+from tests.support.span import Span
 
 T0 = datetime(2026, 11, 2, 10, tzinfo=UTC)
 TEAM_IDS = ("t0", "t1", "t2")

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.storage.tables import teams_contacts
-from tests.platforms.hostile_app import HostileApp, hostile_fixture, openid_fixture  # noqa: F401
-from tests.slack_driver import signed_headers
+from tests.support.hostile_app import HostileApp, hostile_fixture, openid_fixture  # noqa: F401
+from tests.support.slack_driver import signed_headers
 
 ROUTES = ("/slack/events", "/api/messages", "/healthz", "/metrics")
 UNKNOWN = ("/", "/slack", "/slack/events/x", "/api", "/api/messages/", "/admin", "/%2e%2e/etc")

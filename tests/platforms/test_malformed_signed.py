@@ -17,16 +17,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.platforms.slack import inbound
-from tests.conftest import CLINICIANS
-from tests.platforms.hostile_app import (  # noqa: F401
+from tests.support.hostile_app import (  # noqa: F401
     HostileApp,
     emulated_fixture,
     hostile_fixture,
     openid_fixture,
 )
-from tests.slack_driver import load as load_slack
-from tests.slack_driver import signed_headers
-from tests.teams_driver import member
+from tests.support.msteams_driver import member
+from tests.support.roster import CLINICIANS
+from tests.support.slack_driver import load as load_slack
+from tests.support.slack_driver import signed_headers
 
 Path = tuple[str | int, ...]
 

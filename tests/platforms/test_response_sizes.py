@@ -24,9 +24,10 @@ from bot.domain.team import SupportResource, Team
 from bot.infra.clock import FixedClock
 from bot.platforms.msteams.activity import card_activity
 from bot.platforms.slack.render import fallback_text, message_blocks, modal_view
-from tests.conftest import CLINICIANS, SlackHarness
-from tests.fakes.bot_connector import FakeConnector
-from tests.platforms.msteams.conftest import TeamsHarness, start_teams_harness, teams_roster
+from tests.support.fakes.bot_connector import FakeConnector
+from tests.support.msteams_harness import TeamsHarness, start_teams_harness, teams_roster
+from tests.support.roster import CLINICIANS
+from tests.support.slack_harness import SlackHarness
 
 STRAINED = {
     "drained": "5",

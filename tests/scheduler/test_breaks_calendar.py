@@ -20,8 +20,8 @@ from bot.domain.messages import Platform, card_to_dict
 from bot.domain.ports import CalendarUnavailable
 from bot.infra.clock import FixedClock
 from bot.storage.tables import break_people, outbox, outbox_cards
-from tests.breaks_sim import build_sim, command, rows, run_until
-from tests.conftest import roster_data
+from tests.support.breaks_sim import build_sim, command, rows, run_until
+from tests.support.roster import roster_data
 
 LONDON = ZoneInfo("Europe/London")
 ICS = (Path(__file__).parents[1] / "data" / "calendar" / "sessions.ics").read_bytes()

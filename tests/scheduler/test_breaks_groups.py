@@ -18,7 +18,7 @@ from bot.domain.breaks import BreakSettings
 from bot.domain.messages import Platform
 from bot.domain.ports import DueSchedules
 from bot.infra.clock import FixedClock
-from bot.storage import break_plans as break_plans_sql
+from bot.storage import breaks_fanout as fanout_sql
 from bot.storage.breaks import SqlBreakStore
 from bot.storage.db import create_engine_sync
 from bot.storage.tables import (
@@ -32,7 +32,7 @@ from bot.storage.tables import (
 )
 from scheduler import breaks
 from scheduler.breaks import BreakTicker
-from tests.breaks_sim import (
+from tests.support.breaks_sim import (
     Recorder,
     build_sim,
     command,
@@ -42,7 +42,7 @@ from tests.breaks_sim import (
     schedules,
     ticker,
 )
-from tests.conftest import roster_data
+from tests.support.roster import roster_data
 
 NY = ZoneInfo("America/New_York")
 LONDON = ZoneInfo("Europe/London")
@@ -332,7 +332,7 @@ async def test_cards_of_a_tick_that_failed_are_written_again(
         raise RuntimeError("the database went away")
 
     with monkeypatch.context() as patch:
-        patch.setattr(break_plans_sql, "leave_fanout", fail)
+        patch.setattr(fanout_sql, "leave_fanout", fail)
         with pytest.raises(RuntimeError):
             await tick.tick(respite.deps)
     assert await rows(respite, break_fanouts) == [] and await rows(respite, outbox_cards) == []

@@ -20,9 +20,9 @@ import pytest
 from bot.domain.breaks import local_date, zone
 from bot.domain.messages import Platform
 from bot.infra.clock import FixedClock
-from tests.breaks_sim import Recorder, build_sim, command, run_until, schedules, ticker
-from tests.conftest import roster_data
 from tests.scheduler.test_breaks_groups import _empty
+from tests.support.breaks_sim import Recorder, build_sim, command, run_until, schedules, ticker
+from tests.support.roster import roster_data
 
 NY = ZoneInfo("America/New_York")
 START = datetime(2027, 3, 8, 6, 0, tzinfo=NY)  # a Monday; DST starts on Sunday the 14th

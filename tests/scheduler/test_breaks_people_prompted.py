@@ -14,8 +14,8 @@ from bot.domain.events import Reply
 from bot.domain.org import period_window
 from bot.infra.clock import FixedClock
 from bot.storage.tables import break_people
-from tests.breaks_sim import build_sim, command, run_until
-from tests.conftest import roster_data
+from tests.support.breaks_sim import build_sim, command, run_until
+from tests.support.roster import roster_data
 
 LONDON = ZoneInfo("Europe/London")
 MONDAY = datetime(2027, 6, 21, tzinfo=LONDON)  # local week 2027-W25

@@ -18,13 +18,16 @@ from sqlalchemy import update
 from bot.app.compose import Respite
 from bot.domain.breaks import BreakSettings
 from bot.domain.messages import Platform
+from bot.domain.ports import PlanStep
 from bot.infra.clock import FixedClock
-from bot.storage import break_plans as break_plans_sql
+from bot.storage import breaks_fanout as fanout_sql
+from bot.storage import breaks_plans as plans_sql
+from bot.storage.breaks import SqlBreakStore
 from bot.storage.tables import break_people, outbox
-from tests.breaks_sim import build_sim, command, fan_out, rows, ticker
-from tests.conftest import roster_data
-from tests.db import PostgresDatabase
 from tests.scheduler.test_breaks_groups import team_gone_with_a_prompt_pending
+from tests.support.breaks_sim import build_sim, command, fan_out, rows, ticker
+from tests.support.db import PostgresDatabase
+from tests.support.roster import roster_data
 
 PEOPLE = [f"U{i:03d}" for i in range(1, 25)]
 SLOT = "2026-11-30T10:50"
@@ -53,7 +56,7 @@ async def test_a_setting_saved_while_the_plan_moves_loses_no_prompt(
     clock.set(datetime(2026, 11, 30, 10, 50, 5, tzinfo=UTC))
     store_t = tick_proc.deps.breaks
     (plan,) = (await store_t.due_schedules(clock.now())).plans
-    original = break_plans_sql.fanouts_where
+    original = fanout_sql.fanouts_where
 
     moving: list[asyncio.Task[int]] = []
 
@@ -65,7 +68,7 @@ async def test_a_setting_saved_while_the_plan_moves_loses_no_prompt(
             await asyncio.sleep(0.5)  # the tick's move commits here, unless it must wait
         return found
 
-    monkeypatch.setattr(break_plans_sql, "fanouts_where", tick_moves_in_between)
+    monkeypatch.setattr(fanout_sql, "fanouts_where", tick_moves_in_between)
     settings = BreakSettings(Platform.SLACK.value, "U001", "riverside", enabled=True)
     await user_proc.deps.breaks.save(settings, clock.now())
     await asyncio.gather(*moving)
@@ -88,8 +91,8 @@ async def test_a_setting_saved_while_a_retired_plan_is_removed_does_not_deadlock
     respite, without, clock = await team_gone_with_a_prompt_pending(database_url, closing)
     (plan,) = (await without.deps.breaks.due_schedules(clock.now())).plans
     retire = ticker(without).move(without.deps, plan, clock.now())
-    assert retire.retire
-    original = break_plans_sql.fanouts_where
+    assert retire.step is PlanStep.RETIRE
+    original = fanout_sql.fanouts_where
     retiring: list[asyncio.Task[int]] = []
 
     async def retire_meanwhile(conn: Any, where: Any) -> list[Any]:
@@ -99,7 +102,7 @@ async def test_a_setting_saved_while_a_retired_plan_is_removed_does_not_deadlock
             await asyncio.sleep(0.5)  # the retire locks the plan and its followers
         return found
 
-    monkeypatch.setattr(break_plans_sql, "fanouts_where", retire_meanwhile)
+    monkeypatch.setattr(fanout_sql, "fanouts_where", retire_meanwhile)
     settings = BreakSettings(Platform.SLACK.value, "U001", "riverside", enabled=True)
     saving = asyncio.create_task(respite.deps.breaks.save(settings, clock.now()))
     done = await asyncio.gather(saving, return_exceptions=True)
@@ -133,19 +136,20 @@ async def test_overlapping_ticks_join_and_move_two_plans_without_deadlock(
             .values(plan_id=None, plan_sent=None, next_at=AT_SLOT, next_slot=SLOT)
         )
     store_a, store_b = first.deps.breaks, second.deps.breaks
+    assert isinstance(store_b, SqlBreakStore)
     due_a = await store_a.due_schedules(clock.now())
     assert len(due_a.plans) == 2
     tick_b = ticker(second)
     due_b = await store_b.due_schedules(clock.now())
     joins = [tick_b.join(second.deps, g, clock.now()) for g in due_b.groups]
     join_order = [
-        break_plans_sql.plan_id(j.group.match[:8])
+        plans_sql.plan_id(plans_sql.group_key(j.group).plan())
         for j in sorted(joins, key=lambda j: repr(j.group.match))
     ]
     assert len(set(join_order)) == 2
     assert join_order != sorted(join_order)  # the orders conflict (a fact of these settings)
 
-    original = store_b._join
+    original = store_b.plans._join
     first_joined, go = asyncio.Event(), asyncio.Event()
 
     async def pausing(conn: Any, j: Any, now: datetime) -> tuple[int, int]:
@@ -155,7 +159,7 @@ async def test_overlapping_ticks_join_and_move_two_plans_without_deadlock(
             await go.wait()
         return result
 
-    monkeypatch.setattr(store_b, "_join", pausing)
+    monkeypatch.setattr(store_b.plans, "_join", pausing)
     joining = asyncio.create_task(store_b.join_plans(joins, clock.now()))
     await first_joined.wait()
     moves = [ticker(first).move(first.deps, p, clock.now()) for p in due_a.plans]

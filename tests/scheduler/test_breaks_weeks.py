@@ -14,8 +14,8 @@ from bot.domain.events import Reply
 from bot.infra.clock import FixedClock
 from bot.storage.tables import outbox
 from scheduler import breaks, pulse
-from tests.breaks_sim import build_sim, command, deliver, fan_out, rows, run_until, ticker
-from tests.conftest import LEAD, roster_data
+from tests.support.breaks_sim import build_sim, command, deliver, fan_out, rows, run_until, ticker
+from tests.support.roster import LEAD, roster_data
 
 NY = ZoneInfo("America/New_York")
 LONDON = ZoneInfo("Europe/London")

@@ -18,8 +18,8 @@ from bot.infra.clock import FixedClock
 from bot.storage.tables import outbox
 from handlers.digest import group_digest
 from scheduler import pulse
-from tests.conftest import MONDAY
-from tests.rounds_helper import ANSWERS, roster
+from tests.support.roster import MONDAY
+from tests.support.rounds import ANSWERS, roster
 
 
 def _roster(b_cron: str) -> dict[str, Any]:

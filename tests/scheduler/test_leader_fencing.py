@@ -21,7 +21,7 @@ from bot.storage.lease import SqlLease
 from handlers.deps import Deps
 from scheduler import runner
 from scheduler.runner import LEASE_TTL_SECONDS, run_lease, run_tick
-from tests.conftest import roster_data
+from tests.support.roster import roster_data
 
 STALL = timedelta(seconds=LEASE_TTL_SECONDS + 10)
 

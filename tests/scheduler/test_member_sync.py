@@ -10,9 +10,9 @@ from bot.app.compose import build
 from bot.config import Settings, parse_roster
 from bot.domain.messages import Platform
 from scheduler.member_sync import sync_members
-from tests.conftest import CLINICIANS, roster_data
-from tests.fakes.slack_api import FakeSlackApi
-from tests.slack_driver import SIGNING_SECRET
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.roster import CLINICIANS, roster_data
+from tests.support.slack_driver import SIGNING_SECRET
 
 
 async def test_channel_and_usergroup_members_are_synced(

@@ -18,8 +18,8 @@ from bot.domain.messages import Platform
 from bot.infra.clock import FixedClock
 from handlers import router
 from scheduler import breaks, pulse
-from tests.breaks_sim import build_sim, command, deliver, run_until
-from tests.conftest import roster_data
+from tests.support.breaks_sim import build_sim, command, deliver, run_until
+from tests.support.roster import roster_data
 
 LONDON = ZoneInfo("Europe/London")
 PEOPLE = ["U001", "U002", "U003"]

@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from scheduler.delivery import CONCURRENCY, LEASE_SECONDS
-from tests.fakes.slack_api import FakeSlackApi
-from tests.outbox_crash import FanOut
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.outbox_crash import FanOut
 
 MEMBERS = 2000
 

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.tables import pulse_rounds
 from scheduler import pulse
-from tests.conftest import CLINICIANS, LEAD, SlackHarness
+from tests.support.roster import CLINICIANS, LEAD
+from tests.support.slack_harness import SlackHarness
 
 CALM = {
     "drained": "2",

@@ -27,8 +27,8 @@ from bot.storage.tables import (
 )
 from handlers.digest import group_digest
 from scheduler import pulse
-from tests.conftest import MONDAY
-from tests.rounds_helper import ANSWERS, members, run_week
+from tests.support.roster import MONDAY
+from tests.support.rounds import ANSWERS, members, run_week
 
 SECRET = "s" * 40
 

@@ -13,7 +13,7 @@ from bot.domain.messages import Card, Platform, Recipient
 from bot.infra.clock import FixedClock
 from bot.storage.tables import outbox
 from scheduler.runner import SchedulerRunner
-from tests.conftest import roster_data
+from tests.support.roster import roster_data
 
 
 class SlowSender:

@@ -19,7 +19,8 @@ from bot.domain.org import period_window
 from bot.domain.ports import Hold, OutboxItem, QueuedPrompt
 from bot.domain.team import Team
 from bot.infra.clock import FixedClock
-from bot.storage.breaks import MARKS_KEPT, SqlBreakStore
+from bot.storage.breaks import SqlBreakStore
+from bot.storage.breaks_uptake import MARKS_KEPT
 from bot.storage.db import create_engine_async, session_factory
 from bot.storage.outbox import SqlOutbox
 from bot.storage.tables import break_people_prompted, outbox

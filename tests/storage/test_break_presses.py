@@ -14,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.messages import Platform
 from bot.domain.team import Team
-from bot.storage.breaks import PRESS_WINDOW, SqlBreakStore
+from bot.storage.breaks import SqlBreakStore
+from bot.storage.breaks_uptake import PRESS_WINDOW
 from bot.storage.db import create_engine_async, session_factory
 from bot.storage.tables import break_presses, break_uptake
-from tests.break_presses_support import prompt_sent
+from tests.support.break_presses import prompt_sent
 
 PEOPLE = frozenset(f"U{i}" for i in range(6))
 TEAM = Team("riverside", "Riverside", Platform.SLACK, "UTC", PEOPLE, frozenset(), 5)

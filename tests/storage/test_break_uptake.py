@@ -18,8 +18,8 @@ from bot.domain.org import period_window
 from bot.domain.team import BreakDefaults, Team
 from bot.storage.breaks import SqlBreakStore
 from bot.storage.db import create_engine_async, session_factory
-from tests.break_presses_support import prompt_sent
-from tests.digest_variants import INSTRUMENT, PERIODS, figures
+from tests.support.break_presses import prompt_sent
+from tests.support.digest_variants import INSTRUMENT, PERIODS, figures
 
 PEOPLE = frozenset(f"U{i}" for i in range(6))
 NOW = datetime(2027, 6, 1, tzinfo=UTC)

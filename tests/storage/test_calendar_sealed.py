@@ -14,7 +14,7 @@ from bot.domain.messages import Platform
 from bot.storage.breaks import SqlBreakStore
 from bot.storage.db import create_engine_async, session_factory
 from bot.storage.migrate import downgrade, upgrade
-from tests.db import run_sql
+from tests.support.db import run_sql
 
 SECRET = "calendar-sealed-test-secret-0123456789abcdef"
 CALENDAR = "https://outlook.example.org/owa/calendar/abc/def/reachcalendar.ics"

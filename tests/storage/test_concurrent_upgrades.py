@@ -23,7 +23,7 @@ from sqlalchemy import inspect
 from bot.storage.db import create_engine_sync
 from bot.storage.migrate import alembic_config, upgrade
 from bot.storage.tables import metadata
-from tests.db import PG_BASE, iter_backends, postgres_or_skip, run_sql
+from tests.support.db import PG_BASE, iter_backends, postgres_or_skip, run_sql
 
 REPLICAS = 6
 ROUNDS = 3

@@ -28,9 +28,9 @@ from bot.infra.clock import FixedClock
 from bot.infra.deadline import settled
 from bot.storage.db import DatabaseTimeouts, create_engine_async
 from bot.storage.health import PING_DEADLINE_SECONDS
-from tests.conftest import MONDAY, roster_data
-from tests.db import PostgresDatabase
-from tests.fakes.frozen_proxy import FrozenProxy
+from tests.support.db import PostgresDatabase
+from tests.support.fakes.frozen_proxy import FrozenProxy
+from tests.support.roster import MONDAY, roster_data
 
 # Far beyond every bound under test, far below what an unbounded wait would take.
 OUTER_BOUND_SECONDS = 60.0

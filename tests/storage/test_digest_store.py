@@ -17,8 +17,8 @@ from bot.storage.digest import SqlDigestStore
 from bot.storage.tables import digest_periods, pulse_rounds, round_figures
 from handlers.digest import all_digests, group_digest
 from scheduler.digest import freeze_due
-from tests.conftest import MONDAY
-from tests.rounds_helper import roster, run_week
+from tests.support.roster import MONDAY
+from tests.support.rounds import roster, run_week
 
 SIZES = {"riverside": 8, "lighthouse": 7, "harbour": 6, "delta": 9}
 BEFORE = roster(

@@ -17,7 +17,7 @@ from bot.domain.messages import Platform
 from bot.domain.ports import Period
 from bot.storage.db import create_engine_async, session_factory
 from bot.storage.pulse import SqlRoundStore
-from tests.db import PostgresDatabase, require_postgres
+from tests.support.db import PostgresDatabase, require_postgres
 
 SECRET = b"participation-test-secret-0123456789abcdef"
 START = datetime(2026, 11, 30, 10, tzinfo=UTC)

@@ -4,7 +4,7 @@ weeks not yet frozen keep what their freeze will need; downgrade runs. Both back
 from __future__ import annotations
 
 from bot.storage.migrate import downgrade, upgrade
-from tests.db import run_sql
+from tests.support.db import run_sql
 
 BEFORE = "0011_sealed_answers"
 

@@ -32,7 +32,7 @@ from bot.storage.tables import (
     scheduler_lease,
     teams_contacts,
 )
-from tests.conftest import roster_data
+from tests.support.roster import roster_data
 from tests.test_cli import _env, run
 
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)

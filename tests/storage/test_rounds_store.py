@@ -18,7 +18,7 @@ from bot.storage.digest import SqlDigestStore, release_mark_key
 from bot.storage.pulse import SqlRoundStore
 from bot.storage.sealed import AnswerSeal
 from bot.storage.tables import pulse_responses
-from tests.db import PostgresDatabase, require_postgres
+from tests.support.db import PostgresDatabase, require_postgres
 
 SECRET = b"rounds-store-test-secret-0123456789abcdef"
 START = datetime(2026, 11, 30, 10, tzinfo=UTC)

@@ -11,7 +11,7 @@ from bot.config import ConfigError, load_instrument
 from bot.storage.db import create_engine_async, session_factory
 from bot.storage.migrate import downgrade, upgrade
 from bot.storage.pulse import SqlRoundStore
-from tests.db import run_sql
+from tests.support.db import run_sql
 
 SECRET = "sealed-migration-test-secret-0123456789abcdef"
 BEFORE = "0010_break_plans"

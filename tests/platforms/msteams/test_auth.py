@@ -13,9 +13,9 @@ from bot.cli.serve import start_up
 from bot.config import Settings
 from bot.platforms.msteams.app import is_loopback
 from bot.storage.tables import teams_contacts
-from tests.fakes.bot_connector import FakeConnector
-from tests.fakes.openid import OpenIdServer, new_key
-from tests.platforms.msteams.conftest import TeamsHarness, start_teams_harness, teams_roster
+from tests.support.fakes.bot_connector import FakeConnector
+from tests.support.fakes.openid import OpenIdServer, new_key
+from tests.support.msteams_harness import TeamsHarness, start_teams_harness, teams_roster
 
 APP_ID = "8a3f2c1d-5e6b-4a79-8c0d-1e2f3a4b5c6d"
 

@@ -8,10 +8,10 @@ from typing import Any
 
 from bot.config import Settings
 from bot.infra.clock import FixedClock
-from tests.breaks_sim import deliver, ticker
-from tests.fakes.bot_connector import FakeConnector
-from tests.platforms.msteams.conftest import TeamsHarness, start_teams_harness, teams_roster
-from tests.teams_driver import personal_conversation
+from tests.support.breaks_sim import deliver, ticker
+from tests.support.fakes.bot_connector import FakeConnector
+from tests.support.msteams_driver import personal_conversation
+from tests.support.msteams_harness import TeamsHarness, start_teams_harness, teams_roster
 
 SECRET = "break-presses-secret-0123456789abcdef"
 WEEK = (datetime(2026, 11, 30, tzinfo=UTC), datetime(2026, 12, 7, tzinfo=UTC))

@@ -9,10 +9,10 @@ from typing import Any
 
 from bot.domain.messages import Platform
 from bot.storage.tables import break_people
-from tests.breaks_sim import deliver, rows, ticker
-from tests.fakes.bot_connector import ConnectorCall
-from tests.platforms.msteams.conftest import TeamsHarness
-from tests.teams_driver import aad, personal_conversation
+from tests.support.breaks_sim import deliver, rows, ticker
+from tests.support.fakes.bot_connector import ConnectorCall
+from tests.support.msteams_driver import aad, personal_conversation
+from tests.support.msteams_harness import TeamsHarness
 
 SECRET = "private-feed-token-5678efgh"
 URL = f"https://calendar.example/owa/calendar/{SECRET}/reachcalendar.ics"

@@ -44,9 +44,9 @@ from bot.platforms.msteams.activity import card_activity
 from bot.platforms.msteams.bot import PRIVATE_NOTE, SORRY
 from bot.platforms.msteams.render import adaptive_card, form_errors_card
 from scheduler import pulse
-from tests.platforms.msteams.conftest import LEAD, MEMBERS, TeamsHarness
 from tests.platforms.msteams.test_checkin_flow import ANSWERS
-from tests.teams_driver import TEAM_ID, aad, member
+from tests.support.msteams_driver import TEAM_ID, aad, member
+from tests.support.msteams_harness import LEAD, MEMBERS, TeamsHarness
 
 ROOT = Path(__file__).resolve().parents[3]
 SHARED = ROOT.parent / "shared" / "schemas" / "adaptive-card-1.5.json"
@@ -101,11 +101,11 @@ def kitchen_sink() -> Card:
 
 def domain_cards() -> list[Card]:
     from bot.config import load_instrument, parse_roster
-    from tests.platforms.msteams.conftest import teams_roster
+    from tests.support.msteams_harness import teams_roster
 
     team = parse_roster(teams_roster()).team_list[0]
     instrument = load_instrument()
-    from tests.digest_variants import VARIANTS
+    from tests.support.digest_variants import VARIANTS
 
     digests = [digest_card(make()) for make in VARIANTS.values()]
     return [

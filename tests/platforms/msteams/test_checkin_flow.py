@@ -7,8 +7,8 @@ import asyncio
 from typing import Any
 
 from bot.storage.tables import pulse_participation, pulse_responses
-from tests.platforms.msteams.conftest import TeamsHarness
-from tests.teams_driver import personal_conversation
+from tests.support.msteams_driver import personal_conversation
+from tests.support.msteams_harness import TeamsHarness
 
 ANSWERS = {
     "drained": "4",

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.platforms.msteams.graph import GraphClient, GraphError, retry_after
-from tests.fakes.graph import FakeGraph
+from tests.support.fakes.graph import FakeGraph
 
 TOKEN = "token-for-graph-tests"
 GROUP = "0a7e5f00-1c2d-4e3f-8a9b-00000000a001"

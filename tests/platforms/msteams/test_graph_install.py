@@ -16,9 +16,9 @@ from bot.platforms.msteams.graph import GraphClient
 from bot.platforms.msteams.install import ProactiveInstaller
 from bot.platforms.msteams.reach import reach
 from scheduler.member_sync import sync_members
-from tests.fakes.graph import INSTALL, GraphUser
-from tests.platforms.msteams.conftest import teams_roster
-from tests.platforms.msteams.graph_support import (
+from tests.support.fakes.graph import INSTALL, GraphUser
+from tests.support.msteams_driver import TENANT, TeamsDriver, aad, personal_conversation
+from tests.support.msteams_graph import (
     APP_ID,
     GROUP,
     contacts_of,
@@ -26,7 +26,7 @@ from tests.platforms.msteams.graph_support import (
     installer_tick,
     start_like_serve,
 )
-from tests.teams_driver import TENANT, TeamsDriver, aad, personal_conversation
+from tests.support.msteams_harness import teams_roster
 
 LISTED = [aad(n) for n in range(1, 5)]  # typed in the roster
 SYNCED = [aad(n) for n in range(11, 14)]  # from the Entra group

@@ -13,10 +13,10 @@ from bot.app.compose import Respite
 from bot.config import ConfigError, parse_roster
 from bot.infra.clock import FixedClock
 from scheduler.member_sync import sync_members
-from tests.fakes.graph import MEMBERS, GraphUser
-from tests.platforms.msteams.conftest import teams_roster
-from tests.platforms.msteams.graph_support import GROUP, graph_world
-from tests.teams_driver import aad
+from tests.support.fakes.graph import MEMBERS, GraphUser
+from tests.support.msteams_driver import aad
+from tests.support.msteams_graph import GROUP, graph_world
+from tests.support.msteams_harness import teams_roster
 
 LISTED = [aad(1), aad(2)]
 GROUP_PEOPLE = [aad(n) for n in range(11, 18)]  # seven people: four pages of two

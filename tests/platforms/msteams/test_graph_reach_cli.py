@@ -11,10 +11,10 @@ import yaml
 
 from bot.cli.main import main
 from bot.infra.clock import FixedClock
-from tests.fakes.graph import CATALOG, INSTALL, GraphUser
-from tests.platforms.msteams.conftest import teams_roster
-from tests.platforms.msteams.graph_support import APP_ID, APP_SECRET, GraphWorld, graph_world
-from tests.teams_driver import TENANT, aad
+from tests.support.fakes.graph import CATALOG, INSTALL, GraphUser
+from tests.support.msteams_driver import TENANT, aad
+from tests.support.msteams_graph import APP_ID, APP_SECRET, GraphWorld, graph_world
+from tests.support.msteams_harness import teams_roster
 
 MEMBERS = [aad(n) for n in range(1, 6)]
 

@@ -14,8 +14,8 @@ from bot.platforms.msteams.activity import card_activity
 from bot.platforms.msteams.render import escape_markdown, mention_entity, render
 from handlers import router
 from handlers.deps import Deps
-from tests.platforms.msteams.conftest import TeamsHarness
-from tests.teams_driver import BOT_ID, TEAM_ID, aad, load, member
+from tests.support.msteams_driver import BOT_ID, TEAM_ID, aad, load, member
+from tests.support.msteams_harness import TeamsHarness
 
 
 def _activity(name: str, **changes: Any) -> Activity:

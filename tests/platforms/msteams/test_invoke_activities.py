@@ -17,10 +17,12 @@ import pytest
 from bot.infra.clock import FixedClock
 from bot.storage.tables import kudos as kudos_t
 from bot.storage.tables import pulse_participation, pulse_responses, teams_contacts
-from tests.fakes.bot_connector import FakeConnector
-from tests.fakes.openid import OpenIdServer, new_key
-from tests.platforms.msteams.conftest import TeamsHarness, teams_roster
-from tests.platforms.msteams.invoke_support import (
+from tests.platforms.msteams.test_checkin_flow import ANSWERS
+from tests.support.fakes.bot_connector import FakeConnector
+from tests.support.fakes.openid import OpenIdServer, new_key
+from tests.support.msteams_driver import TEAM_ID, aad, personal_conversation
+from tests.support.msteams_harness import TeamsHarness, teams_roster
+from tests.support.msteams_invoke import (
     APP_ID,
     card_action_activity,
     openid,
@@ -28,14 +30,12 @@ from tests.platforms.msteams.invoke_support import (
     running,
     strict_validator,
 )
-from tests.platforms.msteams.kudos_support import (
+from tests.support.msteams_kudos import (
     KUDOS_CHANNEL,
     channel_posts,
     install,
     kudos_teams,
 )
-from tests.platforms.msteams.test_checkin_flow import ANSWERS
-from tests.teams_driver import TEAM_ID, aad, personal_conversation
 
 __all__ = ["kudos_teams", "openid"]  # fixtures, used by name
 

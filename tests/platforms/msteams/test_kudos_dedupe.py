@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.platforms.msteams.conftest import TeamsHarness
-from tests.platforms.msteams.kudos_support import (
+from tests.support.msteams_driver import aad
+from tests.support.msteams_harness import TeamsHarness
+from tests.support.msteams_kudos import (
     channel_posts,
     install,
     kudos_rows,
@@ -15,7 +16,6 @@ from tests.platforms.msteams.kudos_support import (
     send_form,
     submit_data,
 )
-from tests.teams_driver import aad
 
 __all__ = ["kudos_teams"]
 

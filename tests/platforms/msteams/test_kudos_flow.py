@@ -8,8 +8,9 @@ real Teams mentions, the private notes through new 1:1 chats, and the delete on 
 from __future__ import annotations
 
 from bot.storage.tables import kudos as kudos_t
-from tests.platforms.msteams.conftest import LEAD, TeamsHarness
-from tests.platforms.msteams.kudos_support import (
+from tests.support.msteams_driver import TEAM_ID, aad, personal_conversation
+from tests.support.msteams_harness import LEAD, TeamsHarness
+from tests.support.msteams_kudos import (
     KUDOS_CHANNEL,
     assert_valid,
     body_texts,
@@ -27,7 +28,6 @@ from tests.platforms.msteams.kudos_support import (
     submit_data,
     with_mentions,
 )
-from tests.teams_driver import TEAM_ID, aad, personal_conversation
 
 __all__ = ["kudos_teams"]
 
@@ -179,7 +179,7 @@ async def test_a_mention_the_bot_has_not_seen_is_resolved_by_asking_teams(
     h = kudos_teams
     await install(h)
     # Someone who joined after the install and has not spoken yet: only Teams knows them.
-    from tests.teams_driver import member
+    from tests.support.msteams_driver import member
 
     h.connector.team_members[TEAM_ID].append(member(8, "Late Joiner"))
     from bot.storage.addresses import SqlAddressBook

@@ -14,10 +14,10 @@ from typing import Any
 
 from jsonschema import Draft6Validator
 
-from tests.fakes.bot_connector import ConnectorCall
-from tests.kudos_support import hostile_strings
-from tests.platforms.msteams.conftest import TeamsHarness
-from tests.platforms.msteams.kudos_support import (
+from tests.support.fakes.bot_connector import ConnectorCall
+from tests.support.msteams_driver import aad
+from tests.support.msteams_harness import TeamsHarness
+from tests.support.msteams_kudos import (
     assert_valid,
     card_of,
     channel_posts,
@@ -30,7 +30,7 @@ from tests.platforms.msteams.kudos_support import (
     send_form,
     teams_literal,
 )
-from tests.teams_driver import aad
+from tests.support.slack_kudos import hostile_strings
 
 __all__ = ["kudos_teams"]
 

@@ -17,10 +17,11 @@ from sqlalchemy import text
 from bot.infra.clock import FixedClock
 from bot.platforms.msteams.render import SEARCH_PAGE, STATIC_CHOICES_MAX, TEAMMATES_DATASET
 from bot.storage.tables import kudos as kudos_t
-from tests.fakes.bot_connector import FakeConnector
-from tests.fakes.openid import OpenIdServer
-from tests.platforms.msteams.conftest import LEAD, MEMBERS, TeamsHarness
-from tests.platforms.msteams.invoke_support import (
+from tests.support.fakes.bot_connector import FakeConnector
+from tests.support.fakes.openid import OpenIdServer
+from tests.support.msteams_driver import aad, personal_conversation
+from tests.support.msteams_harness import LEAD, MEMBERS, TeamsHarness
+from tests.support.msteams_invoke import (
     TEAMS_LIMIT,
     full_name,
     install_team,
@@ -34,8 +35,7 @@ from tests.platforms.msteams.invoke_support import (
     strict_validator,
     typeahead_validator,
 )
-from tests.platforms.msteams.kudos_support import channel_posts, submit_data
-from tests.teams_driver import aad, personal_conversation
+from tests.support.msteams_kudos import channel_posts, submit_data
 
 __all__ = ["openid"]  # a fixture, used by name
 

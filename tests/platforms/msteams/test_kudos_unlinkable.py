@@ -23,10 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app.logs import cap_third_party
 from bot.storage.tables import kudos as kudos_t
 from bot.storage.tables import metadata, teams_contacts
-from tests.conftest import MONDAY
-from tests.platforms.msteams.conftest import TeamsHarness
-from tests.platforms.msteams.kudos_support import install, kudos_teams, say_kudos
-from tests.teams_driver import aad, personal_conversation, teams_user_id
+from tests.support.msteams_driver import aad, personal_conversation, teams_user_id
+from tests.support.msteams_harness import TeamsHarness
+from tests.support.msteams_kudos import install, kudos_teams, say_kudos
+from tests.support.roster import MONDAY
 
 __all__ = ["kudos_teams"]
 

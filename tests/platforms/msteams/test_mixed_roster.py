@@ -16,13 +16,13 @@ from bot.domain.messages import Platform
 from bot.infra.clock import FixedClock
 from bot.storage.tables import pulse_responses
 from scheduler import pulse
-from tests.conftest import BASE_ROSTER, CLINICIANS
-from tests.fakes.bot_connector import FakeConnector
-from tests.fakes.slack_api import FakeSlackApi
-from tests.platforms.msteams.conftest import TeamsHarness, teams_roster
 from tests.platforms.msteams.test_checkin_flow import ANSWERS
-from tests.slack_driver import SIGNING_SECRET, SlackDriver
-from tests.teams_driver import TeamsDriver, personal_conversation
+from tests.support.fakes.bot_connector import FakeConnector
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.msteams_driver import TeamsDriver, personal_conversation
+from tests.support.msteams_harness import TeamsHarness, teams_roster
+from tests.support.roster import BASE_ROSTER, CLINICIANS
+from tests.support.slack_driver import SIGNING_SECRET, SlackDriver
 
 
 async def test_slack_and_teams_in_one_process(

@@ -15,8 +15,8 @@ from bot.cli.main import main
 from bot.domain.ports.addresses import Address
 from bot.storage.addresses import SqlAddressBook
 from bot.storage.db import create_engine_async, session_factory
-from tests.platforms.msteams.conftest import teams_roster
-from tests.teams_driver import aad
+from tests.support.msteams_driver import aad
+from tests.support.msteams_harness import teams_roster
 
 APP_ID = "8a3f2c1d-5e6b-4a79-8c0d-1e2f3a4b5c6d"
 

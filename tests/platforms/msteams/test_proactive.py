@@ -10,8 +10,8 @@ from bot.domain.ports import DeliveryFailed
 from bot.platforms.msteams.reach import reach
 from bot.storage.tables import outbox, teams_contacts
 from scheduler import pulse
-from tests.platforms.msteams.conftest import MEMBERS, TeamsHarness
-from tests.teams_driver import BOT_ID, TEAM_ID, TENANT, aad, member, personal_conversation
+from tests.support.msteams_driver import BOT_ID, TEAM_ID, TENANT, aad, member, personal_conversation
+from tests.support.msteams_harness import MEMBERS, TeamsHarness
 
 
 def _contacts(h: TeamsHarness):  # type: ignore[no-untyped-def]
@@ -48,7 +48,7 @@ async def test_saved_reference_survives_a_restart_and_carries_scheduled_messages
     # A new process: the same database, nothing in memory.
     from bot.app.compose import build
     from bot.config import Settings, parse_roster
-    from tests.platforms.msteams.conftest import teams_roster
+    from tests.support.msteams_harness import teams_roster
 
     again = await build(
         Settings(database_url=teams_app.respite.settings.database_url),
@@ -219,7 +219,7 @@ async def test_unreachable_members_are_counted_in_the_log(
 
     from bot.cli.serve import start_up
     from bot.config import Settings
-    from tests.platforms.msteams.conftest import start_teams_harness, teams_roster
+    from tests.support.msteams_harness import start_teams_harness, teams_roster
 
     harness, session = await start_teams_harness(
         Settings(database_url=database_url), fake_connector, clock, teams_roster()

@@ -7,7 +7,7 @@ from typing import Any
 from botbuilder.schema import Activity
 
 from bot.platforms.msteams.bot import contacts_of, reach_fingerprint
-from tests.teams_driver import TeamsDriver
+from tests.support.msteams_driver import TeamsDriver
 
 DRIVER = TeamsDriver(None, "http://127.0.0.1:1/", "http://127.0.0.1:2/")  # type: ignore[arg-type]
 

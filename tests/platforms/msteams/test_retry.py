@@ -21,8 +21,8 @@ from bot.storage.addresses import SqlAddressBook
 from bot.storage.db import create_engine_async, session_factory
 from bot.storage.outbox import SqlOutbox
 from scheduler.delivery import deliver_due
-from tests.fakes.bot_connector import FakeConnector
-from tests.teams_driver import BOT_ID, TENANT, aad, personal_conversation, teams_user_id
+from tests.support.fakes.bot_connector import FakeConnector
+from tests.support.msteams_driver import BOT_ID, TENANT, aad, personal_conversation, teams_user_id
 
 
 class RecordedSleep:
@@ -54,7 +54,7 @@ async def kit(
     from bot.storage.pulse import SqlRoundStore
     from handlers.deps import Deps  # only to satisfy build_teams; handlers are not used here
     from scheduler.periods import CronCalendar
-    from tests.platforms.msteams.conftest import teams_roster
+    from tests.support.msteams_harness import teams_roster
 
     engine = create_engine_async(database_url)
     sessions = session_factory(engine)

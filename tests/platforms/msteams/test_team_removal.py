@@ -11,8 +11,15 @@ from bot.domain.ports import DeliveryFailed
 from bot.domain.ports.addresses import Address
 from bot.storage.addresses import SqlAddressBook
 from bot.storage.db import session_factory
-from tests.platforms.msteams.conftest import MEMBERS, TeamsHarness
-from tests.teams_driver import TEAM_ID, TENANT, aad, member, personal_conversation, teams_user_id
+from tests.support.msteams_driver import (
+    TEAM_ID,
+    TENANT,
+    aad,
+    member,
+    personal_conversation,
+    teams_user_id,
+)
+from tests.support.msteams_harness import MEMBERS, TeamsHarness
 
 OTHER_CHANNEL = "19:0a1b2c3d4e5f60718293a4b5c6d7e8f9@thread.tacv2"
 OTHER_TEAM = "19:ffeeddccbbaa99887766554433221100@thread.tacv2"

@@ -10,7 +10,7 @@ from botbuilder.schema import Activity
 from bot.platforms.msteams.inbound import search_query
 from bot.platforms.msteams.render import SEARCH_PAGE, TEAMMATES_DATASET
 from bot.platforms.msteams.teammate_search import SearchQuery, matching
-from tests.teams_driver import load
+from tests.support.msteams_driver import load
 
 PEOPLE = {
     "u1": "Ana Lopez",

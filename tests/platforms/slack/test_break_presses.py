@@ -14,10 +14,11 @@ from bot.app.compose import Respite, build
 from bot.app.web import build_web_app
 from bot.config import Settings, parse_roster
 from bot.infra.clock import FixedClock
-from tests.breaks_sim import deliver, ticker
-from tests.conftest import CLINICIANS, SlackHarness, roster_data
-from tests.fakes.slack_api import FakeSlackApi
-from tests.slack_driver import SIGNING_SECRET, SlackDriver
+from tests.support.breaks_sim import deliver, ticker
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.roster import CLINICIANS, roster_data
+from tests.support.slack_driver import SIGNING_SECRET, SlackDriver
+from tests.support.slack_harness import SlackHarness
 
 U1, U2, U3 = CLINICIANS[:3]
 SECRET = "break-presses-secret-0123456789abcdef"

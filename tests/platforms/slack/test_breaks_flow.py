@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 from bot.domain.messages import Platform
 from bot.storage.tables import break_people, break_uptake, outbox
 from scheduler import pulse
-from tests.breaks_sim import deliver, rows, ticker
-from tests.conftest import CLINICIANS, SlackHarness
+from tests.support.breaks_sim import deliver, rows, ticker
+from tests.support.roster import CLINICIANS
+from tests.support.slack_harness import SlackHarness
 
 U1, U2, U3 = CLINICIANS[:3]
 SECRET = "private-feed-token-1234abcd"

@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from bot.domain.messages import Platform
 from bot.storage.tables import pulse_participation, pulse_responses
-from tests.conftest import CLINICIANS, SlackHarness
-from tests.slack_driver import signed_headers
+from tests.support.roster import CLINICIANS
+from tests.support.slack_driver import signed_headers
+from tests.support.slack_harness import SlackHarness
 
 ANSWERS = {
     "drained": "4",

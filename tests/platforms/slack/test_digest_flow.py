@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from scheduler import pulse
-from tests.conftest import SlackHarness
+from tests.support.slack_harness import SlackHarness
 
 ROSTER = yaml.safe_load(
     (Path(__file__).parents[2] / "data" / "rosters" / "department.yaml").read_text()

@@ -11,7 +11,7 @@ import pytest
 
 from bot.platforms.slack.app import RESPONSE_URL_USES
 from scheduler import pulse
-from tests.conftest import SlackHarness
+from tests.support.slack_harness import SlackHarness
 
 LEAD = "UMULTI1"
 TEAMS = {

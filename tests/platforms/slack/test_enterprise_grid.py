@@ -17,8 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.tables import pulse_participation, pulse_responses, slack_bots
 from scheduler import pulse
-from tests.conftest import deliver_all, roster_data
-from tests.platforms.slack.oauth_support import (  # noqa: F401 - fixtures
+from tests.support.delivery import deliver_all
+from tests.support.roster import roster_data
+from tests.support.slack_driver import load
+from tests.support.slack_oauth import (  # noqa: F401 - fixtures
     Installed,
     bearer,
     failed_rows,
@@ -28,7 +30,6 @@ from tests.platforms.slack.oauth_support import (  # noqa: F401 - fixtures
     rows,
     stored_token,
 )
-from tests.slack_driver import load
 
 ORG = "E0001"
 ORG_NAME = "Northside Health"

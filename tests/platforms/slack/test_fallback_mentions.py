@@ -11,8 +11,9 @@ import pytest
 from bot.domain.messages import Card, Field, Mention, Paragraph
 from bot.platforms.msteams.activity import card_activity
 from bot.platforms.slack.render import fallback_text
-from tests.conftest import CLINICIANS, SlackHarness, roster_data
-from tests.kudos_support import KUDOS_CHANNEL, channel_posts, slack_escape, slash
+from tests.support.roster import CLINICIANS, roster_data
+from tests.support.slack_harness import SlackHarness
+from tests.support.slack_kudos import KUDOS_CHANNEL, channel_posts, slack_escape, slash
 
 GIVER, ANA = CLINICIANS[0], CLINICIANS[1]
 # Typed in Slack, then sent escaped as Slack sends its reserved characters.

@@ -14,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.kudos import ONCE_WINDOW
 from bot.storage.tables import kudos_dedupe
-from tests.conftest import CLINICIANS, SlackHarness, roster_data
-from tests.kudos_support import KUDOS_CHANNEL, channel_posts, kudos_rows, open_form, slash
-from tests.slack_driver import signed_headers
+from tests.support.roster import CLINICIANS, roster_data
+from tests.support.slack_driver import signed_headers
+from tests.support.slack_harness import SlackHarness
+from tests.support.slack_kudos import KUDOS_CHANNEL, channel_posts, kudos_rows, open_form, slash
 
 GIVER, ANA, BEN = CLINICIANS[0], CLINICIANS[1], CLINICIANS[2]
 

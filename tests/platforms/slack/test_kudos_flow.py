@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from bot.domain.kudos import STORED_GRAIN
-from tests.conftest import CLINICIANS, LEAD, SlackHarness, roster_data
-from tests.kudos_support import (
+from tests.support.roster import CLINICIANS, LEAD, roster_data
+from tests.support.slack_harness import SlackHarness
+from tests.support.slack_kudos import (
     KUDOS_CHANNEL,
     button_value,
     channel_posts,
@@ -260,7 +261,7 @@ async def test_channel_post_failure_keeps_nothing(slack_app: SlackHarness) -> No
 async def test_kudos_alone_without_channel_says_why(
     database_url: str, fake_slack: Any, clock: Any
 ) -> None:
-    from tests.conftest import start_slack_harness
+    from tests.support.slack_harness import start_slack_harness
 
     h, session = await start_slack_harness(database_url, fake_slack, clock, roster_data())
     try:

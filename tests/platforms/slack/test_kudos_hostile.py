@@ -15,9 +15,10 @@ import pytest
 
 from bot.domain.messages import Card, Field, Mention, Paragraph
 from bot.platforms.slack.render import message_blocks
-from tests.conftest import CLINICIANS, SlackHarness, roster_data
-from tests.fakes.slack_api import Call
-from tests.kudos_support import (
+from tests.support.fakes.slack_api import Call
+from tests.support.roster import CLINICIANS, roster_data
+from tests.support.slack_harness import SlackHarness
+from tests.support.slack_kudos import (
     KUDOS_CHANNEL,
     channel_posts,
     hostile_strings,

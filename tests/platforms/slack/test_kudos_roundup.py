@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from scheduler import kudos
-from tests.conftest import CLINICIANS, MONDAY, SlackHarness, roster_data
-from tests.kudos_support import KUDOS_CHANNEL, button_value, channel_posts, slash
+from tests.support.roster import CLINICIANS, MONDAY, roster_data
+from tests.support.slack_harness import SlackHarness
+from tests.support.slack_kudos import KUDOS_CHANNEL, button_value, channel_posts, slash
 
 GIVER, ANA, BEN, CARA = CLINICIANS[0], CLINICIANS[1], CLINICIANS[2], CLINICIANS[3]
 FRIDAY_1600 = datetime(2026, 12, 4, 16, 0, tzinfo=UTC)

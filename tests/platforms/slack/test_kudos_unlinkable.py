@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CLINICIANS, SlackHarness, roster_data
-from tests.kudos_support import KUDOS_CHANNEL, button_value, kudos_rows, slash
+from tests.support.roster import CLINICIANS, roster_data
+from tests.support.slack_harness import SlackHarness
+from tests.support.slack_kudos import KUDOS_CHANNEL, button_value, kudos_rows, slash
 
 GIVER, ANA = CLINICIANS[0], CLINICIANS[1]
 

@@ -16,9 +16,10 @@ from bot.infra.clock import FixedClock
 from bot.storage.tables import pulse_rounds
 from scheduler import pulse
 from scheduler.member_sync import sync_members
-from tests.conftest import AROUND_THE_CLOCK, deliver_all, roster_data
-from tests.fakes.slack_api import BOT_USER, SLACKBOT, FakeSlackApi
-from tests.slack_driver import SIGNING_SECRET
+from tests.support.delivery import deliver_all
+from tests.support.fakes.slack_api import BOT_USER, SLACKBOT, FakeSlackApi
+from tests.support.roster import AROUND_THE_CLOCK, roster_data
+from tests.support.slack_driver import SIGNING_SECRET
 
 PEOPLE = ["UPERSON1", "UPERSON2", "UPERSON3"]
 OTHER_APP = "UOTHERAPP"

@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 
 from scheduler import pulse
-from tests.conftest import CLINICIANS, LEAD, SlackHarness, deliver_all, roster_data
+from tests.support.delivery import deliver_all
+from tests.support.roster import CLINICIANS, LEAD, roster_data
+from tests.support.slack_harness import SlackHarness
 
 DAYS, NIGHTS = CLINICIANS[:4], CLINICIANS[4:]
 CALM = {

@@ -16,9 +16,11 @@ from bot.config import Settings, parse_roster
 from bot.infra.clock import FixedClock
 from bot.storage.tables import slack_bots, slack_installations, slack_oauth_states
 from scheduler import pulse
-from tests.conftest import CLINICIANS, deliver_all, roster_data
-from tests.fakes.slack_api import FakeSlackApi
-from tests.platforms.slack.oauth_support import (  # noqa: F401 - fixtures
+from tests.support.delivery import deliver_all
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.roster import CLINICIANS, roster_data
+from tests.support.slack_driver import SIGNING_SECRET, load
+from tests.support.slack_oauth import (  # noqa: F401 - fixtures
     CLIENT_ID,
     CLIENT_SECRET,
     HILLSIDE,
@@ -35,7 +37,6 @@ from tests.platforms.slack.oauth_support import (  # noqa: F401 - fixtures
     start_install,
     stored_token,
 )
-from tests.slack_driver import SIGNING_SECRET, load
 
 
 async def test_install_exchanges_the_code_and_keeps_the_bot_token(oauth_app: Installed) -> None:

@@ -10,8 +10,9 @@ import pytest
 
 from scheduler import pulse
 from scheduler.member_sync import sync_members
-from tests.conftest import AROUND_THE_CLOCK, CLINICIANS, deliver_all
-from tests.platforms.slack.oauth_support import (  # noqa: F401 - fixtures
+from tests.support.delivery import deliver_all
+from tests.support.roster import AROUND_THE_CLOCK, CLINICIANS
+from tests.support.slack_oauth import (  # noqa: F401 - fixtures
     HILLSIDE,
     HILLSIDE_TOKEN,
     RIVERSIDE_TOKEN,

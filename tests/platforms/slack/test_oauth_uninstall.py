@@ -11,9 +11,11 @@ from bot.config import Settings, parse_roster
 from bot.infra.clock import FixedClock
 from bot.storage.tables import outbox, slack_bots, slack_installations
 from scheduler import pulse
-from tests.conftest import CLINICIANS, deliver_all, roster_data
-from tests.fakes.slack_api import FakeSlackApi
-from tests.platforms.slack.oauth_support import (  # noqa: F401 - fixtures
+from tests.support.delivery import deliver_all
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.roster import CLINICIANS, roster_data
+from tests.support.slack_driver import SIGNING_SECRET, SlackDriver, load
+from tests.support.slack_oauth import (  # noqa: F401 - fixtures
     HILLSIDE,
     HILLSIDE_TOKEN,
     RIVERSIDE_TOKEN,
@@ -26,7 +28,6 @@ from tests.platforms.slack.oauth_support import (  # noqa: F401 - fixtures
     post_event,
     rows,
 )
-from tests.slack_driver import SIGNING_SECRET, SlackDriver, load
 
 
 async def both_installed_and_invited(h: Installed) -> None:

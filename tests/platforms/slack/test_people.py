@@ -9,7 +9,7 @@ from aiohttp import ClientSession
 
 from bot.platforms.slack.client import web_client
 from bot.platforms.slack.people import TEAM_INFO_USERS, UNKNOWN_DND_END, SlackPeople, dnd_end
-from tests.fakes.slack_api import FakeSlackApi
+from tests.support.fakes.slack_api import FakeSlackApi
 
 NOW = datetime(2026, 11, 30, 22, 0, tzinfo=UTC)
 

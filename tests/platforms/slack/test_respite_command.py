@@ -10,8 +10,9 @@ from aiohttp.test_utils import TestServer
 
 from bot.cli.serve import metrics_app
 from scheduler import pulse
-from tests.conftest import CLINICIANS, LEAD, SlackHarness
 from tests.scheduler.test_pulse_rounds_slack import CALM, _answer
+from tests.support.roster import CLINICIANS, LEAD
+from tests.support.slack_harness import SlackHarness
 
 
 async def _reply(h: SlackHarness, text: str, user: str) -> dict[str, Any]:

@@ -22,17 +22,17 @@ from bot.platforms.slack.render import fallback_text
 from bot.platforms.slack.socket_mode import app_token_check
 from bot.platforms.startup import Verdict
 from bot.storage.tables import pulse_participation, pulse_responses
-from tests.conftest import CLINICIANS, roster_data
-from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.socket_mode import (
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.fakes.socket_mode import (
     APP_TOKEN,
     button_press,
     event_callback,
     slash_command,
     view_submission,
 )
-from tests.platforms.slack.socket_mode_harness import SocketHarness, socket_harness
-from tests.slack_driver import SIGNING_SECRET, SlackDriver
+from tests.support.roster import CLINICIANS, roster_data
+from tests.support.slack_driver import SIGNING_SECRET, SlackDriver
+from tests.support.slack_socket_mode import SocketHarness, socket_harness
 
 ANSWERS = {
     "drained": "4",

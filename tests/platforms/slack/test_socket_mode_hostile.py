@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.infra.clock import FixedClock
-from tests.conftest import CLINICIANS, roster_data
-from tests.fakes.slack_api import FakeSlackApi
-from tests.platforms.slack.socket_mode_harness import SocketHarness, socket_harness
 from tests.platforms.test_malformed_signed import SLACK_INTERACTIVE, mutations
-from tests.slack_driver import load
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.roster import CLINICIANS, roster_data
+from tests.support.slack_driver import load
+from tests.support.slack_socket_mode import SocketHarness, socket_harness
 
 OURS = ("bot", "handlers", "slack_bolt", "slack_sdk")
 

@@ -14,10 +14,10 @@ import pytest
 
 from bot.infra.clock import FixedClock
 from bot.platforms.slack.socket_mode import GRACE_SECONDS
-from tests.conftest import CLINICIANS, roster_data
-from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.socket_mode import APP_TOKEN, view_submission
-from tests.platforms.slack.socket_mode_harness import SocketHarness, socket_harness, until
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.fakes.socket_mode import APP_TOKEN, view_submission
+from tests.support.roster import CLINICIANS, roster_data
+from tests.support.slack_socket_mode import SocketHarness, socket_harness, until
 
 ANSWERS = {
     "drained": "2",

@@ -21,11 +21,12 @@ from sqlalchemy.engine import make_url
 from bot.infra.clock import FixedClock
 from bot.infra.deadline import settled
 from bot.platforms.slack.submission_budget import NOT_SAVED
-from tests.conftest import CLINICIANS, SlackHarness, roster_data, start_slack_harness
-from tests.db import PostgresDatabase, run_sql
-from tests.fakes.frozen_proxy import FrozenProxy
-from tests.fakes.slack_api import FakeSlackApi
-from tests.slack_driver import SlackDriver
+from tests.support.db import PostgresDatabase, run_sql
+from tests.support.fakes.frozen_proxy import FrozenProxy
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.roster import CLINICIANS, roster_data
+from tests.support.slack_driver import SlackDriver
+from tests.support.slack_harness import SlackHarness, start_slack_harness
 
 ANSWERS = {
     "drained": "4",

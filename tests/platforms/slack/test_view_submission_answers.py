@@ -11,7 +11,8 @@ from bot.domain.events import FormErrors, FormSubmission, Outcome, Reply, ShowFo
 from bot.domain.messages import Card, Form, Mention, Paragraph
 from handlers import router
 from handlers.deps import Deps
-from tests.conftest import CLINICIANS, SlackHarness
+from tests.support.roster import CLINICIANS
+from tests.support.slack_harness import SlackHarness
 
 FORM = "fake-form"
 

@@ -22,13 +22,13 @@ from bot.app.web import build_web_app
 from bot.cli.serve import metrics_app
 from bot.config import Settings, parse_roster
 from bot.infra.clock import FixedClock
-from tests.conftest import roster_data
-from tests.fakes.bot_connector import FakeConnector
-from tests.fakes.openid import OpenIdServer
-from tests.fakes.slack_api import FakeSlackApi
-from tests.platforms.msteams.conftest import teams_roster
-from tests.slack_driver import SIGNING_SECRET, SlackDriver
-from tests.teams_driver import TeamsDriver
+from tests.support.fakes.bot_connector import FakeConnector
+from tests.support.fakes.openid import OpenIdServer
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.msteams_driver import TeamsDriver
+from tests.support.msteams_harness import teams_roster
+from tests.support.roster import roster_data
+from tests.support.slack_driver import SIGNING_SECRET, SlackDriver
 
 APP_ID = "8a3f2c1d-5e6b-4a79-8c0d-1e2f3a4b5c6d"
 

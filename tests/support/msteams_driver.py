@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import ClientResponse, ClientSession
 
-DATA = Path(__file__).parent / "data" / "msteams"
+DATA = Path(__file__).parents[1] / "data" / "msteams"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 BOT_ID = "28:00000000-0000-0000-0000-0000000000b0"
 TEAM_ID = "19:4e0b9f1c8d7a4f5e9b3c2a1d0e9f8a7b@thread.tacv2"

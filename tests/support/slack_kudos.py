@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.tables import kudos as kudos_t
-from tests.conftest import SlackHarness
-from tests.fakes.slack_api import Call
+from tests.support.fakes.slack_api import Call
+from tests.support.slack_harness import SlackHarness
 
 KUDOS_CHANNEL = "C0KUDOS01"
-HOSTILE = Path(__file__).parent / "data" / "hostile_strings.json"
+HOSTILE = Path(__file__).parents[1] / "data" / "hostile_strings.json"
 
 
 def hostile_strings() -> list[str]:

@@ -27,9 +27,9 @@ from bot.domain.messages import Card, Platform, Recipient
 from bot.storage.db import create_engine_async, session_factory
 from bot.storage.outbox import SqlOutbox
 from bot.storage.tables import outbox
-from tests.conftest import AROUND_THE_CLOCK, roster_data
-from tests.fakes.slack_api import FakeSlackApi
-from tests.serve_process import ServeProcess, respite_env, write_roster
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.roster import AROUND_THE_CLOCK, roster_data
+from tests.support.serve_process import ServeProcess, respite_env, write_roster
 
 # Bounds, so that a broken worker fails the run instead of hanging it.
 SEND_WITHIN = 300.0

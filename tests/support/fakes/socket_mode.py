@@ -22,8 +22,8 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestServer
 
-from tests.fakes.slack_api import FakeSlackApi
-from tests.slack_driver import load
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.slack_driver import load
 
 # Slack's deadline for an envelope's ack.
 ACK_DEADLINE_SECONDS = 3.0

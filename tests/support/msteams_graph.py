@@ -27,11 +27,11 @@ from bot.storage.db import session_factory
 from scheduler import pulse
 from scheduler.member_sync import sync_members
 from scheduler.runner import SchedulerRunner
-from tests.conftest import deliver_all
-from tests.fakes.bot_connector import FakeConnector
-from tests.fakes.entra import FakeEntra
-from tests.fakes.graph import FakeGraph, GraphUser
-from tests.teams_driver import TENANT
+from tests.support.delivery import deliver_all
+from tests.support.fakes.bot_connector import FakeConnector
+from tests.support.fakes.entra import FakeEntra
+from tests.support.fakes.graph import FakeGraph, GraphUser
+from tests.support.msteams_driver import TENANT
 
 APP_ID = "00000000-0000-0000-0000-0000000000b0"
 APP_SECRET = "graph-test-secret"

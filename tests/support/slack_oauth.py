@@ -21,9 +21,9 @@ from bot.app.web import build_web_app
 from bot.config import Settings, parse_roster
 from bot.infra.clock import FixedClock
 from bot.platforms.slack.installations import token_seal
-from tests.conftest import roster_data
-from tests.fakes.slack_api import FakeSlackApi
-from tests.slack_driver import SIGNING_SECRET, SlackDriver, signed_headers
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.roster import roster_data
+from tests.support.slack_driver import SIGNING_SECRET, SlackDriver, signed_headers
 
 CLIENT_ID = "1234567890.0987654321"
 CLIENT_SECRET = "test-client-secret"

@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 from aiohttp import ClientError, ClientSession, ClientTimeout
 
-from tests.slack_driver import SIGNING_SECRET
+from tests.support.slack_driver import SIGNING_SECRET
 
 # Variables of the surrounding shell that would change how the child behaves.
 _SCRUB = ("DATABASE_URL", "RESPITE_CONFIG", "PORT", "HOST", "LOG_LEVEL")

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from aiohttp import ClientResponse, ClientSession
 from slack_sdk.signature import SignatureVerifier
 
-DATA = Path(__file__).parent / "data" / "slack"
+DATA = Path(__file__).parents[1] / "data" / "slack"
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 
 

@@ -22,19 +22,19 @@ from bot.infra.clock import FixedClock
 from bot.storage.db import session_factory
 from bot.storage.kudos import SqlKudosStore
 from bot.storage.tables import kudos as kudos_t
-from tests.fakes.bot_connector import ConnectorCall, FakeConnector
-from tests.platforms.msteams.conftest import (
+from tests.support.fakes.bot_connector import ConnectorCall, FakeConnector
+from tests.support.msteams_driver import TEAM_ID, aad, member, personal_conversation, teams_user_id
+from tests.support.msteams_harness import (
     LEAD,
     MEMBERS,
     TeamsHarness,
     start_teams_harness,
     teams_roster,
 )
-from tests.teams_driver import TEAM_ID, aad, member, personal_conversation, teams_user_id
 
 # The team's General channel: its id is the team's id, and installing the bot saves a reference.
 KUDOS_CHANNEL = TEAM_ID
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT.parent / "shared" / "schemas" / "adaptive-card-1.5.json"
 SCHEMA_COPY = ROOT / "tests" / "data" / "schemas" / "adaptive-card-1.5.json"
 

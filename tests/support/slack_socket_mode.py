@@ -17,8 +17,8 @@ from bot.app.web import build_web_app
 from bot.config import Settings, parse_roster
 from bot.infra.clock import FixedClock
 from bot.platforms.slack.socket_mode import SlackSocket
-from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.socket_mode import APP_TOKEN, Ack, FakeSocketMode, slash_command
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.fakes.socket_mode import APP_TOKEN, Ack, FakeSocketMode, slash_command
 
 
 @dataclass
