@@ -22,6 +22,7 @@ from bot.domain.ports import (
     SenderMap,
 )
 from bot.domain.ports.kudos import KudosStore
+from bot.domain.ports.pulse import NullPulseTimes, PulseTimes
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,3 +46,5 @@ class Deps:
     charts: ChartRenderer | None = None
     # Who read which digest (and which admin command ran): append-only.
     audit: AuditLog | None = None
+    # Each person's own pulse time (`pulse at thu 08:00`); nobody has one until it is wired in.
+    pulse_times: PulseTimes = NullPulseTimes()  # noqa: RUF009 - stateless

@@ -19,10 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.domain.breaks import BreakSettings
 from bot.domain.kudos import GiverKey, Kudos, giver, once_marks
 from bot.domain.messages import Platform
+from bot.domain.pulse_times import PulseTime
 from bot.storage.breaks import SqlBreakStore
 from bot.storage.db import create_engine_async, session_factory
 from bot.storage.forget import PersonKeys, StillAnswering, forget_person
 from bot.storage.kudos import SqlKudosStore
+from bot.storage.pulse_times import SqlPulseTimes
 from bot.storage.tables import (
     audit_log,
     break_people_prompted,
@@ -124,6 +126,9 @@ async def seed(sessions: async_sessionmaker[AsyncSession]) -> None:
     for user in (GONE, STAY):
         settings = BreakSettings("slack", user, "riverside", calendar_url=CALENDAR)
         await breaks.save(settings, NOW)
+    own_times = SqlPulseTimes(sessions)
+    for user in (GONE, STAY):
+        await own_times.set(Platform.SLACK, user, PulseTime(3, 8 * 60))
     kudos = SqlKudosStore(sessions)
     key = GiverKey(SECRET)
     given = [
@@ -330,6 +335,7 @@ async def test_forget_leaves_no_trace_of_the_person(engine: AsyncEngine) -> None
         "break_people", "break_people_prompted", "break_presses", "kudos", "kudos_recipients",
         "kudos_quota", "kudos_name_optouts", "outbox", "outbox_cards", "pulse_participation",
         "release_people", "team_members", "roster_departures", "audit_log", "teams_contacts",
+        "pulse_times",
     }  # fmt: skip
     rows_before = {name: len(rows) for name, rows in before.items()}
     frozen_before = (before["digest_groups"], before["digest_periods"], before["break_uptake"])
@@ -346,7 +352,7 @@ async def test_forget_leaves_no_trace_of_the_person(engine: AsyncEngine) -> None
     assert set(traces(after, {STAY, *stay})) >= {
         "break_people", "break_people_prompted", "break_presses", "kudos_recipients",
         "kudos_quota", "outbox", "pulse_participation", "release_people", "team_members",
-        "audit_log",
+        "audit_log", "pulse_times",
     }  # fmt: skip
     # Where their presence protects their answers, a stand-in keeps the counts as they were.
     assert len(after["pulse_participation"]) == rows_before["pulse_participation"]
@@ -386,6 +392,7 @@ async def test_forget_leaves_no_trace_of_the_person(engine: AsyncEngine) -> None
     assert per_table["kudos_quota"] == 1
     assert per_table["outbox"] == 5
     assert per_table["outbox_cards"] == 1
+    assert per_table["pulse_times"] == 1  # their own time; a colleague's stays
     assert per_table["roster_departures"] == 1
     assert per_table["team_members"] == 1
     assert per_table["teams_contacts"] == 1  # their own; the channel's is scrubbed

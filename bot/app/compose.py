@@ -46,6 +46,7 @@ from bot.storage.lease import SqlLease
 from bot.storage.members import SqlMemberSync
 from bot.storage.outbox import SqlOutbox
 from bot.storage.pulse import SqlRoundStore
+from bot.storage.pulse_times import SqlPulseTimes
 from handlers.deps import Deps
 from scheduler import kudos
 from scheduler.boundaries import WorkBoundaries
@@ -155,6 +156,7 @@ async def build(
         activity=SqlPeriodActivity(kudos_store, breaks),
         charts=MatplotlibCharts(),
         audit=SqlAuditLog(sessions),
+        pulse_times=SqlPulseTimes(sessions),
     )
     lookups: dict[Platform, MemberLookup] = {}
     extra_ticks: list[AfterTick] = []  # a platform's own minute ticks (Teams' installer)

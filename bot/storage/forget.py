@@ -64,6 +64,7 @@ from bot.storage.tables import (
     outbox_cards,
     pulse_participation,
     pulse_rounds,
+    pulse_times,
     release_people,
     roster_departures,
     slack_installations,
@@ -181,7 +182,7 @@ async def forget_person(
         await apply(delete(break_people_prompted).where(break_people_prompted.c.mark == mark))
         await _kudos(s, keys, platform, user_id, names, count)
         await _pseudonymise(s, keys, platform, user_id, count)
-        for keyed in (team_members, roster_departures):
+        for keyed in (team_members, roster_departures, pulse_times):
             await apply(
                 delete(keyed).where(keyed.c.platform == platform.value, keyed.c.user_id == user_id)
             )

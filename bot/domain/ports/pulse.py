@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -10,6 +10,7 @@ from typing import Protocol
 
 from bot.domain.messages import Platform
 from bot.domain.ports.clock import Period
+from bot.domain.pulse_times import PulseTime
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,3 +105,40 @@ class RoundStore(Protocol):
         ...
 
     async def open_rounds(self) -> list[Round]: ...
+
+
+class PulseTimes(Protocol):
+    """Each person's own pulse time (`/respite pulse at thu 08:00`), a setting kept until they
+    turn it off or are forgotten."""
+
+    async def get(self, platform: Platform, user_id: str) -> PulseTime | None: ...
+
+    async def of_people(
+        self, platform: Platform, user_ids: Collection[str]
+    ) -> dict[str, PulseTime]:
+        """The chosen times of these people, by user id; people without one are left out."""
+        ...
+
+    async def set(self, platform: Platform, user_id: str, chosen: PulseTime) -> None: ...
+
+    async def clear(self, platform: Platform, user_id: str) -> bool:
+        """Back to the team's time; False when there was no choice to clear."""
+        ...
+
+
+class NullPulseTimes:
+    """No store wired in: nobody has a time of their own, and choosing one is refused."""
+
+    async def get(self, platform: Platform, user_id: str) -> PulseTime | None:
+        return None
+
+    async def of_people(
+        self, platform: Platform, user_ids: Collection[str]
+    ) -> dict[str, PulseTime]:
+        return {}
+
+    async def set(self, platform: Platform, user_id: str, chosen: PulseTime) -> None:
+        raise NotImplementedError("own pulse times are not enabled")
+
+    async def clear(self, platform: Platform, user_id: str) -> bool:
+        return False
