@@ -19,6 +19,11 @@ def help_topics(platform: Platform) -> tuple[tuple[str, str], ...]:
     checkin, kudos = own(platform, "checkin"), own(platform, "kudos")
     return (
         ("checkin", f"a one-minute anonymous check-in ({checkin})"),
+        (
+            "pulse",
+            "at thu 08:00: the day and time your check-in invitation arrives in each round; "
+            "at off for your team's time; at alone shows your choice",
+        ),
         ("help", "this message"),
         ("privacy", "what Respite stores and who can see what"),
         (

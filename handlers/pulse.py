@@ -1,9 +1,13 @@
-"""The check-in conversation: open the pulse form, record one anonymous answer, thank privately."""
+"""The check-in conversation: open the pulse form, record one anonymous answer, thank privately;
+and `pulse at thu 08:00`, the day and time a person's own invitation arrives in each round."""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from bot.domain.breaks import effective, in_working_hours
 from bot.domain.events import (
     Actor,
     ButtonPress,
@@ -14,9 +18,17 @@ from bot.domain.events import (
     Reply,
     ShowForm,
 )
-from bot.domain.ports import Recorded
+from bot.domain.messages import Card, Recipient
+from bot.domain.ports import Period, Recorded
 from bot.domain.pulse import already_answered_card, no_team_card, pulse_card, thanks_card
+from bot.domain.pulse_time_cards import (
+    pulse_time_card,
+    pulse_time_error_card,
+    pulse_times_unavailable_card,
+)
+from bot.domain.pulse_times import PulseTime, own_invitation, own_key, parse_pulse_time
 from bot.domain.scoring import needs_support_note, parse_answers
+from bot.domain.team import Team
 from handlers.deps import Deps
 
 log = logging.getLogger(__name__)
@@ -50,11 +62,85 @@ async def submit(deps: Deps, submission: FormSubmission) -> Outcome:
     )
     if recorded is Recorded.ROUND_CLOSED:
         # Closed early by an admin: the answer belongs to the next window, not to a frozen round.
-        following = deps.calendar.current(team, period.closes_at)
+        period = deps.calendar.current(team, period.closes_at)
         recorded = await deps.rounds.record_in_period(
-            team.id, following, team.id, actor.platform, actor.user_id, answers
+            team.id, period, team.id, actor.platform, actor.user_id, answers
         )
     if recorded is not Recorded.STORED:
         return Reply(already_answered_card())
+    await _cancel_own(deps, team, period, actor)
     log.info("pulse response recorded", extra={"team": team.id})
     return Reply(thanks_card(team, needs_support_note(deps.instrument, answers)))
+
+
+async def _cancel_own(deps: Deps, team: Team, period: Period, actor: Actor) -> None:
+    """Take back an invitation or reminder still waiting for this person's own time: they have
+    answered, and a message after that would ask them again."""
+    if await deps.pulse_times.get(actor.platform, actor.user_id) is None:
+        return
+    rnd = await deps.rounds.find(team.id, period.key)
+    if rnd is None:
+        return
+    recipient = Recipient(actor.platform, user_id=actor.user_id)
+    for kind in ("pulse-invite", "pulse-remind"):
+        await deps.outbox.cancel(own_key(kind, rnd.id, recipient.key))
+
+
+async def pulse_at(deps: Deps, command: Command) -> Outcome:
+    """`pulse at thu 08:00` chooses, `pulse at off` clears, `pulse at` alone shows the choice.
+
+    Bad input changes nothing. A choice applies from the next round to open.
+    """
+    actor = command.actor
+    team = deps.directory.team_of(actor.platform, actor.user_id)
+    if team is None:
+        return Reply(no_team_card())
+    verb, _, rest = command.args.strip().partition(" ")
+    if verb.lower() not in ("", "at"):
+        return Reply(
+            pulse_time_error_card(f"“{verb}” is not something pulse does.", actor.platform)
+        )
+    text = rest.strip()
+    if not text:
+        chosen = await deps.pulse_times.get(actor.platform, actor.user_id)
+    else:
+        try:
+            chosen = parse_pulse_time(text)
+        except ValueError as exc:
+            return Reply(pulse_time_error_card(str(exc), actor.platform))
+        if chosen is None:
+            await deps.pulse_times.clear(actor.platform, actor.user_id)
+        else:
+            try:
+                await deps.pulse_times.set(actor.platform, actor.user_id, chosen)
+            except NotImplementedError:
+                return Reply(pulse_times_unavailable_card())
+    return Reply(await _when_card(deps, team, actor, chosen))
+
+
+async def _when_card(deps: Deps, team: Team, actor: Actor, chosen: PulseTime | None) -> Card:
+    """When the next invitation arrives, read in the person's own time zone."""
+    now = deps.clock.now()
+    settings = await deps.breaks.get(actor.platform, actor.user_id) if deps.breaks else None
+    eff = effective(settings, team)
+    period = deps.calendar.current(team, now)
+    open_now = period.opens_at <= now
+    if open_now:
+        period = deps.calendar.current(team, period.closes_at)
+    at: datetime | None = None
+    if chosen is not None:
+        remind_after = timedelta(hours=team.pulse.remind_after_hours)
+        at = own_invitation(chosen, eff.tz, period.opens_at, period.closes_at, remind_after)
+    return pulse_time_card(
+        chosen,
+        _reading(at or period.opens_at, eff.tz),
+        too_late=chosen.describe() if chosen is not None and at is None else None,
+        off_shift=at is not None and not in_working_hours(eff, at),
+        open_now=open_now,
+        remind_after_hours=team.pulse.remind_after_hours,
+        platform=actor.platform,
+    )
+
+
+def _reading(when: datetime, tz: ZoneInfo) -> str:
+    return f"{when.astimezone(tz):%A %d %B, %H:%M} ({tz.key})"

@@ -24,6 +24,7 @@ COMMANDS: dict[str, CommandHandler] = {}
 # `/respite <word> ...` on Slack and `<word> ...` on Teams.
 SUBCOMMANDS: dict[str, CommandHandler] = {
     "checkin": pulse.start,
+    "pulse": pulse.pulse_at,
     "help": info.help_,
     "privacy": info.privacy,
     "digest": digest.on_demand,

@@ -3,17 +3,25 @@
 Every job is idempotent and keyed by (team, period): it looks at what is due now, so it is safe to
 run twice, from two processes, or late after downtime. Messages go through the outbox with one
 key per intended message, which is what makes a second run send nothing new.
+
+Someone who chose a pulse time of their own (`pulse at thu 08:00`) is invited at that time
+instead of at the opening, through the outbox's "not before": the invitation and the reminder
+behind it are queued when the round opens, and taken back if they answer first
+(`handlers.pulse.submit`). A choice made while a round is open applies from the next one.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from collections.abc import Collection
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.breaks import effective
 from bot.domain.messages import Card, Recipient
 from bot.domain.ports import Round
 from bot.domain.pulse import invitation_card, reminder_card
+from bot.domain.pulse_times import own_invitation, own_key, own_reminder
 from bot.domain.team import Team
 from handlers.deps import Deps
 from scheduler.digest import freeze_due
@@ -33,21 +41,57 @@ def _require_team(deps: Deps, team_id: str) -> Team:
     return team
 
 
+async def own_invitations(
+    deps: Deps, team: Team, rnd: Round, users: Collection[str]
+) -> dict[str, datetime]:
+    """When each of these people who chose a pulse time of their own is invited to this round,
+    for those whose time falls after the opening and early enough before the close
+    (`bot.domain.pulse_times`); everyone else is invited when the round opens."""
+    chosen = await deps.pulse_times.of_people(team.platform, users)
+    remind_after = timedelta(hours=team.pulse.remind_after_hours)
+    due: dict[str, datetime] = {}
+    for user, pulse_time in chosen.items():
+        settings = await deps.breaks.get(team.platform, user) if deps.breaks else None
+        tz = effective(settings, team).tz
+        at = own_invitation(pulse_time, tz, rnd.opens_at, rnd.closes_at, remind_after)
+        if at is not None and at > rnd.opens_at:
+            due[user] = at
+    return due
+
+
 async def _queue_for_non_responders(
-    deps: Deps, team: Team, rnd: Round, kind: str, card: Card
+    deps: Deps, team: Team, rnd: Round, kind: str, card: Card, reminder: Card | None = None
 ) -> int:
-    """One message per member who has not answered, keyed so a second run queues nothing."""
+    """One message per member who has not answered, keyed so a second run queues nothing.
+
+    People with a pulse time of their own are left to it: with `reminder` (the opening), their
+    invitation waits for their time and their reminder is queued behind it; without (the
+    round's reminder), they are skipped, their reminder being queued already.
+    """
     answered = await deps.rounds.participants(rnd.id)
     now = deps.clock.now()
+    waiting = [user for user in sorted(team.members) if (team.platform, user) not in answered]
+    own = await own_invitations(deps, team, rnd, waiting)
+    remind_after = timedelta(hours=team.pulse.remind_after_hours)
     queued = 0
-    for user in sorted(team.members):
-        if (team.platform, user) in answered:
-            continue
+    for user in waiting:
         recipient = Recipient(team.platform, user_id=user)
-        # Held outside working hours, but of no use once the round has closed.
-        key = f"{kind}:{rnd.id}:{recipient.key}"
-        if await deps.outbox.enqueue(key, recipient, card, now, rnd.closes_at, holds=True):
+        at = own.get(user)
+        if at is None:
+            # Held outside working hours, but of no use once the round has closed.
+            key = f"{kind}:{rnd.id}:{recipient.key}"
+            if await deps.outbox.enqueue(key, recipient, card, now, rnd.closes_at, holds=True):
+                queued += 1
+            continue
+        if reminder is None:
+            continue
+        key = own_key(kind, rnd.id, recipient.key)
+        if await deps.outbox.enqueue(key, recipient, card, at, rnd.closes_at, holds=True):
             queued += 1
+        remind_at = own_reminder(max(at, now), rnd.closes_at, remind_after)
+        if remind_at is not None:
+            key = own_key("pulse-remind", rnd.id, recipient.key)
+            await deps.outbox.enqueue(key, recipient, reminder, remind_at, rnd.closes_at, True)
     return queued
 
 
@@ -60,8 +104,11 @@ async def open_round(deps: Deps, team_id: str, report: JobReport | None = None) 
     if rnd.is_closed:
         report.say(f"{team.id}: round {rnd.period_key} is already closed; nothing to open")
         return rnd
-    card = invitation_card(team, _local(team, rnd.closes_at))
-    queued = await _queue_for_non_responders(deps, team, rnd, "pulse-invite", card)
+    closes = _local(team, rnd.closes_at)
+    card = invitation_card(team, closes)
+    queued = await _queue_for_non_responders(
+        deps, team, rnd, "pulse-invite", card, reminder_card(team, closes)
+    )
     await deps.rounds.mark_invited(rnd.id, now)
     if now >= rnd.remind_at:
         # Opened late (after downtime, or by hand): the invitation is also the reminder.
