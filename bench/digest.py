@@ -90,6 +90,7 @@ from bot.domain.digest import HISTORY_ROUNDS
 from bot.domain.digest_present import trend_chart
 from bot.domain.messages import Card, Recipient
 from bot.domain.org import period_of, period_window
+from bot.domain.ports.digest import NullCharts
 from bot.domain.scoring import Tally, dimension_scores
 from bot.infra.clock import FixedClock
 from bot.storage.breaks import SqlBreakStore
@@ -405,7 +406,7 @@ async def run_backend(name: str, url: str, args: argparse.Namespace) -> dict[str
         return dataclasses.replace(
             respite.deps,
             outbox=CardsQueued(),
-            charts=None,
+            charts=NullCharts(),
             activity=SqlPeriodActivity(kudos, breaks),
         )
 

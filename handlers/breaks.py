@@ -54,7 +54,7 @@ NOT_MEMBER = _reply(
 
 async def _load(deps: Deps, actor: Actor) -> tuple[BreakStore, Team, BreakSettings] | Reply:
     store = deps.breaks
-    if store is None:
+    if not store.enabled:
         return NOT_SET_UP
     team = deps.directory.team_of(actor.platform, actor.user_id)
     if team is None:

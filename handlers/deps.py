@@ -1,7 +1,13 @@
-"""What a handler may use: the domain's ports, wired by the composition root."""
+"""What a handler may use: the domain's ports, wired by the composition root.
+
+Every field is present. A feature that is off has a null object in its place (NullKudos,
+NullBreaks, NullDigests, NullCharts, NullAudit, NullActivity) that stores nothing and finds
+nothing; a handler that must tell someone the feature is off asks the port's `enabled`.
+"""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 
 from bot.domain.instrument import Instrument
@@ -21,7 +27,10 @@ from bot.domain.ports import (
     RoundStore,
     SenderMap,
 )
-from bot.domain.ports.kudos import KudosStore
+from bot.domain.ports.audit import NullAudit
+from bot.domain.ports.breaks import NullBreaks
+from bot.domain.ports.digest import NullCharts, NullDigests
+from bot.domain.ports.kudos import KudosStore, NullKudos
 from bot.domain.ports.pulse import NullPulseTimes, PulseTimes
 
 
@@ -35,16 +44,18 @@ class Deps:
     clock: Clock
     # Recognition: the kudos store, the keyed hash for anonymous givers, and the platform senders
     # (a kudos is posted directly so its channel message can be deleted on withdrawal).
-    kudos: KudosStore | None = None
-    giver_key: GiverKey | None = None
+    kudos: KudosStore = NullKudos()  # noqa: RUF009 - stateless
+    # The composition root passes the key made from the server secret. Without recognition
+    # (NullKudos) nothing keyed by it is stored, so a key made up for this process serves.
+    giver_key: GiverKey = field(default_factory=lambda: GiverKey(secrets.token_bytes(32)))
     senders: SenderMap = field(default_factory=dict)
-    breaks: BreakStore | None = None
+    breaks: BreakStore = NullBreaks()  # noqa: RUF009 - stateless
     # Digests: the organisation chart, frozen period figures, other features' counts, charts.
     org: OrgChart = OrgChart()  # noqa: RUF009 - immutable
-    digests: DigestStore | None = None
+    digests: DigestStore = NullDigests()  # noqa: RUF009 - stateless
     activity: PeriodActivity = NullActivity()  # noqa: RUF009 - stateless
-    charts: ChartRenderer | None = None
+    charts: ChartRenderer = NullCharts()  # noqa: RUF009 - stateless
     # Who read which digest (and which admin command ran): append-only.
-    audit: AuditLog | None = None
+    audit: AuditLog = NullAudit()  # noqa: RUF009 - stateless
     # Each person's own pulse time (`pulse at thu 08:00`); nobody has one until it is wired in.
     pulse_times: PulseTimes = NullPulseTimes()  # noqa: RUF009 - stateless

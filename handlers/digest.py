@@ -14,7 +14,7 @@ from bot.domain.digest_present import digest_card, trend_chart
 from bot.domain.events import Actor, Command, Outcome, Reply
 from bot.domain.messages import Card, Image
 from bot.domain.org import Viewer, viewer_for
-from bot.domain.ports import AuditEntry, DigestStore
+from bot.domain.ports import AuditEntry
 from bot.domain.rollup import GroupFigures
 from handlers.deps import Deps
 
@@ -27,15 +27,9 @@ NOT_A_LEAD = Card(
 )
 
 
-def _store(deps: Deps) -> DigestStore:
-    if deps.digests is None:
-        raise LookupError("digests are not wired in this deployment")
-    return deps.digests
-
-
 async def group_digest(deps: Deps, group_id: str) -> GroupDigest | None:
     """The digest of a team, department or the organisation for its newest frozen period."""
-    store = _store(deps)
+    store = deps.digests
     history = await store.history(group_id, HISTORY_ROUNDS)
     if not history:
         return None
@@ -50,7 +44,7 @@ async def all_digests(deps: Deps) -> dict[str, GroupDigest]:
 
     This is what a period's fan-out uses: two queries whatever the number of groups.
     """
-    figures = await _store(deps).recent(HISTORY_ROUNDS)
+    figures = await deps.digests.recent(HISTORY_ROUNDS)
     history: dict[str, list[GroupFigures]] = {}
     children: dict[tuple[str, str], list[GroupFigures]] = {}
     for g in figures:  # newest period first
@@ -67,7 +61,8 @@ async def all_digests(deps: Deps) -> dict[str, GroupDigest]:
 
 
 def chart_image(deps: Deps, digest: GroupDigest) -> Image | None:
-    if deps.charts is None:
+    """The trend chart as an image; None without a chart renderer, or with nothing to chart."""
+    if not deps.charts.enabled:
         return None
     chart = trend_chart(deps.instrument, digest)
     if chart is None:
@@ -82,8 +77,8 @@ def card_for(deps: Deps, digest: GroupDigest) -> Card:
 async def card_drawn_aside(deps: Deps, digest: GroupDigest) -> Card:
     """The digest's card, its chart drawn in a worker thread (a tenth of a second each) so the
     event loop keeps answering; no thread at all when there is no chart to draw."""
-    chart = trend_chart(deps.instrument, digest) if deps.charts is not None else None
-    if deps.charts is None or chart is None:
+    chart = trend_chart(deps.instrument, digest) if deps.charts.enabled else None
+    if chart is None:
         return digest_card(digest)
     png = await asyncio.to_thread(deps.charts.trend_png, chart)
     return digest_card(digest, Image(png=png, alt_text=chart.alt_text, title=chart.title))
@@ -152,7 +147,6 @@ async def on_demand(deps: Deps, command: Command) -> Outcome:
 
 
 async def audit_read(deps: Deps, actor: Actor, group_id: str, via: str) -> None:
-    """Note in the audit log that this lead read this group's digest (when one is wired)."""
-    if deps.audit is not None:
-        who = f"{actor.platform.value}:{actor.user_id}"
-        await deps.audit.record(AuditEntry(deps.clock.now(), who, "digest.read", group_id, via))
+    """Note in the audit log that this lead read this group's digest (NullAudit drops it)."""
+    who = f"{actor.platform.value}:{actor.user_id}"
+    await deps.audit.record(AuditEntry(deps.clock.now(), who, "digest.read", group_id, via))

@@ -35,7 +35,6 @@ from bot.domain.kudos import (
     ONCE_WINDOW,
     AlreadyGiven,
     Draft,
-    GiverKey,
     Kudos,
     Refusal,
     check_draft,
@@ -65,7 +64,6 @@ from bot.domain.kudos_cards import (
 )
 from bot.domain.messages import Card, Recipient
 from bot.domain.ports import DeliveryFailed
-from bot.domain.ports.kudos import KudosStore
 from bot.domain.pulse import no_team_card
 from bot.domain.team import Team
 from handlers.deps import Deps
@@ -85,12 +83,6 @@ ALREADY_GIVEN = Card(
         "minutes.",
     ),
 )
-
-
-def _ports(deps: Deps) -> tuple[KudosStore, GiverKey] | None:
-    if deps.kudos is None or deps.giver_key is None:
-        return None
-    return deps.kudos, deps.giver_key
 
 
 async def give(deps: Deps, command: Command) -> Outcome:
@@ -124,7 +116,7 @@ async def open_form(deps: Deps, actor: Actor) -> Outcome:
     team = deps.directory.team_of(actor.platform, actor.user_id)
     if team is None:
         return Reply(no_team_card())
-    if _ports(deps) is None:
+    if not deps.kudos.enabled:
         return Reply(NOT_SET_UP)
     if not team.kudos_channel:
         return Reply(no_channel_card(team))
@@ -157,10 +149,9 @@ async def submit(deps: Deps, submission: FormSubmission) -> Outcome:
 async def _create(
     deps: Deps, actor: Actor, team: Team, draft: Draft, request_id: str = ""
 ) -> Kudos | Card | list[Refusal]:
-    ports = _ports(deps)
-    if ports is None:
+    if not deps.kudos.enabled:
         return NOT_SET_UP
-    store, key = ports
+    store, key = deps.kudos, deps.giver_key
     refusals = check_draft(actor.user_id, team, draft)
     if refusals:
         return refusals
@@ -246,10 +237,9 @@ async def _delete_post(deps: Deps, kudos: Kudos, ref: str) -> bool:
 
 
 async def _withdraw(deps: Deps, actor: Actor, kudos_id: str) -> Outcome:
-    ports = _ports(deps)
-    if ports is None:
+    if not deps.kudos.enabled:
         return Reply(NOT_SET_UP)
-    store, key = ports
+    store, key = deps.kudos, deps.giver_key
     if not kudos_id:
         return Reply(usage_card(actor.platform))
     kudos = await store.get(kudos_id)
@@ -273,7 +263,7 @@ async def withdraw_button(deps: Deps, press: ButtonPress) -> Outcome:
 
 async def names(deps: Deps, command: Command) -> Outcome:
     """`kudos-names off|on`: whether weekly roundups name you; alone, says which applies."""
-    if deps.kudos is None:
+    if not deps.kudos.enabled:
         return Reply(NOT_SET_UP)
     actor = command.actor
     choice = command.args.strip().lower()

@@ -69,8 +69,6 @@ async def freeze_due(deps: Deps, report: JobReport | None = None) -> list[Frozen
     """Freeze every period that is complete; queue digests for the newest one frozen now."""
     report = report or JobReport()
     store = deps.digests
-    if store is None:
-        return []
     unsent = await store.unqueued_period()
     if unsent is not None:
         await queue_digests(deps, unsent, report)
@@ -171,6 +169,5 @@ async def queue_digests(deps: Deps, period: str, report: JobReport) -> int:
         state = "suppressed (too few responses)" if digest.suppressed else "released"
         report.say(f"{digest_title(digest)}: {state}; for {len(recipients)} lead(s)")
     report.say(f"{period}: {queued} digest message(s) queued")
-    if deps.digests is not None:
-        await deps.digests.mark_queued(period, now)
+    await deps.digests.mark_queued(period, now)
     return queued

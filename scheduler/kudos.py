@@ -18,8 +18,6 @@ async def post_roundups(deps: Deps, report: JobReport | None = None) -> int:
     """Queue each team's latest due roundup; returns how many were newly queued."""
     report = report or JobReport()
     store = deps.kudos
-    if store is None:
-        return 0
     now = deps.clock.now()
     queued = 0
     for team in deps.directory.teams():
@@ -41,8 +39,6 @@ async def post_roundups(deps: Deps, report: JobReport | None = None) -> int:
 
 async def forget_givers(deps: Deps, report: JobReport | None = None) -> int:
     """Forget givers past the quota window: the quota ledger's entries, and withdrawal tags."""
-    if deps.kudos is None:
-        return 0
     erased = await deps.kudos.forget_givers(deps.clock.now() - QUOTA_WINDOW)
     if erased and report is not None:
         report.say(f"kudos: forgot {erased} giver hash(es) and tag(s) past the quota window")

@@ -105,5 +105,7 @@ def render_trend(chart: TrendChart) -> RenderedChart:
 class MatplotlibCharts:
     """The ChartRenderer port."""
 
+    enabled = True
+
     def trend_png(self, chart: TrendChart) -> bytes:
         return render_trend(chart).png

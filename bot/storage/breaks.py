@@ -361,6 +361,8 @@ def _settings(row: Row[Any]) -> BreakSettings:
 
 
 class SqlBreakStore:
+    enabled = True  # the BreakStore port: break prompts are on
+
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],

@@ -23,3 +23,10 @@ class AuditLog(Protocol):
     """Append-only: entries are recorded and read, never changed (retention aside)."""
 
     async def record(self, entry: AuditEntry) -> None: ...
+
+
+class NullAudit:
+    """No audit log is wired in: entries are dropped, so callers record without asking first."""
+
+    async def record(self, entry: AuditEntry) -> None:
+        return None

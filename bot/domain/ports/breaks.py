@@ -142,6 +142,11 @@ class Advance:
 
 
 class BreakStore(Protocol):
+    @property
+    def enabled(self) -> bool:
+        """False for NullBreaks: break prompts are off here, and a handler tells the person so."""
+        ...
+
     async def get(self, platform: Platform, user_id: str) -> BreakSettings | None: ...
 
     async def save(self, settings: BreakSettings, now: datetime) -> None:
@@ -217,3 +222,70 @@ class BreakStore(Protocol):
     async def break_uptake(
         self, team_id: str, start: datetime, end: datetime
     ) -> tuple[int, int, int]: ...
+
+
+class NullBreaks:
+    """Break prompts are not wired in: nobody has settings, nothing is due, nothing is queued.
+
+    Handlers ask `enabled` and answer that break prompts are not set up; `break_uptake` raises
+    NotImplementedError like NullActivity, so a digest leaves the line out.
+    """
+
+    enabled = False
+
+    async def get(self, platform: Platform, user_id: str) -> BreakSettings | None:
+        return None
+
+    async def save(self, settings: BreakSettings, now: datetime) -> None:
+        return None
+
+    async def ensure_people(
+        self, team_id: str, platform: Platform, user_ids: Iterable[str], now: datetime
+    ) -> int:
+        return 0
+
+    async def due(self, now: datetime, limit: int) -> list[DueBreak]:
+        return []
+
+    async def due_schedules(self, now: datetime) -> DueSchedules:
+        return DueSchedules([], [])
+
+    async def join_plans(self, joins: Sequence[PlanJoin], now: datetime) -> PlansJoined:
+        return PlansJoined()
+
+    async def move_plans(self, moves: Sequence[PlanMove]) -> int:
+        return 0
+
+    async def fan_out(self, now: datetime) -> int:
+        return 0
+
+    async def commit(self, prompts: Sequence[QueuedPrompt], advances: Sequence[Advance]) -> int:
+        return 0
+
+    async def acknowledge(
+        self,
+        platform: Platform,
+        user_id: str,
+        slot: str,
+        outcome: str,
+        team_id: str,
+        week: tuple[datetime, datetime],
+        now: datetime,
+    ) -> bool:
+        return False
+
+    async def pending_timezones(self, limit: int) -> list[tuple[Platform, str]]:
+        return []
+
+    async def set_timezone(
+        self, platform: Platform, user_id: str, timezone: str | None, now: datetime
+    ) -> None:
+        return None
+
+    async def set_calendar_warned(self, platform: Platform, user_id: str, warned: bool) -> None:
+        return None
+
+    async def break_uptake(
+        self, team_id: str, start: datetime, end: datetime
+    ) -> tuple[int, int, int]:
+        raise NotImplementedError("break prompts are not enabled")

@@ -111,4 +111,56 @@ class ChartRenderer(Protocol):
     """Draws a trend chart; the composition root wires one that imports its plotting library
     only when it first draws."""
 
+    @property
+    def enabled(self) -> bool:
+        """False for NullCharts: digests go out without a chart image."""
+        ...
+
     def trend_png(self, chart: TrendChart) -> bytes: ...
+
+
+class NullDigests:
+    """Digests are not wired in: nothing is pending or frozen, so no period is ever released.
+
+    A lead who asks for a digest is told there is none yet, as before a first round closes.
+    """
+
+    async def pending_rounds(self) -> list[TeamRound]:
+        return []
+
+    def person_mark(self, platform: Platform, user_id: str) -> str:
+        # Never stored: with no pending rounds, no release is ever checked against a mark.
+        return ""
+
+    async def prior_releases(self, period: str, periods: int) -> list[PriorRelease]:
+        return []
+
+    async def purge_frozen_rounds(self) -> int:
+        return 0
+
+    async def freeze(self, frozen: FrozenPeriod, when: datetime) -> bool:
+        return False
+
+    async def history(self, group_id: str, limit: int) -> list[GroupFigures]:
+        return []
+
+    async def period_groups(self, period: str, parent_id: str) -> list[GroupFigures]:
+        return []
+
+    async def recent(self, periods: int) -> list[GroupFigures]:
+        return []
+
+    async def mark_queued(self, period: str, when: datetime) -> None:
+        return None
+
+    async def unqueued_period(self) -> str | None:
+        return None
+
+
+class NullCharts:
+    """No plotting library is wired in: digests carry their figures and trend line, no image."""
+
+    enabled = False
+
+    def trend_png(self, chart: TrendChart) -> bytes:
+        raise NotImplementedError("charts are not enabled; ask `enabled` before drawing")

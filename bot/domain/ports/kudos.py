@@ -11,6 +11,11 @@ from bot.domain.messages import Platform
 
 
 class KudosStore(Protocol):
+    @property
+    def enabled(self) -> bool:
+        """False for NullKudos: recognition is off here, and a handler tells the person so."""
+        ...
+
     async def add_within_quota(
         self,
         kudos: Kudos,
@@ -63,3 +68,55 @@ class KudosStore(Protocol):
     async def names_hidden(self, platform: Platform, user_ids: Sequence[str]) -> set[str]:
         """Of these people, those who opted out of being named in roundups."""
         ...
+
+
+class NullKudos:
+    """Recognition is not wired in: nothing is stored, every list is empty, roundups are empty.
+
+    Handlers ask `enabled` before giving or withdrawing and answer that kudos are not set up;
+    `kudos_count` raises NotImplementedError like NullActivity, so a digest leaves the line out.
+    """
+
+    enabled = False
+
+    async def add_within_quota(
+        self,
+        kudos: Kudos,
+        giver: Giver,
+        limit: int,
+        now: datetime,
+        once: Sequence[str] = (),
+    ) -> QuotaRefusal | AlreadyGiven | None:
+        # No answer here is true: None would claim the kudos was stored.
+        raise NotImplementedError("recognition is not enabled")
+
+    async def discard(
+        self, kudos_id: str, giver: Giver, now: datetime, once: Sequence[str] = ()
+    ) -> None:
+        return None
+
+    async def set_channel_ref(self, kudos_id: str, ref: str) -> bool:
+        return False
+
+    async def get(self, kudos_id: str) -> Kudos | None:
+        return None
+
+    async def delete(self, kudos_id: str) -> bool:
+        return False
+
+    async def between(self, team_id: str, start: datetime, end: datetime) -> list[Kudos]:
+        return []
+
+    async def kudos_count(self, team_id: str, start: datetime, end: datetime) -> int:
+        raise NotImplementedError("recognition is not enabled")
+
+    async def forget_givers(self, before: datetime) -> int:
+        return 0
+
+    async def set_names_shown(
+        self, platform: Platform, user_id: str, shown: bool, when: datetime
+    ) -> None:
+        return None
+
+    async def names_hidden(self, platform: Platform, user_ids: Sequence[str]) -> set[str]:
+        return set()
