@@ -55,6 +55,8 @@ SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 ENTRA_OBJECT_ID = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 )
+# The platforms a roster is told about; "console" is also accepted, for the demo's own rosters.
+ROSTER_PLATFORMS = ("slack", "teams")
 DEFAULT_INSTRUMENT = Path(__file__).with_name("data") / "respite-pulse.yaml"
 
 
@@ -338,12 +340,22 @@ class _Strict(BaseModel):
 
 
 def _known_platform(value: Any) -> Any:
-    """Refuse a platform nobody defined, naming only those an admin may choose (the console is
-    defined too, for the demo's own rosters, but not offered)."""
-    if isinstance(value, str) and value in list(Platform):
+    """Refuse an unknown platform, naming only those an admin may choose."""
+    if value in (*ROSTER_PLATFORMS, "console"):
         return value
-    offered = " or ".join(Platform.offered())
-    raise ValueError(f"expected {offered}, got {value!r}")
+    raise ValueError(f"expected {' or '.join(ROSTER_PLATFORMS)}, got {value!r}")
+
+
+def _shipped_language(value: str | None) -> str | None:
+    """A language Respite ships ("de", or "de-AT" read as "de"), or an error naming them."""
+    if value is None:
+        return None
+    from bot.infra.i18n import LOCALES, supported
+
+    locale = supported(value)
+    if locale is None:
+        raise ValueError(f"Respite speaks {', '.join(LOCALES)}; {value!r} is not one of them")
+    return locale
 
 
 class PulseConfig(_Strict):
@@ -471,7 +483,7 @@ def _working_hours(value: str) -> str:
 class TeamConfig(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     name: str = Field(min_length=1)
-    platform: str = Platform.SLACK.value
+    platform: Literal["slack", "teams", "console"] = "slack"
     timezone: str = "UTC"
     members: list[str] = Field(default_factory=list)
     members_from: MembersFrom | None = None
@@ -490,6 +502,14 @@ class TeamConfig(_Strict):
     # install; with SLACK_CLIENT_ID, messages to the team use that installation's token.
     slack_team_id: str | None = Field(None, pattern=r"^T[A-Z0-9]{2,}$")
     enterprise_id: str | None = Field(None, pattern=r"^E[A-Z0-9]{2,}$")
+    # The language Respite speaks to members who chose none and whose platform reports none
+    # that Respite ships (bot/domain/language.py): en, de or es.
+    language: str | None = None
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str | None) -> str | None:
+        return _shipped_language(value)
 
     _platform = field_validator("platform", mode="before")(_known_platform)
 
@@ -604,7 +624,7 @@ class DepartmentConfig(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     name: str = Field(min_length=1)
     teams: list[str] = Field(min_length=1)
-    platform: str = Platform.SLACK.value
+    platform: Literal["slack", "teams", "console"] = "slack"
     leads: list[str] = Field(default_factory=list)
     min_group_size: int | None = None
 
@@ -628,7 +648,9 @@ class DepartmentConfig(_Strict):
 
 class OrganisationConfig(_Strict):
     name: str = Field("Organisation", min_length=1)
-    platform: str = Platform.SLACK.value
+    # The default language of every team that names none (en, de or es).
+    language: str | None = None
+    platform: Literal["slack", "teams", "console"] = "slack"
     leads: list[str] = Field(default_factory=list)
     min_group_size: int | None = None
 
@@ -638,6 +660,11 @@ class OrganisationConfig(_Strict):
     @classmethod
     def _k(cls, value: int | None) -> int | None:
         return DepartmentConfig._k(value)
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str | None) -> str | None:
+        return _shipped_language(value)
 
 
 class RetentionConfig(_Strict):

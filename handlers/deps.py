@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from bot.domain.instrument import Instrument
 from bot.domain.kudos import GiverKey
+from bot.domain.language import Languages
 from bot.domain.org import OrgChart
 from bot.domain.ports import (
     AuditLog,
@@ -59,3 +60,5 @@ class Deps:
     audit: AuditLog = NullAudit()  # noqa: RUF009 - stateless
     # Each person's own pulse time (`pulse at thu 08:00`); nobody has one until it is wired in.
     pulse_times: PulseTimes = NullPulseTimes()  # noqa: RUF009 - stateless
+    # Which language each person reads (bot/domain/language.py); English until wired in.
+    languages: Languages = Languages()  # noqa: RUF009 - read-only without a store

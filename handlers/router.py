@@ -6,12 +6,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from bot.domain.break_cards import BREAK_DONE, BREAK_PAUSE, BREAK_SKIP, BREAK_SNOOZE
-from bot.domain.events import ButtonPress, Command, FormSubmission, Outcome, Reply
+from bot.domain.events import Actor, ButtonPress, Command, FormSubmission, Outcome, Reply
 from bot.domain.kudos_cards import KUDOS_FORM, WITHDRAW
 from bot.domain.messages import Card
 from bot.domain.pulse import PULSE_FORM, START_CHECKIN
+from bot.infra.i18n import use_locale
 from bot.infra.metrics import INTERACTIONS
-from handlers import breaks, digest, info, kudos, pulse
+from handlers import breaks, digest, info, kudos, language, pulse
 from handlers.deps import Deps
 
 CommandHandler = Callable[[Deps, Command], Awaitable[Outcome]]
@@ -31,6 +32,7 @@ SUBCOMMANDS: dict[str, CommandHandler] = {
     "kudos": kudos.give,
     "kudos-names": kudos.names,
     "breaks": breaks.command,
+    "language": language.command,
 }
 
 COMMANDS["checkin"] = pulse.start
@@ -51,7 +53,7 @@ FORMS: dict[str, FormHandler] = {
 }
 
 
-async def on_command(deps: Deps, command: Command) -> Outcome:
+async def _on_command(deps: Deps, command: Command) -> Outcome:
     INTERACTIONS.labels(command.actor.platform.value, "command").inc()
     own = COMMANDS.get(command.name)
     if own is not None:
@@ -68,7 +70,7 @@ async def on_command(deps: Deps, command: Command) -> Outcome:
     return await handler(deps, replace(command, name=word.lower(), args=rest.strip()))
 
 
-async def on_button(deps: Deps, press: ButtonPress) -> Outcome:
+async def _on_button(deps: Deps, press: ButtonPress) -> Outcome:
     INTERACTIONS.labels(press.actor.platform.value, "button").inc()
     handler = BUTTONS.get(press.action_id)
     if handler is None:
@@ -78,9 +80,30 @@ async def on_button(deps: Deps, press: ButtonPress) -> Outcome:
     return await handler(deps, press)
 
 
-async def on_form(deps: Deps, submission: FormSubmission) -> Outcome:
+async def _on_form(deps: Deps, submission: FormSubmission) -> Outcome:
     INTERACTIONS.labels(submission.actor.platform.value, "form").inc()
     handler = FORMS.get(submission.form_id)
     if handler is None:
         return Reply(Card(title="That form has expired", blocks=("Please open it again.",)))
     return await handler(deps, submission)
+
+
+# Every reply is built in the language of the person who acted (bot/domain/language.py).
+async def _locale_of(deps: Deps, actor: Actor) -> str:
+    team = deps.directory.team_of(actor.platform, actor.user_id)
+    return await deps.languages.of(actor.platform, actor.user_id, team.id if team else None)
+
+
+async def on_command(deps: Deps, command: Command) -> Outcome:
+    with use_locale(await _locale_of(deps, command.actor)):
+        return await _on_command(deps, command)
+
+
+async def on_button(deps: Deps, press: ButtonPress) -> Outcome:
+    with use_locale(await _locale_of(deps, press.actor)):
+        return await _on_button(deps, press)
+
+
+async def on_form(deps: Deps, submission: FormSubmission) -> Outcome:
+    with use_locale(await _locale_of(deps, submission.actor)):
+        return await _on_form(deps, submission)

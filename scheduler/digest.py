@@ -15,9 +15,10 @@ from datetime import datetime, timedelta
 
 from bot.domain.digest import HISTORY_ROUNDS
 from bot.domain.digest_present import digest_title
-from bot.domain.messages import Platform, Recipient
+from bot.domain.messages import Card, Platform, Recipient
 from bot.domain.org import period_of_round, period_window
 from bot.domain.rollup import Activity, FrozenPeriod, TeamRound, freeze_period
+from bot.infra.i18n import use_locale
 from bot.infra.metrics import DIGESTS
 from handlers.deps import Deps
 from handlers.digest import all_digests, card_drawn_aside
@@ -160,8 +161,15 @@ async def queue_digests(deps: Deps, period: str, report: JobReport) -> int:
         recipients = _recipients(deps, digest.group_id, digest.kind)
         if not recipients:
             continue
-        card = await card_drawn_aside(deps, digest)
+        # Each lead reads the digest in their language; one card a language.
+        team_id = digest.group_id if digest.kind == "team" else None
+        cards: dict[str, Card] = {}
         for recipient in recipients:
+            locale = await deps.languages.of(recipient.platform, recipient.user_id or "", team_id)
+            if locale not in cards:
+                with use_locale(locale):
+                    cards[locale] = await card_drawn_aside(deps, digest)
+            card = cards[locale]
             key = f"digest:{period}:{digest.group_id}:{recipient.key}"
             if await deps.outbox.enqueue(key, recipient, card, now):
                 queued += 1

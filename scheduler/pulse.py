@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,7 @@ from bot.domain.ports import Round
 from bot.domain.pulse import invitation_card, reminder_card
 from bot.domain.pulse_times import own_invitation, own_key, own_reminder
 from bot.domain.team import Team
+from bot.infra.i18n import format_datetime, use_locale
 from handlers.deps import Deps
 from scheduler.digest import freeze_due
 from scheduler.report import JobReport
@@ -31,7 +33,8 @@ log = logging.getLogger(__name__)
 
 
 def _local(team: Team, when: datetime) -> str:
-    return when.astimezone(ZoneInfo(team.timezone)).strftime("%A %d %b, %H:%M")
+    """A moment on the team's clock, in the current language ("Thursday 03 Dec, 10:00")."""
+    return format_datetime(when.astimezone(ZoneInfo(team.timezone)))
 
 
 def _require_team(deps: Deps, team_id: str) -> Team:
@@ -104,11 +107,17 @@ async def open_round(deps: Deps, team_id: str, report: JobReport | None = None) 
     if rnd.is_closed:
         report.say(f"{team.id}: round {rnd.period_key} is already closed; nothing to open")
         return rnd
-    closes = _local(team, rnd.closes_at)
-    card = invitation_card(team, closes)
-    queued = await _queue_for_non_responders(
-        deps, team, rnd, "pulse-invite", card, reminder_card(team, closes)
-    )
+    queued = 0
+    # Each language's cards go to the members who read it (bot/domain/language.py).
+    for locale, members in (
+        await deps.languages.groups(team.platform, team.members, team.id)
+    ).items():
+        with use_locale(locale):
+            closes = _local(team, rnd.closes_at)
+            card, reminder = invitation_card(team, closes), reminder_card(team, closes)
+        queued += await _queue_for_non_responders(
+            deps, replace(team, members=members), rnd, "pulse-invite", card, reminder
+        )
     await deps.rounds.mark_invited(rnd.id, now)
     if now >= rnd.remind_at:
         # Opened late (after downtime, or by hand): the invitation is also the reminder.
@@ -126,8 +135,15 @@ async def send_reminders(deps: Deps, rnd: Round, report: JobReport | None = None
     now = deps.clock.now()
     if rnd.is_closed or now >= rnd.closes_at:
         return 0
-    card = reminder_card(team, _local(team, rnd.closes_at))
-    queued = await _queue_for_non_responders(deps, team, rnd, "pulse-remind", card)
+    queued = 0
+    for locale, members in (
+        await deps.languages.groups(team.platform, team.members, team.id)
+    ).items():
+        with use_locale(locale):
+            card = reminder_card(team, _local(team, rnd.closes_at))
+        queued += await _queue_for_non_responders(
+            deps, replace(team, members=members), rnd, "pulse-remind", card
+        )
     await deps.rounds.mark_reminded(rnd.id, now)
     report.say(f"{team.id}: round {rnd.period_key}: {queued} reminder(s) queued")
     return queued

@@ -194,6 +194,10 @@ class RespiteTeamsBot:
             ActivityTypes.installation_update,
         ):
             await self.remember(activity)
+            who = inbound.actor(activity)
+            await self.deps.languages.reported(
+                who.platform, who.user_id, inbound.reported_locale(activity)
+            )
         if activity.type == ActivityTypes.message:
             await self._on_message(ctx)
         elif activity.type == ActivityTypes.conversation_update:

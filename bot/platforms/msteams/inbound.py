@@ -62,6 +62,12 @@ def actor(activity: Activity) -> Actor:
     return Actor(Platform.TEAMS, str(user_id), getattr(activity, "local_timezone", None) or None)
 
 
+def reported_locale(activity: Activity) -> str | None:
+    """The person's Teams client language ("de-DE"), sent on every turn as `activity.locale`."""
+    locale = getattr(activity, "locale", None)
+    return str(locale) if locale else None
+
+
 def _entities(activity: Activity) -> list[Mapping[str, Any]]:
     found: list[Mapping[str, Any]] = []
     for entity in activity.entities or []:

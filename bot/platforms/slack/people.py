@@ -11,6 +11,8 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.domain.language import Languages
+from bot.domain.messages import Platform
 from bot.platforms.slack.installations import NotInstalled, WorkspaceTokens
 
 log = logging.getLogger(__name__)
@@ -41,8 +43,11 @@ class SlackPeople:
         client: AsyncWebClient,
         cache_seconds: float = 60.0,
         tokens: WorkspaceTokens | None = None,
+        languages: Languages | None = None,
     ) -> None:
         self._client = client
+        # users.info also tells the person's Slack language, recorded here (bot.domain.language).
+        self._languages = languages
         self._tokens = tokens
         self._cache_for = timedelta(seconds=cache_seconds)
         self._dnd: dict[str, tuple[datetime, datetime | None]] = {}
@@ -62,11 +67,13 @@ class SlackPeople:
         if auth is None:
             return None
         try:
-            resp = await self._client.users_info(**auth, user=user_id)
+            resp = await self._client.users_info(**auth, user=user_id, include_locale=True)
         except SlackApiError as exc:
             log.warning("users.info failed: %s", _error(exc))
             return None
         user = resp.get("user") or {}
+        if self._languages is not None and user.get("locale"):
+            await self._languages.reported(Platform.SLACK, user_id, str(user["locale"]))
         tz = user.get("tz")
         return str(tz) if tz else None
 

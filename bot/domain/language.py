@@ -1,0 +1,94 @@
+"""Which language to speak to a person.
+
+Resolution order: the language the person chose > the one their platform reports > their team's
+`language` in the roster > the organisation's > English. Only languages Respite ships count at
+each step; a regional tag counts as its language (es-MX is Spanish), and anything else is passed
+over, so a Slack user set to French hears their team's language rather than nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+
+from bot.domain.messages import Platform
+from bot.domain.ports.locales import LocaleStore
+from bot.infra.i18n import DEFAULT_LOCALE, supported
+
+REPORTED_CACHE_SIZE = 10_000
+
+
+class Languages:
+    """The locale for one person or many, from the store and the roster's defaults."""
+
+    def __init__(
+        self,
+        store: LocaleStore | None = None,
+        team_defaults: Mapping[str, str] | None = None,
+        org_default: str | None = None,
+    ) -> None:
+        self.store = store
+        self._teams = dict(team_defaults or {})
+        self._org = org_default
+        # What each person's platform reported last, so a Teams turn writes only on a change.
+        self._reported: dict[tuple[Platform, str], str] = {}
+
+    async def reported(self, platform: Platform, user_id: str, tag: str | None) -> None:
+        """Record the locale the platform reports for a person (Slack users.info, Teams turns).
+
+        Stored as the platform's tag ("de-DE"), read through `supported` when used; a person's
+        own choice is never overwritten. Remembered in process so a repeat costs no query.
+        """
+        if self.store is None or not tag or not user_id:
+            return
+        key = (platform, user_id)
+        if self._reported.get(key) == tag:
+            return
+        await self.store.reported(platform, user_id, tag[:16])
+        if len(self._reported) >= REPORTED_CACHE_SIZE:
+            self._reported.pop(next(iter(self._reported)))
+        self._reported[key] = tag
+
+    async def clear_choice(self, platform: Platform, user_id: str) -> None:
+        """`language auto`: drop the person's choice; what the platform said last applies again.
+
+        The store keeps one row a person, so a choice hid the platform's locale; the one this
+        process last saw is written back (Teams says it again on the next turn anyway).
+        """
+        if self.store is None:
+            return
+        await self.store.clear_choice(platform, user_id)
+        last = self._reported.get((platform, user_id))
+        if last:
+            await self.store.reported(platform, user_id, last)
+
+    def default_for(self, team_id: str | None) -> str:
+        """The team's language, else the organisation's, else English."""
+        team = self._teams.get(team_id) if team_id else None
+        return supported(team) or supported(self._org) or DEFAULT_LOCALE
+
+    async def of(self, platform: Platform, user_id: str, team_id: str | None = None) -> str:
+        if self.store is not None:
+            stored = await self.store.get(platform, user_id)
+            if stored is not None and (locale := supported(stored.locale)):
+                return locale
+        return self.default_for(team_id)
+
+    async def of_many(
+        self, platform: Platform, user_ids: list[str], team_id: str | None = None
+    ) -> dict[str, str]:
+        fallback = self.default_for(team_id)
+        stored = await self.store.many(platform, user_ids) if self.store is not None else {}
+        return {
+            user: (supported(stored[user].locale) if user in stored else None) or fallback
+            for user in user_ids
+        }
+
+    async def groups(
+        self, platform: Platform, user_ids: Collection[str], team_id: str | None = None
+    ) -> dict[str, frozenset[str]]:
+        """The people grouped by language, so each group's cards are built once."""
+        by_user = await self.of_many(platform, sorted(user_ids), team_id)
+        grouped: dict[str, set[str]] = {}
+        for user, locale in by_user.items():
+            grouped.setdefault(locale, set()).add(user)
+        return {locale: frozenset(users) for locale, users in sorted(grouped.items())}
