@@ -55,8 +55,6 @@ SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 ENTRA_OBJECT_ID = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 )
-# The platforms a roster is told about; "console" is also accepted, for the demo's own rosters.
-ROSTER_PLATFORMS = ("slack", "teams")
 DEFAULT_INSTRUMENT = Path(__file__).with_name("data") / "respite-pulse.yaml"
 
 
@@ -340,10 +338,12 @@ class _Strict(BaseModel):
 
 
 def _known_platform(value: Any) -> Any:
-    """Refuse an unknown platform, naming only those an admin may choose."""
-    if value in (*ROSTER_PLATFORMS, "console"):
+    """Refuse a platform nobody defined, naming only those an admin may choose (the console is
+    defined too, for the demo's own rosters, but not offered)."""
+    if isinstance(value, str) and value in list(Platform):
         return value
-    raise ValueError(f"expected {' or '.join(ROSTER_PLATFORMS)}, got {value!r}")
+    offered = " or ".join(Platform.offered())
+    raise ValueError(f"expected {offered}, got {value!r}")
 
 
 def _shipped_language(value: str | None) -> str | None:
@@ -483,7 +483,7 @@ def _working_hours(value: str) -> str:
 class TeamConfig(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     name: str = Field(min_length=1)
-    platform: Literal["slack", "teams", "console"] = "slack"
+    platform: str = Platform.SLACK.value
     timezone: str = "UTC"
     members: list[str] = Field(default_factory=list)
     members_from: MembersFrom | None = None
@@ -624,7 +624,7 @@ class DepartmentConfig(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     name: str = Field(min_length=1)
     teams: list[str] = Field(min_length=1)
-    platform: Literal["slack", "teams", "console"] = "slack"
+    platform: str = Platform.SLACK.value
     leads: list[str] = Field(default_factory=list)
     min_group_size: int | None = None
 
@@ -650,7 +650,7 @@ class OrganisationConfig(_Strict):
     name: str = Field("Organisation", min_length=1)
     # The default language of every team that names none (en, de or es).
     language: str | None = None
-    platform: Literal["slack", "teams", "console"] = "slack"
+    platform: str = Platform.SLACK.value
     leads: list[str] = Field(default_factory=list)
     min_group_size: int | None = None
 

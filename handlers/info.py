@@ -8,7 +8,7 @@ Every command in these texts is spelled the way the reader types it on their pla
 
 from __future__ import annotations
 
-from bot.domain.commands import own, umbrella
+from bot.domain.commands import own, types_bare_words, umbrella
 from bot.domain.events import Command, Outcome, Reply
 from bot.domain.messages import Card, Platform
 from bot.infra.i18n import _
@@ -61,7 +61,7 @@ async def help_(deps: Deps, command: Command) -> Outcome:
     lines = tuple(f"• {prefix}{word}: {what}" for word, what in help_topics(platform))
     how = (
         _("Send Respite one of these words, in your 1:1 chat with it or with an @mention.")
-        if platform == Platform.TEAMS
+        if types_bare_words(platform)
         else _("Type {command} followed by one of these words.").format(command=prefix.strip())
     )
     return Reply(

@@ -11,9 +11,7 @@ import secrets
 import socket
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.adapters.calendar_feed import IcsCalendarFeed
@@ -35,7 +33,10 @@ from bot.domain.ports import (
 )
 from bot.infra.clock import SystemClock
 from bot.infra.inflight import InFlight
+from bot.platforms import registry
+from bot.platforms.plugin import Handler, Link, Wiring
 from bot.platforms.startup import StartupCheck
+from bot.storage.addresses import SqlAddressBook
 from bot.storage.audit import SqlAuditLog
 from bot.storage.breaks import SqlBreakStore
 from bot.storage.db import DatabaseTimeouts, create_engine_async, session_factory
@@ -55,19 +56,6 @@ from scheduler.boundaries import WorkBoundaries
 from scheduler.breaks import BreakTicker
 from scheduler.periods import CronCalendar
 from scheduler.runner import AfterTick, Runtime
-
-if TYPE_CHECKING:
-    from bot.platforms.slack.installations import OAuthInstall
-    from bot.platforms.slack.socket_mode import SlackSocket
-
-EMULATOR_NOTICE = (
-    "TEAMS AUTHENTICATION IS OFF: MICROSOFT_APP_ID is not set, so /api/messages runs in local "
-    "emulator mode. It serves loopback clients only, accepts requests without a Bot Framework "
-    "token and replies without one. Set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD before "
-    "connecting Respite to Microsoft Teams."
-)
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @dataclass
@@ -95,8 +83,9 @@ class Respite:
     # What an admin running the server should know (a throwaway secret, emulator mode); the
     # commands that serve or send log them, read-only commands keep quiet.
     notices: list[str] = field(default_factory=list)
-    # Slack over an outbound WebSocket (SLACK_APP_TOKEN); `serve` starts it beside the web app.
-    slack_socket: SlackSocket | None = None
+    # A connection a platform opens itself (Slack's Socket Mode, SLACK_APP_TOKEN); `serve`
+    # starts it beside the web app.
+    slack_socket: Link | None = None
 
     async def close(self) -> None:
         if self.slack_socket is not None:
@@ -158,129 +147,53 @@ async def build(
         activity=SqlPeriodActivity(kudos_store, breaks),
         charts=MatplotlibCharts(),
         audit=SqlAuditLog(sessions),
-        pulse_times=SqlPulseTimes(sessions),
         languages=_languages(sessions, roster),
+        pulse_times=SqlPulseTimes(sessions),
     )
     lookups: dict[Platform, MemberLookup] = {}
-    extra_ticks: list[AfterTick] = []  # a platform's own minute ticks (Teams' installer)
+    extra_ticks: list[AfterTick] = []  # the platforms' own minute ticks (Teams' installer)
     routes: dict[str, Handler] = {}
+    get_routes: dict[str, Handler] = {}
     closers: list[Callable[[], Awaitable[None]]] = []
     inflight = InFlight()
     dnd: dict[Platform, DoNotDisturb] = {}
-    slack_socket: SlackSocket | None = None
     timezones: dict[Platform, TimezoneLookup] = {}
-    get_routes: dict[str, Handler] = {}
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    oauth = (
-        settings.slack_client_id and settings.slack_client_secret and settings.slack_state_secret
+    link: Link | None = None
+    wiring = Wiring(
+        settings=settings,
+        roster=roster,
+        deps=deps,
+        directory=directory,
+        addresses=SqlAddressBook(sessions),
+        clock=clock,
+        inflight=inflight,
+        secret=secret,
+        engine=engine,
     )
-    if token or oauth:
-        from bot.platforms.slack.client import web_client, web_session
-        from bot.platforms.slack.sender import SlackMemberLookup, SlackSender
-
-        http = web_session()
-        closers.append(http.close)
-        # Installed through OAuth, each call carries its workspace's token, not the client's.
-        client = web_client(None if oauth else token, settings.slack_api_url, http)
-        install: OAuthInstall | None = None
-        if oauth:
-            install = _slack_install(settings, roster, engine, directory, secret)
-            unplaced = sorted(
-                t.id
-                for t in roster.teams
-                if t.platform == "slack" and not (t.slack_team_id or t.enterprise_id)
-            )
-            if unplaced:
-                notices.append(
-                    "Slack is installed through OAuth, but these teams name no slack_team_id or "
-                    f"enterprise_id, so only a roster naming one workspace reaches them: "
-                    f"{', '.join(unplaced)}"
-                )
-        tokens = install.tokens if install is not None else None
-        all_senders.setdefault(Platform.SLACK, SlackSender(client, tokens))
-        lookups[Platform.SLACK] = SlackMemberLookup(client, tokens=tokens)
-        from bot.platforms.slack.people import SlackPeople
-
-        people = SlackPeople(client, tokens=tokens, languages=deps.languages)
-        if install is None:
-            from bot.platforms.slack.startup import token_check
-
-            checks.append(("Slack", token_check(client)))
-        dnd[Platform.SLACK] = people
-        timezones[Platform.SLACK] = people
-        signing_secret = settings.slack_signing_secret
-        app_token = settings.slack_app_token
-        if signing_secret or app_token:
-            from bot.platforms.slack.app import build_slack_app, slack_route
-
-            # One bolt app serves both ways. Without a signing secret it serves the socket only,
-            # and its verifier holds a secret nobody knows (no route leads to it anyway).
-            signing = signing_secret.get_secret_value() if signing_secret else None
-            slack_app = build_slack_app(
-                deps, client, signing or secrets.token_hex(32), inflight, install
-            )
-            if signing_secret:
-                routes["/slack/events"] = slack_route(slack_app)
-            if install is not None:
-                from bot.platforms.slack.installations import install_routes
-
-                get_routes.update(install_routes(slack_app))
-            if app_token:
-                from bot.platforms.slack.socket_mode import SlackSocket, app_token_check
-
-                slack_socket = SlackSocket(slack_app, app_token.get_secret_value())
-                checks.append(
-                    ("Slack Socket Mode", app_token_check(client, app_token.get_secret_value()))
-                )
-    teams_in_roster = any(t.platform == Platform.TEAMS for t in roster.team_list)
-    if settings.microsoft_app_id or teams_in_roster:
-        from bot.platforms.msteams.adapter import TeamsCredentials
-        from bot.platforms.msteams.app import build_teams
-        from bot.platforms.msteams.reach import reach
-        from bot.storage.addresses import SqlAddressBook
-
-        contacts = SqlAddressBook(sessions)
-        password = settings.microsoft_app_password
-        credentials = TeamsCredentials(
-            app_id=settings.microsoft_app_id,
-            app_password=password.get_secret_value() if password else None,
-            tenant_id=settings.microsoft_app_tenant_id,
-            app_type=settings.microsoft_app_type,
-            openid_metadata_url=settings.to_bot_from_channel_openid_metadata_url,
-        )
-        teams = build_teams(deps, contacts, credentials, clock.now)
-        if credentials.auth_enabled:
-            from bot.platforms.msteams.startup import credentials_check
-
-            checks.append(("Teams", credentials_check(credentials, settings.microsoft_login_url)))
-        else:
-            notices.append(EMULATOR_NOTICE)
-            loopback_only.add("/api/messages")
-        all_senders.setdefault(Platform.TEAMS, teams.sender)
-        routes["/api/messages"] = teams.route
-        from bot.platforms.msteams import graph_setup
-
-        graph_creds = graph_setup.graph_credentials(
-            credentials.app_id, credentials.app_password, credentials.tenant_id,
-            settings.microsoft_login_url,
-        )  # fmt: skip
-        if graph_creds is not None:
-            graph = graph_setup.teams_graph(
-                graph_creds, settings.graph_api_url, settings.teams_service_url, contacts,
-                directory, clock.now,
-            )  # fmt: skip
-            lookups[Platform.TEAMS] = graph.lookup
-            closers.append(graph.close)
-            extra_ticks.append(graph.tick)
-        elif line := graph_setup.groups_without_graph(roster.team_list):
-            notices.append(line)
-        unreachable = sum(len(r.unreachable) for r in await reach(roster.team_list, contacts))
-        if unreachable:
-            notices.append(
-                f"Teams: {unreachable} roster member(s) cannot be reached yet (no chat with the "
-                "bot and not seen in an installed team); `respite check-config --reach` lists them"
-                + ("; Respite installs itself for them in the background" if graph_creds else "")
-            )
+    for plugin in registry.plugins():
+        if not plugin.configured(settings, roster):
+            continue
+        wired = await plugin.wire(wiring)
+        platform = plugin.platform
+        # A sender handed to build() (the demo's console, a test's fake) wins over the wired one.
+        if wired.sender is not None:
+            all_senders.setdefault(platform, wired.sender)
+        if wired.lookup is not None:
+            lookups[platform] = wired.lookup
+        if wired.dnd is not None:
+            dnd[platform] = wired.dnd
+        if wired.timezones is not None:
+            timezones[platform] = wired.timezones
+        routes.update(wired.routes)
+        get_routes.update(wired.get_routes)
+        loopback_only |= wired.loopback_only
+        checks.extend(wired.checks)
+        closers.extend(wired.closers)
+        extra_ticks.extend(wired.ticks)
+        notices.extend(wired.notices)
+        if wired.link is not None:
+            assert link is None, "one platform link at a time: serve starts one"
+            link = wired.link
     feed = calendar_feed or IcsCalendarFeed(
         timeout=settings.calendar_timeout_seconds,
         max_bytes=settings.calendar_max_bytes,
@@ -318,35 +231,7 @@ async def build(
         checks=checks,
         notices=notices,
         loopback_only=loopback_only,
-        slack_socket=slack_socket,
-    )
-
-
-def _slack_install(
-    settings: Settings,
-    roster: RosterConfig,
-    engine: AsyncEngine,
-    directory: RosterDirectory,
-    secret: bytes,
-) -> OAuthInstall:
-    """Slack's OAuth install flow and per-workspace tokens, on Respite's own database."""
-    from bot.platforms.slack.installations import oauth_install, workspace_of
-
-    assert settings.slack_client_id and settings.slack_client_secret
-    assert settings.slack_state_secret
-    workspaces = {
-        t.id: where
-        for t in roster.teams
-        if (where := workspace_of(t.slack_team_id, t.enterprise_id)) is not None
-    }
-    return oauth_install(
-        client_id=settings.slack_client_id,
-        client_secret=settings.slack_client_secret.get_secret_value(),
-        state_secret=settings.slack_state_secret.get_secret_value(),
-        secret=secret,
-        engine=engine,
-        workspaces=workspaces,
-        directory=directory,
+        slack_socket=link,
     )
 
 

@@ -133,6 +133,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Each registered platform defines itself on import, so a roster and `forget` may name it.
+    from bot.platforms import registry  # noqa: F401
+
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -8,16 +8,122 @@ express here is a sign the model needs a field, not that the handler needs platf
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
-from enum import StrEnum
-from typing import Any, Literal
+import secrets
+import string
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar, Literal
 
 
-class Platform(StrEnum):
-    SLACK = "slack"
-    TEAMS = "teams"
-    CONSOLE = "console"
+@dataclass(frozen=True, slots=True)
+class CommandStyle:
+    """How a person types Respite's commands on a platform, for every hint the bot shows.
+
+    `own` goes before a command of its own (`/` makes `/kudos`); `umbrella` goes before a word of
+    the umbrella command (`/respite ` makes `/respite breaks status`). A platform without slash
+    commands leaves both empty, and people send the bare word.
+    """
+
+    own: str
+    umbrella: str
+
+
+SLASH_COMMANDS = CommandStyle(own="/", umbrella="/respite ")
+BARE_WORDS = CommandStyle(own="", umbrella="")
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformTraits:
+    """What the domain and storage may know of a platform without importing its adapter."""
+
+    style: CommandStyle = SLASH_COMMANDS
+    # A random person id shaped like the platform's own (for pseudonymised stand-ins).
+    stand_in_id: Callable[[], str] = field(default=lambda: _slack_like_id())
+    # Whether an admin may name it in a roster's `platform:` (the console serves the demo only).
+    offered: bool = True
+
+
+def _slack_like_id() -> str:
+    return "U" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(10))
+
+
+class _PlatformKind(type):
+    """Lets `for p in Platform` list the defined platforms, as it did when Platform was an enum."""
+
+    def __iter__(cls) -> Iterator[Platform]:
+        return iter(list(_DEFINED.values()))
+
+    def __len__(cls) -> int:
+        return len(_DEFINED)
+
+
+class Platform(str, metaclass=_PlatformKind):
+    """A chat platform's name: the text stored in every row ("slack", "teams", ...).
+
+    It is an open value rather than an enum, so a platform package outside the domain defines its
+    own (`Platform.define("mattermost", ...)`) and every layer carries it unchanged. A name read
+    back from the database or a roster comes out as the defined value, with its traits.
+    """
+
+    __slots__ = ()
+
+    SLACK: ClassVar[Platform]
+    TEAMS: ClassVar[Platform]
+    CONSOLE: ClassVar[Platform]
+
+    def __new__(cls, value: str) -> Platform:
+        known = _DEFINED.get(str(value))
+        if known is not None:
+            return known
+        return super().__new__(cls, value)
+
+    def __repr__(self) -> str:
+        return f"Platform({str(self)!r})"
+
+    @property
+    def value(self) -> str:
+        """The stored text; kept so code written for the enum reads the same."""
+        return str(self)
+
+    @property
+    def traits(self) -> PlatformTraits:
+        return _TRAITS.get(str(self), PlatformTraits())
+
+    @property
+    def style(self) -> CommandStyle:
+        return self.traits.style
+
+    @classmethod
+    def define(cls, name: str, traits: PlatformTraits | None = None) -> Platform:
+        """Make a platform known by name, with how its commands are typed; defining it again
+        replaces its traits and keeps the same value."""
+        platform = _DEFINED.get(name) or str.__new__(cls, name)
+        _DEFINED[name] = platform
+        _TRAITS[name] = traits or PlatformTraits()
+        return platform
+
+    @classmethod
+    def forget(cls, name: str) -> None:
+        """Undefine a platform (a test's own platform, when the test ends)."""
+        _DEFINED.pop(name, None)
+        _TRAITS.pop(name, None)
+
+    @classmethod
+    def offered(cls) -> tuple[Platform, ...]:
+        """The platforms an admin may name in a roster, in the order they were defined."""
+        return tuple(p for p in _DEFINED.values() if _TRAITS[str(p)].offered)
+
+
+_DEFINED: dict[str, Platform] = {}
+_TRAITS: dict[str, PlatformTraits] = {}
+
+Platform.SLACK = Platform.define("slack", PlatformTraits(style=SLASH_COMMANDS))
+# Teams has no slash commands, and names people by Entra object ids (GUIDs).
+Platform.TEAMS = Platform.define(
+    "teams", PlatformTraits(style=BARE_WORDS, stand_in_id=lambda: str(uuid.uuid4()))
+)
+Platform.CONSOLE = Platform.define("console", PlatformTraits(offered=False))
 
 
 @dataclass(frozen=True, slots=True)

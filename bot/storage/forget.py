@@ -35,8 +35,6 @@ import hmac
 import json
 import re
 import secrets
-import string
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -155,15 +153,15 @@ async def forget_person(
         if closes is not None:
             raise StillAnswering(closes)
         ids = [user_id]
-        if platform == Platform.TEAMS:
-            # Their Bot Framework id (29:…) is in references and may be in outbox rows.
-            teams_id = await s.scalar(
-                select(teams_contacts.c.teams_user_id).where(
-                    teams_contacts.c.kind == "user", teams_contacts.c.key == user_id
-                )
+        # The address book may hold a second id of theirs (Teams' Bot Framework id, 29:…),
+        # which is in references and may be in outbox rows; people it never saw have none.
+        address_id = await s.scalar(
+            select(teams_contacts.c.teams_user_id).where(
+                teams_contacts.c.kind == "user", teams_contacts.c.key == user_id
             )
-            if teams_id:
-                ids.append(teams_id)
+        )
+        if address_id:
+            ids.append(address_id)
         names = _names(ids)
         count("break_presses", await _presses(s, keys, platform, user_id))
         count("outbox", await _outbox(s, platform, ids, names, counts))
@@ -187,18 +185,16 @@ async def forget_person(
             await apply(
                 delete(keyed).where(keyed.c.platform == platform.value, keyed.c.user_id == user_id)
             )
-        if platform == Platform.TEAMS:
-            await _teams_contacts(s, user_id, names, count)
-        else:
-            # The admin who installed Respite in a workspace: the installation stays (it holds
-            # the bot's token), their id and any token of theirs do not.
-            await apply(
-                update(slack_installations)
-                .where(slack_installations.c.user_id == user_id)
-                .values(
-                    user_id=FORGOTTEN, user_token=None, user_refresh_token=None, user_scopes=None
-                )
-            )
+        # Every platform's rows, whoever they came from: ids of one platform never match
+        # another's rows, so nothing here asks which platform the person is on.
+        await _teams_contacts(s, user_id, names, count)
+        # The admin who installed Respite in a workspace: the installation stays (it holds
+        # the bot's token), their id and any token of theirs do not.
+        await apply(
+            update(slack_installations)
+            .where(slack_installations.c.user_id == user_id)
+            .values(user_id=FORGOTTEN, user_token=None, user_refresh_token=None, user_scopes=None)
+        )
         await apply(
             update(audit_log)
             .where(audit_log.c.actor == f"{platform.value}:{user_id}")
@@ -359,10 +355,7 @@ async def _kudos(
 
 def stand_in_id(platform: Platform) -> str:
     """A random id shaped like the platform's own, so the stand-in's rows look like anyone's."""
-    if platform == Platform.TEAMS:
-        return str(uuid.uuid4())
-    alphabet = string.ascii_uppercase + string.digits
-    return "U" + "".join(secrets.choice(alphabet) for _ in range(10))
+    return platform.traits.stand_in_id()
 
 
 async def _pseudonymise(

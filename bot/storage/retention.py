@@ -245,8 +245,9 @@ async def _leavers(
         _n(await s.execute(delete(break_people).where(person.in_(_left_before(breaks_day))))),
     )
     contacts_day = today - timedelta(days=policy.leavers_teams_contacts_days)
+    # The address book keeps whoever a platform must remember addresses for; a departure of any
+    # platform takes its person's address with it (ids of one platform match no other's keys).
     left = exists().where(
-        roster_departures.c.platform == Platform.TEAMS.value,
         roster_departures.c.user_id == teams_contacts.c.key,
         roster_departures.c.left_on <= contacts_day,
     )

@@ -33,7 +33,6 @@ from bot.domain.ports.breaks import (
     PlanMove,
     PlanPrompt,
     PlansJoined,
-    PlanStep,
     QueuedPrompt,
 )
 from bot.domain.ports.clock import (
@@ -110,7 +109,6 @@ __all__ = [
     "PlanJoin",
     "PlanMove",
     "PlanPrompt",
-    "PlanStep",
     "PlansJoined",
     "QueuedPrompt",
     "Recorded",
