@@ -8,7 +8,7 @@ end-of-day note, or nothing, works out the following moment, and commits all of 
 transaction, moving each schedule with compare-and-set.
 
 A plan's prompt is left as one fan-out row, which the outbox worker turns into each follower's
-outbox row before it sends (`bot.storage.break_plans`), so the tick's work grows with the number
+outbox row before it sends (`bot.storage.breaks_fanout`), so the tick's work grows with the number
 of plans, not of people. Outbox keys are unique per (person, slot), so overlapping ticks and
 restarts send a slot at most once; a slot found more than PROMPT_GRACE late (after downtime) is
 skipped, since a break suggestion an hour late is noise.
@@ -62,6 +62,7 @@ from bot.domain.ports import (
     PlanJoin,
     PlanMove,
     PlanPrompt,
+    PlanStep,
     QueuedPrompt,
     TimezoneLookup,
 )
@@ -124,7 +125,7 @@ class BreakTicker:
         # A plan whose skipped day or pause is over lets its followers go first, due at its
         # moment: read again, they join the plan of the settings left before it moves on.
         released = [
-            PlanMove(p, None, None, None, release=True)
+            PlanMove(p, None, None, None, PlanStep.RELEASE)
             for p in due.plans
             if self._ran_out(deps, p.settings, now)
         ]
@@ -183,9 +184,9 @@ class BreakTicker:
         s = plan.settings
         team = deps.directory.team(s.team_id)
         if team is None or team.platform.value != s.platform:
-            return PlanMove(plan, None, None, None, retire=True)
+            return PlanMove(plan, None, None, None, PlanStep.RETIRE)
         if not plan.followers:
-            return PlanMove(plan, None, None, None, drop=True)
+            return PlanMove(plan, None, None, None, PlanStep.DROP)
         eff = effective(s, team)
         step = fixed_step(eff, plan.next_at, plan.next_slot, now)
         prompt = None

@@ -33,6 +33,7 @@ from bot.domain.ports.breaks import (
     PlanMove,
     PlanPrompt,
     PlansJoined,
+    PlanStep,
     QueuedPrompt,
 )
 from bot.domain.ports.clock import (
@@ -109,6 +110,7 @@ __all__ = [
     "PlanJoin",
     "PlanMove",
     "PlanPrompt",
+    "PlanStep",
     "PlansJoined",
     "QueuedPrompt",
     "Recorded",

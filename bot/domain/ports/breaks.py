@@ -1,10 +1,14 @@
-"""Break prompts: due breaks, shared break plans and the uptake a digest reports."""
+"""Break prompts: due breaks, shared break plans and the uptake a digest reports.
+
+How a store forms, joins, moves and leaves shared plans is docs/breaks.md.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from typing import Protocol
 
 from bot.domain.breaks import BreakSettings
@@ -24,13 +28,7 @@ class DueBreak:
 
 @dataclass(frozen=True, slots=True)
 class DueGroup:
-    """Everyone planned alone whose next moment has come and who shares all that plans it.
-
-    Same team, platform, own settings (all None for people on the team's defaults), stored
-    moment and planned slot: one plan serves them all. `settings.user_id` is empty. `calendar`
-    groups hold people with a calendar feed, who are planned one by one. `match` is the
-    store's own description of these rows, handed back unchanged in a PlanJoin.
-    """
+    """People planned alone, due now, who share all that plans them (docs/breaks.md)."""
 
     settings: BreakSettings
     next_at: datetime
@@ -42,12 +40,7 @@ class DueGroup:
 
 @dataclass(frozen=True, slots=True)
 class PlanJoin:
-    """Move a group's members onto the shared plan of their settings; anyone not in `members`
-    goes dormant. Without `create`, members move only if that plan is already there; a plan
-    made for them starts from the group's own moment and slot.
-
-    Rows move only if they still match the group as it was read (compare-and-set).
-    """
+    """A group's members onto the plan of their settings, the rest dormant (docs/breaks.md)."""
 
     group: DueGroup
     members: frozenset[str]
@@ -81,12 +74,7 @@ class DueSchedules:
 
 @dataclass(frozen=True, slots=True)
 class PlanPrompt:
-    """One prompt for each follower of a plan, at the same slot.
-
-    Each person's practice rotates on from their own last one by their own stride; `cards`
-    holds the card of every practice, by index, so a card is rendered once per plan and not
-    once per person. Keys are `break:<recipient key>:<slot>`, as for a single QueuedPrompt.
-    """
+    """One prompt for each follower of a plan, `cards` by practice (docs/breaks.md)."""
 
     slot: str
     cards: tuple[Card, ...]
@@ -96,25 +84,24 @@ class PlanPrompt:
     week: tuple[datetime, datetime]
 
 
+class PlanStep(Enum):
+    """What a tick does with a due plan (docs/breaks.md)."""
+
+    MOVE = "move"  # move it on, leaving its prompt (if any) to be fanned out
+    RETIRE = "retire"  # remove it; its followers go dormant (its team is gone)
+    RELEASE = "release"  # remove it; its followers are planned alone from its moment
+    DROP = "drop"  # remove it unless someone has joined it since it was read
+
+
 @dataclass(frozen=True, slots=True)
 class PlanMove:
-    """Move a plan on, leaving its prompt to be fanned out to its followers.
-
-    The plan moves only if it still holds the moment that was read (compare-and-set). With
-    `retire`, the plan is removed instead and its followers go dormant (its team is gone).
-    With `release`, it is removed and its followers are planned alone from its moment (a
-    skipped day or a pause that is over: they move to the plan of the settings left). With
-    `drop` (it had no followers when read), it is removed unless someone follows it by then:
-    a plan someone has just joined stays, to move on at the next tick.
-    """
+    """One due plan's step, taken only if the plan still holds its moment (docs/breaks.md)."""
 
     plan: DuePlan
     prompt: PlanPrompt | None
     next_at: datetime | None
     next_slot: str | None
-    retire: bool = False
-    release: bool = False
-    drop: bool = False
+    step: PlanStep = PlanStep.MOVE
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,28 +149,19 @@ class BreakStore(Protocol):
     async def due(self, now: datetime, limit: int) -> list[DueBreak]: ...
 
     async def due_schedules(self, now: datetime) -> DueSchedules:
-        """Everyone planned alone and due at `now`, as groups sharing settings, and the shared
-        plans due at `now` (one query)."""
+        """Groups of people planned alone and plans, due at `now` (docs/breaks.md)."""
         ...
 
     async def join_plans(self, joins: Sequence[PlanJoin], now: datetime) -> PlansJoined:
-        """Move each group's members onto their plan (made if new) and send non-members
-        dormant; one transaction. A group joins only a plan whose next prompt is the one it
-        would send itself: the same slot, or, for a group with no slot yet, none due by `now`.
-        """
+        """Move groups onto their plans in one transaction (docs/breaks.md)."""
         ...
 
     async def move_plans(self, moves: Sequence[PlanMove]) -> int:
-        """Move plans on, each prompt left to be fanned out at most once; one transaction.
-
-        Returns how many followers the prompts left reach.
-        """
+        """Take plans' steps in one transaction; returns the followers prompted (docs/breaks.md)."""
         ...
 
     async def fan_out(self, now: datetime) -> int:
-        """Queue the outbox rows of plans' prompts (at most once per key), each follower's
-        practice the next after their own last one, as `rotate` says, by their own stride;
-        count them per team-week. Returns how many rows were queued."""
+        """Queue plans' prompts as followers' outbox rows; returns how many (docs/breaks.md)."""
         ...
 
     async def commit(self, prompts: Sequence[QueuedPrompt], advances: Sequence[Advance]) -> int:
