@@ -75,13 +75,15 @@ async def submit(deps: Deps, submission: FormSubmission) -> Outcome:
 
 async def _cancel_own(deps: Deps, team: Team, period: Period, actor: Actor) -> None:
     """Take back an invitation or reminder still waiting for this person's own time: they have
-    answered, and a message after that would ask them again."""
-    if await deps.pulse_times.get(actor.platform, actor.user_id) is None:
-        return
+    answered, and a message after that would ask them again. What the round queued counts, not
+    the current choice: one cleared since the opening leaves this round's own messages queued."""
     rnd = await deps.rounds.find(team.id, period.key)
     if rnd is None:
         return
     recipient = Recipient(actor.platform, user_id=actor.user_id)
+    # A read first: most people were invited at the opening and have nothing to take back.
+    if not (await deps.pulse_times.invitations(rnd.id, [recipient.key])).get(recipient.key):
+        return
     for kind in ("pulse-invite", "pulse-remind"):
         await deps.outbox.cancel(own_key(kind, rnd.id, recipient.key))
 

@@ -7,7 +7,9 @@ key per intended message, which is what makes a second run send nothing new.
 Someone who chose a pulse time of their own (`pulse at thu 08:00`) is invited at that time
 instead of at the opening, through the outbox's "not before": the invitation and the reminder
 behind it are queued when the round opens, and taken back if they answer first
-(`handlers.pulse.submit`). A choice made while a round is open applies from the next one.
+(`handlers.pulse.submit`). A choice made or cleared while a round is open applies from the next
+one: the round's reminder skips exactly the people it invited at their own time, as its queued
+invitations record, so nobody misses a reminder or has two.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from bot.domain.breaks import effective
 from bot.domain.messages import Card, Recipient
 from bot.domain.ports import Round
 from bot.domain.pulse import invitation_card, reminder_card
-from bot.domain.pulse_times import own_invitation, own_key, own_reminder
+from bot.domain.pulse_times import own_invitation, own_key, own_reminder, round_key
 from bot.domain.team import Team
 from bot.infra.i18n import format_datetime, use_locale
 from handlers.deps import Deps
@@ -67,26 +69,36 @@ async def _queue_for_non_responders(
 ) -> int:
     """One message per member who has not answered, keyed so a second run queues nothing.
 
-    People with a pulse time of their own are left to it: with `reminder` (the opening), their
-    invitation waits for their time and their reminder is queued behind it; without (the
-    round's reminder), they are skipped, their reminder being queued already.
+    With `reminder` (the opening), people whose own pulse time falls in the round are invited at
+    it and their reminder is queued behind it. Without (the round's reminder), the people the
+    round invited at their own time are skipped, their reminder being theirs already. Who that
+    is comes from what the round queued (`PulseTimes.invitations`), not from the current choice:
+    a time chosen or cleared while the round is open applies from the next one.
     """
     answered = await deps.rounds.participants(rnd.id)
     now = deps.clock.now()
-    waiting = [user for user in sorted(team.members) if (team.platform, user) not in answered]
-    own = await own_invitations(deps, team, rnd, waiting)
+    waiting = {
+        user: Recipient(team.platform, user_id=user)
+        for user in sorted(team.members)
+        if (team.platform, user) not in answered
+    }
+    invited = await deps.pulse_times.invitations(rnd.id, [r.key for r in waiting.values()])
+    own: dict[str, datetime] = {}
+    if reminder is not None:
+        # An opening run again keeps the way each person was first invited.
+        fresh = [user for user, recipient in waiting.items() if recipient.key not in invited]
+        own = await own_invitations(deps, team, rnd, fresh)
     remind_after = timedelta(hours=team.pulse.remind_after_hours)
     queued = 0
-    for user in waiting:
-        recipient = Recipient(team.platform, user_id=user)
+    for user, recipient in waiting.items():
+        if invited.get(recipient.key):
+            continue
         at = own.get(user)
-        if at is None:
+        if at is None or reminder is None:
             # Held outside working hours, but of no use once the round has closed.
-            key = f"{kind}:{rnd.id}:{recipient.key}"
+            key = round_key(kind, rnd.id, recipient.key)
             if await deps.outbox.enqueue(key, recipient, card, now, rnd.closes_at, holds=True):
                 queued += 1
-            continue
-        if reminder is None:
             continue
         key = own_key(kind, rnd.id, recipient.key)
         if await deps.outbox.enqueue(key, recipient, card, at, rnd.closes_at, holds=True):

@@ -111,8 +111,14 @@ def own_reminder(
     return at if at < closes_at else None
 
 
+def round_key(kind: str, round_id: str, recipient_key: str) -> str:
+    """The outbox key of a message sent on the round's own schedule (at its opening, at its
+    reminder)."""
+    return f"{kind}:{round_id}:{recipient_key}"
+
+
 def own_key(kind: str, round_id: str, recipient_key: str) -> str:
     """The outbox key of a message timed by the person's own pulse time. It ends in a word of
     its own, so that cancelling it by prefix never reaches another person's (U1 is a prefix of
     U10)."""
-    return f"{kind}:{round_id}:{recipient_key}:own"
+    return f"{round_key(kind, round_id, recipient_key)}:own"

@@ -1,4 +1,9 @@
-"""Each person's own pulse time on SQL: one row per person, kept until turned off or forgotten."""
+"""Each person's own pulse time on SQL: one row per person, kept until turned off or forgotten.
+
+How each person was invited to a round is read from the outbox rows the round queued for them
+(`invitations`): that record, not the current choice, decides whom the round's reminder skips, so
+a choice made or cleared while a round is open changes nothing in it.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.messages import Platform
-from bot.domain.pulse_times import PulseTime
-from bot.storage.tables import pulse_times
+from bot.domain.pulse_times import PulseTime, own_key, round_key
+from bot.storage.tables import outbox, pulse_times
 
 # Members looked up per statement: well under every backend's limit on bound parameters.
 CHUNK = 500
@@ -64,3 +69,21 @@ class SqlPulseTimes:
                 )
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def invitations(self, round_id: str, recipient_keys: Collection[str]) -> dict[str, bool]:
+        # The keys are those scheduler/pulse.py queues invitations under; an own one wins.
+        wanted: dict[str, tuple[str, bool]] = {}
+        for recipient_key in set(recipient_keys):
+            wanted[round_key("pulse-invite", round_id, recipient_key)] = (recipient_key, False)
+            wanted[own_key("pulse-invite", round_id, recipient_key)] = (recipient_key, True)
+        keys = sorted(wanted)
+        found: dict[str, bool] = {}
+        async with self._sessions() as s:
+            for start in range(0, len(keys), CHUNK):
+                rows = await s.scalars(
+                    select(outbox.c.key).where(outbox.c.key.in_(keys[start : start + CHUNK]))
+                )
+                for key in rows:
+                    recipient_key, own = wanted[key]
+                    found[recipient_key] = found.get(recipient_key, False) or own
+        return found

@@ -15,6 +15,7 @@ from bot.domain.pulse_times import (
     own_key,
     own_reminder,
     parse_pulse_time,
+    round_key,
 )
 
 LONDON = ZoneInfo("Europe/London")
@@ -82,3 +83,6 @@ def test_own_keys_never_share_a_prefix() -> None:
     assert not own_key("pulse-invite", "r1", "slack:u:U10").startswith(
         own_key("pulse-invite", "r1", "slack:u:U1")
     )
+    # An own message is told from the round's own by its key alone (what the round queued).
+    assert round_key("pulse-remind", "r1", "slack:u:U1") == "pulse-remind:r1:slack:u:U1"
+    assert own_key("pulse-remind", "r1", "slack:u:U1") == "pulse-remind:r1:slack:u:U1:own"

@@ -125,6 +125,12 @@ class PulseTimes(Protocol):
         """Back to the team's time; False when there was no choice to clear."""
         ...
 
+    async def invitations(self, round_id: str, recipient_keys: Collection[str]) -> dict[str, bool]:
+        """How each of these people was invited to this round, by recipient key, as the outbox
+        holds it (queued, sent or dropped): True at their own time, False at the opening; people
+        not invited are left out. The round keeps this whatever they choose later."""
+        ...
+
 
 class NullPulseTimes:
     """No store wired in: nobody has a time of their own, and choosing one is refused."""
@@ -142,3 +148,6 @@ class NullPulseTimes:
 
     async def clear(self, platform: Platform, user_id: str) -> bool:
         return False
+
+    async def invitations(self, round_id: str, recipient_keys: Collection[str]) -> dict[str, bool]:
+        return {}

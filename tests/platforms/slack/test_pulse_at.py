@@ -196,3 +196,68 @@ async def test_forget_erases_the_choice(slack_app: SlackHarness) -> None:
     removed = await forget_person(sessions, PersonKeys(b"x" * 32), Platform.SLACK, "U001")
     assert removed.get("pulse_times") == 1
     assert await stored(h) == {"U002": (4, 9 * 60 + 30)}
+
+
+async def test_choices_made_or_cleared_mid_round_keep_one_reminder(
+    slack_app: SlackHarness,
+) -> None:
+    """A round keeps the way it invited each person: a time chosen after the opening, or cleared
+    after it, applies from the next round, so everyone has one invitation and one reminder at
+    most, and answering takes back whatever the round queued at their own time."""
+    h = slack_app
+    deps = h.respite.deps
+    for user in ("U002", "U003", "U004"):
+        await say(h, user, "pulse at thu 08:00")
+    sent: list[tuple[datetime, str, str]] = []
+    seen = 0
+
+    async def at(moment: datetime) -> None:
+        nonlocal seen
+        h.clock.set(moment)
+        await pulse.tick(deps)
+        await deliver_all(h.respite, h.clock, boundaries=True)
+        calls = h.fake.called("chat.postMessage")
+        for call in calls[seen:]:
+            text = str(call.params.get("text", "")).lower()
+            kind = "remind" if "reminder" in text else "invite"
+            sent.append((moment, call.params["channel"], kind))
+        seen = len(calls)
+
+    await at(utc(2026, 11, 30, 10, 0))  # Monday: the round opens
+    h.clock.set(utc(2026, 11, 30, 11, 0))
+    mid_round = await say(h, "U001", "pulse at thu 08:00")  # invited already at the opening
+    assert "A round is open now; its invitation stays as it was." in mid_round
+    for user in ("U002", "U003", "U004"):  # their own invitations are queued already
+        await say(h, user, "pulse at off")
+    await pulse.open_round(deps, "riverside")  # opened again by hand: nothing new
+    await at(utc(2026, 11, 30, 11, 0))
+    await at(utc(2026, 12, 1, 9, 0))
+    await answer(h, "U003")  # before anything reached them
+    for moment in (
+        utc(2026, 12, 1, 10, 0),  # Tuesday: the round's reminders
+        utc(2026, 12, 3, 8, 0),  # Thursday: the own invitations queued at the opening
+        utc(2026, 12, 3, 9, 0),
+    ):
+        await at(moment)
+    await answer(h, "U004")  # after their own invitation, before its reminder
+    for moment in (
+        utc(2026, 12, 4, 8, 0),  # Friday: the own reminders
+        utc(2026, 12, 5, 10, 0),  # Saturday: the round closes
+    ):
+        await at(moment)
+
+    mine = sorted(s for s in sent if s[1] in ("U001", "U002", "U003", "U004"))
+    assert mine == sorted(
+        [
+            (utc(2026, 11, 30, 10, 0), "U001", "invite"),
+            (utc(2026, 12, 1, 10, 0), "U001", "remind"),
+            (utc(2026, 12, 3, 8, 0), "U002", "invite"),
+            (utc(2026, 12, 4, 8, 0), "U002", "remind"),
+            (utc(2026, 12, 3, 8, 0), "U004", "invite"),
+        ]
+    )
+    others = sorted((m, u, k) for m, u, k in sent if u in ("U005", "U006", "U007", "U008"))
+    assert others == sorted(
+        [(utc(2026, 11, 30, 10, 0), u, "invite") for u in ("U005", "U006", "U007", "U008")]
+        + [(utc(2026, 12, 1, 10, 0), u, "remind") for u in ("U005", "U006", "U007", "U008")]
+    )
