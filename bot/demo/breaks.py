@@ -33,7 +33,7 @@ from scheduler.delivery import deliver_due
 LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")
 DAY = datetime(2027, 1, 5, 0, 0, tzinfo=LONDON)  # a Tuesday
-CALENDAR = Path(__file__).with_name("data") / "demo-calendar.ics"
+CALENDAR = Path(__file__).resolve().parents[1] / "data" / "demo-calendar.ics"
 NAMES = {"u-ana": "Ana (London, calendar)", "u-ben": "Ben (New York, fixed times)"}
 
 ROSTER = {
