@@ -6,8 +6,10 @@ YAML file, not a developer reading a traceback.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -79,6 +81,26 @@ def environment_ignored() -> Iterator[None]:
         _ENVIRONMENT_IGNORED.reset(token)
 
 
+def agents_sdk_problem() -> str | None:
+    """Why the Microsoft 365 Agents SDK cannot host Teams here, or None when it can."""
+    if sys.version_info < (3, 12):
+        return (
+            f"the Microsoft 365 Agents SDK needs Python 3.12 or newer, and this is Python "
+            f"{sys.version_info.major}.{sys.version_info.minor}; run Respite on Python 3.12, "
+            "or set TEAMS_SDK=botbuilder"
+        )
+    if importlib.util.find_spec("microsoft_agents") is None or any(
+        importlib.util.find_spec(f"microsoft_agents.{name}") is None
+        for name in ("activity", "hosting.core", "hosting.aiohttp")
+    ):
+        return (
+            "the Microsoft 365 Agents SDK is not installed; install it with "
+            "`pip install 'respite[agents]'` (or `pip install -e '.[agents]'` in a clone), "
+            "or set TEAMS_SDK=botbuilder"
+        )
+    return None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
@@ -125,6 +147,9 @@ class Settings(BaseSettings):
     # Teams' emulator mode (no MICROSOFT_APP_ID) runs without authentication, so /api/messages is
     # served only when `serve` listens on loopback, unless this says otherwise.
     teams_emulator_beyond_loopback: bool = False
+    # Which SDK hosts the Teams bot: botbuilder (archived, support ended 2025-12-31) or agents
+    # (the Microsoft 365 Agents SDK, its successor; Python 3.12 and `pip install '.[agents]'`).
+    teams_sdk: Literal["botbuilder", "agents"] = "botbuilder"
     host: str = "0.0.0.0"  # noqa: S104 - a server is meant to listen beyond loopback
     port: int = Field(default=3000, ge=0, le=65535)
     # Prometheus metrics on a listener of their own, loopback unless told otherwise, so the
@@ -201,6 +226,14 @@ class Settings(BaseSettings):
                 "MICROSOFT_APP_TENANT_ID: a SingleTenant app needs its tenant id (the Directory "
                 "(tenant) ID on the app registration's overview page)"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _teams_sdk_installed(self) -> Settings:
+        if self.teams_sdk == "agents":
+            problem = agents_sdk_problem()
+            if problem is not None:
+                raise ValueError(f"TEAMS_SDK=agents: {problem}")
         return self
 
     @model_validator(mode="after")

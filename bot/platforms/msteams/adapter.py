@@ -43,6 +43,10 @@ class TeamsCredentials:
     app_type: str = "MultiTenant"
     # Overrides where inbound tokens' signing keys are published (tests, sovereign clouds).
     openid_metadata_url: str | None = None
+    # Which SDK hosts the bot (TEAMS_SDK): "botbuilder" or "agents" (bot/platforms/msteams/agents).
+    sdk: str = "botbuilder"
+    # Where the Agents SDK asks Entra for the bot's token (MICROSOFT_LOGIN_URL); None is Azure's.
+    login_url: str | None = None
 
     @property
     def auth_enabled(self) -> bool:

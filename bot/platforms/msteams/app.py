@@ -22,15 +22,15 @@ from typing import Any
 
 from aiohttp import web
 from botbuilder.core import TurnContext, serializer_helper
-from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes
 
 from bot.domain.messages import Card
 from bot.domain.ports.addresses import AddressBook
 from bot.platforms.msteams import shape
 from bot.platforms.msteams.activity import card_activity
-from bot.platforms.msteams.adapter import RespiteAuthentication, TeamsCredentials, build_adapter
+from bot.platforms.msteams.adapter import TeamsCredentials
 from bot.platforms.msteams.bot import SORRY, RespiteTeamsBot
+from bot.platforms.msteams.hosting import TeamsHosting, Unreadable, build_hosting
 from bot.platforms.msteams.people import PeopleBook
 from bot.platforms.msteams.retry import Retrier
 from bot.platforms.msteams.sender import TeamsSender
@@ -52,8 +52,7 @@ Route = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 @dataclass
 class TeamsPlatform:
-    adapter: CloudAdapter
-    auth: RespiteAuthentication
+    hosting: TeamsHosting
     bot: RespiteTeamsBot
     sender: TeamsSender
     credentials: TeamsCredentials
@@ -91,10 +90,10 @@ def build_teams(
     now: Callable[[], datetime],
     retrier: Retrier | None = None,
 ) -> TeamsPlatform:
-    adapter, auth = build_adapter(credentials)
+    hosting = build_hosting(credentials)
     retrier = retrier or Retrier()
     people = PeopleBook(contacts, deps.directory)
-    sender = TeamsSender(adapter, contacts, credentials.app_id, retrier, now, people)
+    sender = TeamsSender(hosting, contacts, retrier, now, people, app_id=credentials.app_id)
     bot = RespiteTeamsBot(deps, contacts, sender, retrier, now, people)
 
     async def on_turn_error(ctx: TurnContext, error: Exception) -> None:
@@ -111,13 +110,15 @@ def build_teams(
             except Exception:
                 log.warning("Teams: could not tell the user about a failed turn")
 
-    adapter.on_turn_error = on_turn_error
-    route = messages_route(adapter, auth, bot, credentials.auth_enabled)
-    return TeamsPlatform(adapter, auth, bot, sender, credentials, route)
+    hosting.on_error(on_turn_error)
+    route = messages_route(hosting, bot.on_turn, credentials.auth_enabled)
+    return TeamsPlatform(hosting, bot, sender, credentials, route)
 
 
 def messages_route(
-    adapter: CloudAdapter, auth: RespiteAuthentication, bot: RespiteTeamsBot, auth_enabled: bool
+    hosting: TeamsHosting,
+    on_turn: Callable[[TurnContext], Awaitable[None]],
+    auth_enabled: bool,
 ) -> Route:
     async def handle(request: web.Request) -> web.StreamResponse:
         if not auth_enabled and not is_loopback(request.remote):
@@ -139,12 +140,18 @@ def messages_route(
             log.warning("Teams: refused a request whose body is not a JSON object")
             return web.Response(status=400)
         try:
-            result = await auth.authenticate_request(shape.for_authentication(body), header)
+            result = await hosting.authenticate(shape.for_authentication(body), header)
         except Exception as exc:
             log.warning("Teams: refused a request without a valid token (%s)", type(exc).__name__)
             return web.Response(status=401)
         problem = shape.problem(body)
         activity = as_activity(body) if problem is None else None
+        invoke = None
+        if activity is not None:
+            try:
+                invoke = await hosting.receive(result, activity, on_turn)
+            except Unreadable as exc:  # the SDK refused it before any handler ran
+                activity, problem = None, str(exc)
         if activity is None:
             kind = body.get("type")
             kind = kind if isinstance(kind, str) else "untyped"
@@ -156,11 +163,17 @@ def messages_route(
             address = shape.reply_address(body)
             if address is None:
                 return web.Response(status=400)
-            await adapter.process_activity(result, address, apologise)
+            try:
+                await hosting.receive(result, address, apologise)
+            except Unreadable:
+                return web.Response(status=400)
             return web.Response(status=200)
-        invoke = await adapter.process_activity(result, activity, bot.on_turn)
         if invoke is not None:
-            return web.json_response(serializer_helper(invoke.body), status=invoke.status)
+            body = invoke.body  # botbuilder's models, or plain JSON from the Agents SDK
+            plain = (
+                body if body is None or isinstance(body, dict | list) else serializer_helper(body)
+            )
+            return web.json_response(plain, status=invoke.status)
         return web.Response(status=200)
 
     return handle

@@ -39,6 +39,8 @@ class TeamsPlugin:
             tenant_id=settings.microsoft_app_tenant_id,
             app_type=settings.microsoft_app_type,
             openid_metadata_url=settings.to_bot_from_channel_openid_metadata_url,
+            sdk=settings.teams_sdk,
+            login_url=settings.microsoft_login_url,
         )
         teams = build_teams(wiring.deps, contacts, credentials, wiring.clock.now)
         if credentials.auth_enabled:

@@ -18,6 +18,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import aiohttp
+
 from bot.domain.ports import DeliveryDeferred, DeliveryFailed
 
 log = logging.getLogger(__name__)
@@ -34,15 +36,21 @@ Sleep = Callable[[float], Awaitable[None]]
 
 
 def status_of(exc: BaseException) -> int | None:
-    """The HTTP status of a failed Bot Framework call (msrest's HttpOperationError), if any."""
+    """The HTTP status of a failed Bot Framework call, if any: botbuilder raises msrest's
+    HttpOperationError (status on its response), the Agents SDK aiohttp's ClientResponseError."""
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return exc.status
     response = getattr(exc, "response", None)
     status = getattr(response, "status_code", None)
     return status if isinstance(status, int) else None
 
 
 def retry_after_of(exc: BaseException) -> float | None:
-    response = getattr(exc, "response", None)
-    headers: Any = getattr(response, "headers", None) or {}
+    if isinstance(exc, aiohttp.ClientResponseError):
+        headers: Any = exc.headers or {}
+    else:
+        response = getattr(exc, "response", None)
+        headers = getattr(response, "headers", None) or {}
     raw = headers.get("Retry-After") if hasattr(headers, "get") else None
     try:
         return float(raw) if raw is not None else None

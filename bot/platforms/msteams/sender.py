@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 from botbuilder.core import TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import (
     Activity,
     ChannelAccount,
@@ -28,12 +27,11 @@ from bot.domain.messages import Card, Recipient
 from bot.domain.ports import DeliveryFailed
 from bot.domain.ports.addresses import Address, AddressBook
 from bot.platforms.msteams.activity import card_activity
+from bot.platforms.msteams.hosting import TeamsHosting
 from bot.platforms.msteams.people import PeopleBook
 from bot.platforms.msteams.retry import Retrier
 
 log = logging.getLogger(__name__)
-
-TEAMS_CHANNEL_ID = "msteams"
 
 
 def encode_ref(conversation_id: str, activity_id: str) -> str:
@@ -54,14 +52,15 @@ def reference_of(contact: Address) -> ConversationReference:
 class TeamsSender:
     def __init__(
         self,
-        adapter: CloudAdapter,
+        hosting: TeamsHosting,
         contacts: AddressBook,
-        app_id: str | None,
         retrier: Retrier,
         now: Callable[[], datetime],
         people: PeopleBook | None = None,
+        *,
+        app_id: str | None = None,
     ) -> None:
-        self._adapter = adapter
+        self._hosting = hosting
         self._people = people
         self._contacts = contacts
         self._app_id = app_id or None
@@ -106,9 +105,7 @@ class TeamsSender:
                 conversation_id, "a delete", lambda: ctx.delete_activity(activity_id)
             )
 
-        await self._run(
-            lambda cb: self._adapter.continue_conversation(reference, cb, self._app_id), logic
-        )
+        await self._run(lambda cb: self._hosting.send_to(reference, cb), logic)
 
     async def _run(
         self,
@@ -148,9 +145,7 @@ class TeamsSender:
             )
             sent.append(str(response.id) if response and response.id else "")
 
-        await self._run(
-            lambda cb: self._adapter.continue_conversation(reference, cb, self._app_id), logic
-        )
+        await self._run(lambda cb: self._hosting.send_to(reference, cb), logic)
         return encode_ref(conversation_id, sent[0] if sent else "")
 
     async def _bot_account(self, base: Address, tenant_id: str | None) -> ChannelAccount | None:
@@ -218,13 +213,7 @@ class TeamsSender:
             await self._retrier.call(
                 f"create:{aad_object_id}",
                 "creating a chat",
-                lambda: self._adapter.create_conversation(
-                    self._app_id,
-                    cb,
-                    params,
-                    channel_id=TEAMS_CHANNEL_ID,
-                    service_url=service_url,
-                ),
+                lambda: self._hosting.create_personal_chat(params, service_url, cb),
             )
 
         await self._run(start, logic)

@@ -3,6 +3,7 @@ conversation is paced under 7 messages per second."""
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -71,7 +72,8 @@ async def kit(
     )
     sleep = RecordedSleep()
     retrier = Retrier(POLICY, ConversationPacer(sleep=sleep), sleep=sleep, rng=random.Random(7))
-    teams = build_teams(deps, contacts, TeamsCredentials(), clock.now, retrier)
+    credentials = TeamsCredentials(sdk=os.environ.get("TEAMS_SDK", "botbuilder"))
+    teams = build_teams(deps, contacts, credentials, clock.now, retrier)
     await contacts.upsert(
         Address(
             "user",
