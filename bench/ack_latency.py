@@ -90,7 +90,7 @@ APP_TOKEN_PREFIX = "xapp-bench-"
 
 
 async def run_fake_slack() -> None:
-    """Serve tests/fakes/slack_api.py until SIGTERM; print its URL, and its call counts last."""
+    """Serve the fake Slack API until SIGTERM; print its URL, and its call counts last."""
     from tests.support.fakes.slack_api import FakeSlackApi
 
     fake = FakeSlackApi()

@@ -1,5 +1,6 @@
 """Shared fixtures: real databases (SQLite and PostgreSQL), a fixed clock, a fake Slack Web API,
-and the real aiohttp app served on 127.0.0.1. What they are built from lives in tests/support."""
+a fake Bot Framework connector, and the real aiohttp app served on 127.0.0.1 for each platform.
+What they are built from lives in tests/support."""
 
 from __future__ import annotations
 
@@ -12,9 +13,12 @@ import pytest
 
 from bot.app.compose import Respite
 from bot.app.logs import CAPPED, SLACK_SDK_MODULE_LOGGERS
+from bot.config import Settings
 from bot.infra.clock import FixedClock
 from tests.support.db import PostgresDatabase, SqliteTemplate, postgres_or_skip
+from tests.support.fakes.bot_connector import FakeConnector
 from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.msteams_harness import TeamsHarness, start_teams_harness, teams_roster
 from tests.support.roster import MONDAY, roster_data
 from tests.support.slack_harness import SlackHarness, start_slack_harness
 
@@ -97,6 +101,27 @@ async def slack_app(
     harness_roster: dict[str, Any],
 ) -> AsyncIterator[SlackHarness]:
     harness, session = await start_slack_harness(database_url, fake_slack, clock, harness_roster)
+    yield harness
+    await session.close()
+    await harness.server.close()
+    await harness.respite.close()
+
+
+@pytest.fixture
+async def fake_connector() -> AsyncIterator[FakeConnector]:
+    fake = FakeConnector()
+    await fake.start()
+    yield fake
+    await fake.close()
+
+
+@pytest.fixture
+async def teams_app(
+    database_url: str, fake_connector: FakeConnector, clock: FixedClock
+) -> AsyncIterator[TeamsHarness]:
+    harness, session = await start_teams_harness(
+        Settings(database_url=database_url), fake_connector, clock, teams_roster()
+    )
     yield harness
     await session.close()
     await harness.server.close()

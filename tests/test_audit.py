@@ -11,17 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from bot.domain.ports import AuditEntry
-from bot.storage.audit import SqlAuditLog
-from bot.storage.db import create_engine_async, session_factory
-from tests.platforms.slack.test_digest_flow import ROSTER, _ask, _run_round
+from tests.support.cli import arun
+from tests.support.department import ROSTER, ask, audit_entries, audit_env, run_round
 from tests.support.slack_harness import SlackHarness
-from tests.test_cli import arun
 
 ROOT = Path(__file__).resolve().parents[1]
-SECRET = "audit-test-secret-0123456789abcdef0123456789"
 
 
 @pytest.fixture
@@ -29,43 +24,25 @@ def harness_roster() -> dict[str, Any]:
     return ROSTER
 
 
-async def entries(url: str, since: datetime | None = None) -> list[AuditEntry]:
-    engine = create_engine_async(url)
-    try:
-        return await SqlAuditLog(session_factory(engine)).entries(since)
-    finally:
-        await engine.dispose()
-
-
-def _env(tmp_path: Path, url: str) -> dict[str, str]:
-    import os
-
-    path = tmp_path / "respite.yaml"
-    path.write_text(yaml.safe_dump(ROSTER))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
-    env.update(RESPITE_CONFIG=str(path), DATABASE_URL=url, RESPITE_SECRET=SECRET)
-    return env
-
-
 async def test_digest_reads_and_admin_commands_are_audited(
     slack_app: SlackHarness, database_url: str, tmp_path: Path
 ) -> None:
-    await _run_round(slack_app)
-    assert await entries(database_url) == []  # the weekly digests sent are not reads
-    clinician = await _ask(slack_app, "UA00001", "digest riverside")
+    await run_round(slack_app)
+    assert await audit_entries(database_url) == []  # the weekly digests sent are not reads
+    clinician = await ask(slack_app, "UA00001", "digest riverside")
     assert "Digests are for leads" in clinician
     read_at = slack_app.clock.now()
-    own = await _ask(slack_app, "ULEADA1", "digest")
+    own = await ask(slack_app, "ULEADA1", "digest")
     assert "Respondents: 7 of 8" in own
-    await _ask(slack_app, "UDEPT01", "digest")
-    logged = await entries(database_url)
+    await ask(slack_app, "UDEPT01", "digest")
+    logged = await audit_entries(database_url)
     assert [(e.actor, e.action, e.subject, e.via) for e in logged] == [
         ("slack:ULEADA1", "digest.read", "riverside", "chat"),
         ("slack:UDEPT01", "digest.read", "adult", "chat"),
     ]
     assert logged[0].at == read_at  # a lead's read is kept to the moment
 
-    env = _env(tmp_path, database_url)
+    env = audit_env(tmp_path, database_url)
     code, _, err = await arun(["digest", "--team", "riverside", "--as", "slack:ULEADA1"], env)
     assert code == 0, err
     html = tmp_path / "d.html"
@@ -106,10 +83,10 @@ async def test_digest_reads_and_admin_commands_are_audited(
 
 
 async def test_pulse_open_is_audited(database_url: str, tmp_path: Path) -> None:
-    env = _env(tmp_path, database_url)
+    env = audit_env(tmp_path, database_url)
     code, _, err = await arun(["pulse", "open", "--team", "riverside"], env)
     assert code == 0, err
-    logged = await entries(database_url)
+    logged = await audit_entries(database_url)
     assert [(e.action, e.subject, e.via) for e in logged] == [("pulse.open", "riverside", "cli")]
     assert logged[0].actor.startswith("cli:")
 

@@ -7,10 +7,9 @@ from datetime import timedelta
 
 from bot.storage.tables import audit_log
 from scheduler import pulse
-from tests.platforms.msteams.conftest import fake_connector, teams_app  # noqa: F401 - fixtures
+from tests.support.department import audit_entries
 from tests.support.msteams_driver import aad
 from tests.support.msteams_harness import LEAD, MEMBERS, TeamsHarness
-from tests.test_audit import entries
 
 ANSWERS = {
     "drained": "4",
@@ -23,7 +22,7 @@ ANSWERS = {
 
 
 async def test_a_teams_leads_digest_read_is_audited(
-    teams_app: TeamsHarness,  # noqa: F811 - the fixture imported above
+    teams_app: TeamsHarness,
     database_url: str,
 ) -> None:
     h = teams_app
@@ -42,7 +41,7 @@ async def test_a_teams_leads_digest_read_is_audited(
     await h.teams.say(LEAD, "digest")
     titles = [c["body"][0]["text"] for c in h.connector.cards()]
     assert any(t.startswith("Respite digest") for t in titles)
-    logged = await entries(database_url)
+    logged = await audit_entries(database_url)
     assert [(e.actor, e.action, e.subject, e.via) for e in logged] == [
         (f"teams:{aad(LEAD)}", "digest.read", "harbour", "chat")
     ]

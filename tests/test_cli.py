@@ -2,70 +2,28 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
-import yaml
-
+from tests.support.cli import arun, cli_env, run
 from tests.support.fakes.slack_api import FakeSlackApi
 from tests.support.roster import AROUND_THE_CLOCK, CLINICIANS, LEAD, roster_data
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _env(tmp_path: Path, roster: dict[str, Any], **extra: str) -> dict[str, str]:
-    path = tmp_path / "respite.yaml"
-    path.write_text(yaml.safe_dump(roster))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
-    env.update(RESPITE_CONFIG=str(path), DATABASE_URL=f"sqlite:///{tmp_path / 'r.db'}", **extra)
-    return env
-
-
-def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-async def arun(args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        env=env,
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), 120)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
-
 
 def test_check_config_accepts_a_good_roster(tmp_path: Path) -> None:
-    result = run(["check-config"], _env(tmp_path, roster_data()))
+    result = run(["check-config"], cli_env(tmp_path, roster_data()))
     assert result.returncode == 0, result.stderr
     assert "riverside (slack, UTC): 8 member(s)" in result.stdout
 
 
 def test_check_config_warns_of_several_rounds_a_week(tmp_path: Path) -> None:
     twice = roster_data(pulse={"cron": "0 10 * * mon,thu", "open_hours": 72})
-    result = run(["check-config"], _env(tmp_path, twice))
+    result = run(["check-config"], cli_env(tmp_path, twice))
     assert result.returncode == 0, result.stderr
     assert "starts up to 2 rounds a week" in result.stdout
-    once = run(["check-config"], _env(tmp_path, roster_data()))
+    once = run(["check-config"], cli_env(tmp_path, roster_data()))
     assert "rounds a week" not in once.stdout
 
 
@@ -79,7 +37,7 @@ def test_check_config_names_team_and_field(tmp_path: Path) -> None:
             "pulse": {"cron": "every monday"},
         }
     )
-    result = run(["check-config"], _env(tmp_path, roster))
+    result = run(["check-config"], cli_env(tmp_path, roster))
     assert result.returncode == 2
     err = result.stderr
     assert "team 'riverside': min_group_size: must be at least 3" in err
@@ -90,7 +48,7 @@ def test_check_config_names_team_and_field(tmp_path: Path) -> None:
 def test_check_config_refuses_a_member_in_two_teams(tmp_path: Path) -> None:
     roster = roster_data()
     roster["teams"].append({"id": "harbour", "name": "Harbour", "members": [CLINICIANS[0]]})
-    result = run(["check-config"], _env(tmp_path, roster))
+    result = run(["check-config"], cli_env(tmp_path, roster))
     assert result.returncode == 2
     assert (
         f"team 'harbour': members: {CLINICIANS[0]} is already a member of team 'riverside'"
@@ -99,7 +57,7 @@ def test_check_config_refuses_a_member_in_two_teams(tmp_path: Path) -> None:
 
 
 def test_missing_roster_is_a_clear_error(tmp_path: Path) -> None:
-    env = _env(tmp_path, roster_data())
+    env = cli_env(tmp_path, roster_data())
     env["RESPITE_CONFIG"] = str(tmp_path / "nope.yaml")
     result = run(["check-config"], env)
     assert result.returncode == 2
@@ -109,7 +67,7 @@ def test_missing_roster_is_a_clear_error(tmp_path: Path) -> None:
 async def test_pulse_open_close_and_digest_from_the_command_line(
     tmp_path: Path, fake_slack: FakeSlackApi
 ) -> None:
-    env = _env(
+    env = cli_env(
         tmp_path,
         roster_data(min_group_size=3, **AROUND_THE_CLOCK),
         SLACK_BOT_TOKEN="xoxb-test",
@@ -153,7 +111,7 @@ async def test_pulse_open_close_and_digest_from_the_command_line(
 
 
 def test_demo_runs_six_weeks_and_leaves_nothing_behind(tmp_path: Path) -> None:
-    env = _env(tmp_path, roster_data())
+    env = cli_env(tmp_path, roster_data())
     result = subprocess.run(
         [sys.executable, "-m", "bot", "demo"],
         env=env,
@@ -173,7 +131,7 @@ def test_demo_runs_six_weeks_and_leaves_nothing_behind(tmp_path: Path) -> None:
 
 
 def test_demo_keeps_its_database_when_asked(tmp_path: Path) -> None:
-    env = _env(tmp_path, roster_data())
+    env = cli_env(tmp_path, roster_data())
     target = tmp_path / "kept.db"
     result = run(["demo", "--db", str(target)], env)
     assert result.returncode == 0, result.stderr
@@ -182,7 +140,7 @@ def test_demo_keeps_its_database_when_asked(tmp_path: Path) -> None:
 
 
 def test_an_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
-    env = _env(tmp_path, roster_data(), DATABASE_WAIT_SECONDS="1")
+    env = cli_env(tmp_path, roster_data(), DATABASE_WAIT_SECONDS="1")
     env["DATABASE_URL"] = "postgresql://postgres@127.0.0.1:1/none"
     result = run(["db", "upgrade"], env)
     assert result.returncode == 2
@@ -196,6 +154,6 @@ def test_an_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
 
 
 def test_a_team_may_not_take_the_organisation_s_id(tmp_path: Path) -> None:
-    result = run(["check-config"], _env(tmp_path, roster_data(id="organisation")))
+    result = run(["check-config"], cli_env(tmp_path, roster_data(id="organisation")))
     assert result.returncode == 2
     assert "team 'organisation': id: 'organisation' names the whole organisation" in result.stderr

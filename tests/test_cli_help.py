@@ -7,7 +7,7 @@ from importlib import metadata
 from pathlib import Path
 
 from bot.cli.main import _parser
-from tests.test_cli import run
+from tests.support.cli import run
 
 
 def _parsers(parser: argparse.ArgumentParser) -> list[tuple[str, argparse.ArgumentParser]]:

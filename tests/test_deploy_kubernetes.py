@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from bot.config import Settings, parse_roster
-from tests.test_example_files import _instructions
+from tests.support.dockerfile import dockerfile_instructions
 
 ROOT = Path(__file__).parent.parent
 KUBERNETES = ROOT / "deploy" / "kubernetes"
@@ -51,8 +51,8 @@ def _container() -> dict[str, Any]:
 def _dockerfile() -> dict[str, str]:
     """The runtime stage's ENV, USER and EXPOSE, as NAME -> value."""
     out: dict[str, str] = {}
-    stages = [i for i, (word, _) in enumerate(_instructions()) if word == "FROM"]
-    for word, rest in _instructions()[stages[-1] :]:
+    stages = [i for i, (word, _) in enumerate(dockerfile_instructions()) if word == "FROM"]
+    for word, rest in dockerfile_instructions()[stages[-1] :]:
         if word == "ENV":
             out.update(re.findall(r"(\w+)=(\S+)", rest))
         elif word in ("USER", "EXPOSE"):

@@ -16,8 +16,8 @@ from bot.domain.ports import NullActivity, PeriodActivity
 from bot.infra.clock import FixedClock
 from handlers.digest import group_digest
 from scheduler import pulse
-from tests.storage.test_digest_store import BEFORE
 from tests.support.roster import MONDAY
+from tests.support.rounds import BEFORE_REORG
 
 KUDOS = {"riverside": 3, "lighthouse": 2, "harbour": 1, "delta": 0}
 
@@ -57,7 +57,7 @@ async def _week(database_url: str, activity: PeriodActivity | None) -> dict[str,
 
     clock = FixedClock(MONDAY)
     respite = await build(
-        Settings(database_url=database_url), clock=clock, roster=parse_roster(BEFORE)
+        Settings(database_url=database_url), clock=clock, roster=parse_roster(BEFORE_REORG)
     )
     deps = respite.deps if activity is None else replace(respite.deps, activity=activity)
     try:

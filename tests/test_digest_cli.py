@@ -13,9 +13,8 @@ from bot.app.compose import build
 from bot.cli.main import main
 from bot.config import Settings, parse_roster
 from bot.infra.clock import FixedClock
-from tests.storage.test_digest_store import BEFORE
 from tests.support.roster import MONDAY
-from tests.support.rounds import run_week
+from tests.support.rounds import BEFORE_REORG, run_week
 
 ANSWERING = {"riverside": 7, "lighthouse": 6, "harbour": 2, "delta": 8}
 
@@ -25,7 +24,7 @@ def configured(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     async def prepare() -> None:
         clock = FixedClock(MONDAY)
         respite = await build(
-            Settings(database_url=sqlite_url), clock=clock, roster=parse_roster(BEFORE)
+            Settings(database_url=sqlite_url), clock=clock, roster=parse_roster(BEFORE_REORG)
         )
         try:
             for _ in range(3):
@@ -35,8 +34,8 @@ def configured(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
     asyncio.run(prepare())
     path = tmp_path / "respite.yaml"
-    data = dict(BEFORE)
-    data["departments"] = [dict(d) for d in BEFORE["departments"]]
+    data = dict(BEFORE_REORG)
+    data["departments"] = [dict(d) for d in BEFORE_REORG["departments"]]
     data["departments"][0]["leads"] = ["UDEPT01"]
     path.write_text(yaml.safe_dump(data))
     monkeypatch.setenv("DATABASE_URL", sqlite_url)

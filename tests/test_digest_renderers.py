@@ -57,10 +57,10 @@ def _html(digest: GroupDigest, _card: Card) -> str:
 def _teams(_digest: GroupDigest, card: Card) -> str:
     from bot.platforms.msteams.activity import card_activity
     from bot.platforms.msteams.render import adaptive_card
-    from tests.platforms.msteams.test_card_schema import _assert_valid, schema_validator
+    from tests.support.card_schema import assert_valid, schema_validator
 
     content = adaptive_card(card)
-    _assert_valid(schema_validator(), content)
+    assert_valid(schema_validator(), content)
     # Teams refuses a message over about 28 KB; the chart travels inside the card.
     assert len(json.dumps(card_activity(card).serialize())) < TEAMS_MESSAGE_LIMIT
     return json.dumps(content, ensure_ascii=False)

@@ -21,6 +21,7 @@ from bot.config import (
     load_roster,
 )
 from bot.storage.db import async_url
+from tests.support.dockerfile import dockerfile_instructions
 
 ROOT = Path(__file__).parent.parent
 EXAMPLE = ROOT / "respite.example.yaml"
@@ -117,18 +118,8 @@ def test_compose_runs_respite_on_postgres_16() -> None:
     assert app["ports"] == [f"{env['PORT']}:3000"]
 
 
-def _instructions() -> list[tuple[str, str]]:
-    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
-    out = []
-    for line in text.splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
-            word, _, rest = line.strip().partition(" ")
-            out.append((word.upper(), rest.strip()))
-    return out
-
-
 def test_dockerfile_is_multi_stage_non_root_and_serves() -> None:
-    steps = _instructions()
+    steps = dockerfile_instructions()
     stages = [rest for word, rest in steps if word == "FROM"]
     assert len(stages) == 2
     assert all(s.startswith("${PYTHON_IMAGE}") for s in stages)
@@ -148,7 +139,7 @@ def test_dockerfile_is_multi_stage_non_root_and_serves() -> None:
 def test_dockerfile_gives_matplotlib_a_writable_config_dir_and_names_both_platforms() -> None:
     """Digest charts import matplotlib, which needs a writable config dir; the non-root user has
     no home, so MPLCONFIGDIR points inside /app/data, which that user owns."""
-    steps = _instructions()
+    steps = dockerfile_instructions()
     runtime = steps[[i for i, (w, _) in enumerate(steps) if w == "FROM"][-1] :]
     env = " ".join(rest for word, rest in runtime if word == "ENV")
     found = re.search(r"MPLCONFIGDIR=(\S+)", env)
@@ -197,7 +188,7 @@ def test_dockerignore_keeps_what_the_build_copies() -> None:
 
     copied = [
         src
-        for word, rest in _instructions()
+        for word, rest in dockerfile_instructions()
         if word == "COPY" and "--from" not in rest
         for src in rest.split()[:-1]
     ]

@@ -22,10 +22,9 @@ from bot.adapters.export_csv import (
 from bot.config import load_instrument
 from bot.domain.rollup import GroupFigures
 from bot.domain.scoring import Band, Tally
-from tests.platforms.slack.test_digest_flow import ROSTER, _run_round
+from tests.support.cli import arun
+from tests.support.department import ROSTER, audit_env, run_round
 from tests.support.slack_harness import SlackHarness
-from tests.test_audit import _env
-from tests.test_cli import arun
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -38,10 +37,10 @@ def harness_roster() -> dict[str, Any]:
 async def test_export_holds_what_the_digests_released(
     slack_app: SlackHarness, database_url: str, tmp_path: Path
 ) -> None:
-    await _run_round(slack_app)
+    await run_round(slack_app)
     out = tmp_path / "figures.csv"
     code, _, err = await arun(
-        ["export", "--format", "csv", "--out", str(out)], _env(tmp_path, database_url)
+        ["export", "--format", "csv", "--out", str(out)], audit_env(tmp_path, database_url)
     )
     assert code == 0, err
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
@@ -125,7 +124,7 @@ async def test_export_defaults_to_the_trend_a_lead_reads(database_url: str, tmp_
     async def exported(*args: str) -> set[str]:
         out = tmp_path / "figures.csv"
         code, _, err = await arun(
-            ["export", "--out", str(out), *args], _env(tmp_path, database_url)
+            ["export", "--out", str(out), *args], audit_env(tmp_path, database_url)
         )
         assert code == 0, err
         return {row["period"] for row in csv.DictReader(io.StringIO(out.read_text()))}

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.support.cli import cli_env, run
 from tests.support.roster import CLINICIANS, roster_data
-from tests.test_cli import _env, run
 
 SECRET = "forget-cli-test-secret-0123456789abcdef01234"
 
 
 def test_forget_needs_the_secret(tmp_path: Path) -> None:
-    env = _env(tmp_path, roster_data())
+    env = cli_env(tmp_path, roster_data())
     env.pop("RESPITE_SECRET", None)
     result = run(["forget", "--platform", "slack", "--user", "U0GONE1"], env)
     assert result.returncode == 2
@@ -20,7 +20,7 @@ def test_forget_needs_the_secret(tmp_path: Path) -> None:
 
 
 def test_forget_warns_about_someone_still_on_the_roster(tmp_path: Path) -> None:
-    env = _env(tmp_path, roster_data(), RESPITE_SECRET=SECRET)
+    env = cli_env(tmp_path, roster_data(), RESPITE_SECRET=SECRET)
     result = run(["forget", "--platform", "slack", "--user", CLINICIANS[0]], env)
     assert result.returncode == 0, result.stderr
     assert "still on the roster" in result.stderr

@@ -15,12 +15,12 @@ import pytest
 from aiohttp import ClientSession
 
 from bot.app.logs import JSON_FIELDS, configure_logging
-from tests.scheduler.test_pulse_rounds_slack import HEAVY
 from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.pulse_answers import HEAVY
 from tests.support.roster import CLINICIANS
-from tests.support.serve_process import ServeProcess, free_port, respite_env
+from tests.support.serve_process import ServeProcess, dormant_roster, free_port, respite_env
 from tests.support.slack_driver import SlackDriver
-from tests.test_serve_process import _roster, _until
+from tests.support.waiting import until
 
 NAMED = {"time", "level", "logger", "message"}
 
@@ -84,7 +84,7 @@ async def test_serve_with_log_format_json_writes_only_json_lines(
 ) -> None:
     env = respite_env(
         f"sqlite:///{tmp_path / 'respite.db'}",
-        _roster(tmp_path),
+        dormant_roster(tmp_path),
         fake_slack.url,
         LOG_FORMAT="json",
         LOG_LEVEL="DEBUG",
@@ -97,7 +97,7 @@ async def test_serve_with_log_format_json_writes_only_json_lines(
         # A check-in answered through the running process, and a forged request it refuses.
         slack = SlackDriver(http, server.base_url, fake_slack.response_url())
         assert (await slack.slash("/checkin", "", CLINICIANS[0])).status == 200
-        await _until(lambda: bool(fake_slack.called("views.open")), "views.open", log=server.log())
+        await until(lambda: bool(fake_slack.called("views.open")), "views.open", log=server.log())
         view = fake_slack.called("views.open")[0].params["view"]
         resp = await slack.submit(view, HEAVY, CLINICIANS[0])
         assert (await resp.json())["response_action"] == "update"

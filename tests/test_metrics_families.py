@@ -19,9 +19,10 @@ from bot.storage.backlog import BacklogGroup, outbox_backlog
 from bot.storage.db import create_engine_async, session_factory
 from bot.storage.outbox import SqlOutbox
 from scheduler.runner import SchedulerRunner
-from tests.scheduler.test_pulse_rounds_slack import CALM, _answer
+from tests.support.pulse_answers import CALM, answer_on_slack
 from tests.support.roster import CLINICIANS, LEAD
 from tests.support.slack_harness import SlackHarness
+from tests.support.waiting import until
 
 NOW = datetime(2026, 11, 30, 10, tzinfo=UTC)
 USERS = (*CLINICIANS, LEAD)
@@ -104,14 +105,6 @@ async def scrape(slack_app: SlackHarness) -> AsyncIterator[Scrape]:
     await server.close()
 
 
-async def _until(condition: Callable[[], bool], what: str) -> None:
-    for _ in range(1000):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"never: {what}")
-
-
 def _ticks() -> float:
     return REGISTRY.get_sample_value("respite_scheduler_tick_seconds_count") or 0.0
 
@@ -135,7 +128,7 @@ async def test_a_pulse_round_through_slack_shows_in_every_family(
     runner = SchedulerRunner(h.respite.runtime, tick_seconds=3600, outbox_seconds=3600)
     runner.start()
     try:
-        await _until(lambda: _ticks() > ticks_before, "a scheduler tick")
+        await until(lambda: _ticks() > ticks_before, "a scheduler tick")
         h.clock.advance(timedelta(seconds=90))
         during = await scrape()
         assert _value(during, "respite_scheduler_leader") == 1
@@ -154,7 +147,7 @@ async def test_a_pulse_round_through_slack_shows_in_every_family(
     # Delivered and answered: the backlog drains, sends and presses are counted.
     assert await h.deliver() == len(CLINICIANS)
     for user in CLINICIANS[:6]:
-        await _answer(h, user, CALM)
+        await answer_on_slack(h, user, CALM)
     after = await scrape()
     assert _value(after, "respite_outbox_backlog", platform="slack", state="due") == 0
     assert (

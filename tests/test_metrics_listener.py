@@ -11,8 +11,7 @@ import pytest
 from aiohttp import ClientSession
 
 from tests.support.fakes.slack_api import FakeSlackApi
-from tests.support.serve_process import ServeProcess, free_port, respite_env
-from tests.test_serve_process import _roster
+from tests.support.serve_process import ServeProcess, dormant_roster, free_port, respite_env
 
 
 @pytest.fixture
@@ -30,7 +29,7 @@ async def test_metrics_listen_apart_from_the_public_port(
         for name in ("first", "second"):
             env = respite_env(
                 f"sqlite:///{tmp_path / name}.db",
-                _roster(tmp_path),
+                dormant_roster(tmp_path),
                 fake_slack.url,
                 METRICS_PORT=str(metrics_port),
             )

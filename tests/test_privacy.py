@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app.logs import cap_third_party
 from bot.storage.tables import metadata, pulse_participation, pulse_responses
 from scheduler import pulse
-from tests.scheduler.test_pulse_rounds_slack import _answer
+from tests.support.pulse_answers import answer_on_slack
 from tests.support.roster import CLINICIANS
 from tests.support.slack_harness import SlackHarness
 
@@ -55,7 +55,7 @@ async def test_no_row_links_a_person_to_an_answer(slack_app: SlackHarness) -> No
     await pulse.tick(h.respite.deps)
     await h.deliver()
     for user, answers in zip(CLINICIANS, ANSWERS, strict=False):
-        await _answer(h, user, answers)
+        await answer_on_slack(h, user, answers)
     before_close = await _dump(h)
     h.clock.advance(timedelta(hours=72))
     await pulse.tick(h.respite.deps)
@@ -92,7 +92,7 @@ async def test_debug_logs_never_put_an_answer_beside_a_user(
     await pulse.tick(h.respite.deps)
     await h.deliver()
     for user, answers in zip(CLINICIANS[:5], ANSWERS, strict=False):
-        await _answer(h, user, answers)
+        await answer_on_slack(h, user, answers)
     h.clock.advance(timedelta(hours=72))
     await pulse.tick(h.respite.deps)
     await h.deliver()

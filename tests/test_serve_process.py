@@ -12,12 +12,10 @@ import asyncio
 import json
 import sqlite3
 import sys
-import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import closing
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,34 +32,18 @@ from bot.storage.tables import metadata
 from tests.support.db import PG_BASE, PostgresDatabase, postgres_or_skip
 from tests.support.fakes.slack_api import FakeSlackApi
 from tests.support.roster import AROUND_THE_CLOCK, CLINICIANS, LEAD, roster_data
-from tests.support.serve_process import ServeProcess, free_port, respite_env, run_cli, write_roster
+from tests.support.serve_process import (
+    ServeProcess,
+    dormant_cron,
+    dormant_roster,
+    free_port,
+    respite_env,
+    run_cli,
+)
 from tests.support.slack_driver import SlackDriver
+from tests.support.waiting import until
 
 DOCKERFILE = Path(__file__).parent.parent / "Dockerfile"
-
-
-def _dormant_cron() -> str:
-    """A yearly schedule whose next round starts in ten days: nothing is due while a test runs,
-    so only the commands the test gives open a round."""
-    start = datetime.now(UTC) + timedelta(days=10)
-    return f"0 10 {start.day} {start.month} *"
-
-
-def _roster(tmp_path: Path) -> Path:
-    data = roster_data(
-        pulse={"cron": _dormant_cron(), "open_hours": 72, "remind_after_hours": 48},
-        **AROUND_THE_CLOCK,
-    )
-    return write_roster(tmp_path / "respite.yaml", data)
-
-
-async def _until(check: Callable[[], bool], what: str, within: float = 30, log: str = "") -> None:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"gave up waiting for {what}\n{log}")
 
 
 def healthcheck_command() -> list[str]:
@@ -99,7 +81,7 @@ async def serve_sqlite(
     db_path = tmp_path / "respite.db"
     env = respite_env(
         f"sqlite:///{db_path}",
-        _roster(tmp_path),
+        dormant_roster(tmp_path),
         fake_slack.url,
         OUTBOX_INTERVAL_SECONDS="0.1",
     )
@@ -129,7 +111,7 @@ async def test_serve_migrates_answers_checkin_and_stops_on_sigterm(
     slack = SlackDriver(http, server.base_url, fake_slack.response_url())
     resp = await slack.slash("/checkin", "", CLINICIANS[0])
     assert resp.status == 200
-    await _until(lambda: bool(fake_slack.called("views.open")), "views.open", log=server.log())
+    await until(lambda: bool(fake_slack.called("views.open")), "views.open", log=server.log())
     call = fake_slack.called("views.open")[0]
     assert call.params["trigger_id"] == "13345224609.738474920.8088930838d88f008e0"
     assert call.params["view"]["callback_id"] == "pulse"
@@ -183,7 +165,7 @@ async def test_serve_reports_a_postgres_outage_as_503_and_recovers(
     postgres_or_skip()
     db = PostgresDatabase()
     server = ServeProcess(
-        respite_env(db.url, _roster(tmp_path), fake_slack.url), tmp_path / "serve.log"
+        respite_env(db.url, dormant_roster(tmp_path), fake_slack.url), tmp_path / "serve.log"
     )
 
     def outage(on: bool) -> None:
@@ -234,13 +216,13 @@ async def test_pulse_open_while_serve_runs_on_the_same_sqlite_file(
             ).fetchone()
         return bool(pending == 0)
 
-    await _until(outbox_settled, "the outbox to drain", log=server.log())
+    await until(outbox_settled, "the outbox to drain", log=server.log())
 
     # Opening again (an admin's second try, or the scheduler catching up) invites nobody twice.
     code, out = await run_cli(server.env, "pulse", "open", "--team", "riverside")
     assert code == 0, out
     assert "0 invitation(s) queued" in out
-    await _until(outbox_settled, "the outbox to drain", log=server.log())
+    await until(outbox_settled, "the outbox to drain", log=server.log())
 
     posted: Counter[str] = Counter(
         str(c.params["channel"]) for c in fake_slack.called("chat.postMessage")
@@ -258,7 +240,7 @@ def test_serve_process_roster_is_dormant() -> None:
 
     team = parse_roster(
         roster_data(
-            pulse={"cron": _dormant_cron(), "open_hours": 72, "remind_after_hours": 48},
+            pulse={"cron": dormant_cron(), "open_hours": 72, "remind_after_hours": 48},
             **AROUND_THE_CLOCK,
         )
     ).team_list[0]

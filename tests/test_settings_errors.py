@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import EXAMPLE_SECRET_PLACEHOLDER
+from tests.support.cli import ROOT, cli_env, run
 from tests.support.roster import roster_data
-from tests.test_cli import ROOT, _env, run
 
 # Variables these tests set, taken out of the inherited environment first.
 _OURS = (
@@ -27,7 +27,7 @@ _OURS = (
 
 
 def _clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in _env(tmp_path, roster_data()).items() if k not in _OURS}
+    env = {k: v for k, v in cli_env(tmp_path, roster_data()).items() if k not in _OURS}
     env.update(extra)
     return env
 

@@ -14,12 +14,12 @@ import pytest
 from bot.app.compose import build
 from bot.cli.serve import start_up
 from bot.config import ConfigError, Settings, load_settings, parse_roster
+from tests.support.cli import arun, cli_env
 from tests.support.fakes.entra import FakeEntra
 from tests.support.fakes.slack_api import FakeSlackApi
 from tests.support.msteams_harness import teams_roster
 from tests.support.roster import AROUND_THE_CLOCK, roster_data
 from tests.support.slack_driver import SIGNING_SECRET
-from tests.test_cli import _env, arun
 
 APP_ID = "00000000-0000-0000-0000-00000000a11d"
 APP_SECRET = "the-right-client-secret"
@@ -41,7 +41,7 @@ def _slack(database_url: str, api_url: str, token: str = "xoxb-test") -> Setting
 async def test_pulse_open_with_a_refused_token_stops_before_anything_is_queued(
     tmp_path: Path, fake_slack: FakeSlackApi
 ) -> None:
-    env = _env(
+    env = cli_env(
         tmp_path,
         roster_data(min_group_size=3, **AROUND_THE_CLOCK),
         SLACK_BOT_TOKEN="xoxb-placeholder",
@@ -216,7 +216,7 @@ async def test_notices_are_for_commands_that_serve_or_send(
 
 
 async def test_a_digest_says_nothing_about_secrets_or_emulator_mode(tmp_path: Path) -> None:
-    env = _env(tmp_path, teams_roster())
+    env = cli_env(tmp_path, teams_roster())
     env.pop("RESPITE_SECRET", None)
     env.pop("MICROSOFT_APP_ID", None)
     code, _, err = await arun(["digest", "--team", "harbour"], env)

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from bot.config import ConfigError, load_instrument, load_roster, parse_roster
+from tests.support.cli import cli_env, run
 from tests.support.roster import CLINICIANS, roster_data
-from tests.test_cli import _env, run
 
 GUID = "6f1c4a2e-0b7d-4e57-9a8c-{:012d}"
 PULSE = Path(__file__).resolve().parents[2] / "bot" / "data" / "respite-pulse.yaml"
@@ -138,7 +138,7 @@ def test_field_and_cross_team_mistakes_are_reported_together(tmp_path: Path) -> 
     data["departments"] = [
         {"id": "adult", "name": "Adult", "teams": ["riverside", "nowhere"], "platform": "fax"}
     ]
-    result = run(["check-config"], _env(tmp_path, data))
+    result = run(["check-config"], cli_env(tmp_path, data))
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     expected = [

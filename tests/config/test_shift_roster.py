@@ -10,8 +10,8 @@ import pytest
 
 from bot.config import ConfigError, parse_roster
 from bot.domain.team import Rota
+from tests.support.cli import cli_env, run
 from tests.support.roster import roster_data
-from tests.test_cli import _env, run
 
 ROTA = {"pattern": "DDDDOOOO", "start": "2026-11-02", "hours": "19:00-07:30"}
 
@@ -83,11 +83,11 @@ def test_check_config_prints_the_working_time(tmp_path: Path) -> None:
             "working_days": "mon-thu",
         }
     )
-    result = run(["check-config"], _env(tmp_path, roster))
+    result = run(["check-config"], cli_env(tmp_path, roster))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert "    working time: 19:00-07:30 (overnight) on rota DDDDOOOO from 2026-11-02" in lines
     assert "    working time: 19:00-07:30 (overnight) mon-thu" in lines
-    bad = run(["check-config"], _env(tmp_path, roster_data(rota={"pattern": "DDZ", "start": 1})))
+    bad = run(["check-config"], cli_env(tmp_path, roster_data(rota={"pattern": "DDZ", "start": 1})))
     assert bad.returncode == 2
     assert "team 'riverside': rota.pattern: 'DDZ' is not a rota pattern" in bad.stderr

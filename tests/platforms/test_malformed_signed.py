@@ -6,10 +6,8 @@ sender can be told, they get an answer (an apology when nothing could be read).
 
 from __future__ import annotations
 
-import copy
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,13 +22,11 @@ from tests.support.hostile_app import (  # noqa: F401
     openid_fixture,
 )
 from tests.support.msteams_driver import member
+from tests.support.mutations import SLACK_INTERACTIVE, mutations
 from tests.support.roster import CLINICIANS
 from tests.support.slack_driver import load as load_slack
 from tests.support.slack_driver import signed_headers
 
-Path = tuple[str | int, ...]
-
-SLACK_INTERACTIVE = ("block_actions.json", "block_actions_view.json", "view_submission.json")
 TEAMS_TEMPLATES = (
     "message_text.json",
     "message_submit.json",
@@ -47,54 +43,6 @@ HYPOTHESIS = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-
-# Values of every JSON type, to put where a field of another type was.
-retyped = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(-5, 10**12),
-    st.text(max_size=12),
-    st.just(""),
-    st.lists(st.integers(0, 3) | st.text(max_size=3), max_size=3),
-    st.dictionaries(st.sampled_from(("id", "type", "x")), st.text(max_size=5), max_size=2),
-    st.just([]),
-    st.just({}),
-)
-
-
-def paths(value: Any, prefix: Path = ()) -> Iterator[Path]:
-    """Every field and list item in a JSON document, outermost first."""
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            yield (*prefix, key)
-            yield from paths(inner, (*prefix, key))
-    elif isinstance(value, list):
-        for index, inner in enumerate(value):
-            yield (*prefix, index)
-            yield from paths(inner, (*prefix, index))
-
-
-def mutate(document: Any, path: Path, new: Any, remove: bool) -> None:
-    parent = document
-    for step in path[:-1]:
-        parent = parent[step]
-    if remove:
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = new
-
-
-@st.composite
-def mutations(draw: st.DrawFn, document: dict[str, Any]) -> dict[str, Any]:
-    """The document with one to three fields removed or given a value of another type."""
-    mutated = copy.deepcopy(document)
-    for _ in range(draw(st.integers(1, 3))):
-        found = list(paths(mutated))
-        if not found:
-            break
-        path = draw(st.sampled_from(found))
-        mutate(mutated, path, draw(retyped), remove=draw(st.booleans()))
-    return mutated
 
 
 # Slack ---------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ exactly equal sizes, while each clinician still reads the thanks meant for them.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from tests.support.fakes.bot_connector import FakeConnector
 from tests.support.msteams_harness import TeamsHarness, start_teams_harness, teams_roster
 from tests.support.roster import CLINICIANS
 from tests.support.slack_harness import SlackHarness
+from tests.support.waiting import settle
 
 STRAINED = {
     "drained": "5",
@@ -118,10 +118,8 @@ def test_the_two_lines_differ_only_in_what_they_say() -> None:
 async def _slack_form(h: SlackHarness, user: str) -> dict[str, Any]:
     before = len(h.fake.called("views.open"))
     assert (await h.slack.slash("/checkin", "", user)).status == 200
-    for _ in range(200):
-        if len(h.fake.called("views.open")) > before:
-            break
-        await asyncio.sleep(0.02)
+    await settle(h.respite)
+    assert len(h.fake.called("views.open")) > before
     view: dict[str, Any] = h.fake.called("views.open")[-1].params["view"]
     return view
 

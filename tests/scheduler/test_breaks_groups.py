@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import update
 
 from bot.app.compose import Respite
 from bot.domain.break_cards import PRACTICES, person_stride, rotate
@@ -20,19 +20,18 @@ from bot.domain.ports import DueSchedules
 from bot.infra.clock import FixedClock
 from bot.storage import breaks_fanout as fanout_sql
 from bot.storage.breaks import SqlBreakStore
-from bot.storage.db import create_engine_sync
 from bot.storage.tables import (
     break_fanouts,
     break_people,
     break_plans,
     break_uptake,
-    metadata,
     outbox,
     outbox_cards,
 )
 from scheduler import breaks
 from scheduler.breaks import BreakTicker
 from tests.support.breaks_sim import (
+    WITH_TEAM,
     Recorder,
     build_sim,
     command,
@@ -40,8 +39,10 @@ from tests.support.breaks_sim import (
     rows,
     run_until,
     schedules,
+    team_gone_with_a_prompt_pending,
     ticker,
 )
+from tests.support.db import empty_tables
 from tests.support.roster import roster_data
 
 NY = ZoneInfo("America/New_York")
@@ -63,16 +64,6 @@ def _rotation(user: str, n: int) -> list[int]:
         last = rotate(last, person_stride(user))
         want.append(last)
     return want
-
-
-def _empty(database_url: str) -> None:
-    engine = create_engine_sync(database_url)
-    try:
-        with engine.begin() as conn:
-            for table in reversed(metadata.sorted_tables):
-                conn.execute(delete(table))
-    finally:
-        engine.dispose()
 
 
 async def _fortnight(
@@ -109,9 +100,9 @@ async def _fortnight(
 
 async def test_groups_plan_exactly_as_one_by_one(database_url: str, closing: list[Respite]) -> None:
     alone = await _fortnight(database_url, 10**9, closing)
-    _empty(database_url)
+    empty_tables(database_url)
     grouped = await _fortnight(database_url, 1, closing)  # every plan, even of one, as a group
-    _empty(database_url)
+    empty_tables(database_url)
     mixed = await _fortnight(database_url, breaks.GROUP_MIN, closing)
     assert grouped == alone
     assert mixed == alone
@@ -551,30 +542,6 @@ async def test_someone_joining_a_plan_another_tick_drops_is_not_stranded(
     ]
 
 
-WITH_TEAM = roster_data(members=PEOPLE, breaks={"enabled": True, "times": ["10:50", "10:55"]})
-
-
-async def team_gone_with_a_prompt_pending(
-    database_url: str, closing: list[Respite]
-) -> tuple[Respite, Respite, FixedClock]:
-    """At 10:55:05 Riverside's plan is due again, with its 10:50 prompt not yet fanned out (the
-    workers are behind), and a restart's roster no longer has the team. Returns the process
-    from before and the one after the restart."""
-    clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
-    respite, _ = await build_sim(database_url, clock, WITH_TEAM)
-    closing.append(respite)
-    await ticker(respite).tick(respite.deps)
-    clock.set(datetime(2026, 11, 30, 10, 50, 5, tzinfo=UTC))
-    await ticker(respite).tick(respite.deps)
-    assert len(await rows(respite, break_fanouts)) == 1
-    other = roster_data(members=["UX001"])
-    gone = other | {"teams": [other["teams"][0] | {"id": "hillside", "name": "Hillside"}]}
-    clock.set(datetime(2026, 11, 30, 10, 55, 5, tzinfo=UTC))
-    without, _ = await build_sim(database_url, clock, gone)
-    closing.append(without)
-    return respite, without, clock
-
-
 async def test_a_prompt_left_by_a_retired_plan_never_reaches_the_plan_made_again(
     database_url: str, closing: list[Respite]
 ) -> None:
@@ -618,7 +585,7 @@ async def test_a_plan_being_joined_is_not_dropped_under_the_join(
     async with second.engine.connect() as conn_b:
         await conn_b.begin()
         joining = ticker(second).join(second.deps, group, clock.now())
-        assert await store_b._join(conn_b, joining, clock.now()) == (1, 0)
+        assert await store_b.plans._join(conn_b, joining, clock.now()) == (1, 0)
         dropping = asyncio.create_task(
             store_a.move_plans([ticker(first).move(first.deps, plan, clock.now())])
         )

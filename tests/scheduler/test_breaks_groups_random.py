@@ -20,8 +20,8 @@ import pytest
 from bot.domain.breaks import local_date, zone
 from bot.domain.messages import Platform
 from bot.infra.clock import FixedClock
-from tests.scheduler.test_breaks_groups import _empty
 from tests.support.breaks_sim import Recorder, build_sim, command, run_until, schedules, ticker
+from tests.support.db import empty_tables
 from tests.support.roster import roster_data
 
 NY = ZoneInfo("America/New_York")
@@ -121,7 +121,7 @@ async def play(database_url: str, seed: int, group_min: int) -> tuple[list[Any],
 @pytest.mark.parametrize("seed", SEEDS)
 async def test_random_weeks_plan_exactly_as_one_by_one(database_url: str, seed: int) -> None:
     alone = await play(database_url, seed, 10**9)
-    _empty(database_url)
+    empty_tables(database_url)
     shared = await play(database_url, seed, 10)
     assert shared[1] == alone[1]
     assert shared[0] == alone[0]

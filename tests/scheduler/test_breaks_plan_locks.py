@@ -24,8 +24,14 @@ from bot.storage import breaks_fanout as fanout_sql
 from bot.storage import breaks_plans as plans_sql
 from bot.storage.breaks import SqlBreakStore
 from bot.storage.tables import break_people, outbox
-from tests.scheduler.test_breaks_groups import team_gone_with_a_prompt_pending
-from tests.support.breaks_sim import build_sim, command, fan_out, rows, ticker
+from tests.support.breaks_sim import (
+    build_sim,
+    command,
+    fan_out,
+    rows,
+    team_gone_with_a_prompt_pending,
+    ticker,
+)
 from tests.support.db import PostgresDatabase
 from tests.support.roster import roster_data
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -11,25 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.tables import pulse_rounds
 from scheduler import pulse
+from tests.support.pulse_answers import CALM, HEAVY, answer_on_slack
 from tests.support.roster import CLINICIANS, LEAD
 from tests.support.slack_harness import SlackHarness
-
-CALM = {
-    "drained": "2",
-    "recharged": "4",
-    "going_through_motions": "2",
-    "made_a_difference": "4",
-    "caseload": "3",
-    "supported": "4",
-}
-HEAVY = {
-    "drained": "5",
-    "recharged": "1",
-    "going_through_motions": "4",
-    "made_a_difference": "2",
-    "caseload": "5",
-    "supported": "1",
-}
 
 
 def _texts(call_params: dict[str, Any]) -> str:
@@ -43,18 +26,6 @@ def _texts(call_params: dict[str, Any]) -> str:
             if isinstance(e, dict) and "text" in e and isinstance(e["text"], str):
                 parts.append(e["text"])
     return "\n".join(parts)
-
-
-async def _answer(h: SlackHarness, user: str, answers: dict[str, str]) -> None:
-    before = len(h.fake.called("views.open"))
-    await h.slack.click("checkin.start", "riverside", user)
-    for _ in range(200):
-        if len(h.fake.called("views.open")) > before:
-            break
-        await asyncio.sleep(0.01)
-    view = h.fake.called("views.open")[-1].params["view"]
-    resp = await h.slack.submit(view, answers, user)
-    assert (await resp.json())["response_action"] == "update"
 
 
 async def _dms_to(h: SlackHarness, user: str) -> list[dict[str, Any]]:
@@ -81,7 +52,7 @@ async def test_scheduled_round_end_to_end(slack_app: SlackHarness) -> None:
 
     # Five clinicians answer through the button and modal.
     for user in CLINICIANS[:5]:
-        await _answer(h, user, CALM if user != CLINICIANS[0] else HEAVY)
+        await answer_on_slack(h, user, CALM if user != CLINICIANS[0] else HEAVY)
 
     # 48 h later: one reminder, only to the three who have not answered.
     h.clock.advance(timedelta(hours=48))
@@ -117,7 +88,7 @@ async def test_round_below_threshold_is_suppressed_without_counts(
     h.clock.advance(timedelta(hours=1))
     await pulse.tick(deps)
     for user in CLINICIANS[:4]:
-        await _answer(h, user, CALM)
+        await answer_on_slack(h, user, CALM)
     h.clock.advance(timedelta(hours=72))
     await pulse.tick(deps)
     await h.deliver()

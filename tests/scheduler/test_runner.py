@@ -14,6 +14,7 @@ from bot.infra.clock import FixedClock
 from bot.storage.tables import outbox
 from scheduler.runner import SchedulerRunner
 from tests.support.roster import roster_data
+from tests.support.waiting import until
 
 
 class SlowSender:
@@ -68,10 +69,7 @@ async def test_only_one_replica_leads(database_url: str, clock: FixedClock) -> N
     runners = [SchedulerRunner(r.runtime, tick_seconds=3600, outbox_seconds=3600) for r in (a, b)]
     for r in runners:
         r.start()
-    for _ in range(100):
-        if a.runtime.is_leader or b.runtime.is_leader:
-            break
-        await asyncio.sleep(0.05)
+    await until(lambda: a.runtime.is_leader or b.runtime.is_leader, "a leader")
     await asyncio.sleep(0.2)
     assert [a.runtime.is_leader, b.runtime.is_leader].count(True) == 1
     for r in runners:

@@ -5,10 +5,8 @@ nobody, and goes once its prompt can no longer be pressed."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -26,13 +24,6 @@ SENT = datetime(2027, 6, 22, 10, 50, tzinfo=UTC)
 SLOT = "2027-06-22T10:50"
 WEEK = (datetime(2027, 6, 21, tzinfo=UTC), datetime(2027, 6, 28, tzinfo=UTC))
 KEY = b"k" * 32
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine_async(database_url)
-    yield engine
-    await engine.dispose()
 
 
 def _store(engine: AsyncEngine, key: bytes = KEY) -> SqlBreakStore:

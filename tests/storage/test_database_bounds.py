@@ -1,7 +1,7 @@
 """Every wait for the database is bounded, so a database that hangs cannot hang Respite.
 
 A hanging PostgreSQL is played by a proxy that stops forwarding bytes without closing anything
-(tests/fakes/frozen_proxy.py). Each wait is run under a generous outer bound: a wait left
+(tests/support/fakes/frozen_proxy.py). Each wait is run under a generous outer bound: a wait left
 unbounded would outlast it (psycopg alone waits 130 s to connect), so the test fails instead of
 hanging.
 """

@@ -18,31 +18,15 @@ from bot.storage.tables import digest_periods, pulse_rounds, round_figures
 from handlers.digest import all_digests, group_digest
 from scheduler.digest import freeze_due
 from tests.support.roster import MONDAY
-from tests.support.rounds import roster, run_week
+from tests.support.rounds import AFTER_REORG, BEFORE_REORG, REORG_SIZES, run_week
 
-SIZES = {"riverside": 8, "lighthouse": 7, "harbour": 6, "delta": 9}
-BEFORE = roster(
-    [
-        {"id": "adult", "name": "Adult", "teams": ["riverside", "lighthouse", "harbour"]},
-        {"id": "child", "name": "Child", "teams": ["delta"]},
-    ],
-    SIZES,
-)
-# Riverside moves from Adult to Child after the first period.
-AFTER = roster(
-    [
-        {"id": "adult", "name": "Adult", "teams": ["lighthouse", "harbour"]},
-        {"id": "child", "name": "Child", "teams": ["delta", "riverside"]},
-    ],
-    SIZES,
-)
 ANSWERING = {"riverside": 7, "lighthouse": 6, "harbour": 6, "delta": 8}
 
 
 async def test_periods_freeze_once_and_survive_a_team_moving(database_url: str) -> None:
     clock = FixedClock(MONDAY)
     settings = Settings(database_url=database_url)
-    first = await build(settings, clock=clock, roster=parse_roster(BEFORE))
+    first = await build(settings, clock=clock, roster=parse_roster(BEFORE_REORG))
     try:
         await run_week(first, clock, ANSWERING)
         store = first.deps.digests
@@ -55,7 +39,7 @@ async def test_periods_freeze_once_and_survive_a_team_moving(database_url: str) 
     finally:
         await first.close()
 
-    second = await build(settings, clock=clock, roster=parse_roster(AFTER))
+    second = await build(settings, clock=clock, roster=parse_roster(AFTER_REORG))
     try:
         await run_week(second, clock, ANSWERING)
         store = second.deps.digests
@@ -74,7 +58,7 @@ async def test_periods_freeze_once_and_survive_a_team_moving(database_url: str) 
         assert {t.group_id for t in teams} == {"lighthouse", "harbour"}
         # The fan-out path (one read for every group) builds the same digests as one by one.
         everything = await all_digests(second.deps)
-        assert set(everything) == {"organisation", "adult", "child", *SIZES}
+        assert set(everything) == {"organisation", "adult", "child", *REORG_SIZES}
         for gid, digest in everything.items():
             assert digest == await group_digest(second.deps, gid)
     finally:
@@ -84,7 +68,7 @@ async def test_periods_freeze_once_and_survive_a_team_moving(database_url: str) 
 async def test_a_second_freeze_of_the_same_period_stores_nothing(database_url: str) -> None:
     clock = FixedClock(MONDAY)
     respite = await build(
-        Settings(database_url=database_url), clock=clock, roster=parse_roster(BEFORE)
+        Settings(database_url=database_url), clock=clock, roster=parse_roster(BEFORE_REORG)
     )
     try:
         await run_week(respite, clock, {"riverside": 7, "lighthouse": 6, "harbour": 2, "delta": 8})

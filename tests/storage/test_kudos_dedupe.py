@@ -17,9 +17,7 @@ from bot.storage.db import create_engine_async, session_factory
 from bot.storage.kudos import SqlKudosStore
 from bot.storage.tables import kudos as kudos_t
 from bot.storage.tables import kudos_dedupe
-from tests.storage.test_kudos_unlinkable import ANA, BEN, KEY, NOW, a_kudos, engine
-
-__all__ = ["engine"]
+from tests.support.kudos_rows import ANA, BEN, KEY, NOW, a_kudos
 
 
 def _once(user_id: str, message: str = "thank you", request: str = "") -> tuple[str, ...]:

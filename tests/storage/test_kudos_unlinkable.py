@@ -5,50 +5,19 @@ ledger, together."""
 from __future__ import annotations
 
 import asyncio
-import secrets
-from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot.domain.kudos import QUOTA_WINDOW, Giver, GiverKey, Kudos, QuotaRefusal, giver
-from bot.domain.messages import Platform
-from bot.storage.db import create_engine_async, session_factory
+from bot.domain.kudos import QUOTA_WINDOW, QuotaRefusal
+from bot.storage.db import session_factory
 from bot.storage.kudos import SqlKudosStore
 from bot.storage.tables import kudos as kudos_t
 from bot.storage.tables import kudos_quota
-
-KEY = GiverKey(b"s" * 32)
-NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
-ANA = giver(KEY, Platform.SLACK, "U001")
-BEN = giver(KEY, Platform.SLACK, "U002")
-
-
-def a_kudos(who: Giver, anonymous: bool, at: datetime = NOW) -> Kudos:
-    kudos_id = secrets.token_hex(6)
-    return Kudos(
-        id=kudos_id,
-        team_id="riverside",
-        platform=Platform.SLACK,
-        recipients=("U003",),
-        category="support",
-        message="thank you",
-        anonymous=anonymous,
-        giver_id=None if anonymous else who.user_id,
-        giver_tag=KEY.tag(kudos_id, Platform.SLACK, who.user_id) if anonymous else None,
-        created_at=at.replace(minute=0) if anonymous else at,
-        channel_id="C1",
-    )
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine_async(database_url)
-    yield engine
-    await engine.dispose()
+from tests.support.kudos_rows import ANA, BEN, NOW, a_kudos
 
 
 @pytest.fixture

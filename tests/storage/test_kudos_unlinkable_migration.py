@@ -17,7 +17,7 @@ from bot.storage.db import create_engine_async, create_engine_sync, session_fact
 from bot.storage.kudos import SqlKudosStore
 from bot.storage.migrate import downgrade, upgrade
 from bot.storage.types import UtcDateTime
-from tests.storage.test_kudos_unlinkable import a_kudos
+from tests.support.kudos_rows import a_kudos
 
 BEFORE = "0012_release_memory"
 KEY = GiverKey(b"s" * 32)

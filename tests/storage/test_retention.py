@@ -32,8 +32,8 @@ from bot.storage.tables import (
     scheduler_lease,
     teams_contacts,
 )
+from tests.support.cli import cli_env, run
 from tests.support.roster import roster_data
-from tests.test_cli import _env, run
 
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 GONE = "U0GONE1"
@@ -276,7 +276,7 @@ def test_defaults_and_a_policy_that_keeps_kudos() -> None:
 def test_check_config_prints_the_policy(tmp_path: Path) -> None:
     data = roster_data()
     data["retention"] = {"outbox_sent_days": 14}
-    result = run(["check-config"], _env(tmp_path, data))
+    result = run(["check-config"], cli_env(tmp_path, data))
     assert result.returncode == 0, result.stderr
     assert "retention:" in result.stdout
     assert "sent outbox messages: 14 day(s) after sending" in result.stdout

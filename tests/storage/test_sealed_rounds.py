@@ -8,7 +8,7 @@ import asyncio
 import re
 import sqlite3
 import subprocess
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from bot.config import load_instrument
 from bot.domain.messages import Platform
 from bot.domain.ports import Period
 from bot.domain.scoring import Tally, dimension_scores
-from bot.storage.db import create_engine_async, session_factory
+from bot.storage.db import session_factory
 from bot.storage.pulse import SqlRoundStore
 from bot.storage.sealed import MissingSecret, UnsealError
 from bot.storage.tables import pulse_responses, round_figures
@@ -39,13 +39,6 @@ def canon(answers: Iterable[Mapping[str, int]]) -> list[list[tuple[str, int]]]:
 def answers_of(i: int) -> dict[str, int]:
     """Answers that differ from one person to the next."""
     return {item: 1 + (i + n) % 5 for n, item in enumerate(ITEMS)} | {"supported": 1 + i % 3}
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine_async(database_url)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture

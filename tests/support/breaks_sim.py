@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -22,10 +22,11 @@ from bot.domain.events import Actor, Command, Outcome
 from bot.domain.messages import Card, Platform, Recipient
 from bot.domain.ports import CalendarFeed
 from bot.infra.clock import FixedClock
-from bot.storage.tables import break_people, break_plans, outbox
+from bot.storage.tables import break_fanouts, break_people, break_plans, outbox
 from handlers import router
 from scheduler.breaks import BreakTicker
 from scheduler.delivery import deliver_due
+from tests.support.roster import roster_data
 
 
 @dataclass
@@ -148,3 +149,30 @@ async def command(respite: Respite, user: str, text: str, tz: str | None = None)
 async def rows(respite: Respite, table: Any) -> list[Any]:
     async with AsyncSession(respite.engine) as s:
         return list((await s.execute(select(table))).all())
+
+
+WITH_TEAM = roster_data(
+    members=[f"U{i:03d}" for i in range(1, 25)],
+    breaks={"enabled": True, "times": ["10:50", "10:55"]},
+)
+
+
+async def team_gone_with_a_prompt_pending(
+    database_url: str, closing: list[Respite]
+) -> tuple[Respite, Respite, FixedClock]:
+    """At 10:55:05 Riverside's plan is due again, with its 10:50 prompt not yet fanned out (the
+    workers are behind), and a restart's roster no longer has the team. Returns the process
+    from before and the one after the restart."""
+    clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    respite, _ = await build_sim(database_url, clock, WITH_TEAM)
+    closing.append(respite)
+    await ticker(respite).tick(respite.deps)
+    clock.set(datetime(2026, 11, 30, 10, 50, 5, tzinfo=UTC))
+    await ticker(respite).tick(respite.deps)
+    assert len(await rows(respite, break_fanouts)) == 1
+    other = roster_data(members=["UX001"])
+    gone = other | {"teams": [other["teams"][0] | {"id": "hillside", "name": "Hillside"}]}
+    clock.set(datetime(2026, 11, 30, 10, 55, 5, tzinfo=UTC))
+    without, _ = await build_sim(database_url, clock, gone)
+    closing.append(without)
+    return respite, without, clock

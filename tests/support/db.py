@@ -15,7 +15,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import text
+from sqlalchemy import delete, text
 
 from bot.storage.db import create_engine_sync
 from bot.storage.migrate import upgrade
@@ -99,5 +99,16 @@ def run_sql(url: str, statement: str, **params: object) -> list[Any]:
         with engine.begin() as conn:
             result = conn.execute(text(statement), params)
             return list(result) if result.returns_rows else []
+    finally:
+        engine.dispose()
+
+
+def empty_tables(database_url: str) -> None:
+    """Delete every row, children first, for tests that run several worlds on one database."""
+    engine = create_engine_sync(database_url)
+    try:
+        with engine.begin() as conn:
+            for table in reversed(metadata.sorted_tables):
+                conn.execute(delete(table))
     finally:
         engine.dispose()

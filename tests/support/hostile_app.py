@@ -7,7 +7,6 @@ left no traceback and at most one line.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from tests.support.msteams_driver import TeamsDriver
 from tests.support.msteams_harness import teams_roster
 from tests.support.roster import roster_data
 from tests.support.slack_driver import SIGNING_SECRET, SlackDriver
+from tests.support.waiting import settle
 
 APP_ID = "8a3f2c1d-5e6b-4a79-8c0d-1e2f3a4b5c6d"
 
@@ -100,10 +100,7 @@ class HostileApp:
 
     async def settle(self) -> None:
         """Let work started by a request (a background reply, its log lines) finish."""
-        for _ in range(2000):
-            await asyncio.sleep(0 if not self.respite.inflight else 0.005)
-            if not self.respite.inflight:
-                break
+        await settle(self.respite)
 
 
 def mixed_roster() -> dict[str, Any]:

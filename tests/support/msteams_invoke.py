@@ -13,7 +13,6 @@ import copy
 import json
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +25,7 @@ from bot.infra.clock import FixedClock
 from bot.platforms.msteams.render import TEAMMATES_DATASET
 from bot.storage.addresses import SqlAddressBook
 from bot.storage.db import session_factory
+from tests.support.card_schema import COPY, SHARED
 from tests.support.fakes.bot_connector import FakeConnector
 from tests.support.fakes.openid import OpenIdServer
 from tests.support.msteams_driver import TEAM_ID, TENANT, aad, member, teams_user_id
@@ -33,9 +33,6 @@ from tests.support.msteams_harness import TeamsHarness, start_teams_harness, tea
 
 APP_ID = "5b0e8c2a-7d41-4f93-a6b8-2c9d0e1f3a47"
 TEAMS_LIMIT = 28_000  # bytes: about what Teams accepts in one bot message
-ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared" / "schemas" / "adaptive-card-1.5.json"
-COPY = ROOT / "tests" / "data" / "schemas" / "adaptive-card-1.5.json"
 
 FIRST = ["Alexandra", "Benedict", "Catalina", "Dmitri", "Eleanor", "Fionnuala", "Gabriel"]
 LAST = ["Whitfield-Okafor", "Fitzgerald", "Nakamura", "Castellanos", "Abernathy", "Lindqvist"]

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import copy
 import html
-import json
 import re
 from collections.abc import AsyncIterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
-from jsonschema import Draft6Validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,20 +31,6 @@ from tests.support.msteams_harness import (
 
 # The team's General channel: its id is the team's id, and installing the bot saves a reference.
 KUDOS_CHANNEL = TEAM_ID
-ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = ROOT.parent / "shared" / "schemas" / "adaptive-card-1.5.json"
-SCHEMA_COPY = ROOT / "tests" / "data" / "schemas" / "adaptive-card-1.5.json"
-
-
-def schema_validator() -> Draft6Validator:
-    path = SCHEMA if SCHEMA.exists() else SCHEMA_COPY
-    schema = json.loads(path.read_text(encoding="utf-8"))
-    return Draft6Validator(schema)
-
-
-def assert_valid(validator: Draft6Validator, card: dict[str, Any]) -> None:
-    errors = sorted(validator.iter_errors(card), key=lambda e: list(e.path))
-    assert not errors, [f"{list(e.path)}: {e.message}" for e in errors[:5]]
 
 
 @pytest.fixture

@@ -62,3 +62,25 @@ def roster(departments: list[dict[str, Any]], sizes: dict[str, int]) -> dict[str
             for tid, n in sizes.items()
         ],
     }
+
+
+# Four teams in two departments, before and after Riverside moves from Adult to Child.
+REORG_SIZES = {"riverside": 8, "lighthouse": 7, "harbour": 6, "delta": 9}
+
+
+BEFORE_REORG = roster(
+    [
+        {"id": "adult", "name": "Adult", "teams": ["riverside", "lighthouse", "harbour"]},
+        {"id": "child", "name": "Child", "teams": ["delta"]},
+    ],
+    REORG_SIZES,
+)
+
+
+AFTER_REORG = roster(
+    [
+        {"id": "adult", "name": "Adult", "teams": ["lighthouse", "harbour"]},
+        {"id": "child", "name": "Child", "teams": ["delta", "riverside"]},
+    ],
+    REORG_SIZES,
+)

@@ -15,12 +15,14 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
 from aiohttp import ClientError, ClientSession, ClientTimeout
 
+from tests.support.roster import AROUND_THE_CLOCK, roster_data
 from tests.support.slack_driver import SIGNING_SECRET
 
 # Variables of the surrounding shell that would change how the child behaves.
@@ -153,3 +155,19 @@ class ServeProcess:
         if self.proc is not None and self.proc.returncode is None:
             self.proc.kill()
             await self.proc.wait()
+
+
+def dormant_cron() -> str:
+    """A yearly schedule whose next round starts in ten days: nothing is due while a test runs,
+    so only the commands the test gives open a round."""
+    start = datetime.now(UTC) + timedelta(days=10)
+    return f"0 10 {start.day} {start.month} *"
+
+
+def dormant_roster(tmp_path: Path) -> Path:
+    """The sample roster around the clock, with no round due while a test runs."""
+    data = roster_data(
+        pulse={"cron": dormant_cron(), "open_hours": 72, "remind_after_hours": 48},
+        **AROUND_THE_CLOCK,
+    )
+    return write_roster(tmp_path / "respite.yaml", data)

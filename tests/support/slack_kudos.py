@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.storage.tables import kudos as kudos_t
 from tests.support.fakes.slack_api import Call
 from tests.support.slack_harness import SlackHarness
+from tests.support.waiting import settle
 
 KUDOS_CHANNEL = "C0KUDOS01"
 HOSTILE = Path(__file__).parents[1] / "data" / "hostile_strings.json"
@@ -28,20 +27,13 @@ def slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-async def wait_until(check: Callable[[], bool], what: str) -> None:
-    for _ in range(250):
-        if check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 async def slash(h: SlackHarness, text: str, user: str, command: str = "/kudos") -> dict[str, Any]:
     """Run a slash command and return the ephemeral reply it produced."""
     before = len(h.fake.responses)
     resp = await h.slack.slash(command, text, user)
     assert resp.status == 200
-    await wait_until(lambda: len(h.fake.responses) > before, f"a reply to {command} {text!r}")
+    await settle(h.respite)
+    assert len(h.fake.responses) > before, f"no reply to {command} {text!r}"
     reply: dict[str, Any] = h.fake.responses[-1]
     assert reply["response_type"] == "ephemeral"
     return reply
@@ -51,7 +43,8 @@ async def open_form(h: SlackHarness, user: str) -> dict[str, Any]:
     before = len(h.fake.called("views.open"))
     resp = await h.slack.slash("/kudos", "", user)
     assert resp.status == 200
-    await wait_until(lambda: len(h.fake.called("views.open")) > before, "the kudos modal")
+    await settle(h.respite)
+    assert len(h.fake.called("views.open")) > before, "no kudos modal"
     view: dict[str, Any] = h.fake.called("views.open")[-1].params["view"]
     return view
 

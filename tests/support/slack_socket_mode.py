@@ -3,8 +3,7 @@ Mode endpoint, its Web API calls landing on the fake Web API, /healthz on a real
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,7 @@ from bot.infra.clock import FixedClock
 from bot.platforms.slack.socket_mode import SlackSocket
 from tests.support.fakes.slack_api import FakeSlackApi
 from tests.support.fakes.socket_mode import APP_TOKEN, Ack, FakeSocketMode, slash_command
+from tests.support.waiting import until
 
 
 @dataclass
@@ -55,15 +55,6 @@ class SocketHarness:
         await until(lambda: len(self.fake.called("views.open")) >= count, "views.open")
         view: dict[str, Any] = self.fake.called("views.open")[count - 1].params["view"]
         return view
-
-
-async def until(check: Callable[[], bool], what: str, within: float = 15.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not check():
-        if loop.time() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        await asyncio.sleep(0.01)
 
 
 @asynccontextmanager

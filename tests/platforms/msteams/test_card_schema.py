@@ -9,11 +9,7 @@ the channel note), plus every card builder of the domain and a card using every 
 
 from __future__ import annotations
 
-import functools
-import json
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
 
 import pytest
 from jsonschema import Draft6Validator
@@ -44,35 +40,20 @@ from bot.platforms.msteams.activity import card_activity
 from bot.platforms.msteams.bot import PRIVATE_NOTE, SORRY
 from bot.platforms.msteams.render import adaptive_card, form_errors_card
 from scheduler import pulse
-from tests.platforms.msteams.test_checkin_flow import ANSWERS
+from tests.support.card_schema import assert_valid, schema_validator
 from tests.support.msteams_driver import TEAM_ID, aad, member
 from tests.support.msteams_harness import LEAD, MEMBERS, TeamsHarness
+from tests.support.pulse_answers import ANSWERS
 
-ROOT = Path(__file__).resolve().parents[3]
-SHARED = ROOT.parent / "shared" / "schemas" / "adaptive-card-1.5.json"
-COPY = ROOT / "tests" / "data" / "schemas" / "adaptive-card-1.5.json"
 PNG_1PX = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
 )
 
 
-@functools.cache
-def schema_validator() -> Draft6Validator:
-    path = SHARED if SHARED.exists() else COPY
-    schema = json.loads(path.read_text(encoding="utf-8"))
-    Draft6Validator.check_schema(schema)
-    return Draft6Validator(schema)
-
-
 @pytest.fixture(scope="module")
 def validator() -> Draft6Validator:
     return schema_validator()
-
-
-def _assert_valid(validator: Draft6Validator, card: dict[str, Any]) -> None:
-    errors = sorted(validator.iter_errors(card), key=lambda e: list(e.path))
-    assert not errors, [f"{list(e.path)}: {e.message}" for e in errors[:5]]
 
 
 def kitchen_sink() -> Card:
@@ -127,7 +108,7 @@ def domain_cards() -> list[Card]:
 
 def test_domain_cards_validate(validator: Draft6Validator) -> None:
     for card in domain_cards():
-        _assert_valid(validator, adaptive_card(card))
+        assert_valid(validator, adaptive_card(card))
         activity = card_activity(card)
         assert activity.attachments[0].content_type == "application/vnd.microsoft.card.adaptive"
 
@@ -188,4 +169,4 @@ async def test_every_card_sent_in_a_round_validates(
     assert any(t.startswith("Respite digest") for t in titles)
     assert len(cards) > 30
     for card in cards:
-        _assert_valid(validator, card)
+        assert_valid(validator, card)

@@ -1,23 +1,15 @@
-"""The check-in loop through Teams' real protocol path: activities posted to /api/messages, the
-bot's calls landing on a fake Bot Framework connector."""
+"""The check-in on Teams alone: the form is an Adaptive Card 1.5 in the person's 1:1 chat, the
+thanks replaces it in place, an error comes as a message below it, and words other than the
+commands route generically. The flow every platform shares is in tests/flows/test_pulse.py."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from bot.storage.tables import pulse_participation, pulse_responses
 from tests.support.msteams_driver import personal_conversation
 from tests.support.msteams_harness import TeamsHarness
-
-ANSWERS = {
-    "drained": "4",
-    "recharged": "2",
-    "going_through_motions": "3",
-    "made_a_difference": "4",
-    "caseload": "5",
-    "supported": "2",
-}
+from tests.support.pulse_answers import ANSWERS
 
 
 def _submit_data(card: dict[str, Any]) -> dict[str, Any]:
@@ -43,10 +35,8 @@ async def test_checkin_word_sends_the_pulse_card(teams_app: TeamsHarness) -> Non
     card, _ = await _open_form(teams_app, 1)
     assert card["type"] == "AdaptiveCard" and card["version"] == "1.5"
     choice_sets = [b for b in card["body"] if b["type"] == "Input.ChoiceSet"]
-    assert [c["id"] for c in choice_sets] == list(ANSWERS)
     for choice_set in choice_sets:
         assert choice_set["label"]
-        assert [c["value"] for c in choice_set["choices"]] == ["1", "2", "3", "4", "5"]
         assert all(c["title"] for c in choice_set["choices"])
     assert _submit_data(card) == {"respite_form": "pulse", "respite_context": "harbour"}
     assert "Anonymous" in card["body"][-1]["text"]
@@ -70,7 +60,7 @@ async def test_submission_records_one_answer_and_updates_the_card(teams_app: Tea
     assert await teams_app.count(pulse_participation) == 1
 
 
-async def test_missing_answers_get_a_clear_message_and_store_nothing(
+async def test_missing_answers_get_a_message_below_the_form(
     teams_app: TeamsHarness,
 ) -> None:
     card, form_id = await _open_form(teams_app, 3)
@@ -83,31 +73,6 @@ async def test_missing_answers_get_a_clear_message_and_store_nothing(
     body = message[0].body["attachments"][0]["content"]["body"]
     texts = " ".join(b["text"] for b in body)
     assert "Nothing was saved" in texts and "caseload" in texts
-    out_of_range = dict(ANSWERS, caseload="9")
-    await teams_app.teams.submit(3, _submit_data(card), out_of_range, form_id)
-    assert not teams_app.connector.of("update")
-    assert await teams_app.count(pulse_responses) == 0
-    assert await teams_app.count(pulse_participation) == 0
-
-
-async def test_double_submit_stores_one_answer(teams_app: TeamsHarness) -> None:
-    card, form_id = await _open_form(teams_app, 4)
-    first, second = await asyncio.gather(
-        teams_app.teams.submit(4, _submit_data(card), ANSWERS, form_id),
-        teams_app.teams.submit(4, _submit_data(card), ANSWERS, form_id),
-    )
-    assert first.status == second.status == 200
-    assert await teams_app.count(pulse_responses) == 1
-    titles = sorted(
-        u.body["attachments"][0]["content"]["body"][0]["text"]
-        for u in teams_app.connector.of("update")
-    )
-    assert any("already" in t for t in titles), titles
-    # A later `checkin` in the same round is refused kindly, without a form.
-    await teams_app.teams.say(4, "checkin")
-    last = teams_app.connector.of("reply", "send")[-1].body["attachments"][0]["content"]
-    assert "already checked in" in last["body"][0]["text"]
-    assert "actions" not in last
 
 
 async def test_words_route_generically(teams_app: TeamsHarness) -> None:
@@ -135,13 +100,6 @@ async def test_requests_that_are_not_activities_are_refused(teams_app: TeamsHarn
         await session.post(url, data=b"checkin", headers={"Content-Type": "text/plain"})
     ).status == 415
     assert not teams_app.connector.calls
-
-
-async def test_user_in_no_team_gets_a_clear_answer(teams_app: TeamsHarness) -> None:
-    await teams_app.teams.say(42, "checkin")
-    card = teams_app.connector.of("reply", "send")[-1].body["attachments"][0]["content"]
-    assert "not on a Respite team" in card["body"][0]["text"]
-    assert not [b for b in card["body"] if b["type"] == "Input.ChoiceSet"]
 
 
 async def test_start_button_on_an_invitation_opens_the_form(teams_app: TeamsHarness) -> None:

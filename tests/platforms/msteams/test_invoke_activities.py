@@ -17,7 +17,6 @@ import pytest
 from bot.infra.clock import FixedClock
 from bot.storage.tables import kudos as kudos_t
 from bot.storage.tables import pulse_participation, pulse_responses, teams_contacts
-from tests.platforms.msteams.test_checkin_flow import ANSWERS
 from tests.support.fakes.bot_connector import FakeConnector
 from tests.support.fakes.openid import OpenIdServer, new_key
 from tests.support.msteams_driver import TEAM_ID, aad, personal_conversation
@@ -36,6 +35,7 @@ from tests.support.msteams_kudos import (
     install,
     kudos_teams,
 )
+from tests.support.pulse_answers import ANSWERS
 
 __all__ = ["kudos_teams", "openid"]  # fixtures, used by name
 

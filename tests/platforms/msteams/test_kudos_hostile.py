@@ -14,11 +14,11 @@ from typing import Any
 
 from jsonschema import Draft6Validator
 
+from tests.support.card_schema import assert_valid, schema_validator
 from tests.support.fakes.bot_connector import ConnectorCall
 from tests.support.msteams_driver import aad
 from tests.support.msteams_harness import TeamsHarness
 from tests.support.msteams_kudos import (
-    assert_valid,
     card_of,
     channel_posts,
     expected_mention,
@@ -26,7 +26,6 @@ from tests.support.msteams_kudos import (
     kudos_rows,
     kudos_teams,
     say_kudos,
-    schema_validator,
     send_form,
     teams_literal,
 )

@@ -24,9 +24,9 @@ from bot.domain.messages import Card, Mention, Paragraph, Platform
 from bot.platforms.msteams.activity import card_activity
 from bot.platforms.msteams.inbound import translate
 from bot.platforms.msteams.render import People, render
+from tests.support.card_schema import assert_valid, schema_validator
 from tests.support.msteams_driver import aad, load
 from tests.support.msteams_harness import teams_roster
-from tests.support.msteams_kudos import assert_valid, schema_validator
 
 TEAM = parse_roster(teams_roster(kudos_channel="19:general@thread.tacv2")).team_list[0]
 KUDOS = Kudos(

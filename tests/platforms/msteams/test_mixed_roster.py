@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 from typing import Any
 
@@ -16,13 +15,14 @@ from bot.domain.messages import Platform
 from bot.infra.clock import FixedClock
 from bot.storage.tables import pulse_responses
 from scheduler import pulse
-from tests.platforms.msteams.test_checkin_flow import ANSWERS
 from tests.support.fakes.bot_connector import FakeConnector
 from tests.support.fakes.slack_api import FakeSlackApi
 from tests.support.msteams_driver import TeamsDriver, personal_conversation
 from tests.support.msteams_harness import TeamsHarness, teams_roster
+from tests.support.pulse_answers import ANSWERS
 from tests.support.roster import BASE_ROSTER, CLINICIANS
 from tests.support.slack_driver import SIGNING_SECRET, SlackDriver
+from tests.support.waiting import settle
 
 
 async def test_slack_and_teams_in_one_process(
@@ -51,10 +51,8 @@ async def test_slack_and_teams_in_one_process(
         form = {"respite_form": "pulse", "respite_context": "harbour"}
         await teams.submit(1, form, ANSWERS, "act-1")
         await slack.slash("/checkin", "", CLINICIANS[0])
-        for _ in range(100):
-            if fake_slack.called("views.open"):
-                break
-            await asyncio.sleep(0.02)
+        await settle(respite)
+        assert fake_slack.called("views.open")
         view = fake_slack.called("views.open")[-1].params["view"]
         await slack.submit(view, ANSWERS, CLINICIANS[0])
         assert await h.count(pulse_responses) == 2

@@ -5,50 +5,18 @@ shows each person exactly what they lead."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from scheduler import pulse
+from tests.support.department import ROSTER, ask, run_round
 from tests.support.slack_harness import SlackHarness
-
-ROSTER = yaml.safe_load(
-    (Path(__file__).parents[2] / "data" / "rosters" / "department.yaml").read_text()
-)
-ANSWERS = {
-    "drained": 4,
-    "recharged": 2,
-    "going_through_motions": 3,
-    "made_a_difference": 3,
-    "caseload": 4,
-    "supported": 2,
-}
-# Riverside and Lighthouse answer well; Harbour has two answers, below the minimum of 5.
-ANSWERING = {"riverside": 7, "lighthouse": 6, "harbour": 2}
 
 
 @pytest.fixture
 def harness_roster() -> dict[str, Any]:
     return ROSTER
-
-
-async def _run_round(h: SlackHarness) -> None:
-    deps = h.respite.deps
-    h.clock.set(h.clock.now().replace(hour=10))
-    await pulse.tick(deps)
-    for team in ROSTER["teams"]:
-        rnd = next(r for r in await deps.rounds.open_rounds() if r.team_id == team["id"])
-        for user in team["members"][: ANSWERING[team["id"]]]:
-            assert await deps.rounds.record_response(
-                rnd.id, team["id"], deps.directory.team(team["id"]).platform, user, ANSWERS
-            )
-    h.fake.calls.clear()
-    h.clock.advance(timedelta(hours=72))
-    await pulse.tick(deps)
-    await h.deliver()
 
 
 def _dm(h: SlackHarness, user: str) -> dict[str, Any]:
@@ -58,7 +26,7 @@ def _dm(h: SlackHarness, user: str) -> dict[str, Any]:
 
 
 async def test_leads_get_digests_with_the_chart_uploaded(slack_app: SlackHarness) -> None:
-    await _run_round(slack_app)
+    await run_round(slack_app)
     fake = slack_app.fake
 
     dept = _dm(slack_app, "UDEPT01")
@@ -93,7 +61,7 @@ async def test_leads_get_digests_with_the_chart_uploaded(slack_app: SlackHarness
 
 
 async def test_digest_messages_are_not_sent_twice(slack_app: SlackHarness) -> None:
-    await _run_round(slack_app)
+    await run_round(slack_app)
     sent = len(slack_app.fake.called("chat.postMessage"))
     await pulse.tick(slack_app.respite.deps)
     from scheduler.digest import freeze_due
@@ -103,41 +71,30 @@ async def test_digest_messages_are_not_sent_twice(slack_app: SlackHarness) -> No
     assert len(slack_app.fake.called("chat.postMessage")) == sent
 
 
-async def _ask(h: SlackHarness, user: str, text: str) -> str:
-    before = len(h.fake.responses)
-    resp = await h.slack.slash("/respite", text, user)
-    assert resp.status == 200
-    for _ in range(200):
-        if len(h.fake.responses) > before:
-            break
-        await asyncio.sleep(0.02)
-    return " ".join(r["text"] for r in h.fake.responses[before:])
-
-
 async def test_respite_digest_shows_each_person_only_what_they_lead(
     slack_app: SlackHarness,
 ) -> None:
-    await _run_round(slack_app)
+    await run_round(slack_app)
     await asyncio.sleep(0)
-    clinician = await _ask(slack_app, "UA00001", "digest")
+    clinician = await ask(slack_app, "UA00001", "digest")
     assert "Digests are for leads" in clinician and "Respondents" not in clinician
     for target in ("riverside", "adult", "organisation"):
-        text = await _ask(slack_app, "UA00001", f"digest {target}")
+        text = await ask(slack_app, "UA00001", f"digest {target}")
         assert "Digests are for leads" in text and "Respondents" not in text
 
-    team_lead = await _ask(slack_app, "ULEADA1", "digest adult")
+    team_lead = await ask(slack_app, "ULEADA1", "digest adult")
     assert "No digest you can read" in team_lead and "15" not in team_lead
-    other_team = await _ask(slack_app, "ULEADA1", "digest lighthouse")
+    other_team = await ask(slack_app, "ULEADA1", "digest lighthouse")
     assert "No digest you can read" in other_team
-    own = await _ask(slack_app, "ULEADA1", "digest")
+    own = await ask(slack_app, "ULEADA1", "digest")
     assert "Riverside Therapy" in own and "Respondents: 7 of 8" in own
 
-    dept = await _ask(slack_app, "UDEPT01", "digest")
+    dept = await ask(slack_app, "UDEPT01", "digest")
     assert "Adult Services" in dept and "Respondents: 15 of 20" in dept
-    dept_team = await _ask(slack_app, "UDEPT01", "digest riverside")
+    dept_team = await ask(slack_app, "UDEPT01", "digest riverside")
     assert "Respondents: 7 of 8" in dept_team
-    dept_org = await _ask(slack_app, "UDEPT01", "digest organisation")
+    dept_org = await ask(slack_app, "UDEPT01", "digest organisation")
     assert "No digest you can read" in dept_org
 
-    org = await _ask(slack_app, "UORG001", "digest harbour")
+    org = await ask(slack_app, "UORG001", "digest harbour")
     assert "Not enough responses" in org and "Respondents" not in org

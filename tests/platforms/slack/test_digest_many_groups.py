@@ -3,7 +3,6 @@ within 30 minutes, so the digests go as direct messages and the response_url car
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -12,6 +11,7 @@ import pytest
 from bot.platforms.slack.app import RESPONSE_URL_USES
 from scheduler import pulse
 from tests.support.slack_harness import SlackHarness
+from tests.support.waiting import settle
 
 LEAD = "UMULTI1"
 TEAMS = {
@@ -91,14 +91,6 @@ async def _run_round(h: SlackHarness) -> None:
     await h.deliver()
 
 
-async def _settled(h: SlackHarness, until: Any) -> None:
-    for _ in range(250):
-        if until():
-            break
-        await asyncio.sleep(0.02)
-    await asyncio.sleep(0.2)  # nothing more arrives after the awaited post
-
-
 async def test_a_lead_of_seven_groups_gets_every_digest_within_slacks_limit(
     slack_app: SlackHarness,
 ) -> None:
@@ -110,7 +102,8 @@ async def test_a_lead_of_seven_groups_gets_every_digest_within_slacks_limit(
 
     resp = await slack_app.slack.slash("/respite", "digest", LEAD)
     assert resp.status == 200
-    await _settled(slack_app, lambda: fake.responses)
+    await settle(slack_app.respite)
+    assert fake.responses
 
     assert fake.response_posts.get(token, 0) <= RESPONSE_URL_USES
     assert len(fake.responses) == 1
@@ -140,7 +133,8 @@ async def test_a_failure_after_the_digests_still_gets_its_apology(
 
     resp = await slack_app.slack.slash("/respite", "digest", LEAD)
     assert resp.status == 200
-    await _settled(slack_app, lambda: fake.responses)
+    await settle(slack_app.respite)
+    assert fake.responses
 
     assert sum(fake.response_posts.values()) <= RESPONSE_URL_USES
     assert [r["text"] for r in fake.responses if "Something went wrong" in r["text"]]

@@ -6,7 +6,6 @@ through a whole pulse round. The install is org-wide (oauth.v2.access answers `t
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -30,6 +29,7 @@ from tests.support.slack_oauth import (  # noqa: F401 - fixtures
     rows,
     stored_token,
 )
+from tests.support.waiting import settle
 
 ORG = "E0001"
 ORG_NAME = "Northside Health"
@@ -82,10 +82,8 @@ def org_wide(payload: dict[str, Any], user: str) -> dict[str, Any]:
 
 
 async def wait_for(h: Installed, method: str, count: int) -> Any:
-    for _ in range(200):
-        if len(h.fake.called(method)) >= count:
-            break
-        await asyncio.sleep(0.02)
+    await settle(h.respite)
+    assert len(h.fake.called(method)) >= count
     return h.fake.called(method)[count - 1]
 
 

@@ -4,7 +4,6 @@ nobody is messaged off shift."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +13,7 @@ from scheduler import pulse
 from tests.support.delivery import deliver_all
 from tests.support.roster import CLINICIANS, LEAD, roster_data
 from tests.support.slack_harness import SlackHarness
+from tests.support.waiting import settle
 
 DAYS, NIGHTS = CLINICIANS[:4], CLINICIANS[4:]
 CALM = {
@@ -40,10 +40,8 @@ async def _reply_to(h: SlackHarness, user: str, text: str) -> dict[str, Any]:
     before = len(h.fake.responses)
     resp = await h.slack.slash("/respite", text, user)
     assert resp.status == 200
-    for _ in range(200):
-        if len(h.fake.responses) > before:
-            break
-        await asyncio.sleep(0.02)
+    await settle(h.respite)
+    assert len(h.fake.responses) > before
     reply: dict[str, Any] = h.fake.responses[-1]
     return reply
 
@@ -51,10 +49,8 @@ async def _reply_to(h: SlackHarness, user: str, text: str) -> dict[str, Any]:
 async def _answer(h: SlackHarness, user: str) -> None:
     before = len(h.fake.called("views.open"))
     await h.slack.click("checkin.start", "riverside", user)
-    for _ in range(200):
-        if len(h.fake.called("views.open")) > before:
-            break
-        await asyncio.sleep(0.01)
+    await settle(h.respite)
+    assert len(h.fake.called("views.open")) > before
     view = h.fake.called("views.open")[-1].params["view"]
     resp = await h.slack.submit(view, CALM, user)
     assert (await resp.json())["response_action"] == "update"

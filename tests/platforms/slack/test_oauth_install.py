@@ -4,7 +4,6 @@ a pulse round for two teams in two workspaces, each sent with its own workspace'
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from urllib.parse import urlencode
 
@@ -37,6 +36,7 @@ from tests.support.slack_oauth import (  # noqa: F401 - fixtures
     start_install,
     stored_token,
 )
+from tests.support.waiting import settle
 
 
 async def test_install_exchanges_the_code_and_keeps_the_bot_token(oauth_app: Installed) -> None:
@@ -110,10 +110,8 @@ async def test_checkin_from_the_second_workspace_opens_its_modal_with_its_token(
     )
     resp = await h.slack.post(urlencode(fields))
     assert resp.status == 200
-    for _ in range(200):
-        if h.fake.called("views.open"):
-            break
-        await asyncio.sleep(0.02)
+    await settle(h.respite)
+    assert h.fake.called("views.open")
     (opened,) = h.fake.called("views.open")
     assert bearer(opened) == HILLSIDE_TOKEN
     assert opened.params["view"]["callback_id"] == "pulse"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -10,19 +9,18 @@ from aiohttp.test_utils import TestServer
 
 from bot.cli.serve import metrics_app
 from scheduler import pulse
-from tests.scheduler.test_pulse_rounds_slack import CALM, _answer
+from tests.support.pulse_answers import CALM, answer_on_slack
 from tests.support.roster import CLINICIANS, LEAD
 from tests.support.slack_harness import SlackHarness
+from tests.support.waiting import settle
 
 
 async def _reply(h: SlackHarness, text: str, user: str) -> dict[str, Any]:
     before = len(h.fake.responses)
     resp = await h.slack.slash("/respite", text, user)
     assert resp.status == 200
-    for _ in range(200):
-        if len(h.fake.responses) > before:
-            break
-        await asyncio.sleep(0.01)
+    await settle(h.respite)
+    assert len(h.fake.responses) > before
     reply: dict[str, Any] = h.fake.responses[-1]
     assert reply["response_type"] == "ephemeral"
     return reply
@@ -74,7 +72,7 @@ async def test_digest_on_demand_for_leads_only(slack_app: SlackHarness) -> None:
     h.clock.advance(timedelta(hours=1))
     await pulse.tick(h.respite.deps)
     for user in CLINICIANS[:6]:
-        await _answer(h, user, CALM)
+        await answer_on_slack(h, user, CALM)
     h.clock.advance(timedelta(hours=72))
     await pulse.tick(h.respite.deps)
     lead_view = await _reply(h, "digest", LEAD)

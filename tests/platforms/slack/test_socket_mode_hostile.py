@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.infra.clock import FixedClock
-from tests.platforms.test_malformed_signed import SLACK_INTERACTIVE, mutations
 from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.mutations import SLACK_INTERACTIVE, mutations
 from tests.support.roster import CLINICIANS, roster_data
 from tests.support.slack_driver import load
 from tests.support.slack_socket_mode import SocketHarness, socket_harness

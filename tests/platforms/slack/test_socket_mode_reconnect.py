@@ -17,7 +17,8 @@ from bot.platforms.slack.socket_mode import GRACE_SECONDS
 from tests.support.fakes.slack_api import FakeSlackApi
 from tests.support.fakes.socket_mode import APP_TOKEN, view_submission
 from tests.support.roster import CLINICIANS, roster_data
-from tests.support.slack_socket_mode import SocketHarness, socket_harness, until
+from tests.support.slack_socket_mode import SocketHarness, socket_harness
+from tests.support.waiting import until
 
 ANSWERS = {
     "drained": "2",

@@ -18,7 +18,7 @@ from tests.support.fakes.slack_api import FakeSlackApi
 from tests.support.fakes.socket_mode import APP_TOKEN, FakeSocketMode, slash_command
 from tests.support.roster import AROUND_THE_CLOCK, CLINICIANS, roster_data
 from tests.support.serve_process import ServeProcess, respite_env, run_cli, write_roster
-from tests.support.slack_socket_mode import until
+from tests.support.waiting import until
 
 
 def _socket_env(tmp_path: Path, api_url: str) -> dict[str, str]:

@@ -1,8 +1,9 @@
 """A pulse answer submitted while the database does not answer: Slack hears back within its 3 s
 that nothing was saved, and nothing is saved later.
 
-PostgreSQL freezes half way through the answer's transaction (behind tests/fakes/frozen_proxy.py,
-just as the answers are read back to be sealed again, after the participation row was written);
+PostgreSQL freezes half way through the answer's transaction (behind
+tests/support/fakes/frozen_proxy.py, just as the answers are read back to be sealed again, after
+the participation row was written);
 on SQLite another connection holds the file's write lock (a CLI command, for one).
 """
 
@@ -27,6 +28,7 @@ from tests.support.fakes.slack_api import FakeSlackApi
 from tests.support.roster import CLINICIANS, roster_data
 from tests.support.slack_driver import SlackDriver
 from tests.support.slack_harness import SlackHarness, start_slack_harness
+from tests.support.waiting import settle
 
 ANSWERS = {
     "drained": "4",
@@ -93,10 +95,8 @@ async def harness(
 async def _open_modal(h: SlackHarness, user: str) -> dict[str, Any]:
     before = len(h.fake.called("views.open"))
     assert (await h.slack.slash("/checkin", "", user)).status == 200
-    for _ in range(250):
-        if len(h.fake.called("views.open")) > before:
-            break
-        await asyncio.sleep(0.02)
+    await settle(h.respite)
+    assert len(h.fake.called("views.open")) > before
     view: dict[str, Any] = h.fake.called("views.open")[-1].params["view"]
     return view
 

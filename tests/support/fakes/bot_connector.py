@@ -126,6 +126,7 @@ class FakeConnector:
         if failed:
             return failed
         n = next(self._ids)
+        self.calls[-1].response_id = f"a:created-{n}"
         return web.json_response(
             {"id": f"a:created-{n}", "activityId": f"act-{n}", "serviceUrl": self.url}, status=201
         )
