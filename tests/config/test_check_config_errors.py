@@ -104,6 +104,7 @@ def test_a_team_read_only_by_a_department_lead_is_a_warning(
 
 def test_an_instrument_with_more_than_ten_points_is_refused(tmp_path: Path) -> None:
     raw = yaml.safe_load(PULSE.read_text(encoding="utf-8"))
+    raw.pop("translations")  # they label five points; this test is about the scale's size
     raw["scale"] = {"min": 0, "max": 10, "labels": {i: f"point {i}" for i in range(11)}}
     path = tmp_path / "eleven.yaml"
     path.write_text(yaml.safe_dump(raw))
