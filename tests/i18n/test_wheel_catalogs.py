@@ -7,17 +7,28 @@ holds, so nothing is written into the repository.
 from __future__ import annotations
 
 import gettext
+import importlib.util
 import io
 import os
 import shutil
 import subprocess
 import sys
 import zipfile
+from importlib.metadata import version
 from pathlib import Path
 
-from tests.test_teams_package_wheel import _builds_wheels_here
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def _builds_wheels_here() -> bool:
+    """Whether this venv's setuptools builds a wheel by itself (bdist_wheel is built in from
+    setuptools 70.1, before that it comes from `wheel`); if not, pip builds in an isolated
+    environment from the configured index."""
+    if importlib.util.find_spec("wheel") is not None:
+        return True
+    major, minor = (int(part) for part in version("setuptools").split(".")[:2])
+    return (major, minor) >= (70, 1)
 
 
 def test_the_wheel_ships_a_compiled_catalog_per_language(tmp_path: Path) -> None:
