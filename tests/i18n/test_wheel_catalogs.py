@@ -17,7 +17,6 @@ import zipfile
 from importlib.metadata import version
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
