@@ -14,6 +14,7 @@ import logging
 import threading
 from typing import Any, cast
 
+import aiohttp
 import msal
 from azure.core.credentials_async import AsyncTokenCredential
 from microsoft_agents.activity import Activity
@@ -31,8 +32,9 @@ from microsoft_agents.hosting.core.authorization import (
 )
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
 from microsoft_agents.hosting.core.connector.client import UserTokenClient
+from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 
-from bot.platforms.msteams.adapter import TeamsCredentials
+from bot.platforms.msteams.adapter import CONNECTOR_TIMEOUT_SECONDS, TeamsCredentials
 from bot.platforms.msteams.entra import confidential_app
 from bot.platforms.msteams.startup import login_url
 
@@ -163,16 +165,19 @@ class _Unsigned:
 
 
 class RespiteClients(RestChannelServiceClientFactory):
-    """The SDK's client factory, with two differences from its defaults.
+    """The SDK's client factory, with three differences from its defaults.
 
     Respite signs nobody in on a user's behalf, so the user-token client gets no token (the
     default asks Entra for one every turn). And the bot's own token is asked for when the turn
     starts, before any handler runs: when Entra cannot give one, the turn still runs (its
-    answers are saved, as with botbuilder) and each send fails with the reason instead.
+    answers are saved, as with botbuilder) and each send fails with the reason instead. And
+    connector calls time out, as botbuilder's do. Respite uses no agentic identities or Copilot
+    Studio connectors, so the SDK's branches for those are not taken here.
     """
 
     def __init__(self, connections: RespiteConnections, app_id: str | None) -> None:
         super().__init__(connections)
+        self._connections = connections
         # The SDK warns about a user-token client without an app id (emulator mode has none).
         self._app_id = app_id or "emulator"
 
@@ -194,11 +199,22 @@ class RespiteClients(RestChannelServiceClientFactory):
         scopes: list[str] | None = None,
         use_anonymous: bool = False,
     ) -> ConnectorClientBase:
+        provider = (
+            AnonymousTokenProvider()
+            if use_anonymous
+            else self._connections.get_token_provider(claims_identity, service_url)
+        )
         try:
-            client: ConnectorClientBase = await super().create_connector_client(
-                context, claims_identity, service_url, audience, scopes, use_anonymous
+            token = await provider.get_access_token(
+                audience, scopes or claims_identity.get_token_scope()
             )
         except Exception as exc:
             log.warning("Teams: no token for the bot this turn (%s)", type(exc).__name__)
             return cast(ConnectorClientBase, _Unsigned(exc, service_url))
-        return client
+        # The SDK's own sessions have no timeout; a connector that never answers would hold the
+        # outbox. The same limit as botbuilder's connector clients (adapter.py).
+        endpoint = service_url if service_url.endswith("/") else service_url + "/"
+        session = aiohttp.ClientSession(
+            base_url=endpoint, timeout=aiohttp.ClientTimeout(total=CONNECTOR_TIMEOUT_SECONDS)
+        )
+        return TeamsConnectorClient(endpoint=endpoint, token=token, session=session)
