@@ -8,7 +8,7 @@ Every command in these texts is spelled the way the reader types it on their pla
 
 from __future__ import annotations
 
-from bot.domain.commands import own, types_bare_words, umbrella
+from bot.domain.commands import own, shown, types_bare_words, umbrella
 from bot.domain.events import Command, Outcome, Reply
 from bot.domain.messages import Card, Platform
 from bot.infra.i18n import _
@@ -58,7 +58,9 @@ def help_topics(platform: Platform) -> tuple[tuple[str, str], ...]:
 async def help_(deps: Deps, command: Command) -> Outcome:
     platform = command.actor.platform
     prefix = umbrella(platform)
-    lines = tuple(f"• {prefix}{word}: {what}" for word, what in help_topics(platform))
+    lines = tuple(
+        f"• {prefix}{shown(platform, word)}: {what}" for word, what in help_topics(platform)
+    )
     how = (
         _("Send Respite one of these words, in your 1:1 chat with it or with an @mention.")
         if types_bare_words(platform)

@@ -6,11 +6,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from bot.domain.break_cards import BREAK_DONE, BREAK_PAUSE, BREAK_SKIP, BREAK_SNOOZE
+from bot.domain.commands import ARGUMENTS, canonical, shown
 from bot.domain.events import Actor, ButtonPress, Command, FormSubmission, Outcome, Reply
 from bot.domain.kudos_cards import KUDOS_FORM, WITHDRAW
-from bot.domain.messages import Card
+from bot.domain.messages import Card, Platform
 from bot.domain.pulse import PULSE_FORM, START_CHECKIN
-from bot.infra.i18n import use_locale
+from bot.infra.i18n import _, use_locale
 from bot.infra.metrics import INTERACTIONS
 from handlers import breaks, digest, info, kudos, language, pulse
 from handlers.deps import Deps
@@ -57,17 +58,35 @@ async def _on_command(deps: Deps, command: Command) -> Outcome:
     INTERACTIONS.labels(command.actor.platform.value, "command").inc()
     own = COMMANDS.get(command.name)
     if own is not None:
-        return await own(deps, command)
-    word, _, rest = command.args.strip().partition(" ")
-    handler = SUBCOMMANDS.get(word.lower() or "help")
-    if handler is None:
+        return await own(deps, replace(command, args=_first_argument(command.name, command.args)))
+    typed, _sep, rest = command.args.strip().partition(" ")
+    # A word in any shipped language reads as its English word (`hilfe`, `ayuda`: `help`).
+    word = canonical(typed, SUBCOMMANDS) if typed else "help"
+    handler = SUBCOMMANDS.get(word) if word else None
+    if word is None or handler is None:
         return Reply(
             Card(
-                title=f"I don't know “{word}”",
-                blocks=("Try one of: " + ", ".join(sorted(SUBCOMMANDS)) + ".",),
+                title=_("I don't know “{word}”").format(word=typed),
+                blocks=(
+                    _("Try one of: {words}.").format(words=_known_words(command.actor.platform)),
+                ),
             )
         )
-    return await handler(deps, replace(command, name=word.lower(), args=rest.strip()))
+    return await handler(deps, replace(command, name=word, args=_first_argument(word, rest)))
+
+
+def _known_words(platform: Platform) -> str:
+    """The umbrella command's words as the reader types them, sorted as they read them."""
+    return ", ".join(sorted(shown(platform, word) for word in SUBCOMMANDS))
+
+
+def _first_argument(word: str, rest: str) -> str:
+    """`rest` with its first word read back to English when `word` takes argument words."""
+    first, _sep, tail = rest.strip().partition(" ")
+    english = canonical(first, ARGUMENTS.get(word, ())) if first else None
+    if english is None:
+        return rest.strip()
+    return f"{english} {tail.strip()}".strip()
 
 
 async def _on_button(deps: Deps, press: ButtonPress) -> Outcome:
@@ -75,7 +94,10 @@ async def _on_button(deps: Deps, press: ButtonPress) -> Outcome:
     handler = BUTTONS.get(press.action_id)
     if handler is None:
         return Reply(
-            Card(title="That button has expired", blocks=("Please try the command again.",))
+            Card(
+                title=_("That button has expired"),
+                blocks=(_("Please try the command again."),),
+            )
         )
     return await handler(deps, press)
 
@@ -84,7 +106,7 @@ async def _on_form(deps: Deps, submission: FormSubmission) -> Outcome:
     INTERACTIONS.labels(submission.actor.platform.value, "form").inc()
     handler = FORMS.get(submission.form_id)
     if handler is None:
-        return Reply(Card(title="That form has expired", blocks=("Please open it again.",)))
+        return Reply(Card(title=_("That form has expired"), blocks=(_("Please open it again."),)))
     return await handler(deps, submission)
 
 

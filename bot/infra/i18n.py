@@ -99,6 +99,12 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(_current.get()).ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """`message` in the current language, as meant in `context` (a command word, say, where the
+    same English word elsewhere in the text would translate differently)."""
+    return translations(_current.get()).pgettext(context, message)
+
+
 def N_(message: str) -> str:
     """Mark a string for extraction without translating it (translated later, with `_()`)."""
     return message
