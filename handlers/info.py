@@ -8,7 +8,7 @@ Every command in these texts is spelled the way the reader types it on their pla
 
 from __future__ import annotations
 
-from bot.domain.commands import own, shown, types_bare_words, umbrella
+from bot.domain.commands import ARGUMENTS, own, shown, types_bare_words, umbrella
 from bot.domain.events import Command, Outcome, Reply
 from bot.domain.messages import Card, Platform
 from bot.infra.i18n import _
@@ -43,12 +43,16 @@ def help_topics(platform: Platform) -> tuple[tuple[str, str], ...]:
                 "message, or {kudos} alone for a form); `{kudos} withdraw <id>` takes one back"
             ).format(kudos=kudos),
         ),
-        ("kudos-names", _("off or on: whether weekly recognition roundups name you")),
+        (
+            "kudos-names",
+            _("{off} or {on}: whether weekly recognition roundups name you").format(
+                off=shown(platform, "off"), on=shown(platform, "on")
+            ),
+        ),
         (
             "breaks",
-            _(
-                "break prompts between sessions: status, on, off, at, hours, pause, resume, "
-                "zone, calendar"
+            _("break prompts between sessions: {words}").format(
+                words=", ".join(shown(platform, w) for w in ARGUMENTS["breaks"])
             ),
         ),
         ("language", _("the language Respite speaks to you: de, en, es, or auto")),

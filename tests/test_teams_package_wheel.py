@@ -121,7 +121,13 @@ def test_teams_package_runs_from_an_installed_wheel(tmp_path: Path) -> None:
     )
     assert "respite-teams.zip" in done.stdout
     with zipfile.ZipFile(out) as zf:
-        assert sorted(zf.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        assert sorted(zf.namelist()) == [
+            "color.png",
+            "de.json",
+            "es.json",
+            "manifest.json",
+            "outline.png",
+        ]
         manifest = json.loads(zf.read("manifest.json"))
         icons = {name: zf.read(name) for name in ("color.png", "outline.png")}
     assert manifest["id"] == APP_ID

@@ -106,8 +106,8 @@ def canonical(typed: str, english_words: Iterable[str]) -> str | None:
 
 
 def own(platform: Platform, name: str) -> str:
-    """A command of its own: `/kudos` on Slack, `kudos` on Teams."""
-    return f"{platform.style.own}{name}"
+    """A command of its own: `/checkin` on Slack, `checkin` on Teams (`einchecken` in German)."""
+    return f"{platform.style.own}{shown(platform, name)}"
 
 
 def word(platform: Platform, text: str) -> str:

@@ -95,6 +95,8 @@ async def test_a_german_teams_user_types_hilfe_and_reads_german_words(
     assert "Respite hilft Ihrem Team, Burnout zu erkennen und zu lindern" in card
     assert "• pausen:" in card and "• datenschutz:" in card and "• breaks:" not in card
     assert "• einchecken:" in card and "• sprache:" in card
+    assert "status, ein, aus, um, arbeitszeit, pausieren" in card and "(einchecken)" in card
+    assert "aus oder ein: ob" in card
 
     german = await _teams_say(h, "pausen status", "de-DE")
     english = await _teams_say(h, "breaks status", "de-DE")
@@ -135,6 +137,7 @@ async def test_a_spanish_slack_user_may_type_ayuda_and_reads_english_words(
     shown = await _slack_say(h, "ayuda", U1)
     assert shown == await _slack_say(h, "help", U1)
     assert "/respite breaks:" in shown and "/respite pausas" not in shown
+    assert "status, on, off, at, hours" in shown and "off / on: si" in shown
     assert "Respite ayuda a su equipo a detectar" in shown
     unknown = await _slack_say(h, "bailar", U1)
     assert "No conozco «bailar»" in unknown and "breaks" in unknown and "pausas" not in unknown

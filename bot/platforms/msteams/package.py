@@ -6,6 +6,12 @@ version, privacy and terms URLs fill its placeholders; the command list comes fr
 tables so that a word a feature adds shows up in Teams' command menu without editing the
 template. The icons are drawn here (a plain PNG encoder, no imaging library): a colour icon
 192x192 and a white outline icon 32x32 on transparency, as Teams requires.
+
+Every shipped language besides English gets a strings file in the zip (de.json, es.json, listed
+under `localizationInfo`): the app's name and descriptions, and each command's title and
+description, from the catalogs. Teams keys a command's strings by its position in the manifest's
+list, so both come from the one ordered `commands()` list. Teams sends the title a person picked
+as the message text, so the router accepts the translated words (`bot.domain.commands`).
 """
 
 from __future__ import annotations
@@ -24,7 +30,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.domain.commands import localised
 from bot.domain.messages import Platform
+from bot.infra.i18n import DEFAULT_LOCALE, LOCALES, N_, _, use_locale
 from handlers import router
 from handlers.info import help_topics
 
@@ -41,9 +49,24 @@ MAX_COMMANDS = 10
 MAX_DESCRIPTION = 128  # Teams' limit for a command's description
 # Shorter words for Teams' command menu where the help text runs past its limit.
 MENU_DESCRIPTIONS = {
-    "kudos": "recognise colleagues for the work behind the work: kudos @someone message, "
-    "or kudos alone for a form",
+    "kudos": N_(
+        "recognise colleagues for the work behind the work: kudos @someone message, "
+        "or kudos alone for a form"
+    ),
 }
+# The template's name and descriptions, marked here so the catalogs carry them; a test checks
+# that they match the template word for word.
+TEMPLATE_TEXTS = (
+    N_("Respite: burnout prevention for clinical teams"),
+    N_("Anonymous one-minute pulses and team-level digests for clinical teams."),
+    N_(
+        "Respite helps clinical teams notice and ease burnout: an anonymous one-minute weekly "
+        "check-in, gentle reminders, and team-level digests for leads that never expose an "
+        "individual. Results are shown only when enough people answer."
+    ),
+)
+MAX_TITLE = 32  # Respite's own limit for a command's title: a short menu
+LOCALIZATION_SCHEMA = "MicrosoftTeams.Localization.schema.json"
 ACCENT = (0x2E, 0x7D, 0x6B)
 WHITE = (0xFF, 0xFF, 0xFF)
 
@@ -113,15 +136,39 @@ def fit_description(text: str, limit: int = MAX_DESCRIPTION) -> str:
 
 
 def commands() -> list[dict[str, str]]:
-    described = {**dict(help_topics(Platform.TEAMS)), **MENU_DESCRIPTIONS}
+    """The command menu in the current language, always in the same order (Teams keys the
+    language files' strings by position)."""
+    described = {
+        **dict(help_topics(Platform.TEAMS)),
+        **{word: _(text) for word, text in MENU_DESCRIPTIONS.items()},
+    }
     words = list(dict.fromkeys([*described, *router.COMMANDS, *router.SUBCOMMANDS]))
     return [
         {
-            "title": word[:32],
-            "description": fit_description(described.get(word, f"Respite: {word}")),
+            "title": localised(word)[:MAX_TITLE],
+            "description": fit_description(described.get(word, f"Respite: {localised(word)}")),
         }
         for word in words[:MAX_COMMANDS]
     ]
+
+
+def strings(manifest_data: dict[str, Any], locale: str) -> dict[str, Any]:
+    """One language's strings file: the manifest's texts translated, keyed as Teams reads them."""
+    schema = str(manifest_data.get("$schema", ""))
+    with use_locale(locale):
+        out: dict[str, Any] = {
+            "$schema": schema.rsplit("/", 1)[0] + "/" + LOCALIZATION_SCHEMA,
+            "name.short": _(manifest_data["name"]["short"]),
+            "name.full": _(manifest_data["name"]["full"]),
+            "description.short": _(manifest_data["description"]["short"]),
+            "description.full": _(manifest_data["description"]["full"]),
+        }
+        if manifest_data.get("bots"):
+            for n, command in enumerate(commands()):
+                key = f"bots[0].commandLists[0].commands[{n}]"
+                out[f"{key}.title"] = command["title"]
+                out[f"{key}.description"] = command["description"]
+    return out
 
 
 def check_version(version: str) -> str:
@@ -197,8 +244,17 @@ def manifest(options: PackageOptions, template: Traversable = TEMPLATE) -> dict[
         "{{TERMS_URL}}": options.terms_url,
     }
     data: dict[str, Any] = _fill(json.loads(template.read_text(encoding="utf-8")), values)
-    for bot in data.get("bots", []):
-        bot["commandLists"] = [{"scopes": list(bot["scopes"]), "commands": commands()}]
+    with use_locale(DEFAULT_LOCALE):
+        for bot in data.get("bots", []):
+            bot["commandLists"] = [{"scopes": list(bot["scopes"]), "commands": commands()}]
+    data["localizationInfo"] = {
+        "defaultLanguageTag": DEFAULT_LOCALE,
+        "additionalLanguages": [
+            {"languageTag": locale, "file": f"{locale}.json"}
+            for locale in LOCALES
+            if locale != DEFAULT_LOCALE
+        ],
+    }
     return data
 
 
@@ -207,6 +263,9 @@ def build_package(out: Path, options: PackageOptions, template: Traversable = TE
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("manifest.json", json.dumps(data, indent=2) + "\n")
+        for language in data["localizationInfo"]["additionalLanguages"]:
+            text = strings(data, language["languageTag"])
+            zf.writestr(language["file"], json.dumps(text, indent=2, ensure_ascii=False) + "\n")
         zf.writestr(data["icons"]["color"], color_icon())
         zf.writestr(data["icons"]["outline"], outline_icon())
     return out

@@ -5,78 +5,35 @@ LICENSE-microsoft-teams-schema.txt there), so the test needs no network. The pac
 way the admin builds it, with `respite teams-package`, and the test reads manifest.json back out
 of the zip.
 
-The schemas declare draft-04 but pin `manifestVersion` with `const`, a draft-06 keyword that
-Draft4Validator ignores: a manifest left at an old version would pass unnoticed. The validator
-here is therefore Draft4Validator with draft-06's `const` added. The schema itself is checked
-against the draft-04 meta-schema without a format checker, because one pattern in it (an Office
-add-in name, `\\p{L}`) is ECMA-262 syntax that Python's `re` rejects as a `regex` format; our
-manifest never reaches that pattern.
-
-The localization schema is ready for the language files (de, es) that `localizationInfo` will
-list: `localization_errors` validates one such file. Under draft-04 a `$ref` hides the keywords
-beside it, so the schema's `maxLength` on `name.short` (30) and `description.short` (80) would
-be skipped; the helper keeps those keywords by pairing each with its `$ref` in an `allOf`.
+The validator and the schemas' quirks (draft-04 with `const`, `$ref` siblings) are described in
+tests/support/teams_manifest_schema.py. The vendored schema itself is checked here against the
+draft-04 meta-schema without a format checker, because one pattern in it (an Office add-in
+name, `\\p{L}`) is ECMA-262 syntax that Python's `re` rejects as a `regex` format; our manifest
+never reaches that pattern.
 """
 
 from __future__ import annotations
 
-import copy
-import functools
 import json
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
-from jsonschema import Draft4Validator, Draft6Validator, FormatChecker, validators
+from jsonschema import Draft4Validator
 
 from bot.cli.main import main
 from bot.platforms.msteams.package import TEMPLATE, PackageOptions, build_package
+from tests.support.teams_manifest_schema import (
+    LOCALIZATION_SCHEMA,
+    MANIFEST_SCHEMA,
+    SCHEMA_URL,
+    localization_errors,
+    manifest_errors,
+    schema,
+)
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "data" / "schemas"
-MANIFEST_SCHEMA = SCHEMAS / "teams-manifest-1.30.json"
-LOCALIZATION_SCHEMA = SCHEMAS / "teams-localization-1.30.json"
-SCHEMA_URL = "https://developer.microsoft.com/en-us/json-schemas/teams/v1.30/{name}"
 APP_ID = "8a3f2c1d-5e6b-4a79-8c0d-1e2f3a4b5c6d"
-
-# Draft-04 as the schemas declare it, plus the `const` they rely on to pin manifestVersion.
-Draft4WithConst = validators.extend(Draft4Validator, {"const": Draft6Validator.VALIDATORS["const"]})
-
-
-@functools.cache
-def _schema(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
-
-
-def _errors(schema: dict[str, Any], document: dict[str, Any]) -> list[str]:
-    validator = Draft4WithConst(schema, format_checker=FormatChecker())
-    return [
-        f"/{'/'.join(map(str, e.absolute_path))}: {e.message}"
-        for e in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
-    ]
-
-
-def manifest_errors(manifest: dict[str, Any]) -> list[str]:
-    """Every way `manifest` breaks the vendored 1.30 app manifest schema."""
-    return _errors(_schema(MANIFEST_SCHEMA), manifest)
-
-
-def _keep_ref_siblings(schema: dict[str, Any]) -> dict[str, Any]:
-    """`schema` with each property's `$ref` and the keywords beside it joined in an `allOf`, so a
-    draft-04 validator applies both, as the schema's authors meant."""
-    kept = copy.deepcopy(schema)
-    for name, prop in kept.get("properties", {}).items():
-        if "$ref" in prop and len(prop) > 1:
-            siblings = {k: v for k, v in prop.items() if k != "$ref"}
-            kept["properties"][name] = {"allOf": [{"$ref": prop["$ref"]}, siblings]}
-    return kept
-
-
-def localization_errors(strings: dict[str, Any]) -> list[str]:
-    """Every way a language file (such as de.json in the package) breaks the vendored 1.30
-    localization schema, including the length limits draft-04 would skip beside a `$ref`."""
-    return _errors(_keep_ref_siblings(_schema(LOCALIZATION_SCHEMA)), strings)
 
 
 def _package_manifest(out: Path) -> dict[str, Any]:
@@ -98,10 +55,10 @@ def _template_with(tmp_path: Path, change: dict[str, Any], drop: str | None = No
 
 @pytest.mark.parametrize("path", [MANIFEST_SCHEMA, LOCALIZATION_SCHEMA], ids=lambda p: p.name)
 def test_the_vendored_schemas_are_valid_draft_04(path: Path) -> None:
-    schema = _schema(path)
-    assert schema["$schema"] == "http://json-schema.org/draft-04/schema#"
+    data = schema(path)
+    assert data["$schema"] == "http://json-schema.org/draft-04/schema#"
     meta = Draft4Validator(Draft4Validator.META_SCHEMA)
-    assert [e.message for e in meta.iter_errors(schema)] == []
+    assert [e.message for e in meta.iter_errors(data)] == []
 
 
 def test_the_package_the_admin_builds_validates_against_1_30(

@@ -42,7 +42,13 @@ def test_teams_package(
     out = tmp_path / "respite-teams.zip"
     assert main(["teams-package", "--out", str(out)]) == 0
     with zipfile.ZipFile(out) as zf:
-        assert sorted(zf.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        assert sorted(zf.namelist()) == [
+            "color.png",
+            "de.json",
+            "es.json",
+            "manifest.json",
+            "outline.png",
+        ]
         manifest = json.loads(zf.read("manifest.json"))
         color = _png(zf.read("color.png"))
         outline = _png(zf.read("outline.png"))
