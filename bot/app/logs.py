@@ -28,6 +28,11 @@ CAPPED = {
     "sqlalchemy": logging.WARNING,
     "alembic": logging.INFO,
     "apscheduler": logging.INFO,
+    # The Agents SDK logs each send at INFO with its conversation and activity ids.
+    "microsoft_agents": logging.WARNING,
+    # Its connector clients log each refused call at ERROR with the conversation id: a refused
+    # thanks names the chat of the person who just answered. The retrier reports the status.
+    "microsoft_agents.hosting.core.connector": logging.CRITICAL,
 }
 
 # slack_sdk decides whether to format a whole request and response for DEBUG by reading its
