@@ -28,6 +28,8 @@ CAPPED = {
     "sqlalchemy": logging.WARNING,
     "alembic": logging.INFO,
     "apscheduler": logging.INFO,
+    # botbuilder's connector calls go through requests: at DEBUG each URL names a person's chat.
+    "urllib3": logging.INFO,
     # The Agents SDK logs each send at INFO with its conversation and activity ids.
     "microsoft_agents": logging.WARNING,
     # Its connector clients log each refused call at ERROR with the conversation id: a refused
