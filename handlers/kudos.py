@@ -13,6 +13,11 @@ A kudos is given once however often it arrives: the same form submitted twenty t
 signed /kudos replayed, a delivery retried. The store keeps keyed marks of it for a few minutes
 (`once_marks`: its giver with the request's id, and with its content), and a submission that
 finds them posts nothing and says so.
+
+Languages: what only the giver sees speaks the giver's language (the router sets it); the channel
+post speaks the team's (`Languages.default_for`), since a channel has many readers and an
+anonymous kudos in its giver's language would single them out in a mixed team; each recipient's
+private note speaks that recipient's.
 """
 
 from __future__ import annotations
@@ -66,28 +71,42 @@ from bot.domain.messages import Card, Recipient
 from bot.domain.ports import DeliveryFailed
 from bot.domain.pulse import no_team_card
 from bot.domain.team import Team
+from bot.infra.i18n import _, format_number, ngettext, use_locale
 from handlers.deps import Deps
 
 log = logging.getLogger(__name__)
 
-NOT_SET_UP = Card(
-    title="Recognition is not set up",
-    blocks=("Kudos are not available on this Respite server yet.",),
-)
 
-ALREADY_GIVEN = Card(
-    title="Kudos already sent",
-    blocks=(
-        "This kudos reached Respite more than once; it was posted once. Sending the same words "
-        f"to the same people again is possible after {int(ONCE_WINDOW.total_seconds()) // 60} "
-        "minutes.",
-    ),
-)
+def not_set_up_card() -> Card:
+    return Card(
+        title=_("Recognition is not set up"),
+        blocks=(_("Kudos are not available on this Respite server yet."),),
+    )
+
+
+def already_given_card() -> Card:
+    minutes = int(ONCE_WINDOW.total_seconds()) // 60
+    return Card(
+        title=_("Kudos already sent"),
+        blocks=(
+            ngettext(
+                "This kudos reached Respite more than once; it was posted once. Sending the same "
+                "words to the same people again is possible after {minutes} minute.",
+                "This kudos reached Respite more than once; it was posted once. Sending the same "
+                "words to the same people again is possible after {minutes} minutes.",
+                minutes,
+            ).format(minutes=format_number(minutes)),
+        ),
+    )
+
+
+# The English card, for callers that compare titles outside any person's language.
+NOT_SET_UP = not_set_up_card()
 
 
 async def give(deps: Deps, command: Command) -> Outcome:
     """`/kudos @a @b [anon] [category] message`, `/kudos` alone for the form, or `withdraw <id>`."""
-    word, _, rest = command.args.strip().partition(" ")
+    word, _space, rest = command.args.strip().partition(" ")
     if not command.mentions:
         if word.lower() == "withdraw":
             return await _withdraw(deps, command.actor, rest.strip())
@@ -117,7 +136,7 @@ async def open_form(deps: Deps, actor: Actor) -> Outcome:
     if team is None:
         return Reply(no_team_card())
     if not deps.kudos.enabled:
-        return Reply(NOT_SET_UP)
+        return Reply(not_set_up_card())
     if not team.kudos_channel:
         return Reply(no_channel_card(team))
     return ShowForm(form_card(team))
@@ -150,7 +169,7 @@ async def _create(
     deps: Deps, actor: Actor, team: Team, draft: Draft, request_id: str = ""
 ) -> Kudos | Card | list[Refusal]:
     if not deps.kudos.enabled:
-        return NOT_SET_UP
+        return not_set_up_card()
     store, key = deps.kudos, deps.giver_key
     refusals = check_draft(actor.user_id, team, draft)
     if refusals:
@@ -190,12 +209,14 @@ async def _create(
     over = await store.add_within_quota(kudos, who, team.kudos_daily_limit, now, once)
     if isinstance(over, AlreadyGiven):
         log.info("kudos: a repeated submission in team %s posted nothing", team.id)
-        return ALREADY_GIVEN
+        return already_given_card()
     if over is not None:
         return quota_card(over, team.kudos_daily_limit, team)
     channel = Recipient(team.platform, channel_id=team.kudos_channel)
+    with use_locale(deps.languages.default_for(team.id)):
+        post = channel_card(kudos)
     try:
-        ref = await sender.send(channel, channel_card(kudos))
+        ref = await sender.send(channel, post)
     except Exception as exc:
         await store.discard(kudos.id, who, now, once)
         log.warning("kudos: posting to team %s's channel failed: %s", team.id, type(exc).__name__)
@@ -204,9 +225,15 @@ async def _create(
         # Withdrawn while it was being posted: take the post down again.
         await _delete_post(deps, kudos, ref)
         return withdrawn_card()
+    notes: dict[str, Card] = {}
+    groups = await deps.languages.groups(team.platform, kudos.recipients, team.id)
+    for locale, users in groups.items():
+        with use_locale(locale):
+            note = recipient_card(kudos)
+        notes.update(dict.fromkeys(users, note))
     for user in kudos.recipients:
         to = Recipient(team.platform, user_id=user)
-        await deps.outbox.enqueue(f"{_notes(kudos.id)}{to.key}", to, recipient_card(kudos), now)
+        await deps.outbox.enqueue(f"{_notes(kudos.id)}{to.key}", to, notes[user], now)
     if await store.get(kudos.id) is None:
         # Withdrawn while the notes were being queued: they must not go out either.
         await deps.outbox.cancel(_notes(kudos.id))
@@ -238,7 +265,7 @@ async def _delete_post(deps: Deps, kudos: Kudos, ref: str) -> bool:
 
 async def _withdraw(deps: Deps, actor: Actor, kudos_id: str) -> Outcome:
     if not deps.kudos.enabled:
-        return Reply(NOT_SET_UP)
+        return Reply(not_set_up_card())
     store, key = deps.kudos, deps.giver_key
     if not kudos_id:
         return Reply(usage_card(actor.platform))
@@ -264,7 +291,7 @@ async def withdraw_button(deps: Deps, press: ButtonPress) -> Outcome:
 async def names(deps: Deps, command: Command) -> Outcome:
     """`kudos-names off|on`: whether weekly roundups name you; alone, says which applies."""
     if not deps.kudos.enabled:
-        return Reply(NOT_SET_UP)
+        return Reply(not_set_up_card())
     actor = command.actor
     choice = command.args.strip().lower()
     if choice in ("on", "off"):

@@ -3,6 +3,9 @@
 Both run from the minute tick on the lease holder. The roundup is keyed by (team, week) through
 its outbox key, so running it every minute, twice, or late after downtime posts it once; it always
 looks at the latest roundup that is due, which is how it catches up.
+
+The roundup is posted in the team's channel, which many people read, so it speaks the team's
+language (the roster's `language`), not any one reader's.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 from bot.domain.kudos import QUOTA_WINDOW, build_roundup, roundup_window
 from bot.domain.kudos_cards import roundup_card
 from bot.domain.messages import Recipient
+from bot.infra.i18n import use_locale
 from handlers.deps import Deps
 from scheduler.report import JobReport
 
@@ -29,7 +33,8 @@ async def post_roundups(deps: Deps, report: JobReport | None = None) -> int:
             continue
         recognised = sorted({u for k in given for u in k.recipients})
         hidden = await store.names_hidden(team.platform, recognised)
-        card = roundup_card(build_roundup(team, window, given, hidden), team)
+        with use_locale(deps.languages.default_for(team.id)):
+            card = roundup_card(build_roundup(team, window, given, hidden), team)
         channel = Recipient(team.platform, channel_id=team.kudos_channel)
         if await deps.outbox.enqueue(f"kudos-roundup:{team.id}:{window.key}", channel, card, now):
             queued += 1

@@ -44,6 +44,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.messages import Platform
 from bot.domain.team import Team
+from bot.infra.i18n import N_, _, format_number, ngettext
 
 MESSAGE_MAX = 500
 MAX_RECIPIENTS = 10
@@ -63,22 +64,33 @@ ROUNDUP_HOUR = 16
 
 @dataclass(frozen=True, slots=True)
 class Category:
+    """A kind of recognition: `key` is stored and typed (English in every language), `label` is
+    the English text, translated where it is shown (`name`)."""
+
     key: str
     label: str
     emoji: str
 
+    @property
+    def name(self) -> str:
+        """The label in the current language."""
+        return _(self.label)
+
 
 CATEGORIES: tuple[Category, ...] = (
-    Category("hard-session", "held a hard session", "🫶"),
-    Category("cover", "covered for a colleague", "🤝"),
-    Category("consult", "great consultation", "💡"),
-    Category("support", "supported me", "🌱"),
-    Category("self-care", "modelled good self-care", "🌿"),
-    Category("other", "other", "✨"),
+    Category("hard-session", N_("held a hard session"), "🫶"),
+    Category("cover", N_("covered for a colleague"), "🤝"),
+    Category("consult", N_("great consultation"), "💡"),
+    Category("support", N_("supported me"), "🌱"),
+    Category("self-care", N_("modelled good self-care"), "🌿"),
+    Category("other", N_("other"), "✨"),
 )
 CATEGORY_BY_KEY = {c.key: c for c in CATEGORIES}
 DEFAULT_CATEGORY = "other"
-ANONYMOUS_WORDS = frozenset({"anon", "anonymous", "anonymously"})
+# `anon` in the languages Respite ships, so a German or Spanish giver may type their own word.
+ANONYMOUS_WORDS = frozenset(
+    {"anon", "anonymous", "anonymously", "anonym", "anónimo", "anónima", "anonimo", "anonima"}
+)
 
 
 def category(key: str) -> Category:
@@ -147,7 +159,7 @@ def parse_command_text(args: str, mentions: Sequence[str]) -> Draft:
     rest = args.strip()
     anonymous = False
     chosen: str | None = None
-    for _ in range(2):
+    for _word in range(2):
         match = _WORD.match(rest)
         if not match:
             break
@@ -173,18 +185,21 @@ class Refusal:
 
 
 def check_draft(giver_id: str, team: Team, draft: Draft) -> list[Refusal]:
-    """Every rule a draft breaks, each with the reason shown to the giver."""
+    """Every rule a draft breaks, each with the reason shown to the giver, in the current
+    language (the giver's: the router sets it around every command and form)."""
     refusals: list[Refusal] = []
     if not draft.recipients:
         refusals.append(
-            Refusal("recipients", "Mention at least one colleague to recognise, e.g. @Sam.")
+            Refusal("recipients", _("Mention at least one colleague to recognise, e.g. @Sam."))
         )
     if giver_id in draft.recipients:
         refusals.append(
             Refusal(
                 "recipients",
-                "Kudos are for colleagues, so you can't send one to yourself. "
-                "What you carried still counts.",
+                _(
+                    "Kudos are for colleagues, so you can't send one to yourself. "
+                    "What you carried still counts."
+                ),
             )
         )
     outsiders = [
@@ -194,23 +209,35 @@ def check_draft(giver_id: str, team: Team, draft: Draft) -> list[Refusal]:
         refusals.append(
             Refusal(
                 "recipients",
-                f"Kudos go to people on your own team ({team.name}); "
-                f"{len(outsiders)} of the people you chose are not on it.",
+                ngettext(
+                    "Kudos go to people on your own team ({team}); "
+                    "{count} of the people you chose is not on it.",
+                    "Kudos go to people on your own team ({team}); "
+                    "{count} of the people you chose are not on it.",
+                    len(outsiders),
+                ).format(team=team.name, count=format_number(len(outsiders))),
             )
         )
     if len(draft.recipients) > MAX_RECIPIENTS:
         refusals.append(
-            Refusal("recipients", f"Recognise at most {MAX_RECIPIENTS} people in one kudos.")
+            Refusal(
+                "recipients",
+                _("Recognise at most {count} people in one kudos.").format(
+                    count=format_number(MAX_RECIPIENTS)
+                ),
+            )
         )
     if draft.category not in CATEGORY_BY_KEY:
-        refusals.append(Refusal("category", "Choose one of the categories."))
+        refusals.append(Refusal("category", _("Choose one of the categories.")))
     if not draft.message:
-        refusals.append(Refusal("message", "Add a few words saying what you noticed."))
+        refusals.append(Refusal("message", _("Add a few words saying what you noticed.")))
     elif len(draft.message) > MESSAGE_MAX:
         refusals.append(
             Refusal(
                 "message",
-                f"Keep the message to {MESSAGE_MAX} characters; this one has {len(draft.message)}.",
+                _("Keep the message to {limit} characters; this one has {length}.").format(
+                    limit=format_number(MESSAGE_MAX), length=format_number(len(draft.message))
+                ),
             )
         )
     return refusals
@@ -332,7 +359,7 @@ def roundup_window(team: Team, now: datetime) -> RoundupWindow:
     previous = datetime(
         previous_date.year, previous_date.month, previous_date.day, ROUNDUP_HOUR, tzinfo=tz
     )
-    year, week, _ = slot_date.isocalendar()
+    year, week, _weekday = slot_date.isocalendar()
     return RoundupWindow(
         f"{year}-W{week:02d}", previous.astimezone(now.tzinfo), slot.astimezone(now.tzinfo)
     )
