@@ -9,19 +9,24 @@ gave it.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.tables import metadata
 from scheduler import kudos
-from tests.support.msteams_driver import personal_conversation
+from tests.support.msteams_driver import aad, personal_conversation, teams_user_id
 from tests.support.msteams_harness import TeamsHarness
 from tests.support.msteams_kudos import (
     body_texts,
     card_of,
     channel_posts,
     install,
+    kudos_rows,
     kudos_teams,
     with_mentions,
 )
@@ -210,3 +215,31 @@ async def test_teams_german_and_spanish_givers_and_recipients(kudos_teams: Teams
         "Jemand aus dem Team würdigt Sie: ist für jemanden eingesprungen"
         in notes[personal_conversation(1)]
     )
+
+
+async def test_teams_nothing_stored_of_a_german_givers_anonymous_kudos_is_german(
+    kudos_teams: TeamsHarness,
+) -> None:
+    """A backup of every table: the rows of the anonymous kudos hold neither its giver nor a
+    word of their language, so the language cannot narrow down who gave it."""
+    h = kudos_teams
+    await install(h)
+    await _say(h, 1, "help")
+    await _say_kudos(h, 1, [5], "anon support Thank you for sitting with me.")
+    await h.deliver()
+    [post] = channel_posts(h)
+    assert post.body["text"] == "A colleague recognised <at>Person 5</at>: supported me"
+
+    [row] = await kudos_rows(h)
+    rows: list[str] = []
+    async with AsyncSession(h.respite.engine) as s:
+        for table in metadata.sorted_tables:
+            rows.extend(
+                json.dumps(dict(r._mapping), default=str) for r in await s.execute(select(table))
+            )
+    of_kudos = [r for r in rows if row.id in r]
+    assert len(of_kudos) >= 2  # the kudos and its recipient's note at least
+    german = ("de-DE", "Jemand", "würdigt", "w\\u00fcrdigt", "Anerkennung", "Sie wurden")
+    for stored in of_kudos:
+        assert aad(1) not in stored and teams_user_id(1) not in stored
+        assert not any(word in stored for word in german), stored
