@@ -16,15 +16,22 @@ from bot.domain.messages import Card, Image
 from bot.domain.org import Viewer, viewer_for
 from bot.domain.ports import AuditEntry
 from bot.domain.rollup import GroupFigures
+from bot.infra.i18n import _
 from handlers.deps import Deps
 
-NOT_A_LEAD = Card(
-    title="Digests are for leads",
-    blocks=(
-        "Only a team's leads, a department's leads and the organisation's leads can read "
-        "digests. Everyone's own answers stay anonymous; see `privacy` for what is shared.",
-    ),
-)
+
+def not_a_lead() -> Card:
+    """The answer to anyone who leads nothing: no figure, not even whether a group exists."""
+    return Card(
+        title=_("Digests are for leads"),
+        blocks=(
+            _(
+                "Only a team's leads, a department's leads and the organisation's leads can read "
+                "digests. Everyone's own answers stay anonymous; see `{command}` for what is "
+                "shared."
+            ).format(command="privacy"),
+        ),
+    )
 
 
 async def group_digest(deps: Deps, group_id: str) -> GroupDigest | None:
@@ -114,16 +121,18 @@ def default_groups(deps: Deps, who: Viewer) -> list[str]:
 async def on_demand(deps: Deps, command: Command) -> Outcome:
     who = viewer(deps, command.actor)
     if who.nothing:
-        return Reply(NOT_A_LEAD)
+        return Reply(not_a_lead())
     target = command.args.strip()
     if target:
         if not can_see(deps, who, target):
             return Reply(
                 Card(
-                    title="No digest you can read",
+                    title=_("No digest you can read"),
                     blocks=(
-                        f"There is no digest for “{target}” among the groups you lead. Ask "
-                        "without a name to see yours.",
+                        _(
+                            "There is no digest for “{group}” among the groups you lead. Ask "
+                            "without a name to see yours."
+                        ).format(group=target),
                     ),
                 )
             )
@@ -139,8 +148,8 @@ async def on_demand(deps: Deps, command: Command) -> Outcome:
             await card_drawn_aside(deps, digest)
             if digest
             else Card(
-                title=f"No digest yet for {group_id}",
-                blocks=("A digest appears once the first check-in round closes.",),
+                title=_("No digest yet for {group}").format(group=group_id),
+                blocks=(_("A digest appears once the first check-in round closes."),),
             )
         )
     return Reply(cards[0], extra=tuple(cards[1:]))

@@ -2,7 +2,9 @@
 
 matplotlib is heavy, so it is imported on the first drawing, not when the bot starts; nothing in
 bot.domain imports it. A suppressed round is a missing value: the line breaks there (a gap),
-the period is shaded and labelled, and nothing is ever drawn at zero.
+the period is shaded and labelled, and nothing is ever drawn at zero. The chart's own words (the
+gap's label, the axis) are in the current language; a worker thread started with
+`asyncio.to_thread` inherits it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.domain.trend import TrendChart
+from bot.infra.i18n import _
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
@@ -43,12 +46,13 @@ def render_trend(chart: TrendChart) -> RenderedChart:
         canvas = FigureCanvasAgg(fig)
         ax: Any = fig.add_subplot(1, 1, 1)
         xs = list(range(len(chart.periods)))
+        gap_label = _("too few\nanswers")
         for i in chart.gaps:
             ax.axvspan(i - 0.4, i + 0.4, color=GAP_FILL, zorder=0, linewidth=0)
             ax.text(
                 i,
                 chart.scale_min + 0.15,
-                "too few\nanswers",
+                gap_label,
                 ha="center",
                 va="bottom",
                 fontsize=7,
@@ -70,7 +74,9 @@ def render_trend(chart: TrendChart) -> RenderedChart:
         ax.set_yticks(range(chart.scale_min, chart.scale_max + 1))
         ax.set_xticks(xs)
         ax.set_xticklabels(chart.periods, fontsize=8)
-        ax.set_ylabel("mean (1-5)", fontsize=8)
+        ax.set_ylabel(
+            _("mean ({low}-{high})").format(low=chart.scale_min, high=chart.scale_max), fontsize=8
+        )
         ax.set_title(chart.title, fontsize=10)
         ax.grid(axis="y", color="#dddddd", linewidth=0.5)
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)

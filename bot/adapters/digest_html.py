@@ -1,8 +1,9 @@
 """The printable HTML digest: one self-contained file (inline CSS, charts as data URIs).
 
-It needs no network, no script and no other file, so it can be mailed, archived or printed as it
-is. Every chart has alt text and a table beside it with the same figures; a suppressed round is
-a dash and a shaded gap in the chart, never a zero.
+It is written in the current language (`bot.infra.i18n.use_locale`): its `lang` attribute, its
+words, its dates and its numbers. It needs no network, no script and no other file, so it can be
+mailed, archived or printed as it is. Every chart has alt text and a table beside it with the same
+figures; a suppressed round is a dash and a shaded gap in the chart, never a zero.
 """
 
 from __future__ import annotations
@@ -18,9 +19,17 @@ from bot.domain.digest_present import (
     BANDS_ONLY_LINE,
     BANDS_ONLY_TEXT,
     WITHHELD_LINE,
+    activity_fields,
+    answered_text,
+    band_word,
+    change_text,
     digest_title,
+    dimension_label,
     fmt_trend,
+    mean_text,
+    share_text,
 )
+from bot.infra.i18n import _, current_locale, format_date, format_time
 
 CSS = """
 :root { color-scheme: light; }
@@ -51,7 +60,7 @@ ol.actions li { margin-bottom: .35rem; }
 
 
 def _band(band: str) -> str:
-    return f'<span class="band-{escape(band)}">{escape(band)}</span>'
+    return f'<span class="band-{escape(band)}">{escape(band_word(band))}</span>'
 
 
 def _chart(chart: RenderedChart, alt: str) -> str:
@@ -66,32 +75,40 @@ def _chart(chart: RenderedChart, alt: str) -> str:
     )
 
 
+def _th(text: str) -> str:
+    return f'<th scope="col">{escape(text)}</th>'
+
+
 def _trend_table(digest: GroupDigest) -> str:
     if not digest.dimensions or len(digest.periods) < 2:
         return ""
-    head = "".join(f'<th scope="col">{escape(p)}</th>' for p in digest.periods)
+    head = "".join(_th(p) for p in digest.periods)
+    gap = escape(_("too few answers: not shown"))
     rows = []
     for line in digest.dimensions:
         cells = "".join(
-            f'<td class="num">{v:.2f}</td>'
+            f'<td class="num">{escape(mean_text(v))}</td>'
             if v is not None
-            else '<td class="gap" data-gap="1" title="too few answers: not shown">–</td>'
+            else f'<td class="gap" data-gap="1" title="{gap}">–</td>'
             for v in line.trend
         )
-        rows.append(f'<tr><th scope="row">{escape(line.label)}</th>{cells}</tr>')
+        rows.append(f'<tr><th scope="row">{escape(dimension_label(line))}</th>{cells}</tr>')
+    caption = escape(_("Means by round; a dash is a round with too few answers to show."))
+    dimension = _("Dimension")
     return (
-        '<table class="trend"><caption class="note">Means by round; a dash is a round with too '
-        "few answers to show.</caption>"
-        f'<thead><tr><th scope="col">Dimension</th>{head}</tr></thead>'
+        f'<table class="trend"><caption class="note">{caption}</caption>'
+        f"<thead><tr>{_th(dimension)}{head}</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
 
 
 def _actions(digest: GroupDigest) -> str:
     items = "".join(
-        f"<li><strong>{escape(a.title)}</strong>: {escape(a.why)}</li>" for a in digest.actions
+        f"<li><strong>{escape(_(a.title))}</strong>: {escape(_(a.why))}</li>"
+        for a in digest.actions
     )
-    return f'<h3>Suggested actions</h3><ol class="actions">{items}</ol>'
+    heading = escape(_("Suggested actions"))
+    return f'<h3>{heading}</h3><ol class="actions">{items}</ol>'
 
 
 def _section(digest: GroupDigest, chart: RenderedChart | None, alt: str | None) -> str:
@@ -99,53 +116,57 @@ def _section(digest: GroupDigest, chart: RenderedChart | None, alt: str | None) 
         f'<section id="{escape(digest.group_id)}">',
         f"<h2>{escape(digest_title(digest))}</h2>",
     ]
-    parts.append(
-        f'<p class="meta">Round closed {digest.closed_at:%d %b %Y}; minimum group size '
-        f"{digest.min_group_size}.</p>"
+    meta = _("Round closed {date}; minimum group size {size}.").format(
+        date=format_date(digest.closed_at, "long"), size=digest.min_group_size
     )
+    parts.append(f'<p class="meta">{escape(meta)}</p>')
     if digest.suppressed:
-        parts.append(f'<p class="suppressed">{escape(digest.reading)}</p>')
+        parts.append(f'<p class="suppressed">{escape(_(digest.reading))}</p>')
     elif digest.bands_only:
-        parts.append(f'<p class="suppressed">{escape(BANDS_ONLY_TEXT)}</p>')
-        parts.append(f'<p class="reading">{escape(digest.reading)}</p>')
+        parts.append(f'<p class="suppressed">{escape(_(BANDS_ONLY_TEXT))}</p>')
+        parts.append(f'<p class="reading">{escape(_(digest.reading))}</p>')
         parts.append(_actions(digest))
+        dimension, band = _("Dimension"), _("Band")
         rows = "".join(
-            f'<tr><th scope="row">{escape(line.label)}</th><td>{_band(line.band)}</td></tr>'
+            f'<tr><th scope="row">{escape(dimension_label(line))}</th>'
+            f"<td>{_band(line.band)}</td></tr>"
             for line in digest.dimensions
         )
         parts.append(
-            '<table class="dimensions"><thead><tr><th scope="col">Dimension</th>'
-            f'<th scope="col">Band</th></tr></thead><tbody>{rows}</tbody></table>'
+            f'<table class="dimensions"><thead><tr>{_th(dimension)}{_th(band)}'
+            f"</tr></thead><tbody>{rows}</tbody></table>"
         )
     else:
         who = (
-            f"{digest.respondents} of {digest.members} ({digest.participation:.0%})"
+            _("{answered} ({share})").format(
+                answered=answered_text(digest.respondents, digest.members),
+                share=share_text(digest.participation),
+            )
             if digest.members and digest.participation is not None
             else str(digest.respondents)
         )
-        parts.append(f"<p><strong>Participation:</strong> {escape(who)}</p>")
-        parts.append(f'<p class="reading">{escape(digest.reading)}</p>')
+        label = escape(_("Participation:"))
+        parts.append(f"<p><strong>{label}</strong> {escape(who)}</p>")
+        parts.append(f'<p class="reading">{escape(_(digest.reading))}</p>')
         if digest.exhaustion_alert:
-            parts.append(f'<p class="alert" role="alert">{escape(digest.exhaustion_alert)}</p>')
+            parts.append(f'<p class="alert" role="alert">{escape(_(digest.exhaustion_alert))}</p>')
         parts.append(_actions(digest))
         rows = "".join(
-            f'<tr><th scope="row">{escape(line.label)}</th><td class="num">{line.mean:.2f}</td>'
-            f'<td>{_band(line.band)}</td><td class="num">'
-            f"{'–' if line.change is None else f'{line.change:+.2f}'}</td>"
+            f'<tr><th scope="row">{escape(dimension_label(line))}</th>'
+            f'<td class="num">{escape(mean_text(line.mean) if line.mean is not None else "–")}'
+            f'</td><td>{_band(line.band)}</td><td class="num">'
+            f"{'–' if line.change is None else escape(change_text(line.change))}</td>"
             f"<td>{escape(fmt_trend(line.trend))}</td></tr>"
             for line in digest.dimensions
         )
-        parts.append(
-            '<table class="dimensions"><thead><tr><th scope="col">Dimension</th>'
-            '<th scope="col">Mean</th><th scope="col">Band</th><th scope="col">Change</th>'
-            f'<th scope="col">Trend</th></tr></thead><tbody>{rows}</tbody></table>'
+        heads = "".join(
+            _th(h) for h in (_("Dimension"), _("Mean"), _("Band"), _("Change"), _("Trend"))
         )
-        extra = []
-        if digest.kudos is not None:
-            extra.append(f"<li>Recognition this period: {digest.kudos} kudos shared</li>")
-        if digest.breaks is not None:
-            prompted, done, skipped = digest.breaks
-            extra.append(f"<li>Break prompts: {done} of {prompted} taken, {skipped} skipped</li>")
+        parts.append(
+            f'<table class="dimensions"><thead><tr>{heads}</tr></thead>'
+            f"<tbody>{rows}</tbody></table>"
+        )
+        extra = [f"<li>{escape(f.label)}: {escape(f.value)}</li>" for f in activity_fields(digest)]
         if extra:
             parts.append(f"<ul>{''.join(extra)}</ul>")
     if chart is not None and alt is not None:
@@ -155,25 +176,27 @@ def _section(digest: GroupDigest, chart: RenderedChart | None, alt: str | None) 
         child_rows: list[str] = []
         for c in digest.children:
             if c.released:
-                ex = f"{c.exhaustion:.2f}" if c.exhaustion is not None else "–"
+                ex = mean_text(c.exhaustion) if c.exhaustion is not None else "–"
+                answered = answered_text(c.respondents, c.members) if c.members else ""
                 child_rows.append(
-                    f'<tr><th scope="row">{escape(c.name)}</th><td class="num">{c.respondents}'
-                    f' of {c.members}</td><td class="num">{ex}</td></tr>'
+                    f'<tr><th scope="row">{escape(c.name)}</th>'
+                    f'<td class="num">{escape(answered or str(c.respondents))}</td>'
+                    f'<td class="num">{escape(ex)}</td></tr>'
                 )
             elif c.bands_only and c.exhaustion_band is not None:
                 child_rows.append(
                     f'<tr><th scope="row">{escape(c.name)}</th>'
-                    f'<td class="gap">{escape(BANDS_ONLY_LINE)}</td>'
+                    f'<td class="gap">{escape(_(BANDS_ONLY_LINE))}</td>'
                     f"<td>{_band(c.exhaustion_band)}</td></tr>"
                 )
             else:
                 child_rows.append(
                     f'<tr><th scope="row">{escape(c.name)}</th>'
-                    f'<td colspan="2" class="gap">{escape(WITHHELD_LINE)}</td></tr>'
+                    f'<td colspan="2" class="gap">{escape(_(WITHHELD_LINE))}</td></tr>'
                 )
+        heads = "".join(_th(h) for h in (_("Group"), _("Answered"), _("Exhaustion")))
         parts.append(
-            '<table class="children"><thead><tr><th scope="col">Group</th>'
-            '<th scope="col">Answered</th><th scope="col">Exhaustion</th></tr></thead>'
+            f'<table class="children"><thead><tr>{heads}</tr></thead>'
             f"<tbody>{''.join(child_rows)}</tbody></table>"
         )
     parts.append("</section>")
@@ -185,16 +208,23 @@ def digest_html(
     sections: Sequence[tuple[GroupDigest, RenderedChart | None, str | None]],
     generated_at: datetime,
 ) -> str:
-    """One HTML document; each section is a digest with its chart (or None) and alt text."""
+    """One HTML document in the current language (its `lang` says which); each section is a
+    digest with its chart (or None) and alt text."""
     body = "\n".join(_section(d, c, a) for d, c, a in sections)
+    meta = _(
+        "Generated {date}, {time} {zone}. Group-level figures only; groups with too few "
+        "answers, and groups that would let a smaller group be worked out, show nothing."
+    ).format(
+        date=format_date(generated_at, "long"),
+        time=format_time(generated_at, "short"),
+        zone=generated_at.tzname() or "",
+    )
     return (
         "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
+        f'<html lang="{escape(current_locale())}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
         f"<header><h1>{escape(title)}</h1>"
-        f'<p class="meta">Generated {generated_at:%d %b %Y %H:%M %Z}. Group-level figures only; '
-        "groups with too few answers, and groups that would let a smaller group be worked out, "
-        "show nothing.</p></header>"
+        f'<p class="meta">{escape(meta)}</p></header>'
         f"<main>{body}</main></body></html>\n"
     )

@@ -3,6 +3,10 @@
 Reads frozen period figures only. With `--as PLATFORM:USER` it shows exactly what that person may
 read in chat (nothing at all for someone who leads nothing); without it, it is the operator's
 view, which is still only what the release rules allowed.
+
+It speaks the lead's language: the `--as` person's, else the group's (the roster's team or
+organisation `language`), unless `--language` names one, so an operator can render a lead's
+digest as that lead reads it, or in another language to compare.
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ from typing import Any
 
 from bot.config import Settings
 from bot.domain.digest import GroupDigest
-from bot.domain.digest_present import digest_card, digest_json, trend_chart
+from bot.domain.digest_present import TITLES, digest_card, digest_json, trend_chart
 from bot.domain.events import Actor
 from bot.domain.messages import Platform
+from bot.infra.i18n import LOCALES, _, use_locale
 
 # Show a progress bar on stderr from this many groups on.
 PROGRESS_FROM = 5
@@ -33,6 +38,7 @@ class DigestRequest:
     fmt: str = "text"
     out: Path | None = None
     as_user: str | None = None
+    language: str | None = None  # None: the lead's (see `_language`)
 
 
 def _groups(respite: Any, req: DigestRequest) -> list[str]:
@@ -65,11 +71,30 @@ def _actor(as_user: str) -> Actor:
         raise LookupError(f"unknown platform {platform!r} in --as") from None
 
 
+async def _language(deps: Any, req: DigestRequest, group_id: str) -> str:
+    """The language to render in: the one asked for, else the `--as` lead's, else the group's."""
+    if req.language is not None:
+        return req.language
+    team_id = group_id if deps.directory.team(group_id) is not None else None
+    if req.as_user is not None:
+        actor = _actor(req.as_user)
+        locale: str = await deps.languages.of(actor.platform, actor.user_id, team_id)
+        return locale
+    default: str = deps.languages.default_for(team_id)
+    return default
+
+
 async def run_digest(settings: Settings, req: DigestRequest) -> int:
     from bot.app.compose import build
     from bot.storage.migrate import upgrade_when_ready
     from handlers.digest import all_digests, can_see, group_digest, viewer
 
+    if req.language is not None and req.language not in LOCALES:
+        print(
+            f"error: --language takes one of {', '.join(LOCALES)}, not {req.language!r}",
+            file=sys.stderr,
+        )
+        return 2
     # A database never served yet has no tables: bring it to the schema, as every command does.
     await asyncio.to_thread(
         upgrade_when_ready, settings.database_url, settings.database_wait_seconds
@@ -84,43 +109,45 @@ async def run_digest(settings: Settings, req: DigestRequest) -> int:
                 print(f"error: {req.as_user} may not read this digest", file=sys.stderr)
                 return 3
             groups = [g for g in groups if can_see(deps, who, g)]
-        digests: list[GroupDigest] = []
-        sections: list[tuple[GroupDigest, Any, str | None]] = []
-        from tqdm import tqdm
+        locale = await _language(deps, req, groups[0])
+        with use_locale(locale):
+            digests: list[GroupDigest] = []
+            sections: list[tuple[GroupDigest, Any, str | None]] = []
+            from tqdm import tqdm
 
-        bar = tqdm(
-            groups,
-            desc="digests",
-            unit="group",
-            file=sys.stderr,
-            disable=len(groups) < PROGRESS_FROM,
-        )
-        everything = await all_digests(deps) if len(groups) >= PROGRESS_FROM else None
-        for group_id in bar:
-            digest = (
-                everything.get(group_id)
-                if everything is not None
-                else await group_digest(deps, group_id)
+            bar = tqdm(
+                groups,
+                desc="digests",
+                unit="group",
+                file=sys.stderr,
+                disable=len(groups) < PROGRESS_FROM,
             )
-            if digest is None:
-                continue
-            digests.append(digest)
-            if req.fmt == "html":
-                from bot.adapters.charts import render_trend
-
-                chart = trend_chart(deps.instrument, digest)
-                sections.append(
-                    (
-                        digest,
-                        render_trend(chart) if chart else None,
-                        chart.alt_text if chart else None,
-                    )
+            everything = await all_digests(deps) if len(groups) >= PROGRESS_FROM else None
+            for group_id in bar:
+                digest = (
+                    everything.get(group_id)
+                    if everything is not None
+                    else await group_digest(deps, group_id)
                 )
-        bar.close()
-        if not digests:
-            print(f"{groups[0]}: no frozen period yet", file=sys.stderr)
-            return 1
-        text = _render(req, digests, sections, deps)
+                if digest is None:
+                    continue
+                digests.append(digest)
+                if req.fmt == "html":
+                    from bot.adapters.charts import render_trend
+
+                    chart = trend_chart(deps.instrument, digest)
+                    sections.append(
+                        (
+                            digest,
+                            render_trend(chart) if chart else None,
+                            chart.alt_text if chart else None,
+                        )
+                    )
+            bar.close()
+            if not digests:
+                print(f"{groups[0]}: no frozen period yet", file=sys.stderr)
+                return 1
+            text = _render(req, digests, sections, deps)
         await _audit(deps, req, digests)
         if req.out is not None:
             req.out.write_text(text, encoding="utf-8")
@@ -150,7 +177,7 @@ def _render(
     if req.fmt == "html":
         from bot.adapters.digest_html import digest_html
 
-        title = f"Respite digest · {digests[0].name} · {digests[0].period}"
+        title = _(TITLES["team"]).format(name=digests[0].name, period=digests[0].period)
         return digest_html(title, sections, deps.clock.now())
     from bot.platforms.console.render import card_text
 

@@ -92,6 +92,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     dg.add_argument("--out", type=Path, default=None, help="write to this file (e.g. digest.html)")
     dg.add_argument(
+        "--language",
+        metavar="LANG",
+        default=None,
+        help="render in this language: en, de or es (default: the lead's, with --as, else the "
+        "group's language from the roster)",
+    )
+    dg.add_argument(
         "--as",
         dest="as_user",
         default=None,
@@ -195,6 +202,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                     fmt=args.format,
                     out=args.out,
                     as_user=args.as_user,
+                    language=args.language,
                 ),
             )
         )

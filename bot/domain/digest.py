@@ -6,6 +6,10 @@ documentation, supervision and case consultation, recognition, autonomy over sch
 than at individual self-care. Every figure comes from frozen period figures that the release
 rules allowed (bot.domain.rollup, bot.domain.privacy); a suppressed period shows nothing.
 
+The words a digest carries (reading, alert, actions) are kept as their English catalog entries,
+marked with `N_`, and translated where the digest is shown: one digest serves leads who read
+different languages, and each reads it inside their own `use_locale`.
+
 This module holds the rules (what a digest says, and which actions it suggests); how a digest is
 shown (the card, the JSON export, the chart's data) lives in bot.domain.digest_present.
 """
@@ -13,7 +17,7 @@ shown (the card, the JSON export, the chart's data) lives in bot.domain.digest_p
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -21,14 +25,19 @@ from bot.domain.instrument import Instrument
 from bot.domain.org import GroupKind
 from bot.domain.rollup import GroupFigures
 from bot.domain.scoring import Band, band
+from bot.infra.i18n import N_
 
 HISTORY_ROUNDS = 6
+EXHAUSTION_ALERT = N_(
+    "Exhaustion has worsened two released rounds in a row: act on it this week, before it shows "
+    "up as sickness absence or people leaving."
+)
 # A change smaller than this between two released rounds is not called a change.
 WORSENING_STEP = 0.05
 
 # One wording for every suppressed group: saying *why* (too few answers here, or protecting a
 # smaller sibling) would itself tell a reader something about a group below the threshold.
-SUPPRESSED_TEXT = (
+SUPPRESSED_TEXT = N_(
     "Not enough responses this round to report without risking anyone's anonymity (too few "
     "answers here, or a figure that would let a smaller group's answers, or one person's set "
     "beside an earlier week's, be worked out). Nothing from this round is shown."
@@ -38,17 +47,20 @@ SUPPRESSED_TEXT = (
 @dataclass(frozen=True, slots=True)
 class DimensionLine:
     id: str
-    label: str
+    label: str  # the instrument file's own wording
     mean: float | None  # None: shown as a band only
     band: Band
     change: float | None
     # Means over the trend window, oldest first; None where a round released nothing.
     trend: tuple[float | None, ...] = ()
+    # The label in each language the instrument file translates it into.
+    labels: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class Action:
-    """One suggested organisational action and the rule that chose it."""
+    """One suggested organisational action and the rule that chose it (English catalog entries,
+    translated where they are shown)."""
 
     lever: str
     title: str
@@ -102,6 +114,14 @@ class GroupDigest:
 
 
 # --- building -------------------------------------------------------------------------------
+
+
+def _labels(instrument: Instrument, dim: str) -> dict[str, str]:
+    """A dimension's label in every language the instrument file carries."""
+    return {
+        lang: wording.dimensions.get(dim, instrument.dimensions[dim].label)
+        for lang, wording in instrument.translations.items()
+    }
 
 
 def _strain(instrument: Instrument, dim: str, mean: float) -> float:
@@ -162,6 +182,7 @@ def build_group_digest(
         DimensionLine(
             id=dim.id,
             label=dim.label,
+            labels=_labels(instrument, dim.id),
             mean=round(means[dim.id], 2),
             band=band(instrument, dim.id, means[dim.id]),
             change=round(means[dim.id] - prev_means[dim.id], 2) if dim.id in prev_means else None,
@@ -189,12 +210,7 @@ def build_group_digest(
             members=latest.members,
             breaks=latest.breaks,
         ),
-        exhaustion_alert=(
-            "Exhaustion has worsened two released rounds in a row: act on it this week, before "
-            "it shows up as sickness absence or people leaving."
-            if worsening
-            else None
-        ),
+        exhaustion_alert=EXHAUSTION_ALERT if worsening else None,
         kudos=latest.kudos,
         breaks=latest.breaks,
     )
@@ -213,6 +229,7 @@ def _bands_only_digest(
         DimensionLine(
             id=dim.id,
             label=dim.label,
+            labels=_labels(instrument, dim.id),
             mean=None,
             band=bands[dim.id],
             change=None,
@@ -268,44 +285,44 @@ def _child_line(instrument: Instrument, child: GroupFigures) -> ChildLine:
 
 
 def jdr_reading(bands: Mapping[str, Band]) -> str:
-    """One plain-language line on what the pattern suggests."""
+    """One plain-language line on what the pattern suggests (its English catalog entry)."""
     demands = bands.get("demands", "ok")
     resources = bands.get("resources", "ok")
     exhaustion = bands.get("exhaustion", "ok")
     if demands == "concern" and resources != "ok":
-        return (
+        return N_(
             "Demands are high and resources thin: the pattern most linked to burnout. Easing "
             "caseload or protecting documentation time will do more than encouraging self-care."
         )
     if demands == "concern":
-        return (
+        return N_(
             "Demands are high but the team still feels supported. Protect that support, and look "
             "at caseload and documentation time before it wears down."
         )
     if resources == "concern":
-        return (
+        return N_(
             "Demands are manageable but resources are low: supervision, case consultation and a "
             "say over schedules are the levers to pull."
         )
     if exhaustion == "concern":
-        return (
+        return N_(
             "Exhaustion is high although demands and resources look balanced: review case mix "
             "and emotional load, and ask the team what is draining them."
         )
     if "watch" in (demands, resources, exhaustion):
-        return (
+        return N_(
             "Demands and resources are close to tipping. Check caseload and supervision now, "
             "while it is still easy to adjust."
         )
-    return "Demands and resources look in balance; keep protecting what makes that so."
+    return N_("Demands and resources look in balance; keep protecting what makes that so.")
 
 
 LEVERS = {
-    "caseload": "Set caseload limits",
-    "documentation": "Protect time for documentation",
-    "supervision": "Supervision and case consultation",
-    "recognition": "Recognise the work",
-    "autonomy": "Autonomy over schedule",
+    "caseload": N_("Set caseload limits"),
+    "documentation": N_("Protect time for documentation"),
+    "supervision": N_("Supervision and case consultation"),
+    "recognition": N_("Recognise the work"),
+    "autonomy": N_("Autonomy over schedule"),
 }
 
 # Break prompts taken below this share, out of at least BREAKS_MIN_PROMPTS, read as "no room".
@@ -352,64 +369,80 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "caseload",
         lambda s: s.at_least("demands", "concern"),
-        "Demands are at concern level: pause new intakes or cap caseloads per clinician until "
-        "they ease.",
+        N_(
+            "Demands are at concern level: pause new intakes or cap caseloads per clinician until "
+            "they ease."
+        ),
     ),
     Rule(
         "documentation",
         lambda s: (
             s.at_least("demands", "watch") and (s.at_least("exhaustion", "watch") or s.worsening)
         ),
-        "Demands and exhaustion are both raised: protect a weekly block for notes and letters, "
-        "free of clients and meetings.",
+        N_(
+            "Demands and exhaustion are both raised: protect a weekly block for notes and letters, "
+            "free of clients and meetings."
+        ),
     ),
     Rule(
         "supervision",
         lambda s: s.at_least("resources", "watch"),
-        "Resources are low: make sure everyone has regular supervision and a place to bring "
-        "difficult cases.",
+        N_(
+            "Resources are low: make sure everyone has regular supervision and a place to bring "
+            "difficult cases."
+        ),
     ),
     Rule(
         "supervision",
         lambda s: s.at_least("detachment", "watch") or s.at_least("secondary_stress", "watch"),
-        "Distance from clients is growing: case consultation and reflective supervision help "
-        "before cynicism sets in.",
+        N_(
+            "Distance from clients is growing: case consultation and reflective supervision help "
+            "before cynicism sets in."
+        ),
     ),
     Rule(
         "autonomy",
         lambda s: s.worsening,
-        "Exhaustion keeps rising: let clinicians shape how their sessions are spaced and when "
-        "they take breaks.",
+        N_(
+            "Exhaustion keeps rising: let clinicians shape how their sessions are spaced and when "
+            "they take breaks."
+        ),
     ),
     Rule(
         "autonomy",
         _breaks_low,
-        "Few break prompts are taken: schedules leave no room; give clinicians a say over gaps "
-        "between sessions.",
+        N_(
+            "Few break prompts are taken: schedules leave no room; give clinicians a say over gaps "
+            "between sessions."
+        ),
     ),
     Rule(
         "autonomy",
         lambda s: s.at_least("exhaustion", "concern"),
-        "Exhaustion is high: give clinicians a say over their schedule and case mix.",
+        N_("Exhaustion is high: give clinicians a say over their schedule and case mix."),
     ),
     Rule(
         "recognition",
         lambda s: s.at_least("accomplishment", "watch"),
-        "Sense of accomplishment is low: name the difference the work makes, in team meetings "
-        "and one to one.",
+        N_(
+            "Sense of accomplishment is low: name the difference the work makes, in team meetings "
+            "and one to one."
+        ),
     ),
     Rule(
         "recognition",
         _kudos_low,
-        "Little recognition was shared this period: leads can start by thanking people for "
-        "specific pieces of work.",
+        N_(
+            "Little recognition was shared this period: leads can start by thanking people for "
+            "specific pieces of work."
+        ),
     ),
 )
 
 FALLBACK = Rule(
     "recognition",
     lambda s: True,
-    "Nothing is raised: tell the team what is working and keep protecting it.",
+    N_("Nothing is raised: tell the team what is working and keep protecting it."),
 )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.domain.instrument import Instrument
+from bot.infra.i18n import _
 
 Band = Literal["ok", "watch", "concern"]
 
@@ -25,15 +26,19 @@ def parse_answers(
     for item in instrument.items:
         value = raw.get(item.id)
         if value is None or str(value).strip() == "":
-            errors[item.id] = "Please choose an answer."
+            errors[item.id] = _("Please choose an answer.")
             continue
         try:
             number = int(str(value).strip())
         except ValueError:
-            errors[item.id] = f"Please choose one of the options ({lo} to {hi})."
+            errors[item.id] = _("Please choose one of the options ({low} to {high}).").format(
+                low=lo, high=hi
+            )
             continue
         if not lo <= number <= hi:
-            errors[item.id] = f"Please choose one of the options ({lo} to {hi})."
+            errors[item.id] = _("Please choose one of the options ({low} to {high}).").format(
+                low=lo, high=hi
+            )
             continue
         answers[item.id] = number
     return answers, errors
