@@ -52,10 +52,9 @@ class DailyRetention:
             return
         report = await self.run(deps)
         self._done_on = now.date()
-        if report.forgotten and deps.audit is not None:
-            # One entry per erasure, naming nobody, as `respite forget` records its own.
-            for _ in range(report.forgotten):
-                await deps.audit.record(AuditEntry(now, "retention", "forget", "one person", "job"))
+        # One entry per erasure, naming nobody, as `respite forget` records its own.
+        for _ in range(report.forgotten):
+            await deps.audit.record(AuditEntry(now, "retention", "forget", "one person", "job"))
         if report.rows or report.left or report.forgotten:
             log.info(
                 "retention: %s; %d newly off the roster, %d back, %d forgotten",

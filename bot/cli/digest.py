@@ -198,8 +198,6 @@ async def _audit(deps: Any, req: DigestRequest, digests: Sequence[GroupDigest]) 
     from bot.cli.governance import operator
     from bot.domain.ports import AuditEntry
 
-    if deps.audit is None:
-        return
     actor = req.as_user or operator()
     via = "html" if req.fmt == "html" else "cli"
     for d in digests:

@@ -252,10 +252,9 @@ async def _pulse(settings: Settings, action: str, team_id: str) -> int:
             print(line)
         from bot.domain.ports import AuditEntry
 
-        if respite.deps.audit is not None:
-            now = respite.deps.clock.now()
-            who = governance.operator()
-            await respite.deps.audit.record(AuditEntry(now, who, f"pulse.{action}", team_id, "cli"))
+        now = respite.deps.clock.now()
+        who = governance.operator()
+        await respite.deps.audit.record(AuditEntry(now, who, f"pulse.{action}", team_id, "cli"))
         pending = await respite.runtime.queue.pending_count()
         print(f"{sent} message(s) sent now; {pending} waiting in the outbox")
         return 0

@@ -67,13 +67,13 @@ async def test_two_weeks_across_spring_forward_in_new_york(
     titles = [s.card.title for s in rec.to("U001")]
     assert all(a != b for a, b in itertools.pairwise(titles))
     # Team-week totals only.
-    prompted, done, skipped = await respite.deps.breaks.break_uptake(  # type: ignore[union-attr]
+    prompted, done, skipped = await respite.deps.breaks.break_uptake(
         "riverside", datetime(2027, 3, 8, 5, tzinfo=UTC), datetime(2027, 3, 22, 4, tzinfo=UTC)
     )
     assert (prompted, done, skipped) == (120, 0, 0)
     # Only the first, whole week when the range cuts the second in half.
     assert (
-        await respite.deps.breaks.break_uptake(  # type: ignore[union-attr]
+        await respite.deps.breaks.break_uptake(
             "riverside", datetime(2027, 3, 8, 5, tzinfo=UTC), datetime(2027, 3, 20, tzinfo=UTC)
         )
     )[0] == 60
@@ -236,7 +236,7 @@ async def test_teams_words_reach_the_same_handlers(
     fields = {f.label: f.value for f in reply.card.fields}
     assert fields["Time zone"] == "Asia/Kolkata"
     assert fields["Next prompt"] == "Tue 01 Dec, 09:30"  # 08:00 UTC is 13:30 in Kolkata
-    stored = await respite.deps.breaks.get(Platform.TEAMS, "29:abc")  # type: ignore[union-attr]
+    stored = await respite.deps.breaks.get(Platform.TEAMS, "29:abc")
     assert stored is not None and stored.timezone == "Asia/Kolkata"
 
 
