@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,7 @@ TEAMS_MESSAGE_LIMIT = 28_000
 GENERATED = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
 
 # What each language must show, and English it must not.
-WORDS = {
+WORDS: dict[str, dict[str, Any]] = {
     "de": {
         "released": ("Emotionale Erschöpfung", "Vorgeschlagene Maßnahmen", "Antwortende"),
         "participation": "Beteiligung:",
@@ -120,7 +121,7 @@ def test_a_suppressed_digest_says_nothing_but_that_it_is_withheld(locale: str) -
         assert WORDS[locale]["suppressed"][0] in text, renderer
         assert WORDS[locale]["released"][1] not in text, renderer
     # The only number a withheld digest shows is the minimum group size (5).
-    said = " ".join((card.title, *card.blocks, card.note or ""))
+    said = card_text(card, indent="")
     assert set(re.findall(r"\d+", said.replace(VARIANTS["suppressed"]().period, ""))) == {"5"}
 
 
