@@ -19,6 +19,7 @@ from bot.config import (
     load_roster,
     load_settings,
 )
+from bot.infra.i18n import DEFAULT_LOCALE, LOCALES
 from bot.storage.migrate import DatabaseUnavailable
 
 DESCRIPTION = (
@@ -62,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
             "each with its roster beside it (.yaml), and print the `respite digest` commands "
             "that read them"
         ),
+    )
+    d.add_argument(
+        "--language",
+        choices=LOCALES,
+        default=DEFAULT_LOCALE,
+        help="tell the story in this language: the narration and everyone's cards (default: en)",
     )
 
     db = sub.add_parser("db", help="database maintenance")
@@ -172,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from bot.demo.run import run_demo
 
-    return asyncio.run(run_demo(args.db))
+    return asyncio.run(run_demo(args.db, language=args.language))
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:

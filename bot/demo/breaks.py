@@ -24,6 +24,7 @@ from bot.domain.break_cards import BREAK_DONE, BREAK_SNOOZE
 from bot.domain.events import Actor, ButtonPress, Command, Reply
 from bot.domain.messages import Card, Platform, Recipient
 from bot.infra.clock import FixedClock
+from bot.infra.i18n import N_, _, format_time, ngettext
 from bot.platforms.console.render import card_text
 from bot.storage.migrate import upgrade
 from handlers import router
@@ -34,9 +35,9 @@ LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")
 DAY = datetime(2027, 1, 5, 0, 0, tzinfo=LONDON)  # a Tuesday
 CALENDAR = Path(__file__).resolve().parents[1] / "data" / "demo-calendar.ics"
-NAMES = {"u-ana": "Ana (London, calendar)", "u-ben": "Ben (New York, fixed times)"}
+NAMES = {"u-ana": N_("Ana (London, calendar)"), "u-ben": N_("Ben (New York, fixed times)")}
 
-ROSTER = {
+ROSTER: dict[str, list[dict[str, object]]] = {
     "teams": [
         {
             "id": "riverside",
@@ -53,6 +54,13 @@ ROSTER = {
 }
 
 
+def roster(language: str = "en") -> dict[str, list[dict[str, object]]]:
+    """The roster, with the team speaking `language` when the demo is told in another one."""
+    if language == "en":
+        return ROSTER
+    return {"teams": [{**team, "language": language} for team in ROSTER["teams"]]}
+
+
 class _DaySender:
     """Prints one line per delivered message, and the first prompt in full."""
 
@@ -64,10 +72,15 @@ class _DaySender:
     async def send(self, recipient: Recipient, card: Card) -> str | None:
         self.sent.append((recipient, card))
         now = self._clock.now()
-        who = NAMES.get(recipient.user_id or "", recipient.user_id or "?")
+        user = recipient.user_id or ""
+        who = _(NAMES[user]) if user in NAMES else user or "?"
         self._write(
-            f"  {now.astimezone(LONDON):%H:%M} London · {now.astimezone(NEW_YORK):%H:%M} New York"
-            f"  → {who}: {card.title}"
+            _("  {london} London · {new_york} New York  → {who}: {title}").format(
+                london=format_time(now.astimezone(LONDON), "HH:mm"),
+                new_york=format_time(now.astimezone(NEW_YORK), "HH:mm"),
+                who=who,
+                title=card.title,
+            )
         )
         if len(self.sent) == 1:
             self._write(card_text(card, indent="      "))
@@ -77,7 +90,7 @@ class _DaySender:
         return None
 
 
-async def run_breaks_demo(write: Callable[[str], None] = print) -> None:
+async def run_breaks_demo(write: Callable[[str], None] = print, language: str = "en") -> None:
     tmp = tempfile.mkdtemp(prefix="respite-demo-breaks-")
     url = f"sqlite:///{Path(tmp) / 'breaks.db'}"
     try:
@@ -87,7 +100,7 @@ async def run_breaks_demo(write: Callable[[str], None] = print) -> None:
         respite = await build(
             demo_settings(url),
             clock=clock,
-            roster=parse_roster(ROSTER),
+            roster=parse_roster(roster(language)),
             senders={Platform.CONSOLE: sender},
             calendar_feed=IcsCalendarFeed(allow_files=True),
         )
@@ -109,15 +122,19 @@ async def _day(
     from handlers.deps import Deps
     from scheduler.runner import Runtime
 
-    assert isinstance(deps, Deps) and isinstance(runtime, Runtime) and deps.breaks is not None
+    assert isinstance(deps, Deps) and isinstance(runtime, Runtime)
     ticker = next(t for t in runtime.extra_ticks if isinstance(t, BreakTicker))
     write(
-        "\n══ Break prompts: one working day (Tuesday 5 January 2027) ══\n"
-        "Ana works 09:00-17:30 in London and shares her clinic calendar (a file here; an "
-        "https address in real use): prompts land after a session ends when ten free minutes "
-        "follow, never during one. Ben works the same hours from New York, where Respite "
-        "learned his time zone from the platform, and gets the team's fixed times. Nothing "
-        "reaches anyone outside their working hours."
+        "\n══ "
+        + _("Break prompts: one working day (Tuesday 5 January 2027)")
+        + " ══\n"
+        + _(
+            "Ana works 09:00-17:30 in London and shares her clinic calendar (a file here; an "
+            "https address in real use): prompts land after a session ends when ten free minutes "
+            "follow, never during one. Ben works the same hours from New York, where Respite "
+            "learned his time zone from the platform, and gets the team's fixed times. Nothing "
+            "reaches anyone outside their working hours."
+        )
     )
     ben = Actor(Platform.CONSOLE, "u-ben", timezone="America/New_York")
     await router.on_command(deps, Command(ben, "respite", "breaks status"))
@@ -128,7 +145,7 @@ async def _day(
     await deps.breaks.save(replace(settings, calendar_url=str(CALENDAR)), clock.now())
     reply = await router.on_command(deps, Command(ana, "respite", "breaks status"))
     assert isinstance(reply, Reply)
-    write("\n  Ana asks for her settings (/respite breaks status):")
+    write(_("\n  Ana asks for her settings (/respite breaks status):"))
     write(card_text(reply.card, indent="      "))
     write("")
 
@@ -148,10 +165,14 @@ async def _day(
             pressed.add(done.value)
             if user == "u-ana" and len(pressed) == 1:
                 await router.on_button(deps, ButtonPress(ana, BREAK_DONE, done.value))
-                write("      Ana presses Done.")
+                write(_("      Ana presses {button}.").format(button=_("Done")))
             elif user == "u-ben" and "T11:50" in done.value:
                 await router.on_button(deps, ButtonPress(ben, BREAK_SNOOZE, done.value))
-                write("      Ben presses Snooze 10 min; it comes back ten minutes later.")
+                write(
+                    _("      Ben presses {button}; it comes back ten minutes later.").format(
+                        button=_("Snooze 10 min")
+                    )
+                )
         clock.advance(timedelta(minutes=5))
 
     week_start = datetime(2027, 1, 4, 0, 0, tzinfo=LONDON)
@@ -161,13 +182,22 @@ async def _day(
     if any(uptake):
         prompted, done_count, skipped = uptake
         write(
-            f"\n  Kept for the team, per week only (never per person): {prompted} prompts, "
-            f"{done_count} done, {skipped} skipped so far this week."
+            _(
+                "\n  Kept for the team, per week only (never per person): {prompted} prompts, "
+                "{done} done, {skipped} skipped so far this week."
+            ).format(prompted=prompted, done=done_count, skipped=skipped)
         )
     else:
         write(
-            "\n  Prompts, Done and Skip are counted for the team and the week only, never per "
-            f"person, and a lead sees them only when at least {team.min_group_size} people have "
-            f"break prompts on. With {len(team.members)} here, the lead's digest has no uptake "
-            "line at all: so few people's counts would say what each of them did."
+            ngettext(
+                "\n  Prompts, Done and Skip are counted for the team and the week only, never per "
+                "person, and a lead sees them only when at least {minimum} people have "
+                "break prompts on. With {members} here, the lead's digest has no uptake "
+                "line at all: so few people's counts would say what each of them did.",
+                "\n  Prompts, Done and Skip are counted for the team and the week only, never per "
+                "person, and a lead sees them only when at least {minimum} people have "
+                "break prompts on. With {members} here, the lead's digest has no uptake "
+                "line at all: so few people's counts would say what each of them did.",
+                team.min_group_size,
+            ).format(minimum=team.min_group_size, members=len(team.members))
         )

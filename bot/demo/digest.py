@@ -20,6 +20,7 @@ from bot.config import parse_roster
 from bot.demo.settings import demo_settings
 from bot.domain.messages import Platform
 from bot.infra.clock import FixedClock
+from bot.infra.i18n import N_, _, ngettext
 from bot.platforms.console.render import card_text
 from bot.storage.migrate import upgrade
 from handlers.digest import card_for, group_digest
@@ -36,12 +37,20 @@ TEAMS = {
 # weeks are compared with each other.)
 ANSWERING = ({"riverside": 7, "lighthouse": 6, "harbour": 3},)
 DEPT_LEAD = "u-dana"
+# The digests shown at the end, and who reads each (marked for translation).
+READERS = (("adult", N_("the department lead")), ("harbour", N_("Harbour's lead")))
 
 
-def roster() -> dict[str, object]:
-    """The department part's roster (what `respite demo --db` writes beside its database)."""
+def roster(language: str = "en") -> dict[str, object]:
+    """The department part's roster (what `respite demo --db` writes beside its database).
+
+    A demo told in another language sets it as the organisation's, so the leads read it.
+    """
+    organisation: dict[str, object] = {"name": "Northside Clinics", "platform": "console"}
+    if language != "en":
+        organisation["language"] = language
     return {
-        "organisation": {"name": "Northside Clinics", "platform": "console"},
+        "organisation": organisation,
         "departments": [
             {
                 "id": "adult",
@@ -67,7 +76,7 @@ def roster() -> dict[str, object]:
 
 
 async def run_digest_demo(
-    write: Callable[[str], None] = print, db_path: Path | None = None
+    write: Callable[[str], None] = print, db_path: Path | None = None, language: str = "en"
 ) -> None:
     """Run the department part; on a throwaway database unless `db_path` is given (then kept)."""
     tmp = None
@@ -79,7 +88,7 @@ async def run_digest_demo(
         upgrade(url)
         clock = FixedClock(START)
         respite = await build(
-            demo_settings(url), clock=clock, roster=parse_roster(roster()), senders={}
+            demo_settings(url), clock=clock, roster=parse_roster(roster(language)), senders={}
         )
         try:
             await _simulate(respite, clock, write)
@@ -93,9 +102,17 @@ async def run_digest_demo(
 async def _simulate(respite: Respite, clock: FixedClock, write: Callable[[str], None]) -> None:
     deps = respite.deps
     rng = random.Random(20270301)
-    write("\n\n══ Department digests: Adult Services, three teams, minimum group size 5 ══")
+    write(
+        "\n\n══ "
+        + _("Department digests: Adult Services, three teams, minimum group size 5")
+        + " ══"
+    )
     for name, size in TEAMS.values():
-        write(f"  {name}: {size} clinicians")
+        write(
+            ngettext("  {team}: {count} clinician", "  {team}: {count} clinicians", size).format(
+                team=name, count=size
+            )
+        )
     for week, answering in enumerate(ANSWERING):
         monday = START + timedelta(weeks=week)
         clock.set(monday.replace(hour=10))
@@ -113,23 +130,29 @@ async def _simulate(respite: Respite, clock: FixedClock, write: Callable[[str], 
                     value = value if worse != item.reverse else 6 - value
                     answers[item.id] = min(5, max(1, round(value)))
                 await deps.rounds.record_response(rnd.id, tid, Platform.CONSOLE, user, answers)
-        write(
-            f"\n  Week {week + 1}: "
-            + ", ".join(f"{TEAMS[t][0]} {n} answers" for t, n in answering.items())
+        counts = ", ".join(
+            ngettext("{team} {count} answer", "{team} {count} answers", n).format(
+                team=TEAMS[t][0], count=n
+            )
+            for t, n in answering.items()
         )
+        write("\n  " + _("Week {number}: {answers}").format(number=week + 1, answers=counts))
         clock.set(monday.replace(hour=10) + timedelta(hours=72))
         report = await pulse.tick(deps)
         for line in report.lines:
             if "withheld" in line or "frozen" in line:
                 write(f"    {line}")
     write(
-        "\n  Harbour had 3 answers, below 5, so it shows nothing. Showing the other two teams "
-        "would still expose it: Adult Services minus Riverside minus Lighthouse is Harbour. So "
-        "the next smallest team, Lighthouse, is withheld too (complementary suppression); the "
-        "department figure and Riverside stay, and Harbour's three answers cannot be worked out."
+        _(
+            "\n  Harbour had 3 answers, below 5, so it shows nothing. Showing the other two teams "
+            "would still expose it: Adult Services minus Riverside minus Lighthouse is Harbour. "
+            "So the next smallest team, Lighthouse, is withheld too (complementary suppression); "
+            "the department figure and Riverside stay, and Harbour's three answers cannot be "
+            "worked out."
+        )
     )
-    for gid, who in (("adult", "the department lead"), ("harbour", "Harbour's lead")):
+    for gid, who in READERS:
         digest = await group_digest(deps, gid)
         assert digest is not None
-        write(f"\n  What {who} receives:")
+        write(_("\n  What {who} receives:").format(who=_(who)))
         write(card_text(card_for(deps, digest)))

@@ -16,11 +16,15 @@ from bot.domain.events import Actor, ButtonPress, Command, Outcome, Reply, ShowF
 from bot.domain.kudos_cards import WITHDRAW
 from bot.domain.messages import Button, Platform
 from bot.infra.clock import FixedClock
+from bot.infra.i18n import N_, _, format_datetime, ngettext
 from bot.platforms.console.render import card_text
 from bot.platforms.console.sender import ConsoleSender
 from handlers import router
 from scheduler import kudos
 from scheduler.delivery import deliver_due
+
+# How the week's Monday is written: a date pattern (CLDR), so each language orders it its own way.
+WEEK_DATE = N_("EEEE dd MMMM y")
 
 
 @dataclass(frozen=True)
@@ -29,9 +33,14 @@ class Step:
     time: str
     giver: str
     command: str
-    args: str
+    args: str  # the command's keywords, typed as they are in every language
+    message: str = ""  # what the giver writes, marked for translation
     mentions: tuple[str, ...] = ()
-    say: str = ""
+    say: str = ""  # the narration, marked for translation
+
+    def text(self) -> str:
+        """The command's text as the giver types it in the demo's language."""
+        return f"{self.args} {_(self.message)}" if self.message else self.args
 
 
 WEEK = (
@@ -40,46 +49,53 @@ WEEK = (
         "17:40",
         "u-ana",
         "kudos",
-        "hard-session You stayed with the Hendersons through a really painful session and "
-        "still checked on me afterwards.",
+        "hard-session",
+        N_(
+            "You stayed with the Hendersons through a really painful session and "
+            "still checked on me afterwards."
+        ),
         ("u-fatima",),
-        "Ana recognises Fatima after a hard family session:",
+        N_("Ana recognises Fatima after a hard family session:"),
     ),
     Step(
         1,
         "09:15",
         "u-ben",
         "kudos",
-        "anon cover Thank you both for taking my clients while my daughter was ill.",
+        "anon cover",
+        N_("Thank you both for taking my clients while my daughter was ill."),
         ("u-chloe", "u-dev"),
-        "Ben thanks Chloe and Dev anonymously:",
+        N_("Ben thanks Chloe and Dev anonymously:"),
     ),
     Step(
         1,
         "12:30",
         "u-chloe",
         "kudos",
-        "self-care I finally took a lunch break!",
+        "self-care",
+        N_("I finally took a lunch break!"),
         ("u-chloe",),
-        "Chloe tries to recognise herself:",
+        N_("Chloe tries to recognise herself:"),
     ),
     Step(
         2,
         "16:05",
         "u-dev",
         "kudos",
-        "consult Your formulation of the Tuesday case changed how I work with him.",
+        "consult",
+        N_("Your formulation of the Tuesday case changed how I work with him."),
         ("u-george",),
-        "Dev thanks George for a consultation:",
+        N_("Dev thanks George for a consultation:"),
     ),
     Step(
         2,
         "16:20",
         "u-eli",
         "kudos",
-        "self-care <!channel> you left on time every day this week. Inspiring!",
+        "self-care",
+        N_("<!channel> you left on time every day this week. Inspiring!"),
         ("u-hana",),
-        "Eli's message carries text that looks like a broadcast; it is shown literally:",
+        N_("Eli's message carries text that looks like a broadcast; it is shown literally:"),
     ),
     Step(
         3,
@@ -87,8 +103,9 @@ WEEK = (
         "u-fatima",
         "kudos-names",
         "off",
+        "",
         (),
-        "Fatima asks not to be named in roundups:",
+        N_("Fatima asks not to be named in roundups:"),
     ),
 )
 
@@ -104,23 +121,30 @@ async def show_recognition(
     monday = today + timedelta(days=(7 - today.weekday()) % 7 or 7)
     start = datetime(monday.year, monday.month, monday.day, tzinfo=tz)
     write(
-        f"\n══ Recognition week: {start:%A %d %B %Y} ══\n"
-        f"Kudos are posted in {team.kudos_channel} and each person recognised is told privately; "
-        f"at most {team.kudos_daily_limit} a day per giver."
+        "\n══ "
+        + _("Recognition week: {date}").format(date=format_datetime(start, _(WEEK_DATE)))
+        + " ══\n"
+        + _(
+            "Kudos are posted in {channel} and each person recognised is told privately; "
+            "at most {limit} a day per giver."
+        ).format(channel=team.kudos_channel, limit=team.kudos_daily_limit)
     )
+
+    def at() -> str:
+        return format_datetime(clock.now().astimezone(tz), "EEE HH:mm")
 
     async def run(step: Step) -> Outcome:
         hour, minute = (int(x) for x in step.time.split(":"))
         clock.set(start + timedelta(days=step.day, hours=hour, minutes=minute))
         actor = Actor(Platform.CONSOLE, step.giver)
-        write(f"\n  {clock.now().astimezone(tz):%a %H:%M} {step.say}")
+        write(f"\n  {at()} {_(step.say)}")
         if step.command == "kudos":
             outcome = await router.on_command(
-                deps, Command(actor, "kudos", step.args, step.mentions)
+                deps, Command(actor, "kudos", step.text(), step.mentions)
             )
         else:
             outcome = await router.on_command(
-                deps, Command(actor, "respite", f"{step.command} {step.args}")
+                deps, Command(actor, "respite", f"{step.command} {step.text()}")
             )
         _show_private(outcome, console, write)
         await _deliver_quietly(respite, write)
@@ -137,10 +161,7 @@ async def show_recognition(
 
     if withdrawable:
         clock.set(start + timedelta(days=3, hours=11))
-        write(
-            f"\n  {clock.now().astimezone(tz):%a %H:%M} George would rather not be in the "
-            "channel and takes it down:"
-        )
+        write(f"\n  {at()} " + _("George would rather not be in the channel and takes it down:"))
         outcome = await router.on_button(
             deps, ButtonPress(Actor(Platform.CONSOLE, "u-george"), WITHDRAW, withdrawable)
         )
@@ -148,27 +169,40 @@ async def show_recognition(
 
     friday = start + timedelta(days=4, hours=16)
     clock.set(friday + timedelta(minutes=1))
-    write(f"\n  {clock.now().astimezone(tz):%a %H:%M} The weekly roundup is posted:")
+    write(f"\n  {at()} " + _("The weekly roundup is posted:"))
     await kudos.tick(deps)
     await kudos.tick(deps)  # a second run (another replica, a retry) posts nothing more
     while await deliver_due(respite.runtime.queue, respite.senders, deps.clock):
         pass
-    if deps.kudos is not None:
-        count = await deps.kudos.kudos_count(team.id, start, friday)
-        write(f"\n  The leads' digest will show {count} kudos given in {team.name} this week.")
-        kept = await deps.kudos.get(anonymous) if anonymous else None
-        if kept is not None:
-            write(
+    if not deps.kudos.enabled:
+        return
+    count = await deps.kudos.kudos_count(team.id, start, friday)
+    write(
+        ngettext(
+            "\n  The leads' digest will show {count} kudos given in {team} this week.",
+            "\n  The leads' digest will show {count} kudos given in {team} this week.",
+            count,
+        ).format(count=count, team=team.name)
+    )
+    kept = await deps.kudos.get(anonymous) if anonymous else None
+    if kept is not None:
+        write(
+            _(
                 "  Ben's anonymous kudos from Tuesday is stored with giver: "
-                f"{kept.giver_id or 'none'}, withdrawal tag: {kept.giver_tag or 'erased'}, "
-                f"time: {kept.created_at.astimezone(tz):%a %H:%M} (its hour; the minute tick "
+                "{giver}, withdrawal tag: {tag}, "
+                "time: {time} (its hour; the minute tick "
                 "erases the tag once the 24-hour quota window has passed)."
+            ).format(
+                giver=kept.giver_id or _("none"),
+                tag=kept.giver_tag or _("erased"),
+                time=format_datetime(kept.created_at.astimezone(tz), "EEE HH:mm"),
             )
+        )
 
 
 def _show_private(outcome: Outcome, console: ConsoleSender, write: Callable[[str], None]) -> None:
     if isinstance(outcome, Reply | ShowForm):
-        write("    only they see:")
+        write(_("    only they see:"))
         write(card_text(outcome.card, indent="      ", names=console.names))
 
 
@@ -186,4 +220,10 @@ async def _deliver_quietly(respite: Respite, write: Callable[[str], None]) -> No
     ):
         total += sent
     if total:
-        write(f"    ({total} private note(s) delivered to the people recognised)")
+        write(
+            ngettext(
+                "    ({count} private note(s) delivered to the people recognised)",
+                "    ({count} private note(s) delivered to the people recognised)",
+                total,
+            ).format(count=total)
+        )

@@ -30,6 +30,7 @@ from bot.app.web import build_web_app
 from bot.config import parse_roster
 from bot.demo.settings import demo_settings
 from bot.infra.clock import FixedClock
+from bot.infra.i18n import N_, _, ngettext
 from bot.storage.migrate import upgrade
 from scheduler import pulse
 from scheduler.delivery import deliver_due
@@ -40,14 +41,14 @@ TENANT = "5b7c1d2e-3f4a-4b5c-8d6e-7f8091a2b3c4"
 TEAM_THREAD = "19:harbourcounselling0001@thread.tacv2"
 BOT = {"id": "28:respite-demo-bot", "name": "Respite"}
 PEOPLE = (
-    ("Aoife (counsellor)", 2.4),
-    ("Brian (psychotherapist)", 3.1),
-    ("Ciara (clinical psychologist)", 3.6),
-    ("Declan (family therapist)", 2.2),
-    ("Eimear (art therapist)", 2.9),
-    ("Fionn (trauma specialist)", 3.8),
+    (N_("Aoife (counsellor)"), 2.4),
+    (N_("Brian (psychotherapist)"), 3.1),
+    (N_("Ciara (clinical psychologist)"), 3.6),
+    (N_("Declan (family therapist)"), 2.2),
+    (N_("Eimear (art therapist)"), 2.9),
+    (N_("Fionn (trauma specialist)"), 3.8),
 )
-LEAD_NAME = "Dr Gallagher (team lead)"
+LEAD_NAME = N_("Dr Gallagher (team lead)")
 
 
 def _aad(n: int) -> str:
@@ -58,14 +59,21 @@ def _member(n: int, name: str) -> dict[str, Any]:
     return {"id": f"29:demo-{n}", "name": name, "aadObjectId": _aad(n), "tenantId": TENANT}
 
 
-MEMBERS = [_member(n, name) for n, (name, _) in enumerate(PEOPLE, 1)]
-LEAD = _member(99, LEAD_NAME)
+def _members() -> list[dict[str, Any]]:
+    """The clinicians as Teams names them, in the demo's language."""
+    return [_member(n, _(role)) for n, (role, _strain) in enumerate(PEOPLE, 1)]
+
+
+def _lead() -> dict[str, Any]:
+    return _member(99, _(LEAD_NAME))
 
 
 class DemoConnector:
     """Stands in for Teams' Bot Framework service: records the bot's activities by chat."""
 
-    def __init__(self) -> None:
+    def __init__(self, members: list[dict[str, Any]], lead: dict[str, Any]) -> None:
+        self.members = members
+        self.lead = lead
         self.cards: list[tuple[str, str, dict[str, Any]]] = []  # (kind, chat, card)
         self.texts: dict[int, str] = {}  # card index -> the activity's text (its mentions)
         self.chats: dict[str, str] = {}  # chat id -> member name
@@ -91,7 +99,8 @@ class DemoConnector:
         n = next(self._ids)
         chat = f"a:demo-chat-{n}"
         who = body["members"][0]["id"]
-        self.chats[chat] = next((m["name"] for m in [*MEMBERS, LEAD] if m["id"] == who), who)
+        people = [*self.members, self.lead]
+        self.chats[chat] = next((m["name"] for m in people if m["id"] == who), who)
         return web.json_response({"id": chat, "activityId": f"act-{n}"}, status=201)
 
     async def _activity(self, request: web.Request) -> web.Response:
@@ -104,7 +113,7 @@ class DemoConnector:
         return web.json_response({"id": f"act-{next(self._ids)}"})
 
     async def _members(self, request: web.Request) -> web.Response:
-        return web.json_response({"members": MEMBERS})
+        return web.json_response({"members": self.members})
 
 
 async def _recognition(
@@ -113,24 +122,30 @@ async def _recognition(
     deliver: Callable[[], Any],
     show: Callable[[str], None],
     chats: dict[str, str],
+    members: list[dict[str, Any]],
 ) -> None:
     """One kudos on Teams: the form offers teammates by name, the post mentions them for real."""
-    giver, recipient = MEMBERS[0], MEMBERS[5]
+    giver, recipient = members[0], members[5]
     chat = chats[giver["name"]]
     await post(activity(giver, chat, text="kudos"))
-    show(f"\n{giver['name']} types “kudos”; the form offers teammates Teams has named:")
+    show(
+        _("\n{name} types “kudos”; the form offers teammates Teams has named:").format(
+            name=giver["name"]
+        )
+    )
     form = {"respite_form": "kudos", "respite_context": "harbour", "respite_pickers": "recipients"}
     values = {
         "recipients": recipient["aadObjectId"],
         "category": "hard-session",
         "visibility": "named",
-        "message": "You stayed steady through a very hard disclosure on Tuesday. Thank you.",
+        "message": _("You stayed steady through a very hard disclosure on Tuesday. Thank you."),
     }
     await post(activity(giver, chat, value={**form, **values}, replyToId="act-kudos-form"))
     await deliver()
     show(
-        f"\n{giver['name']} recognises {recipient['name']}: posted in the team's channel, "
-        "and told privately:"
+        _(
+            "\n{giver} recognises {recipient}: posted in the team's channel, and told privately:"
+        ).format(giver=giver["name"], recipient=recipient["name"])
     )
 
 
@@ -152,17 +167,28 @@ def summarise(card: dict[str, Any]) -> list[str]:
             lines.extend(f"{f['title']}: {f['value']}".replace("\\", "") for f in element["facts"])
         elif kind == "Input.ChoiceSet" and element.get("isMultiSelect"):
             people = ", ".join(c["title"] for c in element["choices"])
-            lines.append(f"[{element['label']} Pick one or more of: {people}]")
+            lines.append(
+                "["
+                + _("{label} Pick one or more of: {people}").format(
+                    label=element["label"], people=people
+                )
+                + "]"
+            )
         elif kind == "Input.ChoiceSet":
             scale = " / ".join(c["title"] for c in element["choices"])
             questions.append((len(lines), scale))
             lines.append(f"[{element['label']} {scale}]")
         elif kind == "Input.Text":
-            lines.append(f"[{element['label']}: a text box]")
+            lines.append("[" + _("{label}: a text box").format(label=element["label"]) + "]")
     if len(questions) > 1 and len({scale for _, scale in questions}) == 1:
-        for index, _ in reversed(questions):
+        for index, _scale in reversed(questions):
             del lines[index]
-        lines.insert(2, f"[{len(questions)} questions, each a choice of: {questions[0][1]}]")
+        choices = ngettext(
+            "{count} question, each a choice of: {scale}",
+            "{count} questions, each a choice of: {scale}",
+            len(questions),
+        ).format(count=len(questions), scale=questions[0][1])
+        lines.insert(2, f"[{choices}]")
     for action in card.get("actions", []):
         lines.append(f"[{action['title']}]")
     return lines
@@ -181,21 +207,22 @@ def _quiet(*names: str) -> Iterator[None]:
             lg.setLevel(level)
 
 
-async def run_teams_demo(write: Callable[[str], None] = print) -> None:
+async def run_teams_demo(write: Callable[[str], None] = print, language: str = "en") -> None:
     tmp = tempfile.mkdtemp(prefix="respite-teams-demo-")
     url = f"sqlite:///{Path(tmp) / 'teams.db'}"
     try:
         with _quiet("bot.platforms.msteams.adapter", "bot.app.compose"):
-            await _run(url, write)
+            await _run(url, write, language)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-async def _run(url: str, write: Callable[[str], None]) -> None:
+async def _run(url: str, write: Callable[[str], None], language: str) -> None:
     import asyncio
 
     await asyncio.to_thread(upgrade, url)
-    connector = DemoConnector()
+    members, lead = _members(), _lead()
+    connector = DemoConnector(members, lead)
     await connector.start()
     clock = FixedClock(START)
     roster = {
@@ -205,14 +232,20 @@ async def _run(url: str, write: Callable[[str], None]) -> None:
                 "name": "Harbour Counselling",
                 "platform": "teams",
                 "timezone": TZ,
-                "members": [m["aadObjectId"] for m in MEMBERS],
-                "leads": [LEAD["aadObjectId"]],
+                "members": [m["aadObjectId"] for m in members],
+                "leads": [lead["aadObjectId"]],
                 "min_group_size": 5,
-                "resources": [{"label": "Employee Assistance Programme", "text": "1800 000 000"}],
+                "resources": [
+                    {"label": _("Employee Assistance Programme"), "text": "1800 000 000"}
+                ],
                 "kudos_channel": TEAM_THREAD,
             }
         ]
     }
+    # A demo told in another language: the team speaks it, and each Teams client reports it.
+    spoken = {"language": language} if language != "en" else {}
+    reported = {"locale": language} if language != "en" else {}
+    roster["teams"][0].update(spoken)
     respite = await build(demo_settings(url), clock=clock, roster=parse_roster(roster))
     runner = web.AppRunner(build_web_app(respite), access_log=None)
     await runner.setup()
@@ -230,16 +263,23 @@ async def _run(url: str, write: Callable[[str], None]) -> None:
             write(heading)
         first = len(connector.cards) - len(fresh)
         for i, (kind, chat, card) in enumerate(fresh[:1] if only_first else fresh, first):
-            who = connector.chats.get(chat, "the channel" if chat.startswith("19:") else chat)
-            verb = "sees the card change to" if kind == "update" else "receives"
-            write(f"  → {who} {verb}:")
+            who = connector.chats.get(chat, _("the channel") if chat.startswith("19:") else chat)
+            if kind == "update":
+                write(_("  → {who} sees the card change to:").format(who=who))
+            else:
+                write(_("  → {who} receives:").format(who=who))
             if i in connector.texts:
                 mentions = re.sub(r"<at>(.*?)</at>", r"@\1", connector.texts[i])
-                write(f"      {html.unescape(mentions)}   (real Teams mentions)")
+                write(f"      {html.unescape(mentions)}   " + _("(real Teams mentions)"))
             for line in summarise(card):
                 write(f"      {line}")
         if only_first and len(fresh) > 1:
-            write(f"  (and {len(fresh) - 1} more like it)")
+            more = len(fresh) - 1
+            write(
+                ngettext(
+                    "  (and {count} more like it)", "  (and {count} more like it)", more
+                ).format(count=more)
+            )
 
     def activity(person: dict[str, Any], chat: str, **extra: Any) -> dict[str, Any]:
         return {
@@ -252,6 +292,7 @@ async def _run(url: str, write: Callable[[str], None]) -> None:
             "conversation": {"conversationType": "personal", "tenantId": TENANT, "id": chat},
             "channelData": {"tenant": {"id": TENANT}},
             "localTimezone": TZ,
+            **reported,
             **extra,
         }
 
@@ -264,10 +305,16 @@ async def _run(url: str, write: Callable[[str], None]) -> None:
             pass
 
     try:
-        write("\n══ Microsoft Teams: Harbour Counselling, a second team in the same process ══")
         write(
-            f"{len(MEMBERS)} clinicians and a lead on Teams, served by the same process "
-            "(/api/messages, emulator mode on 127.0.0.1)."
+            "\n══ "
+            + _("Microsoft Teams: Harbour Counselling, a second team in the same process")
+            + " ══"
+        )
+        write(
+            _(
+                "{count} clinicians and a lead on Teams, served by the same process "
+                "(/api/messages, emulator mode on 127.0.0.1)."
+            ).format(count=len(members))
         )
         await post(
             {
@@ -275,7 +322,7 @@ async def _run(url: str, write: Callable[[str], None]) -> None:
                 "id": "f:install",
                 "channelId": "msteams",
                 "serviceUrl": connector.url,
-                "from": {k: LEAD[k] for k in ("id", "aadObjectId")},
+                "from": {k: lead[k] for k in ("id", "aadObjectId")},
                 "recipient": BOT,
                 "membersAdded": [BOT],
                 "conversation": {
@@ -287,13 +334,15 @@ async def _run(url: str, write: Callable[[str], None]) -> None:
                 "channelData": {"team": {"id": TEAM_THREAD}, "tenant": {"id": TENANT}},
             }
         )
-        write("The lead adds Respite to the team; the bot reads the team's roster.")
+        write(_("The lead adds Respite to the team; the bot reads the team's roster."))
         clock.set(START.replace(hour=10))
         await pulse.tick(respite.deps)
         await deliver()
         show(
-            "Monday 10:00, the round opens: no one has spoken to the bot yet, so it starts a "
-            "1:1 chat with each member.",
+            _(
+                "Monday 10:00, the round opens: no one has spoken to the bot yet, so it starts a "
+                "1:1 chat with each member."
+            ),
             only_first=True,
         )
         chats = {name: chat for chat, name in connector.chats.items()}
@@ -312,13 +361,14 @@ async def _run(url: str, write: Callable[[str], None]) -> None:
                 result[item_id] = str(min(5, max(1, round(wanted))))
             return result
 
-        for n, (name, strain) in enumerate(PEOPLE, 1):
-            person = MEMBERS[n - 1]
+        for n, (_role, strain) in enumerate(PEOPLE, 1):
+            person = members[n - 1]
+            name = person["name"]
             chat = chats[name]
             await post(activity(person, chat, text="checkin"))
             first = n == 1
             if first:
-                show(f"\n{name} types “checkin”:")
+                show(_("\n{name} types “checkin”:").format(name=name))
             values = answers(strain)
             if n == 2:
                 partial = dict(list(values.items())[:3])
@@ -330,7 +380,7 @@ async def _run(url: str, write: Callable[[str], None]) -> None:
                         replyToId="act-form",
                     )
                 )
-                show(f"\n{name} submits with three questions unanswered:")
+                show(_("\n{name} submits with three questions unanswered:").format(name=name))
             await post(
                 activity(
                     person,
@@ -341,21 +391,28 @@ async def _run(url: str, write: Callable[[str], None]) -> None:
             )
             if first:
                 show(
-                    f"\n{name} submits; the form is replaced in place, so it cannot be sent twice:"
+                    _(
+                        "\n{name} submits; the form is replaced in place, so it cannot be sent "
+                        "twice:"
+                    ).format(name=name)
                 )
             elif strain > 3.5:
                 seen = len(connector.cards) - 1
-                show(f"\n{name} submits after a heavy week; only {name.split()[0]} sees:")
+                show(
+                    _("\n{name} submits after a heavy week; only {first} sees:").format(
+                        name=name, first=name.split()[0]
+                    )
+                )
             else:
                 seen = len(connector.cards)
-        connector.chats["a:lead-chat"] = LEAD_NAME
-        await post(activity(LEAD, "a:lead-chat", text="help"))
+        connector.chats["a:lead-chat"] = lead["name"]
+        await post(activity(lead, "a:lead-chat", text="help"))
         seen = len(connector.cards)
         clock.set(START.replace(hour=10) + timedelta(hours=72))
         await pulse.tick(respite.deps)
         await deliver()
-        show("\nThursday 10:00, the round closes; the lead gets the team digest on Teams:")
-        await _recognition(post, activity, deliver, show, chats)
+        show(_("\nThursday 10:00, the round closes; the lead gets the team digest on Teams:"))
+        await _recognition(post, activity, deliver, show, chats, members)
     finally:
         await session.close()
         await runner.cleanup()

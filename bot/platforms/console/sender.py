@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from bot.domain.messages import Card, Recipient
+from bot.infra.i18n import _
 from bot.platforms.console.render import card_text
 
 
@@ -24,8 +25,11 @@ class ConsoleSender:
 
     async def send(self, recipient: Recipient, card: Card) -> str | None:
         self.sent.append((recipient, card))
-        self._write(f"  → {self.name(recipient)} receives:\n{card_text(card, names=self._names)}")
+        heading = _("  → {who} receives:").format(who=self.name(recipient))
+        self._write(f"{heading}\n{card_text(card, names=self._names)}")
         return str(len(self.sent))
 
     async def delete(self, recipient: Recipient, ref: str) -> None:
-        self._write(f"  × message {ref} to {self.name(recipient)} is removed")
+        self._write(
+            _("  × message {ref} to {who} is removed").format(ref=ref, who=self.name(recipient))
+        )
