@@ -34,6 +34,7 @@ from bot.domain.messages import Card, Field, Platform
 from bot.domain.ports import BreakStore
 from bot.domain.shifts import describe_work
 from bot.domain.team import Team
+from bot.infra.i18n import N_, _, format_date, format_datetime
 from handlers.deps import Deps
 
 PAUSE_BUTTON_DAYS = 7
@@ -45,20 +46,35 @@ def _reply(
     return Reply(Card(title=title, blocks=blocks, fields=fields, note=note))
 
 
-NOT_SET_UP = _reply("Break prompts are not set up here", "Ask your Respite admin to enable them.")
-NOT_MEMBER = _reply(
-    "Break prompts are for team members",
-    "You are not in a team in Respite's roster yet; ask your admin to add you.",
+# In English here; `_in_language` translates them when they are sent, inside the actor's
+# language (the router sets it).
+NOT_SET_UP = _reply(
+    N_("Break prompts are not set up here"), N_("Ask your Respite admin to enable them.")
 )
+NOT_MEMBER = _reply(
+    N_("Break prompts are for team members"),
+    N_("You are not in a team in Respite's roster yet; ask your admin to add you."),
+)
+SAVED_TITLES = {
+    "at": N_("Break times saved"),
+    "hours": N_("Working hours saved"),
+    "pause": N_("Break prompts paused"),
+    "zone": N_("Time zone saved"),
+}
+
+
+def _in_language(reply: Reply) -> Reply:
+    """One of the replies above in the current language."""
+    return _reply(_(reply.card.title), *(_(str(block)) for block in reply.card.blocks))
 
 
 async def _load(deps: Deps, actor: Actor) -> tuple[BreakStore, Team, BreakSettings] | Reply:
     store = deps.breaks
     if not store.enabled:
-        return NOT_SET_UP
+        return _in_language(NOT_SET_UP)
     team = deps.directory.team_of(actor.platform, actor.user_id)
     if team is None:
-        return NOT_MEMBER
+        return _in_language(NOT_MEMBER)
     stored = await store.get(actor.platform, actor.user_id)
     current = replace(
         stored or BreakSettings(actor.platform.value, actor.user_id, team.id), team_id=team.id
@@ -73,46 +89,59 @@ def status_fields(
     settings: BreakSettings, team: Team, eff: Effective, deps: Deps
 ) -> tuple[Field, ...]:
     now = deps.clock.now()
-    default = " (team default)"
-    on = "on" if eff.enabled else "off"
+
+    def team_default(value: str, own: object) -> str:
+        return value if own is not None else _("{value} (team default)").format(value=value)
+
+    on = _("on") if eff.enabled else _("off")
+    zone_name = eff.tz.key
     fields = [
-        Field("Break prompts", on + (default if settings.enabled is None else "")),
+        Field(_("Break prompts"), team_default(on, settings.enabled)),
+        Field(_("Times"), team_default(describe_times(eff.times), settings.times)),
+        Field(_("Working hours"), team_default(describe_work(eff.work), settings.work)),
         Field(
-            "Times",
-            describe_times(eff.times) + (default if settings.times is None else ""),
+            _("Time zone"),
+            zone_name
+            if settings.timezone is not None
+            else _("{zone} (team's)").format(zone=zone_name),
         ),
-        Field(
-            "Working hours",
-            describe_work(eff.work) + (default if settings.work is None else ""),
-        ),
-        Field("Time zone", eff.tz.key + (" (team's)" if settings.timezone is None else "")),
     ]
     today = shift_day(eff, now)
     if eff.paused_until and eff.paused_until > today:
-        fields.append(Field("Paused until", f"{eff.paused_until:%A %d %B %Y}"))
+        fields.append(Field(_("Paused until"), format_date(eff.paused_until, "EEEE dd MMMM yyyy")))
     if eff.skip_date == today:
-        fields.append(Field("Today", "skipped"))
+        fields.append(Field(_("Today"), _("skipped")))
     fields.append(
-        Field("Calendar", "connected (address kept private)" if eff.calendar else "not connected")
+        Field(
+            _("Calendar"),
+            _("connected (address kept private)") if eff.calendar else _("not connected"),
+        )
     )
     if eff.enabled:
         if eff.calendar:
-            nxt = "after your sessions end, when a gap of 10 minutes or more follows"
+            nxt = _("after your sessions end, when a gap of 10 minutes or more follows")
         else:
             slot = next_fixed_slot(eff, now)
-            nxt = f"{slot.at.astimezone(eff.tz):%a %d %b, %H:%M}" if slot else "none planned"
-        fields.append(Field("Next prompt", nxt))
+            nxt = (
+                format_datetime(slot.at.astimezone(eff.tz), "EEE dd MMM, HH:mm")
+                if slot
+                else _("none planned")
+            )
+        fields.append(Field(_("Next prompt"), nxt))
     return tuple(fields)
 
 
 def calendar_in_public(platform: Platform) -> Reply:
     return _reply(
-        "Send your calendar address privately",
-        "A calendar address is a secret: anyone who has it can read your calendar. Nothing was "
-        "saved. Send it in your 1:1 chat with Respite instead: "
-        f"{word(platform, 'breaks calendar https://…/basic.ics')}",
-        note="If the address was a private feed link, consider resetting it in your calendar's "
-        "settings, since the conversation has now seen it.",
+        _("Send your calendar address privately"),
+        _(
+            "A calendar address is a secret: anyone who has it can read your calendar. Nothing "
+            "was saved. Send it in your 1:1 chat with Respite instead: {command}"
+        ).format(command=word(platform, "breaks calendar https://…/basic.ics")),
+        note=_(
+            "If the address was a private feed link, consider resetting it in your calendar's "
+            "settings, since the conversation has now seen it."
+        ),
     )
 
 
@@ -130,54 +159,54 @@ async def command(deps: Deps, cmd: Command) -> Outcome:
     try:
         change = parse_command(cmd.args, today, typed)
     except CommandError as exc:
-        return _reply("That breaks command didn't work", str(exc), note="Nothing was changed.")
+        return _reply(
+            _("That breaks command didn't work"), str(exc), note=_("Nothing was changed.")
+        )
     updated = current
-    title = "Your break settings"
+    title = _("Your break settings")
     if change.action == "on":
-        updated, title = replace(current, enabled=True), "Break prompts are on"
+        updated, title = replace(current, enabled=True), _("Break prompts are on")
     elif change.action == "off":
-        updated, title = replace(current, enabled=False), "Break prompts are off"
+        updated, title = replace(current, enabled=False), _("Break prompts are off")
     elif change.action == "resume":
         updated = replace(current, paused_until=None, skip_date=None)
-        title = "Break prompts resumed"
+        title = _("Break prompts resumed")
     elif change.action == "calendar":
         url = change.values["calendar_url"]
         assert url is None or isinstance(url, str)
         updated = replace(current, calendar_url=url, calendar_warned=False)
-        title = "Calendar connected" if url else "Calendar disconnected"
+        title = _("Calendar connected") if url else _("Calendar disconnected")
     elif change.action == "hours" and "calendar" in change.values:
         if not current.calendar_url:
             return _reply(
-                "Connect your calendar first",
-                "Your shifts can come from your calendar once it is connected: "
-                f"{word(cmd.actor.platform, 'breaks calendar https://…/basic.ics')} "
-                "(in your 1:1 chat with Respite).",
-                note="Nothing was changed.",
+                _("Connect your calendar first"),
+                _(
+                    "Your shifts can come from your calendar once it is connected: {command} "
+                    "(in your 1:1 chat with Respite)."
+                ).format(command=word(cmd.actor.platform, "breaks calendar https://…/basic.ics")),
+                note=_("Nothing was changed."),
             )
         keyword = change.values["calendar"]
         assert isinstance(keyword, str)
         # The weekly hours stay, for when the feed cannot be read.
         work = replace(effective(current, team).work, calendar=keyword, rota=None)
-        updated, title = replace(current, work=work), "Working hours saved"
+        updated, title = replace(current, work=work), _(SAVED_TITLES["hours"])
     elif change.action != "status":
         updated = replace(current, **change.values)  # type: ignore[arg-type]
-        title = {
-            "at": "Break times saved",
-            "hours": "Working hours saved",
-            "pause": "Break prompts paused",
-            "zone": "Time zone saved",
-        }[change.action]
+        title = _(SAVED_TITLES[change.action])
     if change.action != "status":
         await store.save(updated, now)
     eff = effective(updated, team)
-    note = f"Change them with: {usage(typed)}"
+    note = _("Change them with: {usage}").format(usage=usage(typed))
     blocks: tuple[str, ...] = ()
     if change.action == "hours":
-        blocks = ("Respite sends nothing outside these hours, on days off or on team holidays.",)
+        blocks = (_("Respite sends nothing outside these hours, on days off or on team holidays."),)
     if change.action == "calendar" and updated.calendar_url:
         blocks = (
-            "Prompts now land in the gap after a session ends, never during an event. "
-            "Your calendar address is kept private and never shown again.",
+            _(
+                "Prompts now land in the gap after a session ends, never during an event. "
+                "Your calendar address is kept private and never shown again."
+            ),
         )
     return _reply(title, *blocks, fields=status_fields(updated, team, eff, deps), note=note)
 
@@ -204,7 +233,7 @@ async def done(deps: Deps, press: ButtonPress) -> Outcome:
         return loaded
     store, team, _current = loaded
     await _count(deps, store, team, press, "done")
-    return _reply("Nicely done", "Thank you for looking after yourself between sessions.")
+    return _reply(_("Nicely done"), _("Thank you for looking after yourself between sessions."))
 
 
 async def snooze(deps: Deps, press: ButtonPress) -> Outcome:
@@ -223,7 +252,7 @@ async def snooze(deps: Deps, press: ButtonPress) -> Outcome:
         now + SNOOZE,
         drop_after=now + SNOOZE + PROMPT_LIFETIME,
     )
-    return _reply("Snoozed for 10 minutes", "I'll bring this break back shortly.")
+    return _reply(_("Snoozed for 10 minutes"), _("I'll bring this break back shortly."))
 
 
 async def skip_today(deps: Deps, press: ButtonPress) -> Outcome:
@@ -236,8 +265,10 @@ async def skip_today(deps: Deps, press: ButtonPress) -> Outcome:
     await store.save(replace(current, skip_date=today), now)
     await _count(deps, store, team, press, "skipped")
     return _reply(
-        "No more break prompts today",
-        f"See you tomorrow. {word(press.actor.platform, 'breaks resume')} undoes it.",
+        _("No more break prompts today"),
+        _("See you tomorrow. {command} undoes it.").format(
+            command=word(press.actor.platform, "breaks resume")
+        ),
     )
 
 
@@ -250,7 +281,9 @@ async def pause(deps: Deps, press: ButtonPress) -> Outcome:
     until = shift_day(effective(current, team), now) + timedelta(days=PAUSE_BUTTON_DAYS)
     await store.save(replace(current, paused_until=until), now)
     return _reply(
-        "Break prompts paused for a week",
-        f"They start again on {until:%A %d %B}. "
-        f"{word(press.actor.platform, 'breaks resume')} restarts them sooner.",
+        _("Break prompts paused for a week"),
+        _("They start again on {date}. {command} restarts them sooner.").format(
+            date=format_date(until, "EEEE dd MMMM"),
+            command=word(press.actor.platform, "breaks resume"),
+        ),
     )

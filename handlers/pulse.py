@@ -26,9 +26,10 @@ from bot.domain.pulse_time_cards import (
     pulse_time_error_card,
     pulse_times_unavailable_card,
 )
-from bot.domain.pulse_times import PulseTime, own_invitation, own_key, parse_pulse_time
+from bot.domain.pulse_times import PulseTime, own_invitation, parse_pulse_time
 from bot.domain.scoring import needs_support_note, parse_answers
 from bot.domain.team import Team
+from bot.infra import i18n
 from handlers.deps import Deps
 
 log = logging.getLogger(__name__)
@@ -68,24 +69,8 @@ async def submit(deps: Deps, submission: FormSubmission) -> Outcome:
         )
     if recorded is not Recorded.STORED:
         return Reply(already_answered_card())
-    await _cancel_own(deps, team, period, actor)
     log.info("pulse response recorded", extra={"team": team.id})
     return Reply(thanks_card(team, needs_support_note(deps.instrument, answers)))
-
-
-async def _cancel_own(deps: Deps, team: Team, period: Period, actor: Actor) -> None:
-    """Take back an invitation or reminder still waiting for this person's own time: they have
-    answered, and a message after that would ask them again. What the round queued counts, not
-    the current choice: one cleared since the opening leaves this round's own messages queued."""
-    rnd = await deps.rounds.find(team.id, period.key)
-    if rnd is None:
-        return
-    recipient = Recipient(actor.platform, user_id=actor.user_id)
-    # A read first: most people were invited at the opening and have nothing to take back.
-    if not (await deps.pulse_times.invitations(rnd.id, [recipient.key])).get(recipient.key):
-        return
-    for kind in ("pulse-invite", "pulse-remind"):
-        await deps.outbox.cancel(own_key(kind, rnd.id, recipient.key))
 
 
 async def pulse_at(deps: Deps, command: Command) -> Outcome:
@@ -100,7 +85,9 @@ async def pulse_at(deps: Deps, command: Command) -> Outcome:
     verb, _, rest = command.args.strip().partition(" ")
     if verb.lower() not in ("", "at"):
         return Reply(
-            pulse_time_error_card(f"“{verb}” is not something pulse does.", actor.platform)
+            pulse_time_error_card(
+                i18n._("“{word}” is not something pulse does.").format(word=verb), actor.platform
+            )
         )
     text = rest.strip()
     if not text:
@@ -145,4 +132,6 @@ async def _when_card(deps: Deps, team: Team, actor: Actor, chosen: PulseTime | N
 
 
 def _reading(when: datetime, tz: ZoneInfo) -> str:
-    return f"{when.astimezone(tz):%A %d %B, %H:%M} ({tz.key})"
+    """ "Thursday 03 December, 08:00 (Europe/London)", in the person's language."""
+    moment = i18n.format_datetime(when.astimezone(tz), "EEEE dd MMMM, HH:mm")
+    return f"{moment} ({tz.key})"

@@ -15,12 +15,19 @@ skipped, since a break suggestion an hour late is noise.
 
 People planned alone who come due together on the same settings (new rows, changed settings)
 are moved onto their plan as a group, one statement for all of them.
+
+Every card is built in its reader's language. A person planned alone gets theirs built inside
+their locale (looked up for a whole batch at once); a plan's prompt carries its cards in every
+shipped language and the plan's own (its team's) language, and the store keeps those of the
+languages its followers speak, so the fan-out picks each follower's card in the same one
+statement.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -67,6 +74,7 @@ from bot.domain.ports import (
     TimezoneLookup,
 )
 from bot.domain.team import Team
+from bot.infra.i18n import LOCALES, use_locale
 from handlers.deps import Deps
 
 log = logging.getLogger(__name__)
@@ -192,13 +200,20 @@ class BreakTicker:
         prompt = None
         if step.prompt is not None:
             slot = step.prompt
+            cards = {}
+            for locale in LOCALES:
+                with use_locale(locale):
+                    cards[locale] = tuple(
+                        prompt_card(i, slot.key, team.platform) for i in range(len(PRACTICES))
+                    )
             prompt = PlanPrompt(
                 slot.key,
-                tuple(prompt_card(i, slot.key, team.platform) for i in range(len(PRACTICES))),
+                cards,
                 slot.at,
                 slot.at + PROMPT_LIFETIME,
                 team.id,
                 week_bounds(ZoneInfo(team.timezone), slot.at),
+                fallback=deps.languages.default_for(team.id),
             )
         nxt = step.next
         return PlanMove(plan, prompt, nxt.at if nxt else None, nxt.key if nxt else None)
@@ -207,25 +222,43 @@ class BreakTicker:
         for _ in range(MAX_BATCHES):
             due = await self._store.due(now, self._batch)
             plan = _Plan()
+            locales = await self._locales(deps, due)
             feeds = [d for d in due if d.settings.calendar_url]
             for item in due:
                 if not item.settings.calendar_url:
-                    await self._plan_one(deps, item, now, plan)
+                    await self._plan_one(deps, item, now, plan, locales)
             if feeds:
-                await self._plan_feeds(deps, feeds, now, plan)
+                await self._plan_feeds(deps, feeds, now, plan, locales)
             result.queued += await self._store.commit(plan.prompts, plan.advances)
             if len(due) < self._batch:
                 break
 
+    @staticmethod
+    async def _locales(deps: Deps, due: list[DueBreak]) -> dict[tuple[str, str], str]:
+        """Each due person's language, one look-up for each platform and team in the batch."""
+        people: defaultdict[tuple[str, str], list[str]] = defaultdict(list)
+        for item in due:
+            people[(item.settings.platform, item.settings.team_id)].append(item.settings.user_id)
+        found: dict[tuple[str, str], str] = {}
+        for (platform, team_id), users in people.items():
+            spoken = await deps.languages.of_many(Platform(platform), users, team_id)
+            found.update(((platform, user), locale) for user, locale in spoken.items())
+        return found
+
     async def _plan_feeds(
-        self, deps: Deps, feeds: list[DueBreak], now: datetime, plan: _Plan
+        self,
+        deps: Deps,
+        feeds: list[DueBreak],
+        now: datetime,
+        plan: _Plan,
+        locales: Mapping[tuple[str, str], str],
     ) -> None:
         """A slow calendar feed must not hold up everyone else's: read them side by side."""
         gate = asyncio.Semaphore(CALENDAR_CONCURRENCY)
 
         async def planned(item: DueBreak) -> None:
             async with gate:
-                await self._plan_one(deps, item, now, plan)
+                await self._plan_one(deps, item, now, plan, locales)
 
         await asyncio.gather(*(planned(d) for d in feeds))
 
@@ -262,7 +295,19 @@ class BreakTicker:
         for (platform, user_id), tz in zip(pending, found, strict=True):
             await self._store.set_timezone(platform, user_id, tz if zone(tz) else None, now)
 
-    async def _plan_one(self, deps: Deps, item: DueBreak, now: datetime, plan: _Plan) -> None:
+    async def _plan_one(
+        self,
+        deps: Deps,
+        item: DueBreak,
+        now: datetime,
+        plan: _Plan,
+        locales: Mapping[tuple[str, str], str],
+    ) -> None:
+        s = item.settings
+        with use_locale(locales.get((s.platform, s.user_id))):  # their cards in their language
+            await self._plan_in_locale(deps, item, now, plan)
+
+    async def _plan_in_locale(self, deps: Deps, item: DueBreak, now: datetime, plan: _Plan) -> None:
         s = item.settings
         platform = Platform(s.platform)
         team = deps.directory.team(s.team_id)

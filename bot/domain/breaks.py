@@ -21,11 +21,12 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.domain.shifts import ALL_BUSY, is_shift_event, shift_span
+from bot.domain.shifts import ALL_BUSY, is_shift_event, shift_span, weekday_number
 from bot.domain.shifts import DAY_NAMES as DAY_NAMES
 from bot.domain.shifts import at_local as at_local
 from bot.domain.shifts import describe_days as describe_days
 from bot.domain.team import Team, WorkPattern
+from bot.infra.i18n import N_, _
 
 MIN_GAP = timedelta(minutes=10)
 # A prompt found due later than this after its slot (downtime, a slow tick) is not sent: a break
@@ -418,20 +419,23 @@ _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _DURATION = re.compile(r"^(\d{1,3})([dw])$")
 
 # `{cmd}` is how the person types the command on their platform: `/respite breaks` on Slack,
-# `breaks` on Teams (see bot.domain.commands).
+# `breaks` on Teams (see bot.domain.commands). The argument words stay as typed (English); the
+# explanations around them are translated.
 FORMS = {
-    "at": "{cmd} at 10:50 14:50   (24-hour HH:MM times, up to 12; or: {cmd} at default)",
-    "hours": "{cmd} hours 08:00-17:00 mon-fri   ·   {cmd} hours 19:00-07:30 mon-thu (a night "
-    "shift, by the day it starts)   ·   {cmd} hours calendar shift   (your calendar's events "
-    "marked “shift”; {cmd} hours calendar: all busy time)   ·   {cmd} hours default",
-    "pause": "{cmd} pause 3d   ·   {cmd} pause 1w   ·   {cmd} pause until 2026-12-01",
-    "zone": "{cmd} zone Europe/London   (an IANA time zone; or: {cmd} zone default)",
-    "calendar": "{cmd} calendar https://…/basic.ics   ·   {cmd} calendar off",
+    "at": N_("{cmd} at 10:50 14:50   (24-hour HH:MM times, up to 12; or: {cmd} at default)"),
+    "hours": N_(
+        "{cmd} hours 08:00-17:00 mon-fri   ·   {cmd} hours 19:00-07:30 mon-thu (a night "
+        "shift, by the day it starts)   ·   {cmd} hours calendar shift   (your calendar's events "
+        "marked “shift”; {cmd} hours calendar: all busy time)   ·   {cmd} hours default"
+    ),
+    "pause": N_("{cmd} pause 3d   ·   {cmd} pause 1w   ·   {cmd} pause until 2026-12-01"),
+    "zone": N_("{cmd} zone Europe/London   (an IANA time zone; or: {cmd} zone default)"),
+    "calendar": N_("{cmd} calendar https://…/basic.ics   ·   {cmd} calendar off"),
 }
 
 
 def form(verb: str, cmd: str = "breaks") -> str:
-    return FORMS[verb].format(cmd=cmd)
+    return _(FORMS[verb]).format(cmd=cmd)
 
 
 def usage(cmd: str = "breaks") -> str:
@@ -459,20 +463,24 @@ class Change:
 def parse_time(text: str) -> time:
     match = _TIME.match(text.strip())
     if not match:
-        raise CommandError(f"“{text}” is not a time")
+        raise CommandError(_("“{text}” is not a time").format(text=text))
     return time(int(match.group(1)), int(match.group(2)))
 
 
 def parse_days(text: str) -> frozenset[int]:
+    """Days and ranges of days, named in the person's language or in English ("mo-fr",
+    "lun-vie", "mon-fri", "mon,wed")."""
     days: set[int] = set()
     for part in text.lower().split(","):
         first, sep, last = part.strip().partition("-")
-        if first[:3] not in DAY_NAMES or (sep and last[:3] not in DAY_NAMES):
-            raise CommandError(f"“{part}” is not a day or a range of days like mon-fri")
-        a = DAY_NAMES.index(first[:3])
-        b = DAY_NAMES.index(last[:3]) if sep else a
+        a = weekday_number(first)
+        b = weekday_number(last) if sep else a
+        if a is None or b is None:
+            raise CommandError(
+                _("“{part}” is not a day or a range of days like mon-fri").format(part=part)
+            )
         if b < a:
-            raise CommandError(f"“{part}” runs backwards; write it as mon-fri")
+            raise CommandError(_("“{part}” runs backwards; write it as mon-fri").format(part=part))
         days.update(range(a, b + 1))
     return frozenset(days)
 
@@ -480,13 +488,13 @@ def parse_days(text: str) -> frozenset[int]:
 def parse_hours(text: str) -> tuple[time, time]:
     first, sep, last = text.partition("-")
     if not sep:
-        raise CommandError(f"“{text}” is not a range like 08:00-17:00")
+        raise CommandError(_("“{text}” is not a range like 08:00-17:00").format(text=text))
     # "24:00" closes the day, so a team can say it works around the clock ("00:00-24:00").
     # An end before the start is a night shift: it ends the next morning.
     start = parse_time(first)
     end = time.max if last.strip() in ("24:00", "24.00") else parse_time(last)
     if end == start:
-        raise CommandError(f"“{text}” starts and ends at the same time")
+        raise CommandError(_("“{text}” starts and ends at the same time").format(text=text))
     return start, end
 
 
@@ -503,7 +511,9 @@ def parse_command(args: str, today: date, cmd: str = "breaks") -> Change:
             if rest == ["default"]:
                 return Change("at", {"times": None})
             if not rest or len(rest) > MAX_BREAK_TIMES:
-                raise CommandError(f"give between 1 and {MAX_BREAK_TIMES} times")
+                raise CommandError(
+                    _("give between 1 and {count} times").format(count=MAX_BREAK_TIMES)
+                )
             times = tuple(sorted({parse_time(w) for w in rest}))
             return Change("at", {"times": times})
         if verb == "hours":
@@ -512,7 +522,7 @@ def parse_command(args: str, today: date, cmd: str = "breaks") -> Change:
             if rest and rest[0].lower() == "calendar":
                 return Change("hours", {"calendar": _shift_word(rest[1:])})
             if len(rest) not in (1, 2):
-                raise CommandError("give a range of hours and, optionally, of days")
+                raise CommandError(_("give a range of hours and, optionally, of days"))
             start, end = parse_hours(rest[0])
             days = parse_days(rest[1]) if len(rest) == 2 else frozenset(range(5))
             return Change("hours", {"work": WorkPattern(days, start, end)})
@@ -520,26 +530,32 @@ def parse_command(args: str, today: date, cmd: str = "breaks") -> Change:
             return Change("pause", {"paused_until": _pause_until(rest, today)})
         if verb == "zone":
             if len(rest) != 1:
-                raise CommandError("give one time zone")
+                raise CommandError(_("give one time zone"))
             if rest[0].lower() == "default":
                 return Change("zone", {"timezone": None})
             if zone(rest[0]) is None:
-                raise CommandError(f"“{rest[0]}” is not a time zone I know")
+                raise CommandError(_("“{zone}” is not a time zone I know").format(zone=rest[0]))
             return Change("zone", {"timezone": rest[0]})
         if verb == "calendar":
             if len(rest) != 1:
-                raise CommandError("give one calendar address, or off")
+                raise CommandError(_("give one calendar address, or off"))
             if rest[0].lower() == "off":
                 return Change("calendar", {"calendar_url": None})
             url = rest[0].strip("<>").split("|")[0]  # Slack may send <url|label>
             if not re.match(r"^(https?|webcal)://\S+$", url, re.IGNORECASE):
                 # Never repeat the address back: it is a secret.
-                raise CommandError("that is not an https:// (or webcal://) calendar address")
+                raise CommandError(_("that is not an https:// (or webcal://) calendar address"))
             return Change("calendar", {"calendar_url": re.sub("^webcal", "https", url, flags=re.I)})
     except CommandError as exc:
-        raise CommandError(f"{exc}. Write it like: {form(verb, cmd)}") from None
+        raise CommandError(
+            _("{problem}. Write it like: {form}").format(problem=exc, form=form(verb, cmd))
+        ) from None
     # Only the first word is repeated back: the rest may hold a calendar address.
-    raise CommandError(f"I don't know “{cmd} {verb[:20]}”. Try: {usage(cmd)}")
+    raise CommandError(
+        _("I don't know “{command}”. Try: {usage}").format(
+            command=f"{cmd} {verb[:20]}", usage=usage(cmd)
+        )
+    )
 
 
 def _shift_word(rest: list[str]) -> str:
@@ -547,7 +563,7 @@ def _shift_word(rest: list[str]) -> str:
     if not rest:
         return ALL_BUSY
     if len(rest) != 1 or not re.match(r"^[\w-]{2,40}$", rest[0]):
-        raise CommandError("give one word (letters, digits or -) that marks your shifts")
+        raise CommandError(_("give one word (letters, digits or -) that marks your shifts"))
     return rest[0]
 
 
@@ -555,20 +571,23 @@ def _pause_until(rest: list[str], today: date) -> date:
     if len(rest) == 1 and (match := _DURATION.match(rest[0].lower())):
         count = int(match.group(1)) * (7 if match.group(2) == "w" else 1)
         if not 1 <= count <= 366:
-            raise CommandError("pause for between 1 day and a year")
+            raise CommandError(_("pause for between 1 day and a year"))
         return today + timedelta(days=count)
     if len(rest) == 2 and rest[0].lower() == "until":
         try:
             until = date.fromisoformat(rest[1])
         except ValueError:
-            raise CommandError(f"“{rest[1]}” is not a date (YYYY-MM-DD)") from None
+            raise CommandError(
+                _("“{text}” is not a date (YYYY-MM-DD)").format(text=rest[1])
+            ) from None
         if until <= today:
-            raise CommandError(f"{until.isoformat()} is not in the future")
+            raise CommandError(_("{date} is not in the future").format(date=until.isoformat()))
         if until > today + timedelta(days=366):
-            raise CommandError("pause for at most a year")
+            raise CommandError(_("pause for at most a year"))
         return until
-    raise CommandError("give a duration or a date")
+    raise CommandError(_("give a duration or a date"))
 
 
 def describe_times(times: Sequence[time]) -> str:
-    return " ".join(t.strftime("%H:%M") for t in times) or "none"
+    # Break times read as they are typed: 24-hour HH:MM in every shipped language.
+    return " ".join(t.strftime("%H:%M") for t in times) or _("none")

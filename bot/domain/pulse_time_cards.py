@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.domain.commands import word
 from bot.domain.messages import Card, Platform
 from bot.domain.pulse_times import PulseTime
+from bot.infra.i18n import _, ngettext
 
 
 def pulse_time_card(
@@ -25,27 +26,36 @@ def pulse_time_card(
     """
     at = word(platform, "pulse at")
     if chosen is None:
-        title = "Your check-in invitation comes when your team's round opens"
-        change = f"To choose your own day and time: {at} thu 08:00."
+        title = _("Your check-in invitation comes when your team's round opens")
+        change = _("To choose your own day and time: {command} thu 08:00.").format(command=at)
     else:
-        title = f"Your check-in invitation comes on {chosen.describe()}"
-        change = f"{at} off goes back to your team's time."
-    blocks = [f"Next invitation: {next_at}."]
+        title = _("Your check-in invitation comes on {when}").format(when=chosen.describe())
+        change = _("{command} off goes back to your team's time.").format(command=at)
+    blocks = [_("Next invitation: {when}.").format(when=next_at)]
     if too_late is not None:
         blocks.append(
-            f"{too_late} comes too late in that round to leave you time to answer, so that "
-            "round's invitation comes when it opens."
+            _(
+                "{when} comes too late in that round to leave you time to answer, so that "
+                "round's invitation comes when it opens."
+            ).format(when=too_late)
         )
     if off_shift:
         blocks.append(
-            "That time is outside your working hours: the invitation waits for your next "
-            "working moment, and is not sent if the round has closed by then."
+            _(
+                "That time is outside your working hours: the invitation waits for your next "
+                "working moment, and is not sent if the round has closed by then."
+            )
         )
     if open_now:
-        blocks.append("A round is open now; its invitation stays as it was.")
+        blocks.append(_("A round is open now; its invitation stays as it was."))
     blocks.append(
-        f"A reminder follows {remind_after_hours} hours after your invitation if you have not "
-        "answered, unless the round closes first."
+        ngettext(
+            "A reminder follows {hours} hour after your invitation if you have not answered, "
+            "unless the round closes first.",
+            "A reminder follows {hours} hours after your invitation if you have not answered, "
+            "unless the round closes first.",
+            remind_after_hours,
+        ).format(hours=remind_after_hours)
     )
     return Card(title=title, blocks=tuple(blocks), note=change)
 
@@ -53,17 +63,19 @@ def pulse_time_card(
 def pulse_time_error_card(problem: str, platform: Platform) -> Card:
     at = word(platform, "pulse at")
     return Card(
-        title="That is not a pulse time",
+        title=_("That is not a pulse time"),
         blocks=(
             problem,
-            f"For example: {at} thu 08:00, {at} monday 14:30, or {at} off for your team's "
-            f"time. {at} alone shows your choice. Nothing was changed.",
+            _(
+                "For example: {command} thu 08:00, {command} monday 14:30, or {command} off for "
+                "your team's time. {command} alone shows your choice. Nothing was changed."
+            ).format(command=at),
         ),
     )
 
 
 def pulse_times_unavailable_card() -> Card:
     return Card(
-        title="Choosing your own check-in time is not available here",
-        blocks=("Your invitation comes when your team's round opens.",),
+        title=_("Choosing your own check-in time is not available here"),
+        blocks=(_("Your invitation comes when your team's round opens."),),
     )

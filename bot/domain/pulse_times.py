@@ -15,21 +15,16 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.shifts import DAY_NAMES, at_local
+from bot.domain.shifts import at_local, weekday_number
+from bot.infra.i18n import N_, _, weekday_names
 
 # An invitation needs this share of the team's reminder delay left before the close.
 LATE_SHARE = 0.5
-FULL_DAY_NAMES = (
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-)
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-ACCEPTED = "a day and a 24-hour time, e.g. `thu 08:00` or `monday 14:30`, or `off`"
+NOT_A_PULSE_TIME = N_(
+    "“{text}” is not a pulse time. Give a day and a 24-hour time, e.g. `thu 08:00` or "
+    "`monday 14:30`, or `off`."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,30 +43,24 @@ class PulseTime:
         return time(self.minute // 60, self.minute % 60)
 
     def describe(self) -> str:
-        """ "Thursday 08:00"."""
-        return f"{FULL_DAY_NAMES[self.weekday].capitalize()} {self.clock:%H:%M}"
+        """ "Thursday 08:00", "jueves 08:00": the day as the current language writes it."""
+        return f"{weekday_names('wide')[self.weekday]} {self.clock:%H:%M}"
 
 
 def parse_pulse_time(text: str) -> PulseTime | None:
-    """A pulse time from "thu 08:00"; None for "off"; ValueError naming the accepted forms."""
+    """A pulse time from "thu 08:00" (or "do 08:00", "jueves 08:00": the day in the person's
+    language or in English); None for "off"; ValueError naming the accepted forms."""
     words = text.strip().lower().split()
     if words == ["off"]:
         return None
     if len(words) != 2:
-        raise ValueError(f"“{text.strip()}” is not a pulse time. Give {ACCEPTED}.")
+        raise ValueError(_(NOT_A_PULSE_TIME).format(text=text.strip()))
     day, clock = words
-    weekday = _weekday(day)
+    weekday = weekday_number(day)
     match = _TIME.match(clock)
     if weekday is None or match is None:
-        raise ValueError(f"“{text.strip()}” is not a pulse time. Give {ACCEPTED}.")
+        raise ValueError(_(NOT_A_PULSE_TIME).format(text=text.strip()))
     return PulseTime(weekday, int(match.group(1)) * 60 + int(match.group(2)))
-
-
-def _weekday(word: str) -> int | None:
-    for number, (short, full) in enumerate(zip(DAY_NAMES, FULL_DAY_NAMES, strict=True)):
-        if word in (short, full) or (len(word) >= 3 and full.startswith(word)):
-            return number
-    return None
 
 
 def next_occurrence(chosen: PulseTime, tz: ZoneInfo, after: datetime) -> datetime:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -44,6 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.elements import TextClause
 
 from bot.domain.breaks import BreakSettings
+from bot.domain.messages import Card
 from bot.domain.ports import (
     DueGroup,
     DuePlan,
@@ -486,8 +487,12 @@ class SqlBreakPlans:
     async def move_plans(self, moves: Sequence[PlanMove]) -> int:
         reached = 0
         async with self._engine.begin() as conn:
-            cards = [c for m in moves if m.prompt for c in m.prompt.cards]
-            created = min((m.prompt.not_before for m in moves if m.prompt), default=None)
+            # Each prompt keeps its cards in the languages its plan's followers speak.
+            prompts = {m.plan.id: m.prompt for m in moves if m.prompt}
+            spoken = await fanout.follower_locales(conn, prompts.keys())
+            kept = {pid: fanout.cards_kept(p, spoken.get(pid, ())) for pid, p in prompts.items()}
+            cards = [c for by_locale in kept.values() for cs in by_locale.values() for c in cs]
+            created = min((p.not_before for p in prompts.values()), default=None)
             stored = await self._cards.store(conn, cards, created)
             for m in sorted(moves, key=lambda m: m.plan.id):  # the plan order join_plans uses
                 plan = m.plan
@@ -500,11 +505,13 @@ class SqlBreakPlans:
                         conn, plan.id, plan.next_at, next_at=plan.next_at, next_slot=plan.next_slot
                     )
                 else:
-                    reached += await self._move(conn, m)
+                    reached += await self._move(conn, m, kept.get(plan.id, {}))
         self._cards.committed(stored)
         return reached
 
-    async def _move(self, conn: AsyncConnection, m: PlanMove) -> int:
+    async def _move(
+        self, conn: AsyncConnection, m: PlanMove, cards: Mapping[str, tuple[Card, ...]]
+    ) -> int:
         """Move one plan on, leaving its prompt; returns the followers the prompt reaches."""
         plan, p = m.plan, m.prompt
         moved = await move_plan(conn, plan.id, plan.next_at, m.next_at, m.next_slot, p is not None)
@@ -516,7 +523,8 @@ class SqlBreakPlans:
             plan.settings.platform,
             plan.sent + 1,
             p.slot,
-            [self._cards.id_of(c) for c in p.cards],
+            {locale: [self._cards.id_of(c) for c in cs] for locale, cs in cards.items()},
+            next(iter(cards)),
             p.not_before,
             p.drop_after,
             p.team_id,

@@ -5,7 +5,7 @@ How a store forms, joins, moves and leaves shared plans is docs/breaks.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -74,14 +74,16 @@ class DueSchedules:
 
 @dataclass(frozen=True, slots=True)
 class PlanPrompt:
-    """One prompt for each follower of a plan, `cards` by practice (docs/breaks.md)."""
+    """One prompt for each follower of a plan (docs/breaks.md): `cards` by language, each by
+    practice; a follower whose language has no cards gets the `fallback` language's."""
 
     slot: str
-    cards: tuple[Card, ...]
+    cards: Mapping[str, tuple[Card, ...]]
     not_before: datetime
     drop_after: datetime | None
     team_id: str
     week: tuple[datetime, datetime]
+    fallback: str = "en"
 
 
 class PlanStep(Enum):
