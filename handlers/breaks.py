@@ -28,7 +28,7 @@ from bot.domain.breaks import (
     week_bounds,
     zone,
 )
-from bot.domain.commands import word
+from bot.domain.commands import canonical, word
 from bot.domain.events import Actor, ButtonPress, Command, Outcome, Reply
 from bot.domain.messages import Card, Field, Platform
 from bot.domain.ports import BreakStore
@@ -147,7 +147,9 @@ def calendar_in_public(platform: Platform) -> Reply:
 
 async def command(deps: Deps, cmd: Command) -> Outcome:
     words = cmd.args.lower().split()
-    if not cmd.private and words[:1] == ["calendar"] and words[1:] != ["off"]:
+    # The router has read the first word back to English; "off" may be in any language.
+    off = len(words) == 2 and canonical(words[1], ("off",)) is not None
+    if not cmd.private and words[:1] == ["calendar"] and not off:
         return calendar_in_public(cmd.actor.platform)
     loaded = await _load(deps, cmd.actor)
     if isinstance(loaded, Reply):

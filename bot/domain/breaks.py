@@ -21,6 +21,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.commands import canonical
 from bot.domain.shifts import ALL_BUSY, is_shift_event, shift_span, weekday_number
 from bot.domain.shifts import DAY_NAMES as DAY_NAMES
 from bot.domain.shifts import at_local as at_local
@@ -419,8 +420,9 @@ _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _DURATION = re.compile(r"^(\d{1,3})([dw])$")
 
 # `{cmd}` is how the person types the command on their platform: `/respite breaks` on Slack,
-# `breaks` on Teams (see bot.domain.commands). The argument words stay as typed (English); the
-# explanations around them are translated.
+# `breaks` on Teams (see bot.domain.commands). The forms show the English argument words, which
+# every platform accepts; the router reads a first argument typed in another shipped language
+# back to English, and so does the parser for `calendar` and `off` further along.
 FORMS = {
     "at": N_("{cmd} at 10:50 14:50   (24-hour HH:MM times, up to 12; or: {cmd} at default)"),
     "hours": N_(
@@ -519,7 +521,7 @@ def parse_command(args: str, today: date, cmd: str = "breaks") -> Change:
         if verb == "hours":
             if rest == ["default"]:
                 return Change("hours", {"work": None})
-            if rest and rest[0].lower() == "calendar":
+            if rest and canonical(rest[0], ("calendar",)):
                 return Change("hours", {"calendar": _shift_word(rest[1:])})
             if len(rest) not in (1, 2):
                 raise CommandError(_("give a range of hours and, optionally, of days"))
@@ -539,7 +541,7 @@ def parse_command(args: str, today: date, cmd: str = "breaks") -> Change:
         if verb == "calendar":
             if len(rest) != 1:
                 raise CommandError(_("give one calendar address, or off"))
-            if rest[0].lower() == "off":
+            if canonical(rest[0], ("off",)):
                 return Change("calendar", {"calendar_url": None})
             url = rest[0].strip("<>").split("|")[0]  # Slack may send <url|label>
             if not re.match(r"^(https?|webcal)://\S+$", url, re.IGNORECASE):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.commands import canonical
 from bot.domain.shifts import at_local, weekday_number
 from bot.infra.i18n import N_, _, weekday_names
 
@@ -51,7 +52,7 @@ def parse_pulse_time(text: str) -> PulseTime | None:
     """A pulse time from "thu 08:00" (or "do 08:00", "jueves 08:00": the day in the person's
     language or in English); None for "off"; ValueError naming the accepted forms."""
     words = text.strip().lower().split()
-    if words == ["off"]:
+    if len(words) == 1 and canonical(words[0], ("off",)):  # "off", "aus", ...
         return None
     if len(words) != 2:
         raise ValueError(_(NOT_A_PULSE_TIME).format(text=text.strip()))

@@ -58,6 +58,11 @@ async def test_break_settings_in_each_readers_language(flow: Flow) -> None:
     assert "Ese comando de pausas no funcionó" in wrong and "No se ha cambiado nada." in wrong
     assert "lun-vie" in (await flow.say(2, "breaks hours 08:00-17:00 lun-vie")).text
 
+    # Argument words in the reader's language: the router reads the first back to English, the
+    # parser reads "off" further along.
+    assert "Pausenerinnerungen pausiert" in (await flow.say(1, "breaks pausieren 1w")).text
+    assert "Calendario desconectado" in (await flow.say(2, "breaks calendario desactivar")).text
+
     assert "Your break settings" in (await flow.say(3, "breaks")).text
 
 
@@ -71,5 +76,7 @@ async def test_pulse_time_in_each_readers_language(flow: Flow) -> None:
     assert "Próxima invitación: martes 01 diciembre, 14:30" in spanish
     refused = (await flow.say(2, "pulse at jueves")).text
     assert "Esa no es una hora de pulse" in refused and "No se ha cambiado nada." in refused
+    cleared = (await flow.say(2, "pulse at desactivar")).text
+    assert "Su invitación al check-in llega cuando se abre la ronda de su equipo" in cleared
     english = (await flow.say(3, "pulse at thu 08:00")).text
     assert "Your check-in invitation comes on Thursday 08:00" in english
