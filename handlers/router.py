@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
@@ -11,10 +12,12 @@ from bot.domain.events import Actor, ButtonPress, Command, FormSubmission, Outco
 from bot.domain.kudos_cards import KUDOS_FORM, WITHDRAW
 from bot.domain.messages import Card, Platform
 from bot.domain.pulse import PULSE_FORM, START_CHECKIN
-from bot.infra.i18n import _, use_locale
+from bot.infra.i18n import DEFAULT_LOCALE, _, use_locale
 from bot.infra.metrics import INTERACTIONS
 from handlers import breaks, digest, info, kudos, language, pulse
 from handlers.deps import Deps
+
+log = logging.getLogger(__name__)
 
 CommandHandler = Callable[[Deps, Command], Awaitable[Outcome]]
 ButtonHandler = Callable[[Deps, ButtonPress], Awaitable[Outcome]]
@@ -114,6 +117,22 @@ async def _on_form(deps: Deps, submission: FormSubmission) -> Outcome:
 async def _locale_of(deps: Deps, actor: Actor) -> str:
     team = deps.directory.team_of(actor.platform, actor.user_id)
     return await deps.languages.of(actor.platform, actor.user_id, team.id if team else None)
+
+
+async def locale_of(deps: Deps, actor: Actor) -> str:
+    """The language a platform shows its own words in for `actor` (form labels, apologies).
+
+    A platform renders after the handler returns, and apologises after it failed, both outside
+    the router's `use_locale`; it asks here first. The question may fail for the reason the turn
+    fails (the database is down): the answer is then English, so an apology still goes out.
+    """
+    if not actor.user_id:
+        return DEFAULT_LOCALE
+    try:
+        return await _locale_of(deps, actor)
+    except Exception:
+        log.warning("the language of a %s user could not be read", actor.platform.value)
+        return DEFAULT_LOCALE
 
 
 async def on_command(deps: Deps, command: Command) -> Outcome:

@@ -12,8 +12,10 @@ import secrets
 import string
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, ClassVar, Literal
+
+from bot.infra.i18n import _
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,7 +290,7 @@ class Card:
         for q in self.questions:
             lines.append(text(q.prompt))
         if self.image is not None:
-            lines.append(text(f"[chart: {self.image.alt_text}]"))
+            lines.append(text(f"[📈 {self.image.alt_text}]"))
         if self.note:
             lines.append(text(self.note))
         return "\n".join(line for line in lines if line)
@@ -342,4 +344,18 @@ def card_from_dict(data: Mapping[str, Any]) -> Card:
             if image
             else None
         ),
+    )
+
+
+def translated(card: Card) -> Card:
+    """A card whose texts are marked constants (`N_`), in the current language.
+
+    For the few cards a module keeps ready (an apology, say): they are defined once, in English,
+    and translated each time they are shown, inside the reader's `use_locale`.
+    """
+    return replace(
+        card,
+        title=_(card.title) if card.title else card.title,
+        blocks=tuple(_(b) if isinstance(b, str) and b else b for b in card.blocks),
+        note=_(card.note) if card.note else card.note,
     )

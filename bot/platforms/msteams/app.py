@@ -24,9 +24,10 @@ from aiohttp import web
 from botbuilder.core import TurnContext, serializer_helper
 from botbuilder.schema import Activity, ActivityTypes
 
-from bot.domain.messages import Card
+from bot.domain.messages import Card, translated
 from bot.domain.ports.addresses import AddressBook
-from bot.platforms.msteams import shape
+from bot.infra.i18n import N_, use_locale
+from bot.platforms.msteams import inbound, shape
 from bot.platforms.msteams.activity import card_activity
 from bot.platforms.msteams.adapter import TeamsCredentials
 from bot.platforms.msteams.bot import SORRY, RespiteTeamsBot
@@ -39,11 +40,15 @@ from handlers.deps import Deps
 log = logging.getLogger(__name__)
 
 # A signed message the bot could not read (a field missing or of another type): nothing saved.
+# Shown with `translated(...)` in the language the Teams client reports on the activity: the
+# apologies below are sent where reading the person's chosen language may be what failed.
 UNREADABLE = Card(
-    title="Respite could not read that",
+    title=N_("Respite could not read that"),
     blocks=(
-        "Teams sent Respite a message it could not make sense of, so nothing was saved. Please "
-        "try again; if it keeps happening, let whoever runs Respite know.",
+        N_(
+            "Teams sent Respite a message it could not make sense of, so nothing was saved. "
+            "Please try again; if it keeps happening, let whoever runs Respite know."
+        ),
     ),
 )
 
@@ -106,7 +111,8 @@ def build_teams(
         )
         if ctx.activity.type == ActivityTypes.message:
             try:
-                await ctx.send_activity(card_activity(SORRY))
+                with use_locale(inbound.reported_locale(ctx.activity)):
+                    await ctx.send_activity(card_activity(translated(SORRY)))
             except Exception:
                 log.warning("Teams: could not tell the user about a failed turn")
 
@@ -200,6 +206,7 @@ def as_activity(body: dict[str, Any]) -> Activity | None:
 async def apologise(ctx: TurnContext) -> None:
     """The answer to a message that could not be read; it never raises."""
     try:
-        await ctx.send_activity(card_activity(UNREADABLE))
+        with use_locale(inbound.reported_locale(ctx.activity)):
+            await ctx.send_activity(card_activity(translated(UNREADABLE)))
     except Exception as exc:
         log.warning("Teams: could not send an apology (%s)", type(exc).__name__)

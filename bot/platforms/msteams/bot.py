@@ -33,8 +33,9 @@ from bot.domain.events import (
     Reply,
     ShowForm,
 )
-from bot.domain.messages import Card, Platform, Recipient
+from bot.domain.messages import Card, Platform, Recipient, translated
 from bot.domain.ports.addresses import Address, AddressBook, AddressKind
+from bot.infra.i18n import N_, _, use_locale
 from bot.platforms.msteams import inbound, invoke
 from bot.platforms.msteams.activity import card_activity
 from bot.platforms.msteams.people import PeopleBook
@@ -52,17 +53,19 @@ from handlers.deps import Deps
 
 log = logging.getLogger(__name__)
 
+# The cards and texts below are in English here and shown with `translated(...)` or `_(...)` in
+# the reader's language.
 PRIVATE_NOTE = Card(
-    title="I've replied in our private chat",
-    blocks=("Check-ins and anything about you stay between you and Respite.",),
+    title=N_("I've replied in our private chat"),
+    blocks=(N_("Check-ins and anything about you stay between you and Respite."),),
 )
 SORRY = Card(
-    title="Something went wrong on our side",
-    blocks=("Nothing you sent was lost or half-saved. Please try again in a minute.",),
+    title=N_("Something went wrong on our side"),
+    blocks=(N_("Nothing you sent was lost or half-saved. Please try again in a minute."),),
 )
 # What an invoke answered with a message (not a card) says.
-REPLIED_PRIVATELY = "I've replied in our private chat."
-NOT_SAVED = "Nothing was saved yet: please complete the card and submit it again."
+REPLIED_PRIVATELY = N_("I've replied in our private chat.")
+NOT_SAVED = N_("Nothing was saved yet: please complete the card and submit it again.")
 ROSTER_PAGE_SIZE = 500
 REWRITE_SECONDS = 3600.0
 WRITE_CACHE_SIZE = 50_000
@@ -198,14 +201,20 @@ class RespiteTeamsBot:
             await self.deps.languages.reported(
                 who.platform, who.user_id, inbound.reported_locale(activity)
             )
-        if activity.type == ActivityTypes.message:
-            await self._on_message(ctx)
-        elif activity.type == ActivityTypes.conversation_update:
-            await self._on_conversation_update(ctx)
-        elif activity.type == ActivityTypes.installation_update:
-            await self._on_installation_update(ctx)
-        elif activity.type == ActivityTypes.invoke:
-            await self._on_invoke(ctx)
+        # The answer is rendered after the handler returns, with words of the card's own (a
+        # form's error messages, a picker's placeholder): in the language of who acted. A
+        # teammate search, on every pause in typing, answers with names only and skips the read.
+        searching = activity.type == ActivityTypes.invoke and activity.name == invoke.SEARCH
+        reader = None if searching else inbound.actor(activity)
+        with use_locale(await router.locale_of(self.deps, reader) if reader else None):
+            if activity.type == ActivityTypes.message:
+                await self._on_message(ctx)
+            elif activity.type == ActivityTypes.conversation_update:
+                await self._on_conversation_update(ctx)
+            elif activity.type == ActivityTypes.installation_update:
+                await self._on_installation_update(ctx)
+            elif activity.type == ActivityTypes.invoke:
+                await self._on_invoke(ctx)
 
     async def remember(self, activity: Activity) -> None:
         """Upsert what this turn says about reaching people; skip a write this process just made.
@@ -269,7 +278,7 @@ class RespiteTeamsBot:
 
     async def _on_message(self, ctx: TurnContext) -> None:
         activity = ctx.activity
-        others, _ = inbound.mentions(activity)
+        others, _unmentioned = inbound.mentions(activity)
         mentioned = await self._resolve_mentions(ctx, others)
         event = inbound.translate(activity, mentioned)
         if event is None:
@@ -325,7 +334,7 @@ class RespiteTeamsBot:
 
     async def _answer_privately(self, ctx: TurnContext, user_id: str, outcome: Outcome) -> None:
         await self._tell_privately(user_id, outcome)
-        await self._send(ctx, PRIVATE_NOTE)
+        await self._send(ctx, translated(PRIVATE_NOTE))
 
     async def _tell_privately(self, user_id: str, outcome: Outcome) -> None:
         recipient = Recipient(Platform.TEAMS, user_id=user_id)
@@ -356,11 +365,11 @@ class RespiteTeamsBot:
                 log.info("Teams: answered an invoke of a kind Respite does not handle")
                 status = HTTPStatus.BAD_REQUEST
                 body = invoke.error_body(
-                    status, "NotSupported", "Respite does not handle this kind of invoke."
+                    status, "NotSupported", _("Respite does not handle this kind of invoke.")
                 )
         except Exception:
             failed = HTTPStatus.INTERNAL_SERVER_ERROR
-            body = invoke.error_body(failed, "InternalError", SORRY.title)
+            body = invoke.error_body(failed, "InternalError", _(SORRY.title))
             await ctx.send_activity(invoke.invoke_response(failed, body))
             raise
         await ctx.send_activity(invoke.invoke_response(status, body))
@@ -370,9 +379,9 @@ class RespiteTeamsBot:
         query = inbound.search_query(ctx.activity)
         bad = HTTPStatus.BAD_REQUEST
         if query is None:
-            return bad, invoke.error_body(bad, "BadRequest", "The search is not well formed.")
+            return bad, invoke.error_body(bad, "BadRequest", _("The search is not well formed."))
         if query.dataset != TEAMMATES_DATASET:
-            return bad, invoke.error_body(bad, "NotSupported", "Respite has no such dataset.")
+            return bad, invoke.error_body(bad, "NotSupported", _("Respite has no such dataset."))
         searcher = inbound.actor(ctx.activity).user_id
         found = await search_teammates(self.contacts, self.deps.directory, searcher, query)
         return HTTPStatus.OK, invoke.search_body(found)
@@ -388,17 +397,17 @@ class RespiteTeamsBot:
         event = inbound.card_action(activity)
         if event is None:
             bad = HTTPStatus.BAD_REQUEST
-            return bad, invoke.error_body(bad, "BadRequest", "Not an action of Respite's cards.")
+            return bad, invoke.error_body(bad, "BadRequest", _("Not an action of Respite's cards."))
         if isinstance(event, ButtonPress):
             outcome = await router.on_button(self.deps, event)
         else:
             outcome = await router.on_form(self.deps, event)
         if not inbound.is_private(activity):
             await self._tell_privately(event.actor.user_id, outcome)
-            return HTTPStatus.OK, invoke.message_body(REPLIED_PRIVATELY)
+            return HTTPStatus.OK, invoke.message_body(_(REPLIED_PRIVATELY))
         if isinstance(outcome, FormErrors):
             await self._send(ctx, form_errors_card(outcome.errors))
-            return HTTPStatus.OK, invoke.message_body(NOT_SAVED)
+            return HTTPStatus.OK, invoke.message_body(_(NOT_SAVED))
         first, *extra = (outcome.card,) if isinstance(outcome, ShowForm) else outcome.cards
         answer = invoke_card(first, await self._people(ctx, first))
         for card in extra:

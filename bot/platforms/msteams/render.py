@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.domain.messages import Block, Button, Card, Mention, Paragraph, UserPicker, plain
+from bot.infra.i18n import N_, _, format_number, ngettext
 
 ADAPTIVE_CARD_VERSION = "1.5"
 ADAPTIVE_CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -54,11 +55,15 @@ STATIC_CHOICES_BYTES = 12_000
 TEAMMATES_DATASET = "respite.teammates"
 # How many names one search answers with: Teams shows at most 15 in its drop-down.
 SEARCH_PAGE = 15
-SEARCH_HINT = "Type part of a name to find someone on your team."
-NOBODY_TO_PICK = (
+# Card words of Teams' own, marked here and translated where the card is rendered (inside the
+# reader's `use_locale`: the bot sets it for each turn, the scheduler for each recipient).
+SEARCH_HINT = N_("Type part of a name to find someone on your team.")
+NOBODY_TO_PICK = N_(
     "Respite does not know anyone on your team by name yet: it learns names when it is added to "
     "your team in Teams, or when people chat with it. You can still write kudos @name message."
 )
+# Who a mention names when Teams has not told Respite the person's name.
+SOMEONE = N_("colleague")
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]()~#|!])")
 _LIST_MARKER = re.compile(r"^(\s*)([-+]|\d+[.)])(\s)", re.MULTILINE)
@@ -83,7 +88,7 @@ def escape_xml(text: str) -> str:
 
 
 def mention_text(mention: Mention) -> str:
-    return f"<at>{escape_xml(mention.name or 'colleague')}</at>"
+    return f"<at>{escape_xml(mention.name or _(SOMEONE))}</at>"
 
 
 def mention_entity(mention: Mention) -> dict[str, Any]:
@@ -93,7 +98,7 @@ def mention_entity(mention: Mention) -> dict[str, Any]:
     return {
         "type": "mention",
         "text": mention_text(mention),
-        "mentioned": {"id": mention.user_id, "name": mention.name or "colleague"},
+        "mentioned": {"id": mention.user_id, "name": mention.name or _(SOMEONE)},
     }
 
 
@@ -150,7 +155,8 @@ def _picker(picker: UserPicker, choices: tuple[tuple[str, str], ...]) -> list[di
     Teams gave them.
     """
     if not choices:
-        return [_text_block(escape_markdown(f"{picker.label} {NOBODY_TO_PICK}"), weight="Bolder")]
+        nobody = f"{picker.label} {_(NOBODY_TO_PICK)}"
+        return [_text_block(escape_markdown(nobody), weight="Bolder")]
     element: dict[str, Any] = {
         "type": "Input.ChoiceSet",
         "id": picker.id,
@@ -158,18 +164,18 @@ def _picker(picker: UserPicker, choices: tuple[tuple[str, str], ...]) -> list[di
         "style": "compact",
         "isMultiSelect": picker.multiple,
         "isRequired": picker.required,
-        "errorMessage": "Please choose someone.",
+        "errorMessage": _("Please choose someone."),
     }
     if lists_statically(choices):
         return [{**element, "choices": _choices(choices)}]
     searching = {
         **element,
         "style": "filtered",
-        "placeholder": "Type a name",
+        "placeholder": _("Type a name"),
         "choices": [],
         "choices.data": {"type": "Data.Query", "dataset": TEAMMATES_DATASET, "count": SEARCH_PAGE},
     }
-    hint = f"{SEARCH_HINT} {picker.search_hint}".strip()
+    hint = f"{_(SEARCH_HINT)} {picker.search_hint}".strip()
     return [searching, _text_block(escape_markdown(hint), isSubtle=True, size="Small")]
 
 
@@ -238,7 +244,7 @@ def adaptive_card(card: Card, choices: tuple[tuple[str, str], ...] = ()) -> dict
                 "label": q.prompt,
                 "style": "expanded",
                 "isRequired": q.required,
-                "errorMessage": "Please choose an answer.",
+                "errorMessage": _("Please choose an answer."),
                 "choices": [{"title": c.label, "value": c.value} for c in q.choices],
             }
         )
@@ -254,7 +260,7 @@ def adaptive_card(card: Card, choices: tuple[tuple[str, str], ...] = ()) -> dict
         if t.placeholder:
             text_input["placeholder"] = t.placeholder
         if t.required:
-            text_input["errorMessage"] = "Please fill this in."
+            text_input["errorMessage"] = _("Please fill this in.")
         body.append(text_input)
     if card.note:
         body.append(_text_block(escape_markdown(card.note), isSubtle=True, size="Small"))
@@ -328,7 +334,7 @@ def inline_mentions(card: Card) -> Card:
     for block in card.blocks:
         if isinstance(block, Paragraph):
             block = "".join(
-                p if isinstance(p, str) else f"@{p.name or 'colleague'}" for p in block.parts
+                p if isinstance(p, str) else f"@{p.name or _(SOMEONE)}" for p in block.parts
             )
         blocks.append(block)
     return replace(card, blocks=tuple(blocks))
@@ -345,10 +351,15 @@ def form_errors_card(errors: Mapping[str, str]) -> Card:
     """The message shown when a submission is refused; the form above stays as it was."""
     count = len(errors)
     return Card(
-        title="Nothing was saved yet",
+        title=_("Nothing was saved yet"),
         blocks=(
-            f"{count} answer{'s' if count != 1 else ''} need{'s' if count == 1 else ''} "
-            "another look. Please complete the card above and submit it again.",
+            ngettext(
+                "{count} answer needs another look. Please complete the card above and send "
+                "it again.",
+                "{count} answers need another look. Please complete the card above and submit "
+                "it again.",
+                count,
+            ).format(count=format_number(count)),
             *(f"• {field.replace('_', ' ')}: {message}" for field, message in errors.items()),
         ),
     )

@@ -33,9 +33,10 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.domain.events import FormErrors, Outcome, Reply, ShowForm
-from bot.domain.messages import Card, Platform, Recipient
+from bot.domain.events import FormErrors, FormSubmission, Outcome, Reply, ShowForm
+from bot.domain.messages import Card, Platform, Recipient, translated
 from bot.infra.deadline import within
+from bot.infra.i18n import N_, _, format_number, ngettext, use_locale
 from bot.infra.inflight import InFlight
 from bot.platforms.slack import inbound
 from bot.platforms.slack.installations import (
@@ -68,26 +69,33 @@ SLASH_COMMANDS = ("/checkin", "/respite", "/kudos")
 # The Events API events the app listens to (and the manifests subscribe to): the install's end.
 BOT_EVENTS = ("app_uninstalled", "tokens_revoked")
 
+# The cards below are in English here and shown with `translated(...)` in the reader's language.
 SORRY = Card(
-    title="Something went wrong on our side",
-    blocks=("Nothing you sent was lost or half-saved. Please try again in a minute.",),
+    title=N_("Something went wrong on our side"),
+    blocks=(N_("Nothing you sent was lost or half-saved. Please try again in a minute."),),
 )
 
 # After the handler ran: what was sent may well be saved, so it must not invite a second send.
 UNSHOWN = Card(
-    title="Received",
+    title=N_("Received"),
     blocks=(
-        "Respite received what you sent, but could not show its answer here. There is no need "
-        "to send it again.",
+        N_(
+            "Respite received what you sent, but could not show its answer here. There is no "
+            "need to send it again."
+        ),
     ),
 )
 
 # A signed payload the app could not read (a field missing or of another type): nothing was saved.
+# A command's or a submission's answer is the response itself, sent before anyone's language
+# could be read, so it is in English; a button's goes later, in the person's language.
 UNREADABLE = Card(
-    title="Respite could not read that",
+    title=N_("Respite could not read that"),
     blocks=(
-        "Slack sent Respite a request it could not make sense of, so nothing was saved. Please "
-        "try again; if it keeps happening, let whoever runs Respite know.",
+        N_(
+            "Slack sent Respite a request it could not make sense of, so nothing was saved. "
+            "Please try again; if it keeps happening, let whoever runs Respite know."
+        ),
     ),
 )
 
@@ -106,10 +114,15 @@ def moved_to_messages(cards: tuple[Card, ...]) -> Card:
     """The one answer shown where the command was typed when its cards went as direct messages."""
     listed = "\n".join(f"• {card.title}" for card in cards if card.title)
     return Card(
-        title="Sent to your messages with Respite",
+        title=_("Sent to your messages with Respite"),
         blocks=(
-            f"Your answer has {len(cards)} parts, more than fit here, so each is a direct "
-            "message from Respite, in this order, with any chart attached:",
+            ngettext(
+                "Your answer has {count} part, more than fits here, so it comes as a direct "
+                "message from Respite, with any chart attached:",
+                "Your answer has {count} parts, more than fit here, so each is a direct "
+                "message from Respite, in this order, with any chart attached:",
+                len(cards),
+            ).format(count=format_number(len(cards))),
             *((listed,) if listed else ()),
         ),
     )
@@ -160,7 +173,13 @@ def build_slack_app(
     async def apologise(card: Card, user_id: str | None, response_url: str | None) -> None:
         """Tell the person something went wrong: where they acted when Slack gave a
         response_url that still takes posts, in a direct message otherwise. It runs where
-        something already failed, so it never raises."""
+        something already failed, so it never raises. It speaks the person's language when
+        that can be read, else English."""
+        reader = inbound.actor(user_id) if user_id else None
+        with use_locale(await router.locale_of(deps, reader) if reader else None):
+            await _apologise(translated(card), user_id, response_url)
+
+    async def _apologise(card: Card, user_id: str | None, response_url: str | None) -> None:
         if response_url:
             try:
                 sent = await AsyncWebhookClient(response_url).send(
@@ -268,8 +287,13 @@ def build_slack_app(
     async def guarded(
         work: Callable[[], Awaitable[None]], respond: AsyncRespond, user_id: str | None
     ) -> None:
+        """Do the work in the person's language (the views rendered after the handler carry
+        words of Slack's own: Close, Cancel, a picker's placeholder), and apologise if it
+        fails."""
         try:
-            await work()
+            reader = inbound.actor(user_id) if user_id else None
+            with use_locale(await router.locale_of(deps, reader) if reader else None):
+                await work()
         except Exception:
             log.exception("slack listener failed")
             await apologise(SORRY, user_id, respond.response_url)
@@ -313,24 +337,37 @@ def build_slack_app(
     async def _submit(ack: AsyncAck, body: dict[str, Any]) -> None:
         # Slack waits for this ack, and anything but a valid answer shows the person an error of
         # Slack's own: so whatever goes wrong, here or in rendering, the answer is a polite view.
+        locale: str | None = None
+
+        async def answered(submission: FormSubmission) -> Outcome:
+            nonlocal locale
+            locale = await router.locale_of(deps, submission.actor)
+            return await router.on_form(deps, submission)
+
         try:
             submission = inbound.view_submission(body)
-            outcome = await within(SUBMISSION_BUDGET_SECONDS, router.on_form(deps, submission))
+            outcome = await within(SUBMISSION_BUDGET_SECONDS, answered(submission))
         except TimeoutError:
             log.warning("slack view submission ran out of time: cancelled, nothing saved")
-            await ack(**not_saved_answer(body))
+            with use_locale(locale):
+                await ack(**not_saved_answer(body))
             return
         except Exception:
             log.exception("slack view submission failed")
-            await ack(response_action="update", view=modal_view(SORRY, "info"))
+            with use_locale(locale):
+                await ack(response_action="update", view=modal_view(translated(SORRY), "info"))
             return
-        try:
-            answer = _view_answer(outcome)
-        except Exception:
-            log.exception("slack view submission's answer could not be rendered")
-            # A rejected submission saved nothing; any other outcome may have saved something.
-            failed = SORRY if isinstance(outcome, FormErrors) else UNSHOWN
-            answer = {"response_action": "update", "view": modal_view(failed, "info")}
+        with use_locale(locale):
+            try:
+                answer = _view_answer(outcome)
+            except Exception:
+                log.exception("slack view submission's answer could not be rendered")
+                # A rejected submission saved nothing; any other outcome may have saved something.
+                failed = SORRY if isinstance(outcome, FormErrors) else UNSHOWN
+                answer = {
+                    "response_action": "update",
+                    "view": modal_view(translated(failed), "info"),
+                }
         await ack(**answer)
 
     @app.event(BOT_EVENTS[0])

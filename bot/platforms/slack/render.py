@@ -2,6 +2,9 @@
 
 All text is escaped for mrkdwn (`&`, `<`, `>`), so nothing a card carries can become a mention,
 a broadcast (`<!channel>`) or a disguised link; the only mentions are those built from user ids.
+
+The few words Slack's views need of their own (a picker's placeholder, a modal's Close) are in
+the current language, so each rendering is cached per language as well as per card.
 """
 
 from __future__ import annotations
@@ -33,8 +36,16 @@ from slack_sdk.models.views import View
 
 from bot.domain.messages import Block as CardBlock
 from bot.domain.messages import Card, Paragraph
+from bot.infra.i18n import N_, _, current_locale
 
 MODAL_TITLE_MAX = 24
+# A modal's close button: "Close" on a read-only modal, "Cancel" on a form. Slack allows 24
+# characters for each of a modal's title, submit and close labels.
+CLOSE = N_("Close")
+CANCEL = N_("Cancel")
+CHOOSE_PEOPLE = N_("Choose people")
+CHOOSE_PERSON = N_("Choose a person")
+DONE = N_("Done")
 SECTION_TEXT_MAX = 3000
 
 
@@ -104,12 +115,12 @@ def _inputs(card: Card) -> list[Block]:
         if p.multiple:
             element: Any = UserMultiSelectElement(
                 action_id=p.id,
-                placeholder=PlainTextObject(text="Choose people"),
+                placeholder=PlainTextObject(text=_clip(_(CHOOSE_PEOPLE), 150)),
                 max_selected_items=p.max_selected,
             )
         else:
             element = UserSelectElement(
-                action_id=p.id, placeholder=PlainTextObject(text="Choose a person")
+                action_id=p.id, placeholder=PlainTextObject(text=_clip(_(CHOOSE_PERSON), 150))
             )
         blocks.append(
             InputBlock(block_id=p.id, label=label, element=element, optional=not p.required)
@@ -169,11 +180,10 @@ def _tail(card: Card) -> list[Block]:
 
 def message_blocks(card: Card) -> list[dict[str, Any]]:
     """Blocks for a chat message (DM, channel post, ephemeral reply)."""
-    blocks: list[dict[str, Any]] = json.loads(_message_blocks_json(card))
+    blocks: list[dict[str, Any]] = json.loads(_message_blocks_json(card, current_locale()))
     return blocks
 
 
-@functools.lru_cache(maxsize=512)
 def modal_view(card: Card, callback_id: str, private_metadata: str = "") -> RenderedJson:
     """A modal for a form card; a card without a form becomes a read-only modal.
 
@@ -181,6 +191,14 @@ def modal_view(card: Card, callback_id: str, private_metadata: str = "") -> Rend
     with its JSON text: every /checkin sends the pulse form, and the Web API session writes that
     text (see client.py) instead of encoding the view afresh.
     """
+    return _modal_view_json(card, callback_id, private_metadata, current_locale())
+
+
+@functools.lru_cache(maxsize=512)
+def _modal_view_json(
+    card: Card, callback_id: str, private_metadata: str, locale: str
+) -> RenderedJson:
+    """The view in `locale` (the current language: the key keeps languages apart)."""
     return RenderedJson(json.dumps(_modal_view(card, callback_id, private_metadata)))
 
 
@@ -215,7 +233,8 @@ class RenderedJson(dict[str, Any]):
 # slack_sdk's models validate every element on the way to JSON, which costs milliseconds for a
 # pulse form; the same card renders the same way, so each is rendered once and copied after.
 @functools.lru_cache(maxsize=512)
-def _message_blocks_json(card: Card) -> str:
+def _message_blocks_json(card: Card, locale: str) -> str:
+    """The blocks in `locale` (the current language: the key keeps languages apart)."""
     return json.dumps(_message_blocks(card))
 
 
@@ -223,7 +242,9 @@ def _message_blocks(card: Card) -> list[dict[str, Any]]:
     blocks = _body(card, with_header=True) + _tail(card)
     if card.image is not None and card.image.title:
         # Images travel as a file upload next to the message; this keeps the alt text in place.
-        blocks.append(ContextBlock(elements=[_mrkdwn(f"Chart: {card.image.alt_text}")]))
+        # A chart's emoji, not a word: the card may be sent long after it was built, outside
+        # its reader's language.
+        blocks.append(ContextBlock(elements=[_mrkdwn(f"📈 {card.image.alt_text}")]))
     return [b.to_dict() for b in blocks]
 
 
@@ -231,7 +252,7 @@ def _modal_view(card: Card, callback_id: str, private_metadata: str) -> dict[str
     blocks = _body(card, with_header=False) + _inputs(card) + _tail(card)
     if not blocks:
         # A modal needs at least one block: a card with only a title says it in the body too.
-        blocks = [SectionBlock(text=_mrkdwn(card.title or "Done"))]
+        blocks = [SectionBlock(text=_mrkdwn(card.title or _(DONE)))]
     view = View(
         type="modal",
         callback_id=callback_id,
@@ -241,7 +262,9 @@ def _modal_view(card: Card, callback_id: str, private_metadata: str) -> dict[str
             if card.form and (card.questions or card.inputs or card.pickers)
             else None
         ),
-        close=PlainTextObject(text="Close" if card.form is None else "Cancel"),
+        close=PlainTextObject(
+            text=_clip(_(CLOSE) if card.form is None else _(CANCEL), MODAL_TITLE_MAX)
+        ),
         private_metadata=private_metadata,
         blocks=blocks,
     )

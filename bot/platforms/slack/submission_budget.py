@@ -12,17 +12,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.domain.messages import Card
+from bot.domain.messages import Card, translated
+from bot.infra.i18n import N_, _
 from bot.platforms.slack.render import modal_view
 
 SUBMISSION_BUDGET_SECONDS = 2.5
 
-NOT_SAVED = (
-    "Not saved: Respite could not reach its database in time. Your choices are still here; "
-    "please press Submit again in a minute."
+NOT_SAVED = N_(
+    "Not saved: Respite could not reach its database in time. Your choices are still here: "
+    "press Submit again in a minute."
 )
 
-NOT_SAVED_CARD = Card(title="Not saved", blocks=(NOT_SAVED,))
+NOT_SAVED_CARD = Card(title=N_("Not saved"), blocks=(NOT_SAVED,))
 
 
 def not_saved_answer(body: dict[str, Any]) -> dict[str, Any]:
@@ -31,5 +32,8 @@ def not_saved_answer(body: dict[str, Any]) -> dict[str, Any]:
     blocks = (body.get("view") or {}).get("blocks") or []
     for block in blocks:
         if isinstance(block, dict) and block.get("type") == "input" and block.get("block_id"):
-            return {"response_action": "errors", "errors": {str(block["block_id"]): NOT_SAVED}}
-    return {"response_action": "update", "view": modal_view(NOT_SAVED_CARD, "info")}
+            return {
+                "response_action": "errors",
+                "errors": {str(block["block_id"]): _(NOT_SAVED)},
+            }
+    return {"response_action": "update", "view": modal_view(translated(NOT_SAVED_CARD), "info")}
