@@ -41,10 +41,16 @@ class TeamsHosting(Protocol):
         ...
 
     async def receive(
-        self, auth: AuthenticateRequestResult, activity: Activity, logic: Logic
+        self,
+        auth: AuthenticateRequestResult,
+        activity: Activity,
+        logic: Logic,
+        wire: dict[str, Any] | None = None,
     ) -> InvokeResponse | None:
         """Run one inbound turn; an invoke's answer comes back for the HTTP response. Raises
-        Unreadable when the SDK cannot take the activity, before any handler runs."""
+        Unreadable when the SDK cannot take the activity, before any handler runs. `wire` is
+        the request's JSON when there is one, so an SDK with its own models need not
+        serialize `activity` again."""
         ...
 
     async def send_to(self, reference: ConversationReference, logic: Logic) -> None:
@@ -74,7 +80,11 @@ class BotbuilderHosting:
         return result
 
     async def receive(
-        self, auth: AuthenticateRequestResult, activity: Activity, logic: Logic
+        self,
+        auth: AuthenticateRequestResult,
+        activity: Activity,
+        logic: Logic,
+        wire: dict[str, Any] | None = None,
     ) -> InvokeResponse | None:
         response: InvokeResponse | None = await self.adapter.process_activity(auth, activity, logic)
         return response

@@ -29,6 +29,7 @@ from bot.platforms.msteams.agents.bridge import (
     bridged,
     reference_to_agents,
     to_agents,
+    validated,
 )
 from bot.platforms.msteams.hosting import TEAMS_CHANNEL_ID, Logic, TurnError
 
@@ -71,10 +72,17 @@ class AgentsHosting:
         return turn
 
     async def receive(
-        self, auth: AuthenticateRequestResult, activity: Activity, logic: Logic
+        self,
+        auth: AuthenticateRequestResult,
+        activity: Activity,
+        logic: Logic,
+        wire: dict[str, Any] | None = None,
     ) -> InvokeResponse | None:
+        # The request's own JSON, when there is one, as the SDK's route would read it: one
+        # msrest serialize fewer on every turn.
+        converted = to_agents(activity) if wire is None else validated(wire)
         answer = await self.adapter.process_activity(
-            agents_claims(auth.claims_identity), to_agents(activity), self._run(logic, activity)
+            agents_claims(auth.claims_identity), converted, self._run(logic, activity)
         )
         if answer is None:
             return None
