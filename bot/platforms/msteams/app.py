@@ -155,7 +155,7 @@ def messages_route(
         invoke = None
         if activity is not None:
             try:
-                invoke = await hosting.receive(result, activity, on_turn)
+                invoke = await hosting.receive(result, activity, on_turn, body)
             except Unreadable as exc:  # the SDK refused it before any handler ran
                 activity, problem = None, str(exc)
         if activity is None:
