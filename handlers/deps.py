@@ -47,8 +47,9 @@ class Deps:
     # (a kudos is posted directly so its channel message can be deleted on withdrawal).
     kudos: KudosStore = NullKudos()  # noqa: RUF009 - stateless
     # The composition root passes the key made from the server secret. Without recognition
-    # (NullKudos) nothing keyed by it is stored, so a key made up for this process serves.
-    giver_key: GiverKey = field(default_factory=lambda: GiverKey(secrets.token_bytes(32)))
+    # (NullKudos) nothing keyed by it is stored, so a key made up for this process serves;
+    # with it, that key is refused (see __post_init__).
+    giver_key: GiverKey = field(default_factory=lambda: _ThrowawayGiverKey(secrets.token_bytes(32)))
     senders: SenderMap = field(default_factory=dict)
     breaks: BreakStore = NullBreaks()  # noqa: RUF009 - stateless
     # Digests: the organisation chart, frozen period figures, other features' counts, charts.
@@ -62,3 +63,19 @@ class Deps:
     pulse_times: PulseTimes = NullPulseTimes()  # noqa: RUF009 - stateless
     # Which language each person reads (bot/domain/language.py); English until wired in.
     languages: Languages = Languages()  # noqa: RUF009 - read-only without a store
+
+    def __post_init__(self) -> None:
+        """Refuse a real kudos store keyed by a key made up for this process.
+
+        Quotas would then count apart on each replica and restart, and `forget` (which derives
+        the key from RESPITE_SECRET) would not find that person's anonymous kudos.
+        """
+        if self.kudos.enabled and isinstance(self.giver_key, _ThrowawayGiverKey):
+            raise ValueError(
+                "Deps: a kudos store needs giver_key=GiverKey(<the server's RESPITE_SECRET>); "
+                "the default key is made up for this process and only serves with NullKudos"
+            )
+
+
+class _ThrowawayGiverKey(GiverKey):
+    """The default key: random, for this process only, so fit only where nothing is keyed."""

@@ -7,9 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from bot.config import EXAMPLE_SECRET_PLACEHOLDER
 from tests.support.cli import arun, cli_env, run
 from tests.support.fakes.slack_api import FakeSlackApi
 from tests.support.roster import AROUND_THE_CLOCK, CLINICIANS, LEAD, roster_data
+
+SECRET = "cli-tests-server-secret-0123456789abcdef"
 
 
 def test_check_config_accepts_a_good_roster(tmp_path: Path) -> None:
@@ -72,6 +77,7 @@ async def test_pulse_open_close_and_digest_from_the_command_line(
         roster_data(min_group_size=3, **AROUND_THE_CLOCK),
         SLACK_BOT_TOKEN="xoxb-test",
         SLACK_API_URL=fake_slack.url,
+        RESPITE_SECRET=SECRET,
     )
     code, out, err = await arun(["db", "upgrade"], env)
     assert code == 0, err
@@ -108,6 +114,32 @@ async def test_pulse_open_close_and_digest_from_the_command_line(
     code, out, err = await arun(["digest", "--team", "nowhere"], env)
     assert code == 2
     assert "no team with id 'nowhere'" in err
+
+
+@pytest.mark.parametrize("secret", [None, "", EXAMPLE_SECRET_PLACEHOLDER])
+async def test_pulse_refuses_without_the_server_secret(
+    tmp_path: Path, fake_slack: FakeSlackApi, secret: str | None
+) -> None:
+    """A round closed under a throwaway secret would freeze its period with release marks no
+    later week can be compared with, so `pulse` refuses before it opens or closes anything."""
+    env = cli_env(
+        tmp_path,
+        roster_data(min_group_size=3, **AROUND_THE_CLOCK),
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_API_URL=fake_slack.url,
+    )
+    env.pop("RESPITE_SECRET", None)
+    if secret is not None:
+        env["RESPITE_SECRET"] = secret
+    code, _, err = await arun(["db", "upgrade"], env)
+    assert code == 0, err
+    for action in ("open", "close"):
+        code, out, err = await arun(["pulse", action, "--team", "riverside"], env)
+        assert code == 2, out
+        assert err.startswith("error: RESPITE_SECRET is "), err
+        assert "set the server's own" in err
+        assert "Traceback" not in err
+    assert fake_slack.called("chat.postMessage") == []
 
 
 def test_demo_runs_six_weeks_and_leaves_nothing_behind(tmp_path: Path) -> None:

@@ -363,11 +363,11 @@ async def test_forget_leaves_no_trace_of_the_person(engine: AsyncEngine) -> None
             OTHER,
         }
         assert len(stand_ins) == 2  # one per erasure, never shared
-        # Each shaped like its platform's ids (a Slack id, an Entra object id), with nothing
-        # that says it stands in for someone.
+        # Each shaped like the id it replaces (GONE's Slack id; T_GONE, which is not a GUID,
+        # letter for letter and digit for digit), with nothing that says it stands in for someone.
         shapes = (
-            r"U[A-Z0-9]{10}",
-            r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}",
+            r"U[A-Z0-9]{6}",
+            r"a[0-9][a-z][0-9][a-z][0-9][a-z][0-9]-[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{8}[a-z]{4}",
         )
         assert all(any(re.fullmatch(x, who) for x in shapes) for who in stand_ins), stand_ins
         kept_kudos = set((await s.scalars(select(kudos_name_optouts.c.user_id))).all())

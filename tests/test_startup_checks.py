@@ -46,6 +46,7 @@ async def test_pulse_open_with_a_refused_token_stops_before_anything_is_queued(
         roster_data(min_group_size=3, **AROUND_THE_CLOCK),
         SLACK_BOT_TOKEN="xoxb-placeholder",
         SLACK_API_URL=fake_slack.url,
+        RESPITE_SECRET="startup-checks-server-secret-0123456789abcdef",
     )
     fake_slack.responders["auth.test"] = _refused("invalid_auth")
     code, out, err = await arun(["pulse", "open", "--team", "riverside"], env)

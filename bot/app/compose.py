@@ -242,7 +242,7 @@ def _languages(sessions: async_sessionmaker[AsyncSession], roster: RosterConfig)
 
 
 def _secret(settings: Settings, notices: list[str]) -> bytes:
-    """RESPITE_SECRET, or a throwaway one (`respite serve` refuses to start without it)."""
+    """RESPITE_SECRET, or a throwaway one (`serve` and `pulse` refuse to run without it)."""
     if settings.respite_secret is not None:
         return settings.respite_secret.get_secret_value().encode()
     notices.append(

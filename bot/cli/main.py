@@ -12,6 +12,7 @@ from pathlib import Path
 from bot.app.logs import configure_logging
 from bot.cli import governance
 from bot.config import (
+    GENERATE_SECRET,
     ConfigError,
     Settings,
     environment_ignored,
@@ -227,6 +228,27 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _pulse(settings: Settings, action: str, team_id: str) -> int:
+    """Open or close a team's round now, as the scheduler would.
+
+    It refuses without the server's RESPITE_SECRET, as `serve` does: closing a round can freeze
+    a period, and its release marks keyed by a throwaway secret could never be compared with
+    later weeks' (a newcomer could then be subtracted out of a group).
+    """
+    if settings.secret_is_placeholder:
+        raise ConfigError(
+            [
+                "RESPITE_SECRET is still the example's placeholder: set the server's own (or "
+                f"generate one with `{GENERATE_SECRET}`)"
+            ]
+        )
+    if settings.respite_secret is None:
+        raise ConfigError(
+            [
+                "RESPITE_SECRET is not set: set the server's own, the one `respite serve` uses. "
+                "Closing a round can freeze a period, and its release marks must be keyed by "
+                "the same secret as every other week's."
+            ]
+        )
     from bot.app.compose import build
     from bot.cli.serve import start_up
     from bot.storage.migrate import upgrade_when_ready

@@ -40,14 +40,47 @@ class PlatformTraits:
     """What the domain and storage may know of a platform without importing its adapter."""
 
     style: CommandStyle = SLASH_COMMANDS
-    # A random person id shaped like the platform's own (for pseudonymised stand-ins).
-    stand_in_id: Callable[[], str] = field(default=lambda: _slack_like_id())
+    # A random person id shaped like the one it replaces (for pseudonymised stand-ins).
+    stand_in_id: Callable[[str], str] = field(default=lambda replaced: _shaped_like(replaced))
     # Whether an admin may name it in a roster's `platform:` (the console serves the demo only).
     offered: bool = True
 
 
-def _slack_like_id() -> str:
-    return "U" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(10))
+_SLACK_ID_ALPHABET = string.ascii_uppercase + string.digits
+
+
+def _slack_like_id(replaced: str) -> str:
+    """A random Slack-style id with the replaced id's first letter and length.
+
+    Ids start with "U", or "W" in an Enterprise Grid org, then carry upper-case letters and
+    digits; a stand-in that kept "U" among "W"s, or another length, would stand out.
+    """
+    shaped = len(replaced) > 1 and all(c in _SLACK_ID_ALPHABET for c in replaced)
+    first, length = (replaced[0], len(replaced)) if shaped else ("U", 11)
+    return first + "".join(secrets.choice(_SLACK_ID_ALPHABET) for _ in range(length - 1))
+
+
+def _guid_like_id(replaced: str) -> str:
+    """A random GUID (an Entra object id) in the replaced id's letter case, or, for a person
+    known only by a channel id ("29:..."), an id of that shape."""
+    try:
+        uuid.UUID(replaced)
+    except ValueError:
+        return _shaped_like(replaced)
+    guid = str(uuid.uuid4())
+    return guid.upper() if replaced.isupper() else guid
+
+
+def _shaped_like(replaced: str) -> str:
+    """A random id of the replaced id's shape: its prefix (the first character, or everything up
+    to a colon) kept, every other letter or digit replaced by a random one of its kind."""
+    if not replaced:
+        return _slack_like_id(replaced)
+    cut = replaced.index(":") + 1 if ":" in replaced else 1
+    kinds = (string.ascii_lowercase, string.ascii_uppercase, string.digits)
+    return replaced[:cut] + "".join(
+        next((secrets.choice(k) for k in kinds if c in k), c) for c in replaced[cut:]
+    )
 
 
 class _PlatformKind(type):
@@ -120,10 +153,12 @@ class Platform(str, metaclass=_PlatformKind):
 _DEFINED: dict[str, Platform] = {}
 _TRAITS: dict[str, PlatformTraits] = {}
 
-Platform.SLACK = Platform.define("slack", PlatformTraits(style=SLASH_COMMANDS))
+Platform.SLACK = Platform.define(
+    "slack", PlatformTraits(style=SLASH_COMMANDS, stand_in_id=_slack_like_id)
+)
 # Teams has no slash commands, and names people by Entra object ids (GUIDs).
 Platform.TEAMS = Platform.define(
-    "teams", PlatformTraits(style=BARE_WORDS, stand_in_id=lambda: str(uuid.uuid4()))
+    "teams", PlatformTraits(style=BARE_WORDS, stand_in_id=_guid_like_id)
 )
 Platform.CONSOLE = Platform.define("console", PlatformTraits(offered=False))
 

@@ -353,9 +353,10 @@ async def _kudos(
     )
 
 
-def stand_in_id(platform: Platform) -> str:
-    """A random id shaped like the platform's own, so the stand-in's rows look like anyone's."""
-    return platform.traits.stand_in_id()
+def stand_in_id(platform: Platform, replaced: str) -> str:
+    """A random id shaped like the one it replaces (an Enterprise Grid "W..." among "W..."s), so
+    the stand-in's rows look like anyone's."""
+    return platform.traits.stand_in_id(replaced)
 
 
 async def _pseudonymise(
@@ -364,7 +365,7 @@ async def _pseudonymise(
     """Replace them by a random stand-in where their presence protects their answers, then
     write every row of the rounds and periods touched again, in random order: the stand-in's rows
     then carry the same transaction, and lie in the same shuffled order, as everyone else's."""
-    stand_in = stand_in_id(platform)
+    stand_in = stand_in_id(platform, user_id)
     person = (
         pulse_participation.c.platform == platform.value,
         pulse_participation.c.user_id == user_id,

@@ -12,6 +12,7 @@ from bot.domain.events import (
     Reply,
     ShowForm,
 )
+from bot.domain.kudos import GiverKey
 from bot.domain.messages import Platform
 from handlers import kudos
 from handlers.deps import Deps
@@ -26,6 +27,7 @@ def _world() -> tuple[Deps, FakeKudos, FakeSender, FakeOutbox]:
     store, sender, outbox = FakeKudos(), FakeSender(), FakeOutbox()
     deps = fake_deps(
         kudos=store,
+        giver_key=GiverKey(b"kudos-handler-tests-secret-0123456789"),
         senders={Platform.SLACK: sender},
         outbox=outbox,
         team={"kudos_channel": CHANNEL},
