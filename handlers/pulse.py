@@ -18,8 +18,8 @@ from bot.domain.events import (
     Reply,
     ShowForm,
 )
-from bot.domain.messages import Card, Recipient
-from bot.domain.ports import Period, Recorded
+from bot.domain.messages import Card
+from bot.domain.ports import Recorded
 from bot.domain.pulse import already_answered_card, no_team_card, pulse_card, thanks_card
 from bot.domain.pulse_time_cards import (
     pulse_time_card,

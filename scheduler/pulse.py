@@ -5,11 +5,12 @@ run twice, from two processes, or late after downtime. Messages go through the o
 key per intended message, which is what makes a second run send nothing new.
 
 Someone who chose a pulse time of their own (`pulse at thu 08:00`) is invited at that time
-instead of at the opening, through the outbox's "not before": the invitation and the reminder
-behind it are queued when the round opens, and taken back if they answer first
-(`handlers.pulse.submit`). A choice made or cleared while a round is open applies from the next
-one: the round's reminder skips exactly the people it invited at their own time, as its queued
-invitations record, so nobody misses a reminder or has two.
+instead of at the opening. The opening keeps when (`PulseTimes.plan`); the tick queues their
+invitation, and later their reminder, when each falls due, only if they have not answered by
+then, as the round's reminder does. An answer takes nothing back, so it changes nothing in the
+outbox: its backlog in /metrics never moves at the moment someone answers. A choice made or
+cleared while a round is open applies from the next one: the round's reminder skips exactly the
+people the opening planned for, so nobody misses a reminder or has two.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.breaks import effective
 from bot.domain.messages import Card, Recipient
 from bot.domain.ports import Round
+from bot.domain.ports.pulse import OwnTimes
 from bot.domain.pulse import invitation_card, reminder_card
 from bot.domain.pulse_times import own_invitation, own_key, own_reminder, round_key
 from bot.domain.team import Team
@@ -65,48 +67,76 @@ async def own_invitations(
 
 
 async def _queue_for_non_responders(
-    deps: Deps, team: Team, rnd: Round, kind: str, card: Card, reminder: Card | None = None
+    deps: Deps, team: Team, rnd: Round, kind: str, card: Card, opening: bool = False
 ) -> int:
     """One message per member who has not answered, keyed so a second run queues nothing.
 
-    With `reminder` (the opening), people whose own pulse time falls in the round are invited at
-    it and their reminder is queued behind it. Without (the round's reminder), the people the
-    round invited at their own time are skipped, their reminder being theirs already. Who that
-    is comes from what the round queued (`PulseTimes.invitations`), not from the current choice:
-    a time chosen or cleared while the round is open applies from the next one.
+    At the opening, people whose own pulse time falls in the round are not invited yet: the
+    round keeps when they are (`PulseTimes.plan`) and the pulse tick queues it then
+    (`queue_own`). At the round's reminder, the people it invites at their own time are skipped,
+    their reminder being their own. Who that is comes from the round's record
+    (`PulseTimes.invitations`), not from the current choice: a time chosen or cleared while the
+    round is open applies from the next one.
     """
     answered = await deps.rounds.participants(rnd.id)
     now = deps.clock.now()
-    waiting = {
-        user: Recipient(team.platform, user_id=user)
-        for user in sorted(team.members)
-        if (team.platform, user) not in answered
-    }
-    invited = await deps.pulse_times.invitations(rnd.id, [r.key for r in waiting.values()])
+    waiting = [user for user in sorted(team.members) if (team.platform, user) not in answered]
+    invited = await deps.pulse_times.invitations(rnd.id, team.platform, waiting)
     own: dict[str, datetime] = {}
-    if reminder is not None:
+    if opening:
         # An opening run again keeps the way each person was first invited.
-        fresh = [user for user, recipient in waiting.items() if recipient.key not in invited]
-        own = await own_invitations(deps, team, rnd, fresh)
-    remind_after = timedelta(hours=team.pulse.remind_after_hours)
+        own = await own_invitations(deps, team, rnd, [u for u in waiting if u not in invited])
+        remind_after = timedelta(hours=team.pulse.remind_after_hours)
+        await deps.pulse_times.plan(
+            rnd.id,
+            team.platform,
+            {
+                user: OwnTimes(at, own_reminder(max(at, now), rnd.closes_at, remind_after))
+                for user, at in own.items()
+            },
+        )
     queued = 0
-    for user, recipient in waiting.items():
-        if invited.get(recipient.key):
+    for user in waiting:
+        if invited.get(user) or user in own:
             continue
-        at = own.get(user)
-        if at is None or reminder is None:
-            # Held outside working hours, but of no use once the round has closed.
-            key = round_key(kind, rnd.id, recipient.key)
-            if await deps.outbox.enqueue(key, recipient, card, now, rnd.closes_at, holds=True):
-                queued += 1
-            continue
-        key = own_key(kind, rnd.id, recipient.key)
-        if await deps.outbox.enqueue(key, recipient, card, at, rnd.closes_at, holds=True):
+        recipient = Recipient(team.platform, user_id=user)
+        # Held outside working hours, but of no use once the round has closed.
+        key = round_key(kind, rnd.id, recipient.key)
+        if await deps.outbox.enqueue(key, recipient, card, now, rnd.closes_at, holds=True):
             queued += 1
-        remind_at = own_reminder(max(at, now), rnd.closes_at, remind_after)
-        if remind_at is not None:
-            key = own_key("pulse-remind", rnd.id, recipient.key)
-            await deps.outbox.enqueue(key, recipient, reminder, remind_at, rnd.closes_at, True)
+    return queued
+
+
+async def queue_own(deps: Deps, rnd: Round) -> int:
+    """Queue the round's own invitations and reminders whose moment has come, for the people who
+    have not answered by then, as the round's reminder does at its own time. Nothing is taken
+    back when someone answers: whoever answered first is simply not asked."""
+    team = _require_team(deps, rnd.team_id)
+    due = await deps.pulse_times.due(rnd.id, deps.clock.now())
+    if not due:
+        return 0
+    answered = await deps.rounds.participants(rnd.id)
+    kinds: dict[str, list[str]] = {}
+    for item in due:
+        if item.user_id in team.members and (team.platform, item.user_id) not in answered:
+            kinds.setdefault(item.user_id, []).append(item.kind)
+    now = deps.clock.now()
+    queued = 0
+    for locale, members in (await deps.languages.groups(team.platform, kinds, team.id)).items():
+        with use_locale(locale):
+            closes = _local(team, rnd.closes_at)
+            cards = {
+                "pulse-invite": invitation_card(team, closes),
+                "pulse-remind": reminder_card(team, closes),
+            }
+        for user in sorted(members):
+            recipient = Recipient(team.platform, user_id=user)
+            for kind in kinds[user]:
+                key = own_key(kind, rnd.id, recipient.key)
+                if await deps.outbox.enqueue(
+                    key, recipient, cards[kind], now, rnd.closes_at, holds=True
+                ):
+                    queued += 1
     return queued
 
 
@@ -126,9 +156,9 @@ async def open_round(deps: Deps, team_id: str, report: JobReport | None = None) 
     ).items():
         with use_locale(locale):
             closes = _local(team, rnd.closes_at)
-            card, reminder = invitation_card(team, closes), reminder_card(team, closes)
+            card = invitation_card(team, closes)
         queued += await _queue_for_non_responders(
-            deps, replace(team, members=members), rnd, "pulse-invite", card, reminder
+            deps, replace(team, members=members), rnd, "pulse-invite", card, opening=True
         )
     await deps.rounds.mark_invited(rnd.id, now)
     if now >= rnd.remind_at:
@@ -170,6 +200,7 @@ async def close_round(
     team = _require_team(deps, rnd.team_id)
     now = deps.clock.now()
     closed = await deps.rounds.close(rnd.id, len(team.members), now)
+    await deps.pulse_times.end_round(rnd.id)
     if not closed:
         report.say(f"{team.id}: round {rnd.period_key} was already closed")
     else:
@@ -191,7 +222,8 @@ async def close_team_round(deps: Deps, team_id: str, report: JobReport | None = 
 
 
 async def tick(deps: Deps, report: JobReport | None = None) -> JobReport:
-    """Do whatever is due now: open, remind, close. Catches up after downtime."""
+    """Do whatever is due now: open, remind (the round's reminder, and own invitations and
+    reminders as each falls due), close. Catches up after downtime."""
     report = report or JobReport()
     now = deps.clock.now()
     for team in deps.directory.teams():
@@ -206,7 +238,12 @@ async def tick(deps: Deps, report: JobReport | None = None) -> JobReport:
             continue  # team removed from the roster; its round stays open and unreported
         if now >= rnd.closes_at:
             await close_round(deps, rnd, report, freeze=False)
-        elif now >= rnd.remind_at and rnd.reminded_at is None:
+            continue
+        if now >= rnd.remind_at and rnd.reminded_at is None:
             await send_reminders(deps, rnd, report)
+        own = await queue_own(deps, rnd)
+        if own:
+            team = _require_team(deps, rnd.team_id)
+            report.say(f"{team.id}: round {rnd.period_key}: {own} own-time message(s) queued")
     await freeze_due(deps, report)
     return report

@@ -61,6 +61,7 @@ from bot.storage.tables import (
     outbox,
     outbox_cards,
     person_locales,
+    pulse_own_times,
     pulse_participation,
     pulse_rounds,
     pulse_times,
@@ -181,7 +182,13 @@ async def forget_person(
         await apply(delete(break_people_prompted).where(break_people_prompted.c.mark == mark))
         await _kudos(s, keys, platform, user_id, names, count)
         await _pseudonymise(s, keys, platform, user_id, count)
-        for keyed in (team_members, roster_departures, pulse_times, person_locales):
+        for keyed in (
+            team_members,
+            roster_departures,
+            pulse_times,
+            pulse_own_times,
+            person_locales,
+        ):
             await apply(
                 delete(keyed).where(keyed.c.platform == platform.value, keyed.c.user_id == user_id)
             )

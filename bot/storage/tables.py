@@ -458,6 +458,24 @@ pulse_times = Table(
     Column("minute", SmallInteger, nullable=False),
 )
 
+# Who a round invites at their own pulse time, and when: written once when the round opens, from
+# the choices then, so a choice made or cleared later changes nothing in it. The pulse tick queues
+# each invitation and reminder when its moment comes, for those who have not answered by then; an
+# answer never touches these rows. Deleted when the round closes; `forget` erases a person's.
+pulse_own_times = Table(
+    "pulse_own_times",
+    metadata,
+    Column(
+        "round_id", String(32), ForeignKey("pulse_rounds.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("platform", String(16), primary_key=True),
+    Column("user_id", String(128), primary_key=True),
+    Column("invite_at", UtcDateTime(), nullable=False),
+    # None: their reminder would come at or after the close, so there is none.
+    Column("remind_at", UtcDateTime()),
+    sqlite_with_rowid=False,
+)
+
 # Each person's language: "chosen" with `/respite language`, or as the "platform" reported it.
 person_locales = Table(
     "person_locales",

@@ -107,6 +107,24 @@ class RoundStore(Protocol):
     async def open_rounds(self) -> list[Round]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class OwnTimes:
+    """When a round invites one person at their own pulse time, and reminds them (None: not
+    before the close)."""
+
+    invite_at: datetime
+    remind_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class OwnDue:
+    """One own message of a round whose moment has come: `kind` is "pulse-invite" or
+    "pulse-remind"."""
+
+    user_id: str
+    kind: str
+
+
 class PulseTimes(Protocol):
     """Each person's own pulse time (`/respite pulse at thu 08:00`), a setting kept until they
     turn it off or are forgotten."""
@@ -125,10 +143,27 @@ class PulseTimes(Protocol):
         """Back to the team's time; False when there was no choice to clear."""
         ...
 
-    async def invitations(self, round_id: str, recipient_keys: Collection[str]) -> dict[str, bool]:
-        """How each of these people was invited to this round, by recipient key, as the outbox
-        holds it (queued, sent or dropped): True at their own time, False at the opening; people
-        not invited are left out. The round keeps this whatever they choose later."""
+    async def plan(self, round_id: str, platform: Platform, due: Mapping[str, OwnTimes]) -> None:
+        """Keep, by user id, when this round invites these people at their own time. Written as
+        the round opens; a person planned already keeps their first plan."""
+        ...
+
+    async def invitations(
+        self, round_id: str, platform: Platform, user_ids: Collection[str]
+    ) -> dict[str, bool]:
+        """How each of these people is invited to this round, by user id: True at their own time
+        (planned), False at the opening (their invitation is in the outbox); people not invited
+        are left out. The round keeps this whatever they choose later."""
+        ...
+
+    async def due(self, round_id: str, now: datetime) -> list[OwnDue]:
+        """The round's own invitations and reminders whose moment has come and which are not
+        queued yet; a reminder only once its invitation is queued. Nothing here knows who
+        answered: the caller leaves those out."""
+        ...
+
+    async def end_round(self, round_id: str) -> None:
+        """Drop the round's plans: it has closed."""
         ...
 
 
@@ -149,5 +184,16 @@ class NullPulseTimes:
     async def clear(self, platform: Platform, user_id: str) -> bool:
         return False
 
-    async def invitations(self, round_id: str, recipient_keys: Collection[str]) -> dict[str, bool]:
+    async def plan(self, round_id: str, platform: Platform, due: Mapping[str, OwnTimes]) -> None:
+        return None
+
+    async def invitations(
+        self, round_id: str, platform: Platform, user_ids: Collection[str]
+    ) -> dict[str, bool]:
         return {}
+
+    async def due(self, round_id: str, now: datetime) -> list[OwnDue]:
+        return []
+
+    async def end_round(self, round_id: str) -> None:
+        return None

@@ -110,8 +110,8 @@ async def _answer(h: TeamsHarness, person: int) -> None:
 
 async def test_choices_made_or_cleared_mid_round_keep_one_reminder(teams_app: TeamsHarness) -> None:
     """A time chosen after the opening leaves the round's reminder in place; one cleared after it
-    leaves the own invitation and reminder the opening queued, and the round's reminder skips
-    them; answering takes those back, whatever the choice is now."""
+    leaves the own invitation and reminder the opening planned, and the round's reminder skips
+    them; someone who answers is not reminded, whatever the choice is now."""
     h = teams_app  # the round opens Monday 10:00, reminds Wednesday 10:00, closes Thursday 10:00
     assert "comes when your team's round opens" in await _say(h, 1, "pulse at")
     await _say(h, 2, "pulse at tue 09:00")
@@ -142,7 +142,7 @@ async def test_choices_made_or_cleared_mid_round_keep_one_reminder(teams_app: Te
     await between(_say(h, 1, "pulse at tue 09:00"))
     await between(_say(h, 2, "pulse at off"))
     await between(_say(h, 3, "pulse at off"))
-    await at(utc(2026, 12, 1, 9, 0))  # Tuesday: the own invitations queued at the opening
+    await at(utc(2026, 12, 1, 9, 0))  # Tuesday: the own invitations the opening planned
     await at(utc(2026, 12, 1, 10, 0))
     await between(_answer(h, 3))
     for moment in (

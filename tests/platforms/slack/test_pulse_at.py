@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.messages import Platform
 from bot.storage.db import session_factory
 from bot.storage.forget import PersonKeys, forget_person
-from bot.storage.tables import outbox, pulse_times
+from bot.storage.tables import outbox, pulse_own_times, pulse_times
 from scheduler import pulse
 from tests.support.delivery import deliver_all
 from tests.support.roster import LEAD, roster_data
@@ -150,7 +150,10 @@ async def test_a_round_with_own_times(slack_app: SlackHarness) -> None:
     await at(utc(2026, 11, 30, 10, 0))  # Monday: the round opens
     async with AsyncSession(h.respite.engine) as s:
         keys = set((await s.scalars(select(outbox.c.key))).all())
-    assert sum(k.endswith(":own") for k in keys) == 8  # four invitations, four reminders
+        planned = set((await s.scalars(select(pulse_own_times.c.user_id))).all())
+    # The opening queues nothing at anyone's own time; it keeps who is invited then.
+    assert not [k for k in keys if k.endswith(":own")]
+    assert planned == {"U001", "U002", "U004", "U007"}
     await at(utc(2026, 12, 1, 9, 0))
     await answer(h, "U007")
     await at(utc(2026, 12, 1, 10, 0))  # Tuesday: the round's reminders
@@ -183,6 +186,8 @@ async def test_a_round_with_own_times(slack_app: SlackHarness) -> None:
         + [(utc(2026, 12, 4, 8, 0), u, "remind") for u in ("U001", "U004")]
     )
     assert not [s for s in sent if s[1] == "U007"]  # answered first: nothing more
+    async with AsyncSession(h.respite.engine) as s:  # a closed round keeps no plans
+        assert not (await s.scalars(select(pulse_own_times.c.user_id))).all()
     for moment, user, _kind in sent:
         start = 7 if user == "U002" else 8
         assert moment.weekday() < 5 and start <= moment.hour < start + 10, (moment, user)
@@ -192,10 +197,15 @@ async def test_forget_erases_the_choice(slack_app: SlackHarness) -> None:
     h = slack_app
     await say(h, "U001", "pulse at thu 08:00")
     await say(h, "U002", "pulse at fri 09:30")
+    h.clock.set(utc(2026, 11, 30, 10, 0))
+    await pulse.tick(h.respite.deps)  # the open round keeps when each is invited
     sessions = session_factory(h.respite.engine)
     removed = await forget_person(sessions, PersonKeys(b"x" * 32), Platform.SLACK, "U001")
     assert removed.get("pulse_times") == 1
+    assert removed.get("pulse_own_times") == 1
     assert await stored(h) == {"U002": (4, 9 * 60 + 30)}
+    async with AsyncSession(h.respite.engine) as s:
+        assert (await s.scalars(select(pulse_own_times.c.user_id))).all() == ["U002"]
 
 
 async def test_choices_made_or_cleared_mid_round_keep_one_reminder(
@@ -203,7 +213,7 @@ async def test_choices_made_or_cleared_mid_round_keep_one_reminder(
 ) -> None:
     """A round keeps the way it invited each person: a time chosen after the opening, or cleared
     after it, applies from the next round, so everyone has one invitation and one reminder at
-    most, and answering takes back whatever the round queued at their own time."""
+    most, and whoever has answered by their own time is not asked again."""
     h = slack_app
     deps = h.respite.deps
     for user in ("U002", "U003", "U004"):
@@ -227,7 +237,7 @@ async def test_choices_made_or_cleared_mid_round_keep_one_reminder(
     h.clock.set(utc(2026, 11, 30, 11, 0))
     mid_round = await say(h, "U001", "pulse at thu 08:00")  # invited already at the opening
     assert "A round is open now; its invitation stays as it was." in mid_round
-    for user in ("U002", "U003", "U004"):  # their own invitations are queued already
+    for user in ("U002", "U003", "U004"):  # the round has planned their own invitations
         await say(h, user, "pulse at off")
     await pulse.open_round(deps, "riverside")  # opened again by hand: nothing new
     await at(utc(2026, 11, 30, 11, 0))
@@ -235,7 +245,7 @@ async def test_choices_made_or_cleared_mid_round_keep_one_reminder(
     await answer(h, "U003")  # before anything reached them
     for moment in (
         utc(2026, 12, 1, 10, 0),  # Tuesday: the round's reminders
-        utc(2026, 12, 3, 8, 0),  # Thursday: the own invitations queued at the opening
+        utc(2026, 12, 3, 8, 0),  # Thursday: the own invitations the opening planned
         utc(2026, 12, 3, 9, 0),
     ):
         await at(moment)
