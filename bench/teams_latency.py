@@ -47,7 +47,7 @@ from bot.platforms.msteams.hosting import build_hosting  # noqa: E402
 from bot.storage.addresses import SqlAddressBook  # noqa: E402
 from bot.storage.db import session_factory  # noqa: E402
 from bot.storage.migrate import upgrade  # noqa: E402
-from tests.support.fakes.bot_connector import FakeConnector  # noqa: E402
+from bot.demo.bot_connector import FakeConnector  # noqa: E402
 from tests.support.msteams_driver import TeamsDriver, aad  # noqa: E402
 from tests.support.pulse_answers import ANSWERS  # noqa: E402
 from tests.support.roster import MONDAY  # noqa: E402

@@ -14,9 +14,9 @@ import pytest
 from bot.app.compose import Respite
 from bot.app.logs import CAPPED, SLACK_SDK_MODULE_LOGGERS
 from bot.config import Settings
+from bot.demo.bot_connector import FakeConnector
 from bot.infra.clock import FixedClock
 from tests.support.db import PostgresDatabase, SqliteTemplate, postgres_or_skip
-from tests.support.fakes.bot_connector import FakeConnector
 from tests.support.fakes.slack_api import FakeSlackApi
 from tests.support.msteams_harness import TeamsHarness, start_teams_harness, teams_roster
 from tests.support.roster import MONDAY, roster_data

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import html
-import itertools
 import logging
 import random
 import re
@@ -28,6 +27,7 @@ from aiohttp import ClientSession, web
 from bot.app.compose import build
 from bot.app.web import build_web_app
 from bot.config import parse_roster
+from bot.demo.bot_connector import FakeConnector
 from bot.demo.settings import demo_settings
 from bot.infra.clock import FixedClock
 from bot.infra.i18n import N_, _, ngettext
@@ -69,51 +69,59 @@ def _lead() -> dict[str, Any]:
 
 
 class DemoConnector:
-    """Stands in for Teams' Bot Framework service: records the bot's activities by chat."""
+    """What the demo shows of Teams' Bot Framework service: the cards it was sent, by chat.
+
+    The service itself is the stand-in connector the tests use (`FakeConnector`); this reads its
+    recorded calls as the demo narrates them.
+    """
 
     def __init__(self, members: list[dict[str, Any]], lead: dict[str, Any]) -> None:
-        self.members = members
-        self.lead = lead
-        self.cards: list[tuple[str, str, dict[str, Any]]] = []  # (kind, chat, card)
-        self.texts: dict[int, str] = {}  # card index -> the activity's text (its mentions)
-        self.chats: dict[str, str] = {}  # chat id -> member name
-        self._ids = itertools.count(1)
-        app = web.Application()
-        conv = "/v3/conversations/{cid:[^/]+}"
-        app.router.add_post("/v3/conversations", self._create)
-        app.router.add_post(conv + "/activities", self._activity)
-        app.router.add_post(conv + "/activities/{aid:[^/]+}", self._activity)
-        app.router.add_put(conv + "/activities/{aid:[^/]+}", self._activity)
-        app.router.add_get(conv + "/pagedmembers", self._members)
-        self.runner = web.AppRunner(app, access_log=None)
-        self.url = ""
+        self.fake = FakeConnector()
+        self.fake.members = members
+        self.people = [*members, lead]
+        self.named: dict[str, str] = {}  # chats the demo names itself (chat id -> member name)
+
+    @property
+    def url(self) -> str:
+        return self.fake.url
 
     async def start(self) -> None:
-        await self.runner.setup()
-        site = web.SockSite(self.runner, _socket())
-        await site.start()
-        self.url = f"http://127.0.0.1:{site._sock.getsockname()[1]}/"
+        await self.fake.start()
 
-    async def _create(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        n = next(self._ids)
-        chat = f"a:demo-chat-{n}"
-        who = body["members"][0]["id"]
-        people = [*self.members, self.lead]
-        self.chats[chat] = next((m["name"] for m in people if m["id"] == who), who)
-        return web.json_response({"id": chat, "activityId": f"act-{n}"}, status=201)
+    async def close(self) -> None:
+        await self.fake.close()
 
-    async def _activity(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        kind = "update" if request.method == "PUT" else "message"
-        for attachment in body.get("attachments") or []:
-            self.cards.append((kind, request.match_info["cid"], attachment["content"]))
-            if body.get("text"):
-                self.texts[len(self.cards) - 1] = body["text"]
-        return web.json_response({"id": f"act-{next(self._ids)}"})
+    def _sent(self) -> list[tuple[str, str, dict[str, Any], str]]:
+        """(kind, chat, card, the activity's text) for each card, in the order they came."""
+        sent = []
+        for call in self.fake.of("send", "reply", "update"):
+            kind = "update" if call.kind == "update" else "message"
+            for attachment in call.body.get("attachments") or []:
+                sent.append(
+                    (kind, call.conversation_id, attachment["content"], call.body.get("text") or "")
+                )
+        return sent
 
-    async def _members(self, request: web.Request) -> web.Response:
-        return web.json_response({"members": self.members})
+    @property
+    def cards(self) -> list[tuple[str, str, dict[str, Any]]]:
+        return [(kind, chat, card) for kind, chat, card, _text in self._sent()]
+
+    @property
+    def texts(self) -> dict[int, str]:
+        """Card index -> the activity's text (its mentions), where it has one."""
+        return {i: text for i, (*_rest, text) in enumerate(self._sent()) if text}
+
+    @property
+    def chats(self) -> dict[str, str]:
+        """Chat id -> member name, for the 1:1 chats Respite created and those the demo named."""
+        names = {m["id"]: m["name"] for m in self.people}
+        created = {
+            call.response_id: names.get(who, who)
+            for call in self.fake.of("create")
+            if call.response_id
+            for who in [call.body["members"][0]["id"]]
+        }
+        return {**created, **self.named}
 
 
 async def _recognition(
@@ -405,7 +413,7 @@ async def _run(url: str, write: Callable[[str], None], language: str) -> None:
                 )
             else:
                 seen = len(connector.cards)
-        connector.chats["a:lead-chat"] = lead["name"]
+        connector.named["a:lead-chat"] = lead["name"]
         await post(activity(lead, "a:lead-chat", text="help"))
         seen = len(connector.cards)
         clock.set(START.replace(hour=10) + timedelta(hours=72))
@@ -416,5 +424,5 @@ async def _run(url: str, write: Callable[[str], None], language: str) -> None:
     finally:
         await session.close()
         await runner.cleanup()
-        await connector.runner.cleanup()
+        await connector.close()
         await respite.close()

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from bot.demo.bot_connector import FakeConnector
 from bot.infra.clock import FixedClock
-from tests.support.fakes.bot_connector import FakeConnector
 from tests.support.fakes.slack_api import FakeSlackApi
 from tests.support.flows import PLATFORMS, Flow, running
 

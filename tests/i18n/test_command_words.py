@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
+from bot.demo.bot_connector import FakeConnector
 from bot.domain.commands import ARGUMENTS, canonical, spellings, vocabulary
 from bot.infra.clock import FixedClock
 from bot.infra.i18n import LOCALES, use_locale
 from handlers import router
-from tests.support.fakes.bot_connector import FakeConnector
 from tests.support.msteams_harness import TeamsHarness, start_teams_harness, teams_roster
 from tests.support.roster import CLINICIANS
 from tests.support.slack_harness import SlackHarness

@@ -17,11 +17,11 @@ import yaml
 from bot.app.compose import build
 from bot.cli.main import main
 from bot.config import Settings, parse_roster
+from bot.demo.bot_connector import FakeConnector
 from bot.domain.messages import Platform
 from bot.infra.clock import FixedClock
 from scheduler import pulse
 from tests.support.department import ROSTER, ask, run_round
-from tests.support.fakes.bot_connector import FakeConnector
 from tests.support.msteams_driver import aad, personal_conversation
 from tests.support.msteams_harness import (
     LEAD,

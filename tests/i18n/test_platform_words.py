@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
+from bot.demo.bot_connector import FakeConnector
 from bot.domain.commands import vocabulary
 from bot.domain.messages import Card, translated
 from bot.infra.clock import FixedClock
@@ -21,7 +22,6 @@ from bot.platforms.msteams.render import form_errors_card
 from bot.platforms.slack import render as slack_render
 from bot.platforms.slack.app import UNSHOWN, moved_to_messages
 from bot.platforms.slack.submission_budget import NOT_SAVED, NOT_SAVED_CARD
-from tests.support.fakes.bot_connector import FakeConnector
 from tests.support.msteams_harness import TeamsHarness, start_teams_harness, teams_roster
 from tests.support.roster import CLINICIANS
 from tests.support.slack_harness import SlackHarness

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
+from bot.demo.bot_connector import FakeConnector
 from bot.domain.messages import Platform
 from bot.infra.clock import FixedClock
 from scheduler import pulse
-from tests.support.fakes.bot_connector import FakeConnector
 from tests.support.msteams_driver import personal_conversation
 from tests.support.msteams_harness import TeamsHarness, start_teams_harness, teams_roster
 from tests.support.roster import CLINICIANS

@@ -17,13 +17,13 @@ import pytest
 from aiohttp import ClientResponse
 
 from bot.config import Settings
+from bot.demo.bot_connector import FakeConnector
 from bot.domain.messages import Card, Platform
 from bot.domain.pulse import ANY_WEEK_LINE, HEAVY_WEEK_LINE, thanks_card
 from bot.domain.team import SupportResource, Team
 from bot.infra.clock import FixedClock
 from bot.platforms.msteams.activity import card_activity
 from bot.platforms.slack.render import fallback_text, message_blocks, modal_view
-from tests.support.fakes.bot_connector import FakeConnector
 from tests.support.msteams_harness import TeamsHarness, start_teams_harness, teams_roster
 from tests.support.roster import CLINICIANS
 from tests.support.slack_harness import SlackHarness

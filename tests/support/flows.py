@@ -21,10 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.compose import Respite
 from bot.config import Settings
+from bot.demo.bot_connector import ConnectorCall, FakeConnector
 from bot.domain.messages import Platform
 from bot.infra.clock import FixedClock
 from tests.support.delivery import deliver_all
-from tests.support.fakes.bot_connector import ConnectorCall, FakeConnector
 from tests.support.fakes.slack_api import FakeSlackApi
 from tests.support.msteams_driver import TEAM_ID, aad, member, personal_conversation, teams_user_id
 from tests.support.msteams_harness import LEAD as TEAMS_LEAD

@@ -20,8 +20,8 @@ from bot.app.compose import Respite, build
 from bot.app.web import build_web_app
 from bot.cli.serve import metrics_app
 from bot.config import Settings, parse_roster
+from bot.demo.bot_connector import FakeConnector
 from bot.infra.clock import FixedClock
-from tests.support.fakes.bot_connector import FakeConnector
 from tests.support.fakes.openid import OpenIdServer
 from tests.support.fakes.slack_api import FakeSlackApi
 from tests.support.msteams_driver import TeamsDriver

@@ -20,6 +20,7 @@ import pytest
 
 from bot.app.compose import Respite, build
 from bot.config import Settings, parse_roster
+from bot.demo.bot_connector import FakeConnector
 from bot.infra.clock import FixedClock
 from bot.platforms.msteams.install import InstallReport, InstallTick
 from bot.storage.addresses import SqlAddressBook
@@ -28,7 +29,6 @@ from scheduler import pulse
 from scheduler.member_sync import sync_members
 from scheduler.runner import SchedulerRunner
 from tests.support.delivery import deliver_all
-from tests.support.fakes.bot_connector import FakeConnector
 from tests.support.fakes.entra import FakeEntra
 from tests.support.fakes.graph import FakeGraph, GraphUser
 from tests.support.msteams_driver import TENANT

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app.compose import Respite, build
 from bot.app.web import build_web_app
 from bot.config import Settings, parse_roster
+from bot.demo.bot_connector import FakeConnector
 from bot.infra.clock import FixedClock
 from tests.support.delivery import deliver_all
-from tests.support.fakes.bot_connector import FakeConnector
 from tests.support.msteams_driver import TeamsDriver, aad
 
 MEMBERS = list(range(1, 9))

@@ -20,13 +20,13 @@ from aiohttp import ClientResponse
 from jsonschema import Draft6Validator
 
 from bot.config import Settings
+from bot.demo.bot_connector import FakeConnector
 from bot.domain.ports.addresses import Address
 from bot.infra.clock import FixedClock
 from bot.platforms.msteams.render import TEAMMATES_DATASET
 from bot.storage.addresses import SqlAddressBook
 from bot.storage.db import session_factory
 from tests.support.card_schema import COPY, SHARED
-from tests.support.fakes.bot_connector import FakeConnector
 from tests.support.fakes.openid import OpenIdServer
 from tests.support.msteams_driver import TEAM_ID, TENANT, aad, member, teams_user_id
 from tests.support.msteams_harness import TeamsHarness, start_teams_harness, teams_roster

@@ -14,12 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.demo.bot_connector import ConnectorCall, FakeConnector
 from bot.domain.kudos import Kudos
 from bot.infra.clock import FixedClock
 from bot.storage.db import session_factory
 from bot.storage.kudos import SqlKudosStore
 from bot.storage.tables import kudos as kudos_t
-from tests.support.fakes.bot_connector import ConnectorCall, FakeConnector
 from tests.support.msteams_driver import TEAM_ID, aad, member, personal_conversation, teams_user_id
 from tests.support.msteams_harness import (
     LEAD,

@@ -11,9 +11,9 @@ from aiohttp.test_utils import make_mocked_request
 
 from bot.cli.serve import start_up
 from bot.config import Settings
+from bot.demo.bot_connector import FakeConnector
 from bot.platforms.msteams.app import is_loopback
 from bot.storage.tables import teams_contacts
-from tests.support.fakes.bot_connector import FakeConnector
 from tests.support.fakes.openid import OpenIdServer, new_key
 from tests.support.msteams_harness import TeamsHarness, start_teams_harness, teams_roster
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.config import Settings
+from bot.demo.bot_connector import FakeConnector
 from bot.infra.clock import FixedClock
 from tests.support.breaks_sim import deliver, ticker
-from tests.support.fakes.bot_connector import FakeConnector
 from tests.support.msteams_driver import personal_conversation
 from tests.support.msteams_harness import TeamsHarness, start_teams_harness, teams_roster
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.demo.bot_connector import ConnectorCall
 from bot.domain.messages import Platform
 from bot.storage.tables import break_people
 from tests.support.breaks_sim import deliver, rows, ticker
-from tests.support.fakes.bot_connector import ConnectorCall
 from tests.support.msteams_driver import aad, personal_conversation
 from tests.support.msteams_harness import TeamsHarness
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
+from bot.demo.bot_connector import FakeConnector
 from bot.infra.clock import FixedClock
 from bot.storage.tables import kudos as kudos_t
 from bot.storage.tables import pulse_participation, pulse_responses, teams_contacts
-from tests.support.fakes.bot_connector import FakeConnector
 from tests.support.fakes.openid import OpenIdServer, new_key
 from tests.support.msteams_driver import TEAM_ID, aad, personal_conversation
 from tests.support.msteams_harness import TeamsHarness, teams_roster

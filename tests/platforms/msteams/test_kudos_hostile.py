@@ -14,8 +14,8 @@ from typing import Any
 
 from jsonschema import Draft6Validator
 
+from bot.demo.bot_connector import ConnectorCall
 from tests.support.card_schema import assert_valid, schema_validator
-from tests.support.fakes.bot_connector import ConnectorCall
 from tests.support.msteams_driver import aad
 from tests.support.msteams_harness import TeamsHarness
 from tests.support.msteams_kudos import (

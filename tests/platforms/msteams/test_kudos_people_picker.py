@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from bot.demo.bot_connector import FakeConnector
 from bot.infra.clock import FixedClock
 from bot.platforms.msteams.render import SEARCH_PAGE, STATIC_CHOICES_MAX, TEAMMATES_DATASET
 from bot.storage.tables import kudos as kudos_t
-from tests.support.fakes.bot_connector import FakeConnector
 from tests.support.fakes.openid import OpenIdServer
 from tests.support.msteams_driver import aad, personal_conversation
 from tests.support.msteams_harness import LEAD, MEMBERS, TeamsHarness

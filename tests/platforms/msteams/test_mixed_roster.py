@@ -11,11 +11,11 @@ from aiohttp.test_utils import TestServer
 from bot.app.compose import build
 from bot.app.web import build_web_app
 from bot.config import Settings, parse_roster
+from bot.demo.bot_connector import FakeConnector
 from bot.domain.messages import Platform
 from bot.infra.clock import FixedClock
 from bot.storage.tables import pulse_responses
 from scheduler import pulse
-from tests.support.fakes.bot_connector import FakeConnector
 from tests.support.fakes.slack_api import FakeSlackApi
 from tests.support.msteams_driver import TeamsDriver, personal_conversation
 from tests.support.msteams_harness import TeamsHarness, teams_roster

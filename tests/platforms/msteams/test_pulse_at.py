@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.demo.bot_connector import ConnectorCall
 from scheduler import pulse
 from tests.support.delivery import deliver_all
-from tests.support.fakes.bot_connector import ConnectorCall
 from tests.support.msteams_driver import personal_conversation
 from tests.support.msteams_harness import TeamsHarness
 

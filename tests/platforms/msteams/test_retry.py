@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from bot.demo.bot_connector import FakeConnector
 from bot.domain.messages import Platform, Recipient, text_card
 from bot.domain.ports import DeliveryDeferred, DeliveryFailed
 from bot.domain.ports.addresses import Address
@@ -22,7 +23,6 @@ from bot.storage.addresses import SqlAddressBook
 from bot.storage.db import create_engine_async, session_factory
 from bot.storage.outbox import SqlOutbox
 from scheduler.delivery import deliver_due
-from tests.support.fakes.bot_connector import FakeConnector
 from tests.support.msteams_driver import BOT_ID, TENANT, aad, personal_conversation, teams_user_id
 
 

@@ -1,9 +1,10 @@
-"""A fake Bot Framework connector: a real HTTP server on 127.0.0.1 that records every call.
+"""A stand-in Bot Framework connector: a real HTTP server on 127.0.0.1 that records every call.
 
-Activities sent to the bot carry this server's URL as their `serviceUrl`, so the bot's replies,
-card updates, deletes, created conversations and roster reads go through botframework-connector's
-real client and land here. `script` makes the next calls of one kind fail with a status (429, 412,
-502, 504...) to exercise retries.
+`respite demo` tells its Teams story through it, and the tests drive Teams with it, so both
+exercise the same fake. Activities sent to the bot carry this server's URL as their `serviceUrl`,
+so the bot's replies, card updates, deletes, created conversations and roster reads go through
+the SDK's real client and land here. `script` makes the next calls of one kind fail with a
+status (429, 412, 502, 504...) to exercise retries.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class FakeConnector:
     def __init__(self) -> None:
         self.calls: list[ConnectorCall] = []
         self.team_members: dict[str, list[dict[str, Any]]] = {}
+        # The roster of any conversation not named in team_members (the demo's single team).
+        self.members: list[dict[str, Any]] = []
         self._scripted: dict[str, list[Scripted]] = {}
         self._ids = itertools.count(1)
         app = web.Application()
@@ -135,14 +138,14 @@ class FakeConnector:
         failed = await self._record("members", request)
         if failed:
             return failed
-        members = self.team_members.get(request.match_info["cid"], [])
+        members = self.team_members.get(request.match_info["cid"], self.members)
         return web.json_response({"members": members})
 
     async def _member(self, request: web.Request) -> web.Response:
         failed = await self._record("member", request)
         if failed:
             return failed
-        for members in self.team_members.values():
+        for members in (*self.team_members.values(), self.members):
             for member in members:
                 if member["id"] == request.match_info["mid"]:
                     return web.json_response(member)
