@@ -21,9 +21,11 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 import psycopg
-from sqlalchemy import event
+from sqlalchemy import Table, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -235,3 +237,17 @@ def create_engine_sync(
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def dialect_insert(
+    on: AsyncSession | AsyncConnection | AsyncEngine, table: Table
+) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT into `table` in the dialect of `on`'s database.
+
+    Only the dialects' own INSERT has ON CONFLICT (`on_conflict_do_nothing`,
+    `on_conflict_do_update`), which upserts need; both dialects spell it alike.
+    """
+    bind = on.get_bind() if isinstance(on, AsyncSession) else on
+    if bind.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
