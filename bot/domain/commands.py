@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from functools import cache
 
 from bot.domain.messages import Platform
 from bot.infra.i18n import LOCALES, pgettext, translations
@@ -36,8 +37,9 @@ ARGUMENTS: dict[str, tuple[str, ...]] = {
 def vocabulary() -> dict[str, str]:
     """Every command and argument word in the current language, by its English word.
 
-    The calls are written out one by one so that the extractor finds each word under the
-    "command" context; `localised` translates any of them at run time.
+    Nothing calls this at run time: it exists so that the extractor finds each word under the
+    "command" context, the calls written out one by one. `localised` and `spellings` translate
+    the words at run time; a word missing here is missing from the catalogs.
     """
     return {
         "checkin": pgettext("command", "checkin"),
@@ -80,9 +82,13 @@ def _folded(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def spellings(english: str) -> set[str]:
-    """Every shipped language's spelling of a command word, folded (English's included)."""
-    return {_folded(english)} | {
+@cache
+def spellings(english: str) -> frozenset[str]:
+    """Every shipped language's spelling of a command word, folded (English's included).
+
+    The catalogs are fixed once loaded, so each word's spellings are worked out once.
+    """
+    return frozenset({_folded(english)}) | {
         _folded(translations(locale).pgettext(CONTEXT, english)) for locale in LOCALES
     }
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Collection, Mapping
 
 from bot.domain.messages import Platform
 from bot.domain.ports.locales import LocaleStore, PersonLocale
+from bot.infra.bounded import Bounded
 from bot.infra.i18n import DEFAULT_LOCALE, supported
 
 REPORTED_CACHE_SIZE = 10_000
@@ -44,7 +45,9 @@ class RecentLocales:
         self.inner = store
         self._seconds = seconds
         self._now = now
-        self._recent: dict[tuple[Platform, str], tuple[PersonLocale | None, float]] = {}
+        self._recent: Bounded[tuple[Platform, str], tuple[PersonLocale | None, float]] = Bounded(
+            RECENT_CACHE_SIZE
+        )
         self._writes = 0
 
     async def get(self, platform: Platform, user_id: str) -> PersonLocale | None:
@@ -56,9 +59,6 @@ class RecentLocales:
         writes = self._writes
         found = await self.inner.get(platform, user_id)
         if writes == self._writes and self._seconds > 0:
-            self._recent.pop(key, None)
-            if len(self._recent) >= RECENT_CACHE_SIZE:
-                self._recent.pop(next(iter(self._recent)))
             self._recent[key] = (found, now + self._seconds)
         return found
 
@@ -99,7 +99,7 @@ class Languages:
         self._teams = dict(team_defaults or {})
         self._org = org_default
         # What each person's platform reported last, so a Teams turn writes only on a change.
-        self._reported: dict[tuple[Platform, str], str] = {}
+        self._reported: Bounded[tuple[Platform, str], str] = Bounded(REPORTED_CACHE_SIZE)
 
     async def reported(self, platform: Platform, user_id: str, tag: str | None) -> None:
         """Record the locale the platform reports for a person (Slack users.info, Teams turns).
@@ -113,8 +113,6 @@ class Languages:
         if self._reported.get(key) == tag:
             return
         await self.store.reported(platform, user_id, tag[:16])
-        if len(self._reported) >= REPORTED_CACHE_SIZE:
-            self._reported.pop(next(iter(self._reported)))
         self._reported[key] = tag
 
     async def clear_choice(self, platform: Platform, user_id: str) -> None:

@@ -35,6 +35,7 @@ from bot.domain.events import (
 )
 from bot.domain.messages import Card, Platform, Recipient, translated
 from bot.domain.ports.addresses import Address, AddressBook, AddressKind
+from bot.infra.bounded import Bounded
 from bot.infra.i18n import N_, _, use_locale
 from bot.platforms.msteams import inbound, invoke
 from bot.platforms.msteams.activity import card_activity
@@ -177,8 +178,8 @@ class RespiteTeamsBot:
         self.sender = sender
         self.retrier = retrier
         self._now = now
-        self._written: dict[tuple[str, str], tuple[str, float]] = {}
-        self._turns: dict[tuple[str, str], tuple[str, float]] = {}
+        self._written: Bounded[tuple[str, str], tuple[str, float]] = Bounded(WRITE_CACHE_SIZE)
+        self._turns: Bounded[tuple[str, str], tuple[str, float]] = Bounded(WRITE_CACHE_SIZE)
 
     async def on_turn(self, ctx: TurnContext) -> None:
         activity = ctx.activity
@@ -251,11 +252,7 @@ class RespiteTeamsBot:
                 continue
             await self.contacts.upsert(contact, now)
             self._written[cache_key] = (fingerprint, stamp)
-            if len(self._written) > WRITE_CACHE_SIZE:
-                self._written.pop(next(iter(self._written)))
         self._turns[turn] = (quick, stamp)
-        if len(self._turns) > WRITE_CACHE_SIZE:
-            self._turns.pop(next(iter(self._turns)))
 
     async def forget(self, kind: AddressKind, key: str) -> None:
         self._written.pop((kind, key), None)
