@@ -39,7 +39,6 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.elements import TextClause
 
@@ -56,6 +55,7 @@ from bot.domain.ports import (
 )
 from bot.storage import breaks_fanout as fanout
 from bot.storage.breaks_codec import json_text, times_from_json, work_from_json
+from bot.storage.db import dialect_insert
 from bot.storage.outbox import SharedCards
 from bot.storage.tables import break_fanouts, break_people, break_plans
 from bot.storage.types import UtcDateTime
@@ -169,10 +169,6 @@ async def leave(conn: AsyncConnection, who: Sequence[Any], now: datetime, **valu
     await conn.execute(leave_plan(**values).where(*who))
 
 
-def _insert(conn: AsyncConnection, table: Any) -> Any:
-    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
-
-
 async def create_plan(
     conn: AsyncConnection,
     pid: str,
@@ -181,7 +177,7 @@ async def create_plan(
     next_slot: object,
 ) -> None:
     """Make the plan of a group's settings, starting at the group's moment, unless it is there."""
-    stmt = _insert(conn, break_plans).values(
+    stmt = dialect_insert(conn, break_plans).values(
         id=pid,
         platform=settings.platform,
         team_id=settings.team_id,

@@ -20,7 +20,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, all_, any_, bindparam, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -32,18 +31,13 @@ from bot.storage import breaks_plans as plans
 from bot.storage.breaks_codec import settings_from_row, times_to_json, work_to_json
 from bot.storage.breaks_uptake import count_prompted
 from bot.storage.calendar_seal import CalendarSeal
+from bot.storage.db import dialect_insert
 from bot.storage.outbox import QueuedRow, SharedCards, queue_rows
 from bot.storage.tables import break_people, break_plans
 
 
 def _who(platform: str, user_id: str) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     return break_people.c.platform == platform, break_people.c.user_id == user_id
-
-
-def _insert(s: AsyncSession, table: Any) -> Any:
-    assert s.bind is not None
-    name = s.bind.dialect.name
-    return (postgresql.insert if name == "postgresql" else sqlite.insert)(table)
 
 
 async def _leave(s: AsyncSession, who: Sequence[Any], now: datetime, **values: Any) -> None:
@@ -92,7 +86,7 @@ class SqlBreakSettings:
         new = {"tz_checked": False, "practice_stride": person_stride(settings.user_id)}
         async with self._sessions.begin() as s:
             await _leave(s, _who(settings.platform, settings.user_id), now)
-            stmt = _insert(s, break_people).values(
+            stmt = dialect_insert(s, break_people).values(
                 platform=settings.platform,
                 user_id=settings.user_id,
                 **(new | values),
@@ -125,7 +119,7 @@ class SqlBreakSettings:
                     }
                     for u in chunk
                 ]
-                stmt = _insert(s, break_people).values(rows)
+                stmt = dialect_insert(s, break_people).values(rows)
                 result = await s.execute(
                     stmt.on_conflict_do_nothing(index_elements=["platform", "user_id"]).returning(
                         break_people.c.user_id

@@ -30,6 +30,7 @@ from bot.domain.messages import Platform, Recipient
 from bot.domain.ports import OutboxItem
 from bot.domain.privacy import releasable
 from bot.domain.team import Team
+from bot.storage.db import dialect_insert
 from bot.storage.tables import (
     break_people,
     break_people_prompted,
@@ -100,12 +101,6 @@ def _note_prompted(postgres: bool) -> Any:
     ).on_conflict_do_nothing(index_elements=["team_id", "week_start", "mark"])
 
 
-def _insert(s: AsyncSession, table: Any) -> Any:
-    assert s.bind is not None
-    name = s.bind.dialect.name
-    return (postgresql.insert if name == "postgresql" else sqlite.insert)(table)
-
-
 class SqlBreakUptake:
     """Team-week counts of prompts, presses and people prompted, and the marks behind them."""
 
@@ -138,7 +133,7 @@ class SqlBreakUptake:
         self, s: AsyncSession, team_id: str, week: tuple[datetime, datetime], column: str, n: int
     ) -> None:
         zero = {"prompted": 0, "done": 0, "skipped": 0}
-        stmt = _insert(s, break_uptake).values(
+        stmt = dialect_insert(s, break_uptake).values(
             team_id=team_id, week_start=week[0], week_end=week[1], **(zero | {column: n})
         )
         await s.execute(
@@ -183,7 +178,7 @@ class SqlBreakUptake:
                 hour=0, minute=0, second=0, microsecond=0
             ) + timedelta(days=1)
             inserted = await s.execute(
-                _insert(s, break_presses)
+                dialect_insert(s, break_presses)
                 .values(
                     mark=self._press_mark(platform.value, user_id, slot), forget_after=forget_after
                 )
