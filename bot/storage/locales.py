@@ -6,12 +6,12 @@ overwrites a choice, and is written only when it changes (Teams reports on every
 
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.messages import Platform
 from bot.domain.ports.locales import LocaleSource, PersonLocale
+from bot.storage.db import dialect_insert
 from bot.storage.tables import person_locales as t
 
 
@@ -64,28 +64,22 @@ class SqlLocaleStore:
         *,
         overwrite_choice: bool,
     ) -> bool:
-        """Insert or update the row; True when it changed. Retried once on a racing insert."""
-        where = _where(platform, user_id)
-        for _ in range(2):
-            try:
-                async with self._sessions.begin() as s:
-                    row = (await s.execute(select(t.c.locale, t.c.source).where(where))).first()
-                    if row is None:
-                        await s.execute(
-                            insert(t).values(
-                                platform=platform.value,
-                                user_id=user_id,
-                                locale=locale,
-                                source=source,
-                            )
-                        )
-                        return True
-                    if row.source == "chosen" and not overwrite_choice:
-                        return False
-                    if (row.locale, row.source) == (locale, source):
-                        return False
-                    await s.execute(update(t).where(where).values(locale=locale, source=source))
-                    return True
-            except IntegrityError:
-                continue
-        return False
+        """Insert or update the row in one statement; True when it changed.
+
+        ON CONFLICT updates only a row that differs (and, for a report, only one the person did
+        not choose), so an unchanged report writes nothing and racing inserts cannot collide.
+        """
+        async with self._sessions.begin() as s:
+            stmt = dialect_insert(s, t).values(
+                platform=platform.value, user_id=user_id, locale=locale, source=source
+            )
+            differs = (t.c.locale != stmt.excluded.locale) | (t.c.source != stmt.excluded.source)
+            if not overwrite_choice:
+                differs = differs & (t.c.source != "chosen")
+            upsert = stmt.on_conflict_do_update(
+                index_elements=[t.c.platform, t.c.user_id],
+                set_={"locale": stmt.excluded.locale, "source": stmt.excluded.source},
+                where=differs,
+            ).returning(t.c.locale)
+            # RETURNING yields the row only when it was inserted or updated.
+            return (await s.execute(upsert)).first() is not None
