@@ -12,8 +12,6 @@ from bot.domain.messages import Card
 from bot.infra.i18n import LOCALES, NATIVE_NAMES, _, supported, use_locale
 from handlers.deps import Deps
 
-AUTO_WORDS = ("auto", "automatic", "automatisch", "automático", "automatico")
-
 
 def _from_word(word: str) -> str | None:
     """A shipped locale from a tag ("de", "es-MX") or a language's own name ("Deutsch")."""
@@ -28,20 +26,17 @@ def _available() -> str:
     return ", ".join(f"{NATIVE_NAMES[code]} ({code})" for code in LOCALES)
 
 
-async def _current_for(deps: Deps, actor: Actor) -> str:
-    team = deps.directory.team_of(actor.platform, actor.user_id)
-    return await deps.languages.of(actor.platform, actor.user_id, team.id if team else None)
-
-
 async def command(deps: Deps, command: Command) -> Outcome:
     actor = command.actor
     word = command.args.strip().split(" ")[0] if command.args.strip() else ""
-    store = deps.languages.store
     if not word:
-        return _shown(await _current_for(deps, actor))
-    if word.lower() in AUTO_WORDS:
+        return _shown(await deps.languages.for_actor(deps.directory, actor))
+    # The router reads `auto` back from any shipped language (`automatisch`, `automático`).
+    if word == "auto":
+        if not deps.languages.enabled:
+            return await _not_kept(deps, actor)
         await deps.languages.clear_choice(actor.platform, actor.user_id)
-        with use_locale(await _current_for(deps, actor)):
+        with use_locale(await deps.languages.for_actor(deps.directory, actor)):
             return Reply(
                 Card(
                     title=_("Language: automatic"),
@@ -61,8 +56,9 @@ async def command(deps: Deps, command: Command) -> Outcome:
                 blocks=(_("Available: {languages}.").format(languages=_available()),),
             )
         )
-    if store is not None:
-        await store.choose(actor.platform, actor.user_id, locale)
+    if not deps.languages.enabled:
+        return await _not_kept(deps, actor)
+    await deps.languages.choose(actor.platform, actor.user_id, locale)
     with use_locale(locale):
         return Reply(
             Card(
@@ -72,6 +68,23 @@ async def command(deps: Deps, command: Command) -> Outcome:
                         "Respite now speaks {language} to you. “language auto” goes back to the "
                         "language of your platform settings."
                     ).format(language=NATIVE_NAMES[locale]),
+                ),
+            )
+        )
+
+
+async def _not_kept(deps: Deps, actor: Actor) -> Outcome:
+    """The honest answer where no store keeps languages: nothing was chosen, and why."""
+    current = await deps.languages.for_actor(deps.directory, actor)
+    with use_locale(current):
+        return Reply(
+            Card(
+                title=_("Respite cannot keep a language here"),
+                blocks=(
+                    _(
+                        "Nothing was changed. Respite speaks {language} to you here: your "
+                        "team's or your organisation's language."
+                    ).format(language=NATIVE_NAMES[current]),
                 ),
             )
         )

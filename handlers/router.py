@@ -115,8 +115,7 @@ async def _on_form(deps: Deps, submission: FormSubmission) -> Outcome:
 
 # Every reply is built in the language of the person who acted (bot/domain/language.py).
 async def _locale_of(deps: Deps, actor: Actor) -> str:
-    team = deps.directory.team_of(actor.platform, actor.user_id)
-    return await deps.languages.of(actor.platform, actor.user_id, team.id if team else None)
+    return await deps.languages.for_actor(deps.directory, actor)
 
 
 async def locale_of(deps: Deps, actor: Actor) -> str:

@@ -30,6 +30,7 @@ ARGUMENTS: dict[str, tuple[str, ...]] = {
     "breaks": ("status", "on", "off", "at", "hours", "pause", "resume", "zone", "calendar"),
     "kudos-names": ("on", "off"),
     "kudos": ("withdraw",),
+    "language": ("auto",),
     "pulse": ("at",),
 }
 
@@ -61,6 +62,7 @@ def vocabulary() -> dict[str, str]:
         "zone": pgettext("command", "zone"),
         "calendar": pgettext("command", "calendar"),
         "withdraw": pgettext("command", "withdraw"),
+        "auto": pgettext("command", "auto"),
     }
 
 

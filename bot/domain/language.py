@@ -16,8 +16,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Collection, Mapping
 
+from bot.domain.events import Actor
 from bot.domain.messages import Platform
-from bot.domain.ports.locales import LocaleStore, PersonLocale
+from bot.domain.ports.locales import LocaleStore, NullLocaleStore, PersonLocale
+from bot.domain.ports.people import Directory
 from bot.infra.bounded import Bounded
 from bot.infra.i18n import DEFAULT_LOCALE, supported
 
@@ -93,8 +95,11 @@ class Languages:
         recent_seconds: float = RECENT_SECONDS,
     ) -> None:
         # Every write goes through `store`, so this process's own changes apply at once.
-        self.store: LocaleStore | None = (
-            None if store is None else RecentLocales(store, recent_seconds)
+        self.enabled = store is not None and not isinstance(store, NullLocaleStore)
+        self.store: LocaleStore = (
+            RecentLocales(store, recent_seconds)
+            if store is not None and self.enabled
+            else NullLocaleStore()
         )
         self._teams = dict(team_defaults or {})
         self._org = org_default
@@ -107,7 +112,7 @@ class Languages:
         Stored as the platform's tag ("de-DE"), read through `supported` when used; a person's
         own choice is never overwritten. Remembered in process so a repeat costs no query.
         """
-        if self.store is None or not tag or not user_id:
+        if not self.enabled or not tag or not user_id:
             return
         key = (platform, user_id)
         if self._reported.get(key) == tag:
@@ -121,12 +126,17 @@ class Languages:
         The store keeps one row a person, so a choice hid the platform's locale; the one this
         process last saw is written back (Teams says it again on the next turn anyway).
         """
-        if self.store is None:
-            return
         await self.store.clear_choice(platform, user_id)
         last = self._reported.get((platform, user_id))
         if last:
             await self.store.reported(platform, user_id, last)
+
+    async def choose(self, platform: Platform, user_id: str, locale: str) -> None:
+        """`language de`: the person's own choice, kept until `language auto`.
+
+        Nothing is kept when languages are off (`enabled` is False); callers ask first.
+        """
+        await self.store.choose(platform, user_id, locale)
 
     def default_for(self, team_id: str | None) -> str:
         """The team's language, else the organisation's, else English."""
@@ -134,17 +144,24 @@ class Languages:
         return supported(team) or supported(self._org) or DEFAULT_LOCALE
 
     async def of(self, platform: Platform, user_id: str, team_id: str | None = None) -> str:
-        if self.store is not None:
-            stored = await self.store.get(platform, user_id)
-            if stored is not None and (locale := supported(stored.locale)):
-                return locale
+        stored = await self.store.get(platform, user_id)
+        if stored is not None and (locale := supported(stored.locale)):
+            return locale
         return self.default_for(team_id)
+
+    async def for_actor(self, directory: Directory, actor: Actor) -> str:
+        """The language of the person who acted: every reply to them is built in it.
+
+        Their team's language applies when they have none of their own.
+        """
+        team = directory.team_of(actor.platform, actor.user_id)
+        return await self.of(actor.platform, actor.user_id, team.id if team else None)
 
     async def of_many(
         self, platform: Platform, user_ids: list[str], team_id: str | None = None
     ) -> dict[str, str]:
         fallback = self.default_for(team_id)
-        stored = await self.store.many(platform, user_ids) if self.store is not None else {}
+        stored = await self.store.many(platform, user_ids)
         return {
             user: (supported(stored[user].locale) if user in stored else None) or fallback
             for user in user_ids

@@ -31,3 +31,28 @@ class LocaleStore(Protocol):
         """Forget the person's choice (`language auto`); the platform's locale applies again."""
 
     async def many(self, platform: Platform, user_ids: list[str]) -> dict[str, PersonLocale]: ...
+
+
+class NullLocaleStore:
+    """No place to keep languages: everyone hears their team's, or the organisation's, language.
+
+    Reads find nothing and writes keep nothing; `enabled` is False so the `language` command
+    says that a choice cannot be kept here rather than claiming it was.
+    """
+
+    enabled = False
+
+    async def get(self, platform: Platform, user_id: str) -> PersonLocale | None:
+        return None
+
+    async def choose(self, platform: Platform, user_id: str, locale: str) -> None:
+        return None
+
+    async def reported(self, platform: Platform, user_id: str, locale: str) -> bool:
+        return False
+
+    async def clear_choice(self, platform: Platform, user_id: str) -> None:
+        return None
+
+    async def many(self, platform: Platform, user_ids: list[str]) -> dict[str, PersonLocale]:
+        return {}

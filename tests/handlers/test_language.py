@@ -1,0 +1,27 @@
+"""`language` where no store keeps languages: it says so, and changes nothing."""
+
+from __future__ import annotations
+
+from bot.domain.events import Command, Reply
+from bot.domain.language import Languages
+from bot.domain.ports.locales import NullLocaleStore
+from handlers import router
+from handlers.deps import Deps
+from tests.support.fake_ports import fake_deps, member
+
+
+async def _say(deps: Deps, text: str) -> str:
+    outcome = await router.on_command(deps, Command(member(1), "respite", text))
+    assert isinstance(outcome, Reply)
+    return outcome.card.fallback
+
+
+async def test_choosing_without_a_store_says_nothing_was_kept() -> None:
+    deps = fake_deps(languages=Languages(NullLocaleStore()))
+    assert not deps.languages.enabled
+    for text in ("language de", "language auto", "language automatisch"):
+        said = await _say(deps, text)
+        assert "cannot keep a language here" in said
+        assert "Nothing was changed" in said
+        assert "now speaks" not in said
+    assert await deps.languages.for_actor(deps.directory, member(1)) == "en"
