@@ -68,16 +68,23 @@ class TeamsHosting(Protocol):
         ...
 
 
-class BotbuilderHosting:
+class ProvesTokens:
+    """Each SDK's hosting proves a request's token the same way: with Respite's own validator
+    (`self.auth`), never the SDK's, so both SDKs admit exactly the same callers."""
+
+    auth: RespiteAuthentication
+
+    async def authenticate(self, body: Any, header: str) -> AuthenticateRequestResult:
+        result: AuthenticateRequestResult = await self.auth.authenticate_request(body, header)
+        return result
+
+
+class BotbuilderHosting(ProvesTokens):
     """botbuilder's CloudAdapter: archived by Microsoft, support ended 2025-12-31."""
 
     def __init__(self, credentials: TeamsCredentials) -> None:
         self.adapter, self.auth = build_adapter(credentials)
         self._app_id = credentials.app_id or None
-
-    async def authenticate(self, body: Any, header: str) -> AuthenticateRequestResult:
-        result: AuthenticateRequestResult = await self.auth.authenticate_request(body, header)
-        return result
 
     async def receive(
         self,

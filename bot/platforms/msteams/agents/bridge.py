@@ -49,15 +49,11 @@ ESSENTIAL = ("type", "id", "channelId", "serviceUrl", "from", "conversation", "r
 
 
 def _model(data: dict[str, Any]) -> AgentsActivity | None:
-    # The SDK logs each refusal with a traceback before raising it; refusals are handled here.
-    sdk_log = logging.getLogger("microsoft_agents.activity.activity")
-    sdk_log.disabled = True
+    # The SDK logs each refusal at ERROR with the refused values; bot.app.logs caps its logger.
     try:
         return AgentsActivity.model_validate(data)
     except (ValidationError, TypeError, ValueError):
         return None
-    finally:
-        sdk_log.disabled = False
 
 
 def validated(data: dict[str, Any]) -> AgentsActivity:

@@ -31,7 +31,7 @@ from bot.platforms.msteams.agents.bridge import (
     to_agents,
     validated,
 )
-from bot.platforms.msteams.hosting import TEAMS_CHANNEL_ID, Logic, TurnError
+from bot.platforms.msteams.hosting import TEAMS_CHANNEL_ID, Logic, ProvesTokens, TurnError
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +44,11 @@ def agents_claims(identity: BotbuilderClaims | None) -> ClaimsIdentity:
     return ClaimsIdentity(claims, "Bearer")
 
 
-class AgentsHosting:
+class AgentsHosting(ProvesTokens):
     """Microsoft's supported successor to botbuilder; needs Python 3.12."""
 
     def __init__(self, credentials: TeamsCredentials, auth: RespiteAuthentication) -> None:
         self.auth = auth
-        # The SDK logs every send at INFO with its conversation and activity ids, which pairs a
-        # person's chat with what was sent to it; Respite's logs never do (docs/privacy.md).
-        logging.getLogger("microsoft_agents").setLevel(logging.WARNING)
         connections = RespiteConnections(credentials)
         self.adapter = CloudAdapter(
             connection_manager=connections,
@@ -60,10 +57,6 @@ class AgentsHosting:
         self.bridge = BridgeAdapter(self.adapter)
         self._app_id = credentials.app_id or ""
         self.on_error(_log_only)
-
-    async def authenticate(self, body: Any, header: str) -> AuthenticateRequestResult:
-        result: AuthenticateRequestResult = await self.auth.authenticate_request(body, header)
-        return result
 
     def _run(self, logic: Logic, activity: Activity | None = None) -> Any:
         async def turn(context: AgentsContext) -> None:
