@@ -83,14 +83,14 @@ class Respite:
     # What an admin running the server should know (a throwaway secret, emulator mode); the
     # commands that serve or send log them, read-only commands keep quiet.
     notices: list[str] = field(default_factory=list)
-    # A connection a platform opens itself (Slack's Socket Mode, SLACK_APP_TOKEN); `serve`
-    # starts it beside the web app.
-    slack_socket: Link | None = None
+    # The connection a platform plugin opens itself instead of receiving on a route, if any;
+    # `serve` starts it beside the web app and /healthz reports it.
+    link: Link | None = None
 
     async def close(self) -> None:
-        if self.slack_socket is not None:
-            # No new envelopes while the work in hand drains (a no-op once `serve` stopped it).
-            await self.slack_socket.stop()
+        if self.link is not None:
+            # Nothing new arrives while the work in hand drains (a no-op once `serve` stopped it).
+            await self.link.stop()
         await self.inflight.drain()
         for closer in self.closers:
             await closer()
@@ -231,7 +231,7 @@ async def build(
         checks=checks,
         notices=notices,
         loopback_only=loopback_only,
-        slack_socket=link,
+        link=link,
     )
 
 

@@ -15,10 +15,11 @@ async def healthz(request: web.Request) -> web.Response:
     respite = request.app[RESPITE_KEY]
     body: dict[str, object] = {"status": "ok"}
     healthy = True
-    if respite.slack_socket is not None:
-        # In Socket Mode everything from Slack comes over this one socket: down past its grace
-        # period (bot.platforms.slack.socket_mode.GRACE_SECONDS), the process is not healthy.
-        socket = await respite.slack_socket.status()
+    if respite.link is not None:
+        # Everything from the link's platform comes over it (the only link is Slack's Socket
+        # Mode, whose names the body keeps): down past its grace period, the process is not
+        # healthy.
+        socket = await respite.link.status()
         body["slack_socket"] = socket.state
         if not socket.healthy:
             healthy = False

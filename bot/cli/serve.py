@@ -107,7 +107,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     except ConfigError:
         await respite.close()
         raise
-    if not respite.routes and respite.slack_socket is None:
+    if not respite.routes and respite.link is None:
         log.warning(
             "no chat platform is configured (set SLACK_BOT_TOKEN, with SLACK_SIGNING_SECRET or "
             "with SLACK_APP_TOKEN for Socket Mode); serving /healthz only"
@@ -141,9 +141,10 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     site = web.TCPSite(web_runner, host, port)
     await site.start()
     log.info("Respite is listening on http://%s:%s", host, port)
-    if respite.slack_socket is not None:
-        # Slack over an outbound WebSocket; it connects in the background and /healthz says how.
-        await respite.slack_socket.start()
+    if respite.link is not None:
+        # The platform's own outbound connection; it connects in the background and /healthz
+        # says how.
+        await respite.link.start()
     metrics = await start_metrics(settings.metrics_host, settings.metrics_port, respite)
     sync = asyncio.create_task(
         sync_members(rt.directory, rt.member_lookups, rt.member_store, rt.deps.clock)
@@ -161,8 +162,8 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         log.info("Respite is stopping")
         sync.cancel()
         await runner.stop()
-        if respite.slack_socket is not None:
-            await respite.slack_socket.stop()
+        if respite.link is not None:
+            await respite.link.stop()
         await web_runner.cleanup()
         if metrics is not None:
             await metrics.cleanup()

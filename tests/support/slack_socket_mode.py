@@ -82,18 +82,19 @@ async def socket_harness(
         slack_api_url=fake.url,
     )
     respite = await build(settings, clock=clock, roster=parse_roster(roster))
-    assert respite.slack_socket is not None
+    socket = respite.link
+    assert isinstance(socket, SlackSocket)
     if socket_options:
         # The same app, with test settings (a short ping interval, a clock to move).
-        respite.slack_socket = SlackSocket(respite.slack_socket.app, APP_TOKEN, **socket_options)
+        socket = respite.link = SlackSocket(socket.app, APP_TOKEN, **socket_options)
     server = TestServer(build_web_app(respite), host="127.0.0.1")
     await server.start_server()
     http = ClientSession()
     try:
-        await respite.slack_socket.start()
+        await socket.start()
         if accepting:
             await slack.wait_for_connections(1)
-        yield SocketHarness(respite, respite.slack_socket, fake, slack, clock, server, http)
+        yield SocketHarness(respite, socket, fake, slack, clock, server, http)
     finally:
         await http.close()
         await server.close()

@@ -158,7 +158,7 @@ async def test_settings_accept_an_app_token_without_a_signing_secret(
     )
     respite = await build(settings, clock=clock, roster=parse_roster(roster_data()))
     try:
-        assert respite.slack_socket is not None
+        assert respite.link is not None
         assert respite.routes == {}
         assert [name for name, _ in respite.checks] == ["Slack", "Slack Socket Mode"]
     finally:
