@@ -71,7 +71,7 @@ import tempfile
 import time
 import tracemalloc
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -283,6 +283,9 @@ class CardsQueued:
 
     async def cancel(self, key_prefix: str) -> int:
         return 0
+
+    async def existing(self, keys: Collection[str]) -> set[str]:
+        return set(keys) & self.cards.keys()
 
     def groups(self) -> set[str]:
         return {key.split(":")[2] for key in self.cards}

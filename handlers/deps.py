@@ -1,8 +1,8 @@
 """What a handler may use: the domain's ports, wired by the composition root.
 
 Every field is present. A feature that is off has a null object in its place (NullKudos,
-NullBreaks, NullDigests, NullCharts, NullAudit, NullActivity) that stores nothing and finds
-nothing; a handler that must tell someone the feature is off asks the port's `enabled`.
+NullBreaks, NullDigests, NullCharts, NullAudit, NullActivity, NullPulseTimes) that stores nothing
+and finds nothing; a handler that must tell someone the feature is off asks the port's `enabled`.
 """
 
 from __future__ import annotations

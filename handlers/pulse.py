@@ -89,6 +89,8 @@ async def pulse_at(deps: Deps, command: Command) -> Outcome:
                 i18n._("“{word}” is not something pulse does.").format(word=verb), actor.platform
             )
         )
+    if not deps.pulse_times.enabled:
+        return Reply(pulse_times_unavailable_card())
     text = rest.strip()
     if not text:
         chosen = await deps.pulse_times.get(actor.platform, actor.user_id)
@@ -100,18 +102,14 @@ async def pulse_at(deps: Deps, command: Command) -> Outcome:
         if chosen is None:
             await deps.pulse_times.clear(actor.platform, actor.user_id)
         else:
-            try:
-                await deps.pulse_times.set(actor.platform, actor.user_id, chosen)
-            except NotImplementedError:
-                return Reply(pulse_times_unavailable_card())
+            await deps.pulse_times.set(actor.platform, actor.user_id, chosen)
     return Reply(await _when_card(deps, team, actor, chosen))
 
 
 async def _when_card(deps: Deps, team: Team, actor: Actor, chosen: PulseTime | None) -> Card:
     """When the next invitation arrives, read in the person's own time zone."""
     now = deps.clock.now()
-    settings = await deps.breaks.get(actor.platform, actor.user_id) if deps.breaks else None
-    eff = effective(settings, team)
+    eff = effective(await deps.breaks.get(actor.platform, actor.user_id), team)
     period = deps.calendar.current(team, now)
     open_now = period.opens_at <= now
     if open_now:

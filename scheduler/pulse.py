@@ -17,16 +17,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
-from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.breaks import effective
-from bot.domain.messages import Card, Recipient
+from bot.domain.messages import Recipient
 from bot.domain.ports import Round
 from bot.domain.ports.pulse import OwnTimes
 from bot.domain.pulse import invitation_card, reminder_card
-from bot.domain.pulse_times import own_invitation, own_key, own_reminder, round_key
+from bot.domain.pulse_times import (
+    INVITE,
+    KINDS,
+    REMIND,
+    own_invitation,
+    own_key,
+    own_reminder,
+    round_key,
+)
 from bot.domain.team import Team
 from bot.infra.i18n import format_datetime, use_locale
 from handlers.deps import Deps
@@ -58,85 +65,113 @@ async def own_invitations(
     remind_after = timedelta(hours=team.pulse.remind_after_hours)
     due: dict[str, datetime] = {}
     for user, pulse_time in chosen.items():
-        settings = await deps.breaks.get(team.platform, user) if deps.breaks else None
-        tz = effective(settings, team).tz
+        tz = effective(await deps.breaks.get(team.platform, user), team).tz
         at = own_invitation(pulse_time, tz, rnd.opens_at, rnd.closes_at, remind_after)
         if at is not None and at > rnd.opens_at:
             due[user] = at
     return due
 
 
+async def _invited_at_opening(deps: Deps, team: Team, rnd: Round, users: list[str]) -> set[str]:
+    """Which of these people the round's opening invited already: their invitation is in the
+    outbox, under the key the opening queues it with."""
+    by_key = {round_key(INVITE, rnd.id, Recipient(team.platform, user_id=u).key): u for u in users}
+    return {by_key[key] for key in await deps.outbox.existing(by_key)}
+
+
 async def _queue_for_non_responders(
-    deps: Deps, team: Team, rnd: Round, kind: str, card: Card, opening: bool = False
+    deps: Deps, team: Team, rnd: Round, kind: str, now: datetime, opening: bool = False
 ) -> int:
-    """One message per member who has not answered, keyed so a second run queues nothing.
+    """One message per member who has not answered, in each one's language, keyed so a second
+    run queues nothing. Who answered and who is invited at their own time are read once for
+    the whole team; only the cards are built per language.
 
     At the opening, people whose own pulse time falls in the round are not invited yet: the
     round keeps when they are (`PulseTimes.plan`) and the pulse tick queues it then
     (`queue_own`). At the round's reminder, the people it invites at their own time are skipped,
     their reminder being their own. Who that is comes from the round's record
-    (`PulseTimes.invitations`), not from the current choice: a time chosen or cleared while the
+    (`PulseTimes.planned`), not from the current choice: a time chosen or cleared while the
     round is open applies from the next one.
     """
     answered = await deps.rounds.participants(rnd.id)
-    now = deps.clock.now()
     waiting = [user for user in sorted(team.members) if (team.platform, user) not in answered]
-    invited = await deps.pulse_times.invitations(rnd.id, team.platform, waiting)
-    own: dict[str, datetime] = {}
+    own = set(await deps.pulse_times.planned(rnd.id, team.platform, waiting))
     if opening:
         # An opening run again keeps the way each person was first invited.
-        own = await own_invitations(deps, team, rnd, [u for u in waiting if u not in invited])
+        unplanned = [user for user in waiting if user not in own]
+        invited = await _invited_at_opening(deps, team, rnd, unplanned)
+        new = await own_invitations(deps, team, rnd, [u for u in unplanned if u not in invited])
         remind_after = timedelta(hours=team.pulse.remind_after_hours)
         await deps.pulse_times.plan(
             rnd.id,
             team.platform,
             {
                 user: OwnTimes(at, own_reminder(max(at, now), rnd.closes_at, remind_after))
-                for user, at in own.items()
+                for user, at in new.items()
             },
         )
+        own |= new.keys()
+    card_for = invitation_card if kind == INVITE else reminder_card
+    asked = [user for user in waiting if user not in own]
     queued = 0
-    for user in waiting:
-        if invited.get(user) or user in own:
-            continue
-        recipient = Recipient(team.platform, user_id=user)
-        # Held outside working hours, but of no use once the round has closed.
-        key = round_key(kind, rnd.id, recipient.key)
-        if await deps.outbox.enqueue(key, recipient, card, now, rnd.closes_at, holds=True):
-            queued += 1
+    # Each language's card goes to the members who read it (bot/domain/language.py).
+    for locale, members in (await deps.languages.groups(team.platform, asked, team.id)).items():
+        with use_locale(locale):
+            card = card_for(team, _local(team, rnd.closes_at))
+        for user in sorted(members):
+            recipient = Recipient(team.platform, user_id=user)
+            # Held outside working hours, but of no use once the round has closed.
+            key = round_key(kind, rnd.id, recipient.key)
+            if await deps.outbox.enqueue(key, recipient, card, now, rnd.closes_at, holds=True):
+                queued += 1
     return queued
 
 
 async def queue_own(deps: Deps, rnd: Round) -> int:
     """Queue the round's own invitations and reminders whose moment has come, for the people who
     have not answered by then, as the round's reminder does at its own time. Nothing is taken
-    back when someone answers: whoever answered first is simply not asked."""
+    back when someone answers: whoever answered first is simply not asked. What is queued
+    already the outbox says (`Outbox.existing`); a reminder comes only once its invitation is
+    queued."""
     team = _require_team(deps, rnd.team_id)
-    due = await deps.pulse_times.due(rnd.id, deps.clock.now())
+    now = deps.clock.now()
+    due = await deps.pulse_times.due(rnd.id, now)
     if not due:
         return 0
     answered = await deps.rounds.participants(rnd.id)
-    kinds: dict[str, list[str]] = {}
-    for item in due:
-        if item.user_id in team.members and (team.platform, item.user_id) not in answered:
-            kinds.setdefault(item.user_id, []).append(item.kind)
-    now = deps.clock.now()
+    plans = [
+        plan
+        for plan in due
+        if plan.user_id in team.members and (team.platform, plan.user_id) not in answered
+    ]
+    keys = {
+        (plan.user_id, kind): own_key(kind, rnd.id, Recipient(team.platform, plan.user_id).key)
+        for plan in plans
+        for kind in KINDS
+    }
+    held = await deps.outbox.existing(keys.values())
+    kinds: dict[str, str] = {}
+    for plan in plans:
+        if keys[plan.user_id, INVITE] not in held:
+            kinds[plan.user_id] = INVITE
+        elif (
+            plan.remind_at is not None
+            and plan.remind_at <= now
+            and keys[plan.user_id, REMIND] not in held
+        ):
+            kinds[plan.user_id] = REMIND
     queued = 0
     for locale, members in (await deps.languages.groups(team.platform, kinds, team.id)).items():
         with use_locale(locale):
             closes = _local(team, rnd.closes_at)
-            cards = {
-                "pulse-invite": invitation_card(team, closes),
-                "pulse-remind": reminder_card(team, closes),
-            }
+            cards = {INVITE: invitation_card(team, closes), REMIND: reminder_card(team, closes)}
         for user in sorted(members):
             recipient = Recipient(team.platform, user_id=user)
-            for kind in kinds[user]:
-                key = own_key(kind, rnd.id, recipient.key)
-                if await deps.outbox.enqueue(
-                    key, recipient, cards[kind], now, rnd.closes_at, holds=True
-                ):
-                    queued += 1
+            kind = kinds[user]
+            if await deps.outbox.enqueue(
+                keys[user, kind], recipient, cards[kind], now, rnd.closes_at, holds=True
+            ):
+                queued += 1
     return queued
 
 
@@ -149,17 +184,7 @@ async def open_round(deps: Deps, team_id: str, report: JobReport | None = None) 
     if rnd.is_closed:
         report.say(f"{team.id}: round {rnd.period_key} is already closed; nothing to open")
         return rnd
-    queued = 0
-    # Each language's cards go to the members who read it (bot/domain/language.py).
-    for locale, members in (
-        await deps.languages.groups(team.platform, team.members, team.id)
-    ).items():
-        with use_locale(locale):
-            closes = _local(team, rnd.closes_at)
-            card = invitation_card(team, closes)
-        queued += await _queue_for_non_responders(
-            deps, replace(team, members=members), rnd, "pulse-invite", card, opening=True
-        )
+    queued = await _queue_for_non_responders(deps, team, rnd, INVITE, now, opening=True)
     await deps.rounds.mark_invited(rnd.id, now)
     if now >= rnd.remind_at:
         # Opened late (after downtime, or by hand): the invitation is also the reminder.
@@ -177,15 +202,7 @@ async def send_reminders(deps: Deps, rnd: Round, report: JobReport | None = None
     now = deps.clock.now()
     if rnd.is_closed or now >= rnd.closes_at:
         return 0
-    queued = 0
-    for locale, members in (
-        await deps.languages.groups(team.platform, team.members, team.id)
-    ).items():
-        with use_locale(locale):
-            card = reminder_card(team, _local(team, rnd.closes_at))
-        queued += await _queue_for_non_responders(
-            deps, replace(team, members=members), rnd, "pulse-remind", card
-        )
+    queued = await _queue_for_non_responders(deps, team, rnd, REMIND, now)
     await deps.rounds.mark_reminded(rnd.id, now)
     report.say(f"{team.id}: round {rnd.period_key}: {queued} reminder(s) queued")
     return queued
@@ -243,7 +260,6 @@ async def tick(deps: Deps, report: JobReport | None = None) -> JobReport:
             await send_reminders(deps, rnd, report)
         own = await queue_own(deps, rnd)
         if own:
-            team = _require_team(deps, rnd.team_id)
-            report.say(f"{team.id}: round {rnd.period_key}: {own} own-time message(s) queued")
+            report.say(f"{rnd.team_id}: round {rnd.period_key}: {own} own-time message(s) queued")
     await freeze_due(deps, report)
     return report

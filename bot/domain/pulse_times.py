@@ -19,6 +19,10 @@ from bot.domain.commands import canonical
 from bot.domain.shifts import at_local, weekday_number
 from bot.infra.i18n import N_, _, weekday_names
 
+# The kinds of a round's messages to its members, the first word of their outbox keys.
+INVITE = "pulse-invite"
+REMIND = "pulse-remind"
+KINDS = (INVITE, REMIND)
 # An invitation needs this share of the team's reminder delay left before the close.
 LATE_SHARE = 0.5
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.domain.digest import HISTORY_ROUNDS
 from bot.domain.messages import Platform
 from bot.domain.org import period_of, period_of_round, period_window
+from bot.domain.pulse_times import KINDS
 from bot.domain.rollup import FrozenPeriod, GroupFigures, PriorRelease, TeamRound
 from bot.domain.scoring import Tally
 from bot.storage.tables import (
@@ -42,7 +43,7 @@ from bot.storage.tables import (
 # The raw tables of a round, deleted once its period is frozen.
 _ROUND_DATA = (pulse_responses, pulse_participation, round_figures)
 # The outbox keys of a round's messages to its members (scheduler/pulse.py).
-_ROUND_MAIL = ("pulse-invite", "pulse-remind")
+_ROUND_MAIL = KINDS
 
 LOOKBACK_WEEKS = 3
 # Frozen periods whose respondent marks are kept: the digest's trend window.

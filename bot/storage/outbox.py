@@ -54,6 +54,8 @@ from bot.storage.tables import outbox, outbox_cards
 from bot.storage.types import UtcDateTime
 
 MAX_ATTEMPTS = 8
+# Keys looked up per statement (`existing`): well under every backend's limit on bound parameters.
+_KEYS_PER_READ = 500
 log = logging.getLogger(__name__)
 
 # The columns every new row is given, in the order the set-based statements list them
@@ -467,6 +469,15 @@ class SqlOutbox:
                 )
             )
             return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def existing(self, keys: Collection[str]) -> set[str]:
+        wanted = sorted(set(keys))
+        found: set[str] = set()
+        async with self._sessions() as s:
+            for start in range(0, len(wanted), _KEYS_PER_READ):
+                chunk = wanted[start : start + _KEYS_PER_READ]
+                found.update(await s.scalars(select(outbox.c.key).where(outbox.c.key.in_(chunk))))
+        return found
 
     async def pending_count(self) -> int:
         async with self._sessions() as s:

@@ -6,7 +6,7 @@ stand in for everything a test does not give.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -87,6 +87,9 @@ class FakeOutbox:
         for key in gone:
             del self.queued[key]
         return len(gone)
+
+    async def existing(self, keys: Collection[str]) -> set[str]:
+        return set(keys) & self.queued.keys()
 
 
 @dataclass

@@ -33,6 +33,11 @@ class Outbox(Protocol):
         (a withdrawn kudos' notes to its recipients); returns how many were removed."""
         ...
 
+    async def existing(self, keys: Collection[str]) -> set[str]:
+        """Which of these keys the outbox holds, whatever became of the message (queued, sent,
+        dropped): what a job keyed by intended message reads to know what it queued already."""
+        ...
+
 
 class DeliveryDeferred(Exception):
     """The platform asked us to slow down or is briefly unavailable; try again later."""

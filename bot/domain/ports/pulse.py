@@ -118,16 +118,21 @@ class OwnTimes:
 
 @dataclass(frozen=True, slots=True)
 class OwnDue:
-    """One own message of a round whose moment has come: `kind` is "pulse-invite" or
-    "pulse-remind"."""
+    """A person whose own invitation to a round has come due, and when their own reminder is
+    (None: none before the close)."""
 
     user_id: str
-    kind: str
+    remind_at: datetime | None
 
 
 class PulseTimes(Protocol):
     """Each person's own pulse time (`/respite pulse at thu 08:00`), a setting kept until they
     turn it off or are forgotten."""
+
+    @property
+    def enabled(self) -> bool:
+        """False for NullPulseTimes: nobody can choose a time, and a handler says so."""
+        ...
 
     async def get(self, platform: Platform, user_id: str) -> PulseTime | None: ...
 
@@ -148,18 +153,17 @@ class PulseTimes(Protocol):
         the round opens; a person planned already keeps their first plan."""
         ...
 
-    async def invitations(
+    async def planned(
         self, round_id: str, platform: Platform, user_ids: Collection[str]
-    ) -> dict[str, bool]:
-        """How each of these people is invited to this round, by user id: True at their own time
-        (planned), False at the opening (their invitation is in the outbox); people not invited
-        are left out. The round keeps this whatever they choose later."""
+    ) -> frozenset[str]:
+        """Which of these people this round invites at their own time. The round keeps this
+        whatever they choose later."""
         ...
 
     async def due(self, round_id: str, now: datetime) -> list[OwnDue]:
-        """The round's own invitations and reminders whose moment has come and which are not
-        queued yet; a reminder only once its invitation is queued. Nothing here knows who
-        answered: the caller leaves those out."""
+        """The round's people whose own invitation is due at `now`, by user id, whether or not
+        it is queued already (the caller asks the outbox). Nothing here knows who answered:
+        the caller leaves those out."""
         ...
 
     async def end_round(self, round_id: str) -> None:
@@ -168,7 +172,11 @@ class PulseTimes(Protocol):
 
 
 class NullPulseTimes:
-    """No store wired in: nobody has a time of their own, and choosing one is refused."""
+    """No store wired in: nobody has a time of their own, and choosing one is refused.
+
+    Handlers ask `enabled` and answer that own pulse times are not available here."""
+
+    enabled = False
 
     async def get(self, platform: Platform, user_id: str) -> PulseTime | None:
         return None
@@ -179,7 +187,7 @@ class NullPulseTimes:
         return {}
 
     async def set(self, platform: Platform, user_id: str, chosen: PulseTime) -> None:
-        raise NotImplementedError("own pulse times are not enabled")
+        raise NotImplementedError("own pulse times are not enabled; ask `enabled` first")
 
     async def clear(self, platform: Platform, user_id: str) -> bool:
         return False
@@ -187,10 +195,10 @@ class NullPulseTimes:
     async def plan(self, round_id: str, platform: Platform, due: Mapping[str, OwnTimes]) -> None:
         return None
 
-    async def invitations(
+    async def planned(
         self, round_id: str, platform: Platform, user_ids: Collection[str]
-    ) -> dict[str, bool]:
-        return {}
+    ) -> frozenset[str]:
+        return frozenset()
 
     async def due(self, round_id: str, now: datetime) -> list[OwnDue]:
         return []
