@@ -35,8 +35,8 @@ CAPPED = {
     # Its connector clients log each refused call at ERROR with the conversation id: a refused
     # thanks names the chat of the person who just answered. The retrier reports the status.
     "microsoft_agents.hosting.core.connector": logging.CRITICAL,
-    # Its activity model logs each refused activity at ERROR with the refused values (a
-    # person's message among them); the Teams bridge handles every refusal itself.
+    # Its activity model logs each refused activity at ERROR with the refused values (any
+    # field of what a person sent) and a traceback; the Teams bridge handles every refusal.
     "microsoft_agents.activity.activity": logging.CRITICAL,
 }
 
