@@ -121,10 +121,14 @@ async def test_every_subscribed_bot_event_has_a_listener(slack_app: SlackHarness
 
 
 def _called_methods() -> set[str]:
-    """The Web API methods (slack_sdk's names) called anywhere in the app's code."""
+    """The Web API methods (slack_sdk's names) called anywhere in the app's code but the Teams
+    adapter, whose connector clients speak Bot Framework, not Slack."""
     called: set[str] = set()
+    teams = ROOT / "bot" / "platforms" / "msteams"
     for folder in (ROOT / "bot", ROOT / "handlers"):
         for source in folder.rglob("*.py"):
+            if source.is_relative_to(teams):
+                continue
             called |= set(re.findall(r"client\.([a-z]+_[A-Za-z0-9_]+)\(", source.read_text()))
     return called
 
