@@ -134,16 +134,18 @@ async def locale_of(deps: Deps, actor: Actor) -> str:
         return DEFAULT_LOCALE
 
 
-async def on_command(deps: Deps, command: Command) -> Outcome:
-    with use_locale(await _locale_of(deps, command.actor)):
+# `locale` is the actor's language when the platform already read it this turn (`locale_of`,
+# for the words it renders itself), so one turn asks the store once; None reads it here.
+async def on_command(deps: Deps, command: Command, locale: str | None = None) -> Outcome:
+    with use_locale(locale or await _locale_of(deps, command.actor)):
         return await _on_command(deps, command)
 
 
-async def on_button(deps: Deps, press: ButtonPress) -> Outcome:
-    with use_locale(await _locale_of(deps, press.actor)):
+async def on_button(deps: Deps, press: ButtonPress, locale: str | None = None) -> Outcome:
+    with use_locale(locale or await _locale_of(deps, press.actor)):
         return await _on_button(deps, press)
 
 
-async def on_form(deps: Deps, submission: FormSubmission) -> Outcome:
-    with use_locale(await _locale_of(deps, submission.actor)):
+async def on_form(deps: Deps, submission: FormSubmission, locale: str | None = None) -> Outcome:
+    with use_locale(locale or await _locale_of(deps, submission.actor)):
         return await _on_form(deps, submission)

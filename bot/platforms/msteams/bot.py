@@ -207,15 +207,17 @@ class RespiteTeamsBot:
         # teammate search, on every pause in typing, answers with names only and skips the read.
         searching = activity.type == ActivityTypes.invoke and activity.name == invoke.SEARCH
         reader = None if searching else inbound.actor(activity)
-        with use_locale(await router.locale_of(self.deps, reader) if reader else None):
+        # The router is handed the language read here, so the turn asks the store once.
+        locale = await router.locale_of(self.deps, reader) if reader else None
+        with use_locale(locale):
             if activity.type == ActivityTypes.message:
-                await self._on_message(ctx)
+                await self._on_message(ctx, locale)
             elif activity.type == ActivityTypes.conversation_update:
                 await self._on_conversation_update(ctx)
             elif activity.type == ActivityTypes.installation_update:
-                await self._on_installation_update(ctx)
+                await self._on_installation_update(ctx, locale)
             elif activity.type == ActivityTypes.invoke:
-                await self._on_invoke(ctx)
+                await self._on_invoke(ctx, locale)
 
     async def remember(self, activity: Activity) -> None:
         """Upsert what this turn says about reaching people; skip a write this process just made.
@@ -273,7 +275,7 @@ class RespiteTeamsBot:
 
     # Messages ---------------------------------------------------------------------------------
 
-    async def _on_message(self, ctx: TurnContext) -> None:
+    async def _on_message(self, ctx: TurnContext, locale: str | None) -> None:
         activity = ctx.activity
         others, _unmentioned = inbound.mentions(activity)
         mentioned = await self._resolve_mentions(ctx, others)
@@ -281,11 +283,11 @@ class RespiteTeamsBot:
         if event is None:
             return
         if isinstance(event, Command):
-            outcome = await router.on_command(self.deps, event)
+            outcome = await router.on_command(self.deps, event, locale)
         elif isinstance(event, ButtonPress):
-            outcome = await router.on_button(self.deps, event)
+            outcome = await router.on_button(self.deps, event, locale)
         else:
-            outcome = await router.on_form(self.deps, event)
+            outcome = await router.on_form(self.deps, event, locale)
         if not inbound.is_private(activity):
             await self._answer_privately(ctx, event.actor.user_id, outcome)
             return
@@ -346,7 +348,7 @@ class RespiteTeamsBot:
 
     # Invokes ----------------------------------------------------------------------------------
 
-    async def _on_invoke(self, ctx: TurnContext) -> None:
+    async def _on_invoke(self, ctx: TurnContext, locale: str | None) -> None:
         """Answer an invoke; whatever happens, Teams gets an answer rather than a bare 501."""
         name = str(ctx.activity.name or "")
         try:
@@ -356,7 +358,7 @@ class RespiteTeamsBot:
                 # Saved like a message's turn; a search only reads (it comes on every pause in
                 # typing and says nothing new).
                 await self.remember(ctx.activity)
-                status, body = await self._card_action(ctx)
+                status, body = await self._card_action(ctx, locale)
             else:
                 # Nothing in Respite's manifest or cards asks Teams for any other kind.
                 log.info("Teams: answered an invoke of a kind Respite does not handle")
@@ -383,7 +385,9 @@ class RespiteTeamsBot:
         found = await search_teammates(self.contacts, self.deps.directory, searcher, query)
         return HTTPStatus.OK, invoke.search_body(found)
 
-    async def _card_action(self, ctx: TurnContext) -> tuple[HTTPStatus, invoke.InvokeBody]:
+    async def _card_action(
+        self, ctx: TurnContext, locale: str | None
+    ) -> tuple[HTTPStatus, invoke.InvokeBody]:
         """An `Action.Execute`: the same handlers as an `Action.Submit`, answered in the response.
 
         The answer's first card replaces the card acted on (a form by its thanks), and any
@@ -396,9 +400,9 @@ class RespiteTeamsBot:
             bad = HTTPStatus.BAD_REQUEST
             return bad, invoke.error_body(bad, "BadRequest", _("Not an action of Respite's cards."))
         if isinstance(event, ButtonPress):
-            outcome = await router.on_button(self.deps, event)
+            outcome = await router.on_button(self.deps, event, locale)
         else:
-            outcome = await router.on_form(self.deps, event)
+            outcome = await router.on_form(self.deps, event, locale)
         if not inbound.is_private(activity):
             await self._tell_privately(event.actor.user_id, outcome)
             return HTTPStatus.OK, invoke.message_body(_(REPLIED_PRIVATELY))
@@ -471,7 +475,7 @@ class RespiteTeamsBot:
                 now,
             )
 
-    async def _on_installation_update(self, ctx: TurnContext) -> None:
+    async def _on_installation_update(self, ctx: TurnContext, locale: str | None) -> None:
         activity = ctx.activity
         action = str(activity.action or "")
         team_id = _id_of(_channel_data(activity), "team")
@@ -484,7 +488,7 @@ class RespiteTeamsBot:
             await self.sync_team_roster(ctx, team_id)
         elif action.startswith("add") and activity.from_property is not None:
             welcome = await router.on_command(
-                self.deps, Command(inbound.actor(activity), inbound.UMBRELLA, "help")
+                self.deps, Command(inbound.actor(activity), inbound.UMBRELLA, "help"), locale
             )
             await self._show(ctx, welcome, submitted=False)
 

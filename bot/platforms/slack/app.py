@@ -285,15 +285,17 @@ def build_slack_app(
             await reply(outcome.cards, user_id, respond)
 
     async def guarded(
-        work: Callable[[], Awaitable[None]], respond: AsyncRespond, user_id: str | None
+        work: Callable[[str | None], Awaitable[None]], respond: AsyncRespond, user_id: str | None
     ) -> None:
         """Do the work in the person's language (the views rendered after the handler carry
         words of Slack's own: Close, Cancel, a picker's placeholder), and apologise if it
-        fails."""
+        fails. The work is handed the language read here, so the router does not read it
+        again."""
         try:
             reader = inbound.actor(user_id) if user_id else None
-            with use_locale(await router.locale_of(deps, reader) if reader else None):
-                await work()
+            locale = await router.locale_of(deps, reader) if reader else None
+            with use_locale(locale):
+                await work(locale)
         except Exception:
             log.exception("slack listener failed")
             await apologise(SORRY, user_id, respond.response_url)
@@ -306,9 +308,9 @@ def build_slack_app(
         ) -> None:
             await ack()
 
-            async def work() -> None:
+            async def work(locale: str | None) -> None:
                 command = inbound.slash_command(body)
-                outcome = await router.on_command(deps, command)
+                outcome = await router.on_command(deps, command, locale)
                 await show(
                     outcome, client, body.get("trigger_id"), respond, user_id=body.get("user_id")
                 )
@@ -323,11 +325,11 @@ def build_slack_app(
     ) -> None:
         await ack()
 
-        async def work() -> None:
+        async def work(locale: str | None) -> None:
             press = inbound.button_press(body)
             in_modal = (body.get("container") or {}).get("type") == "view" and body.get("view")
             view_id = str(body["view"]["id"]) if in_modal else None
-            outcome = await router.on_button(deps, press)
+            outcome = await router.on_button(deps, press, locale)
             user_id = (body.get("user") or {}).get("id")
             await show(outcome, client, body.get("trigger_id"), respond, view_id, user_id)
 
@@ -342,7 +344,7 @@ def build_slack_app(
         async def answered(submission: FormSubmission) -> Outcome:
             nonlocal locale
             locale = await router.locale_of(deps, submission.actor)
-            return await router.on_form(deps, submission)
+            return await router.on_form(deps, submission, locale)
 
         try:
             submission = inbound.view_submission(body)
