@@ -62,10 +62,11 @@ async def own_invitations(
     for those whose time falls after the opening and early enough before the close
     (`bot.domain.pulse_times`); everyone else is invited when the round opens."""
     chosen = await deps.pulse_times.of_people(team.platform, users)
+    settings = await deps.breaks.of_people(team.platform, chosen) if chosen else {}
     remind_after = timedelta(hours=team.pulse.remind_after_hours)
     due: dict[str, datetime] = {}
     for user, pulse_time in chosen.items():
-        tz = effective(await deps.breaks.get(team.platform, user), team).tz
+        tz = effective(settings.get(user), team).tz
         at = own_invitation(pulse_time, tz, rnd.opens_at, rnd.closes_at, remind_after)
         if at is not None and at > rnd.opens_at:
             due[user] = at

@@ -70,6 +70,11 @@ class SqlBreakStore:
     async def get(self, platform: Platform, user_id: str) -> BreakSettings | None:
         return await self.settings.get(platform, user_id)
 
+    async def of_people(
+        self, platform: Platform, user_ids: Collection[str]
+    ) -> dict[str, BreakSettings]:
+        return await self.settings.of_people(platform, user_ids)
+
     async def save(self, settings: BreakSettings, now: datetime) -> None:
         await self.settings.save(settings, now)
 

@@ -14,7 +14,7 @@ overlapping ticks or a restart never send a slot twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace as dataclass_replace
 from datetime import datetime
 from typing import Any
@@ -65,6 +65,23 @@ class SqlBreakSettings:
                 )
             ).first()
             return self._calendar_opened(settings_from_row(row)) if row else None
+
+    async def of_people(
+        self, platform: Platform, user_ids: Collection[str]
+    ) -> dict[str, BreakSettings]:
+        wanted = sorted(set(user_ids))
+        found: dict[str, BreakSettings] = {}
+        async with self._sessions() as s:
+            for start in range(0, len(wanted), 500):
+                rows = await s.execute(
+                    select(break_people).where(
+                        break_people.c.platform == platform.value,
+                        break_people.c.user_id.in_(wanted[start : start + 500]),
+                    )
+                )
+                for row in rows:
+                    found[row.user_id] = self._calendar_opened(settings_from_row(row))
+        return found
 
     async def save(self, settings: BreakSettings, now: datetime) -> None:
         values = {

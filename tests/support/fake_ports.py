@@ -157,6 +157,12 @@ class FakeBreaks(NullBreaks):
     async def get(self, platform: Platform, user_id: str) -> BreakSettings | None:
         return self.settings.get((platform, user_id))
 
+    async def of_people(
+        self, platform: Platform, user_ids: Collection[str]
+    ) -> dict[str, BreakSettings]:
+        found = {user: self.settings.get((platform, user)) for user in user_ids}
+        return {user: settings for user, settings in found.items() if settings is not None}
+
     async def save(self, settings: BreakSettings, now: datetime) -> None:
         self.settings[(Platform(settings.platform), settings.user_id)] = settings
 

@@ -5,7 +5,7 @@ How a store forms, joins, moves and leaves shared plans is docs/breaks.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -138,6 +138,13 @@ class BreakStore(Protocol):
 
     async def get(self, platform: Platform, user_id: str) -> BreakSettings | None: ...
 
+    async def of_people(
+        self, platform: Platform, user_ids: Collection[str]
+    ) -> dict[str, BreakSettings]:
+        """The settings of these people, by user id, in one read; people without any are left
+        out."""
+        ...
+
     async def save(self, settings: BreakSettings, now: datetime) -> None:
         """Store all of a person's settings at once and ask the tick to re-plan them."""
         ...
@@ -215,6 +222,11 @@ class NullBreaks:
 
     async def get(self, platform: Platform, user_id: str) -> BreakSettings | None:
         return None
+
+    async def of_people(
+        self, platform: Platform, user_ids: Collection[str]
+    ) -> dict[str, BreakSettings]:
+        return {}
 
     async def save(self, settings: BreakSettings, now: datetime) -> None:
         return None
