@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.app.compose import build  # noqa: E402
 from bot.config import Settings, agents_sdk_problem, parse_roster  # noqa: E402
+from bot.demo.bot_connector import FakeConnector  # noqa: E402
 from bot.infra.clock import FixedClock  # noqa: E402
 from bot.platforms.msteams.adapter import TeamsCredentials  # noqa: E402
 from bot.platforms.msteams.app import build_teams, messages_route  # noqa: E402
@@ -47,7 +48,6 @@ from bot.platforms.msteams.hosting import build_hosting  # noqa: E402
 from bot.storage.addresses import SqlAddressBook  # noqa: E402
 from bot.storage.db import session_factory  # noqa: E402
 from bot.storage.migrate import upgrade  # noqa: E402
-from bot.demo.bot_connector import FakeConnector  # noqa: E402
 from tests.support.msteams_driver import TeamsDriver, aad  # noqa: E402
 from tests.support.pulse_answers import ANSWERS  # noqa: E402
 from tests.support.roster import MONDAY  # noqa: E402
