@@ -30,14 +30,7 @@ CAPPED = {
     "apscheduler": logging.INFO,
     # botbuilder's connector calls go through requests: at DEBUG each URL names a person's chat.
     "urllib3": logging.INFO,
-    # The Agents SDK logs each send at INFO with its conversation and activity ids.
-    "microsoft_agents": logging.WARNING,
-    # Its connector clients log each refused call at ERROR with the conversation id: a refused
-    # thanks names the chat of the person who just answered. The retrier reports the status.
-    "microsoft_agents.hosting.core.connector": logging.CRITICAL,
-    # Its activity model logs each refused activity at ERROR with the refused values (any
-    # field of what a person sent) and a traceback; the Teams bridge handles every refusal.
-    "microsoft_agents.activity.activity": logging.CRITICAL,
+    # The Agents SDK's loggers are capped where it is used (bot/platforms/msteams/agents).
 }
 
 # slack_sdk decides whether to format a whole request and response for DEBUG by reading its

@@ -49,7 +49,7 @@ ESSENTIAL = ("type", "id", "channelId", "serviceUrl", "from", "conversation", "r
 
 
 def _model(data: dict[str, Any]) -> AgentsActivity | None:
-    # The SDK logs each refusal at ERROR with the refused values; bot.app.logs caps its logger.
+    # The SDK logs each refusal at ERROR with the refused values; the hosting caps its logger.
     try:
         return AgentsActivity.model_validate(data)
     except (ValidationError, TypeError, ValueError):

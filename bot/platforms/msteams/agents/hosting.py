@@ -35,6 +35,18 @@ from bot.platforms.msteams.hosting import TEAMS_CHANNEL_ID, Logic, ProvesTokens,
 
 log = logging.getLogger(__name__)
 
+# What the SDK logs would pair a person's chat with what happened in it, which Respite's logs never
+# do (docs/privacy.md): each send at INFO with its conversation and activity ids; each refused
+# connector call at ERROR with the conversation id (a refused thanks names the chat of the person
+# who just answered; the retrier reports the status); each refused activity at ERROR with the
+# refused values and a traceback (the bridge handles every refusal). Its loggers are capped when
+# the hosting is made, whatever the process's own logging set-up.
+SDK_LOG_CAPS = {
+    "microsoft_agents": logging.WARNING,
+    "microsoft_agents.hosting.core.connector": logging.CRITICAL,
+    "microsoft_agents.activity.activity": logging.CRITICAL,
+}
+
 
 def agents_claims(identity: BotbuilderClaims | None) -> ClaimsIdentity:
     """The proven claims in the SDK's type; none (emulator mode) is an anonymous caller."""
@@ -48,6 +60,8 @@ class AgentsHosting(ProvesTokens):
     """Microsoft's supported successor to botbuilder; needs Python 3.12."""
 
     def __init__(self, credentials: TeamsCredentials, auth: RespiteAuthentication) -> None:
+        for name, level in SDK_LOG_CAPS.items():
+            logging.getLogger(name).setLevel(level)
         self.auth = auth
         connections = RespiteConnections(credentials)
         self.adapter = CloudAdapter(
