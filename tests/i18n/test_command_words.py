@@ -3,21 +3,17 @@ language, Slack shows the English words (fixed in its manifest) and accepts the 
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from bot.config import Settings
-from bot.demo.bot_connector import FakeConnector
 from bot.domain.commands import ARGUMENTS, canonical, spellings, vocabulary
-from bot.infra.clock import FixedClock
 from bot.infra.i18n import LOCALES, use_locale
 from handlers import router
-from tests.support.msteams_harness import TeamsHarness, start_teams_harness, teams_roster
+from tests.support.msteams_harness import TeamsHarness
 from tests.support.roster import CLINICIANS
 from tests.support.slack_harness import SlackHarness
+from tests.support.waiting import settle
 
 U1, U2 = CLINICIANS[:2]
 TEAMS_TITLE_LIMIT = 32  # a Teams command menu title
@@ -62,20 +58,6 @@ def test_canonical_ignores_case_and_accents_and_knows_every_language() -> None:
 # Teams ---------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-async def teams_app(database_url: str, clock: FixedClock) -> AsyncIterator[TeamsHarness]:
-    connector = FakeConnector()
-    await connector.start()
-    harness, session = await start_teams_harness(
-        Settings(database_url=database_url), connector, clock, teams_roster()
-    )
-    yield harness
-    await session.close()
-    await harness.server.close()
-    await harness.respite.close()
-    await connector.close()
-
-
 async def _teams_say(h: TeamsHarness, text: str, locale: str, n: int = 1) -> dict[str, Any]:
     activity = h.teams.activity("message_text.json", n, text=text)
     activity["locale"] = locale
@@ -115,17 +97,11 @@ async def test_a_german_teams_user_types_hilfe_and_reads_german_words(
 # Slack ---------------------------------------------------------------------------------------
 
 
-async def _wait(predicate: Any) -> None:
-    for _ in range(300):
-        if predicate():
-            return
-        await asyncio.sleep(0.01)
-
-
 async def _slack_say(h: SlackHarness, text: str, user: str) -> str:
     before = len(h.fake.responses)
     assert (await h.slack.slash("/respite", text, user)).status == 200
-    await _wait(lambda: len(h.fake.responses) > before)
+    await settle(h.respite)
+    assert len(h.fake.responses) > before
     return str(h.fake.responses[-1])
 
 

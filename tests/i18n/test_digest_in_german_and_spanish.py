@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,6 @@ import yaml
 from bot.app.compose import build
 from bot.cli.main import main
 from bot.config import Settings, parse_roster
-from bot.demo.bot_connector import FakeConnector
 from bot.domain.messages import Platform
 from bot.infra.clock import FixedClock
 from scheduler import pulse
@@ -27,8 +25,6 @@ from tests.support.msteams_harness import (
     LEAD,
     MEMBERS,
     TeamsHarness,
-    start_teams_harness,
-    teams_roster,
 )
 from tests.support.roster import MONDAY
 from tests.support.rounds import ANSWERS, BEFORE_REORG, run_week
@@ -86,20 +82,6 @@ async def test_slack_leads_get_the_digest_in_their_language(slack_app: SlackHarn
     assert "Participantes: 7 de 8" in asked
     refused = await ask(h, "UDEPT01", "digest organisation")
     assert "Keine Zusammenfassung, die Sie lesen können" in refused
-
-
-@pytest.fixture
-async def teams_app(database_url: str, clock: FixedClock) -> AsyncIterator[TeamsHarness]:
-    connector = FakeConnector()
-    await connector.start()
-    harness, session = await start_teams_harness(
-        Settings(database_url=database_url), connector, clock, teams_roster()
-    )
-    yield harness
-    await session.close()
-    await harness.server.close()
-    await harness.respite.close()
-    await connector.close()
 
 
 def _last_card(h: TeamsHarness, person: int) -> str:

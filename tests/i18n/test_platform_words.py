@@ -3,18 +3,12 @@ messages, apologies) come in the reader's language, and every translation fits i
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 
-from bot.config import Settings
-from bot.demo.bot_connector import FakeConnector
 from bot.domain.commands import vocabulary
 from bot.domain.messages import Card, translated
-from bot.infra.clock import FixedClock
 from bot.infra.i18n import LOCALES, _, use_locale
 from bot.platforms.msteams.bot import NOT_SAVED as TEAMS_NOT_SAVED
 from bot.platforms.msteams.bot import PRIVATE_NOTE, SORRY
@@ -22,9 +16,10 @@ from bot.platforms.msteams.render import form_errors_card
 from bot.platforms.slack import render as slack_render
 from bot.platforms.slack.app import UNSHOWN, moved_to_messages
 from bot.platforms.slack.submission_budget import NOT_SAVED, NOT_SAVED_CARD
-from tests.support.msteams_harness import TeamsHarness, start_teams_harness, teams_roster
+from tests.support.msteams_harness import TeamsHarness
 from tests.support.roster import CLINICIANS
 from tests.support.slack_harness import SlackHarness
+from tests.support.waiting import settle
 
 U1 = CLINICIANS[0]
 SLACK_VIEW_LABEL = 24  # a modal's title, submit and close (Block Kit)
@@ -61,23 +56,18 @@ def test_the_platforms_ready_cards_are_translated(locale: str) -> None:
 # Through the real paths ------------------------------------------------------------------------
 
 
-async def _wait(predicate: Any) -> None:
-    for _turn in range(300):
-        if predicate():
-            return
-        await asyncio.sleep(0.01)
-
-
 async def test_a_german_slack_users_check_in_modal_says_abbrechen(slack_app: SlackHarness) -> None:
     h = slack_app
     before = len(h.fake.responses)
     assert (await h.slack.slash("/respite", "sprache de", U1)).status == 200
-    await _wait(lambda: len(h.fake.responses) > before)
+    await settle(h.respite)
+    assert len(h.fake.responses) > before
     assert "Sprache: Deutsch" in str(h.fake.responses[-1])
 
     opened = len(h.fake.called("views.open"))
     assert (await h.slack.slash("/checkin", "", U1)).status == 200
-    await _wait(lambda: len(h.fake.called("views.open")) > opened)
+    await settle(h.respite)
+    assert len(h.fake.called("views.open")) > opened
     view = h.fake.called("views.open")[-1].params["view"]
     view = view if isinstance(view, dict) else json.loads(view)
     assert view["close"]["text"] == "Abbrechen" and view["submit"]["text"] == "Absenden"
@@ -85,24 +75,11 @@ async def test_a_german_slack_users_check_in_modal_says_abbrechen(slack_app: Sla
     # The same card for an English reader is rendered apart, not taken from the German cache.
     opened = len(h.fake.called("views.open"))
     assert (await h.slack.slash("/checkin", "", CLINICIANS[1])).status == 200
-    await _wait(lambda: len(h.fake.called("views.open")) > opened)
+    await settle(h.respite)
+    assert len(h.fake.called("views.open")) > opened
     english = h.fake.called("views.open")[-1].params["view"]
     english = english if isinstance(english, dict) else json.loads(english)
     assert english["close"]["text"] == "Cancel"
-
-
-@pytest.fixture
-async def teams_app(database_url: str, clock: FixedClock) -> AsyncIterator[TeamsHarness]:
-    connector = FakeConnector()
-    await connector.start()
-    harness, session = await start_teams_harness(
-        Settings(database_url=database_url), connector, clock, teams_roster()
-    )
-    yield harness
-    await session.close()
-    await harness.server.close()
-    await harness.respite.close()
-    await connector.close()
 
 
 async def test_a_spanish_teams_users_form_speaks_spanish(teams_app: TeamsHarness) -> None:

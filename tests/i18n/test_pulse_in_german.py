@@ -3,22 +3,15 @@ beside colleagues who read English (and, on Slack, one whose client is set to Sp
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Any
 
-import pytest
-
-from bot.config import Settings
-from bot.demo.bot_connector import FakeConnector
 from bot.domain.messages import Platform
-from bot.infra.clock import FixedClock
 from scheduler import pulse
 from tests.support.msteams_driver import personal_conversation
-from tests.support.msteams_harness import TeamsHarness, start_teams_harness, teams_roster
+from tests.support.msteams_harness import TeamsHarness
 from tests.support.roster import CLINICIANS
 from tests.support.slack_harness import SlackHarness
+from tests.support.waiting import settle
 
 U1, U2, U3 = CLINICIANS[:3]
 DE_TITLE = "Zeit für den einminütigen Check-in dieser Woche"
@@ -27,31 +20,11 @@ ES_TITLE = "Es hora de la consulta de un minuto de esta semana"
 DE_ITEM = "Wie emotional ausgelaugt waren Sie diese Woche"
 
 
-@pytest.fixture
-async def teams_app(database_url: str, clock: FixedClock) -> AsyncIterator[TeamsHarness]:
-    connector = FakeConnector()
-    await connector.start()
-    harness, session = await start_teams_harness(
-        Settings(database_url=database_url), connector, clock, teams_roster()
-    )
-    yield harness
-    await session.close()
-    await harness.server.close()
-    await harness.respite.close()
-    await connector.close()
-
-
-async def _wait(predicate: Any) -> None:
-    for _ in range(300):
-        if predicate():
-            return
-        await asyncio.sleep(0.01)
-
-
 async def _say(h: SlackHarness, text: str, user: str) -> str:
     before = len(h.fake.responses)
     assert (await h.slack.slash("/respite", text, user)).status == 200
-    await _wait(lambda: len(h.fake.responses) > before)
+    await settle(h.respite)
+    assert len(h.fake.responses) > before
     return str(h.fake.responses[-1])
 
 
@@ -84,7 +57,8 @@ async def test_slack_invitation_and_form_in_each_persons_language(slack_app: Sla
 
     before = len(h.fake.called("views.open"))
     await h.slack.click("checkin.start", "riverside", U1)
-    await _wait(lambda: len(h.fake.called("views.open")) > before)
+    await settle(h.respite)
+    assert len(h.fake.called("views.open")) > before
     form = str(h.fake.called("views.open")[-1].params["view"])
     assert "Wöchentlicher Check-in" in form and DE_ITEM in form and "Absenden" in form
     assert "Gar nicht" in form

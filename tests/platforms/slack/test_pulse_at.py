@@ -5,7 +5,6 @@ round falls back to the opening, and nobody is messaged off shift."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +20,7 @@ from scheduler import pulse
 from tests.support.delivery import deliver_all
 from tests.support.roster import LEAD, roster_data
 from tests.support.slack_harness import SlackHarness
+from tests.support.waiting import settle
 
 CALM = {
     "drained": "2",
@@ -51,10 +51,7 @@ async def say(h: SlackHarness, user: str, text: str) -> str:
     before = len(h.fake.responses)
     resp = await h.slack.slash("/respite", text, user)
     assert resp.status == 200
-    for _ in range(200):
-        if len(h.fake.responses) > before:
-            break
-        await asyncio.sleep(0.02)
+    await settle(h.respite)
     assert len(h.fake.responses) > before, text
     return str(h.fake.responses[-1])
 
@@ -62,10 +59,8 @@ async def say(h: SlackHarness, user: str, text: str) -> str:
 async def answer(h: SlackHarness, user: str) -> None:
     before = len(h.fake.called("views.open"))
     await h.slack.click("checkin.start", "riverside", user)
-    for _ in range(200):
-        if len(h.fake.called("views.open")) > before:
-            break
-        await asyncio.sleep(0.01)
+    await settle(h.respite)
+    assert len(h.fake.called("views.open")) > before
     view = h.fake.called("views.open")[-1].params["view"]
     resp = await h.slack.submit(view, CALM, user)
     assert (await resp.json())["response_action"] == "update"
